@@ -1,0 +1,101 @@
+"""Checkpoint files: ``state_dict`` plus a small metadata dict.
+
+Layout (a plain dict, loadable with ``torch.load(..., weights_only=True)``)::
+
+    {"format": "shotstyle.generator/1", "arch": "fewshot_unet",
+     "kwargs": {...}, "input_range": [-1.0, 1.0], "meta": {...},
+     "state_dict": {...}}
+
+Nothing here unpickles arbitrary objects: a file that needs more than tensors
+and plain containers is refused.
+"""
+from __future__ import annotations
+
+import io
+import pickle
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+from torch import nn
+
+from models.registry import build_generator
+from pipeline.atomic import write_bytes
+from pipeline.errors import CheckpointError
+
+FORMAT = "shotstyle.generator/1"
+
+
+def save_generator(path: Path, model: nn.Module, kwargs: dict[str, Any],
+                   meta: Optional[dict[str, Any]] = None) -> None:
+    """Save atomically; ``kwargs`` rebuild the model with build_generator."""
+    payload = {
+        "format": FORMAT,
+        "arch": model.arch_name,
+        "kwargs": dict(kwargs),
+        "input_range": list(getattr(model, "input_range", (-1.0, 1.0))),
+        "meta": dict(meta or {}),
+        "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+    }
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_bytes(Path(path), buf.getvalue(), durable=True)
+
+
+def load_file(path: Path) -> Any:
+    """``torch.load`` with ``weights_only=True``; errors become one line."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint not found")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe content"
+        raise CheckpointError(f"{path}: refused: not a plain weights file "
+                              f"(weights_only load failed: {first[:200]})") from None
+    except (RuntimeError, EOFError, ValueError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path}: cannot read checkpoint: {first[:200]}") from None
+
+
+def load_state_dict_strict(model: nn.Module, state: dict, where: str) -> None:
+    """load_state_dict(strict=True) with a one-line message naming bad keys."""
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(f"{where}: state_dict is not a mapping of tensors")
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [k for k in own if k in state and own[k].shape != state[k].shape]
+    if missing or unexpected or shapes:
+        parts = []
+        for label, keys in (("missing keys", missing), ("unexpected keys", unexpected),
+                            ("wrong shapes", shapes)):
+            if keys:
+                shown = ", ".join(keys[:4]) + (f" (+{len(keys) - 4} more)" if len(keys) > 4 else "")
+                parts.append(f"{label}: {shown}")
+        raise CheckpointError(f"{where}: checkpoint does not match architecture "
+                              f"{getattr(model, 'arch_name', type(model).__name__)!r}; "
+                              + "; ".join(parts))
+    model.load_state_dict(state, strict=True)
+
+
+def load_generator(path: Path) -> tuple[nn.Module, dict]:
+    """Rebuild a generator from a shotstyle checkpoint; returns (model, info)."""
+    data = load_file(path)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a shotstyle generator checkpoint "
+                              f"(expected format {FORMAT!r})")
+    for key in ("arch", "kwargs", "state_dict"):
+        if key not in data:
+            raise CheckpointError(f"{path}: checkpoint metadata lacks {key!r}")
+    try:
+        model = build_generator(data["arch"], **data["kwargs"])
+    except CheckpointError as exc:
+        raise CheckpointError(f"{path}: {exc}") from None
+    load_state_dict_strict(model, data["state_dict"], str(path))
+    model.eval()
+    info = {"arch": data["arch"], "kwargs": data["kwargs"],
+            "input_range": tuple(data.get("input_range", (-1.0, 1.0))),
+            "meta": data.get("meta", {})}
+    return model, info

@@ -1,0 +1,111 @@
+"""Atomic file writes: write to a temporary name beside the target, then rename.
+
+A reader (or a re-run after a kill) sees either the old file, the whole new
+file, or nothing: never a half-written one. Temporary names start with '.' and
+contain '.tmp-', so globs for frames never pick them up and a clean-up can find
+them.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+TMP_MARK = ".tmp-"
+
+
+def tmp_name(target: Path) -> Path:
+    target = Path(target)
+    return target.with_name(f".{target.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_bytes(target: Path, data: bytes, durable: bool = False) -> None:
+    """Write ``data`` to ``target`` atomically (fsync'd when ``durable``)."""
+    target = Path(target)
+    tmp = tmp_name(target)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    if durable:
+        _fsync_dir(target.parent)
+
+
+def write_json(target: Path, obj: Any) -> None:
+    """Atomic, durable JSON write (used for manifests: the 'done' marker)."""
+    write_bytes(target, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode(), durable=True)
+
+
+@contextlib.contextmanager
+def temporary_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path; on success rename it onto ``target``.
+
+    Works for files and folders. The temporary name keeps no extension of the
+    target, so tools that guess formats from names (ffmpeg) need an explicit
+    format.
+    """
+    target = Path(target)
+    tmp = tmp_name(target)
+    try:
+        yield tmp
+        if tmp.is_dir() and target.is_dir():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete temporaries left by killed processes; returns how many."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    count = 0
+    for p in folder.iterdir():
+        if p.name.startswith(".") and TMP_MARK in p.name:
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    p.unlink()
+            count += 1
+    return count
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """Hard-link ``src`` to ``dst`` (atomically replacing it), copying across filesystems."""
+    tmp = tmp_name(Path(dst))
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)

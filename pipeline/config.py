@@ -1,0 +1,317 @@
+"""Typed, validated configuration: one dataclass per YAML file.
+
+* ``configs/pipeline.yaml``      -> PipelineConfig (defaults for every shot)
+* ``configs/shots/<shot>.yaml``  -> ShotConfig
+* ``configs/styles/<style>.yaml``-> StyleConfig
+
+The config folder is ``$SHOTSTYLE_CONFIG_DIR`` or ``./configs``. Relative paths
+inside a YAML file are relative to that file's folder. ``$SHOTSTYLE_WORK_ROOT``
+and ``$SHOTSTYLE_RENDER_ROOT`` override the work and render roots.
+
+Validation is driven by the dataclass type hints, so a field added to a class is
+validated with no extra code. Every problem is a ConfigError whose message names
+the file, the key and what was expected.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+
+from pipeline.errors import ConfigError
+
+SHOT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+# --------------------------------------------------------------------------- #
+# Schema
+# --------------------------------------------------------------------------- #
+def _path(kind: str = "any", must_exist: bool = False, default: Any = None):
+    """A path field; ``kind`` is 'file', 'dir' or 'any'."""
+    return field(default=default, metadata={"path": kind, "must_exist": must_exist})
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    work_root: Path = _path("dir", default=Path("work"))
+    render_root: Path = _path("dir", default=Path("renders"))
+    chunk_size: int = 48
+    batch_size: int = 4
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    threads: int = 0  # 0 = one per core
+    png_compression: int = 1  # zlib level for intermediate PNGs (0-9)
+
+
+@dataclass(frozen=True)
+class SmoothingConfig:
+    method: Literal["none"] = "none"
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    mov: bool = True  # ProRes 422 HQ
+    mp4: bool = True  # H.264 review copy
+    frames: bool = True  # PNG frame sequence
+    mp4_crf: int = 18
+    mp4_preset: str = "medium"
+    # H.264 4:2:0 cannot store odd sizes. 'exact' keeps the size and switches
+    # that file to 4:4:4; 'pad' pads to even with black (the mp4 grows by 1 px).
+    mp4_odd_size: Literal["exact", "pad"] = "exact"
+
+
+@dataclass(frozen=True)
+class ShotConfig:
+    source: str  # movie file, or image-sequence pattern (%04d, ####)
+    style: str
+    first_frame: int = 1001
+    fps: Optional[str] = None  # required for image sequences: 24, 23.976, 24000/1001
+    chunk_size: Optional[int] = None  # overrides pipeline.chunk_size
+    batch_size: Optional[int] = None  # overrides pipeline.batch_size
+    smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+@dataclass(frozen=True)
+class StyleConfig:
+    checkpoint: Path = _path("file", must_exist=True)
+    description: str = ""
+
+
+# --------------------------------------------------------------------------- #
+# Generic loader
+# --------------------------------------------------------------------------- #
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return " or ".join(_type_name(a) for a in args) + " (or null)"
+    if origin in (dict, typing.Dict):
+        k, v = typing.get_args(tp)
+        return f"a mapping of {_type_name(k)} to {_type_name(v)}"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+            Path: "a path (string)"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _coerce(value: Any, tp: Any, where: str, base: Path, meta: dict) -> Any:
+    """Check ``value`` against type ``tp``; return the typed value or raise."""
+    def bad() -> ConfigError:
+        return ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
+
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(value, args[0], where, base, meta)
+    if origin is Literal:
+        if value not in typing.get_args(tp):
+            raise bad()
+        return value
+    if origin in (dict, typing.Dict):
+        if not isinstance(value, dict):
+            raise bad()
+        ktp, vtp = typing.get_args(tp)
+        return {_coerce(k, ktp, f"{where}.{k}", base, {}): _coerce(v, vtp, f"{where}.{k}", base, meta)
+                for k, v in value.items()}
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise bad()
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad()
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad()
+        return float(value)
+    if tp is str:
+        # YAML reads 24 or 23.976 as numbers; a str field takes them as text.
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise bad()
+        return str(value)
+    if tp is Path:
+        if not isinstance(value, str) or not value:
+            raise bad()
+        path = Path(os.path.expanduser(value))
+        path = path if path.is_absolute() else base / path
+        path = Path(os.path.normpath(path))
+        if meta.get("must_exist"):
+            kind = meta.get("path")
+            if kind == "file" and not path.is_file():
+                raise ConfigError(f"{where}: file not found: {path}")
+            if kind == "dir" and not path.is_dir():
+                raise ConfigError(f"{where}: folder not found: {path}")
+        return path
+    raise TypeError(f"unsupported config type {tp!r}")  # programming error
+
+
+def load_yaml_config(cls: type, path: Path) -> Any:
+    """Load ``path`` into dataclass ``cls``; every problem is a ConfigError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        pos = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: not valid YAML{pos}: {problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level, "
+                          f"got {type(data).__name__}")
+    return _Builder(path).build(cls, data, "")
+
+
+class _Builder:
+    """Builds nested dataclasses so messages read ``file: key 'a.b': ...``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.base = path.parent
+
+    def build(self, cls: type, data: dict, prefix: str) -> Any:
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        for key in data:
+            if key not in fields:
+                raise ConfigError(f"{self.path}: key '{prefix}{key}': unknown key "
+                                  f"(expected one of: {', '.join(fields)})")
+        kwargs = {}
+        for name, f in fields.items():
+            where = f"{self.path}: key '{prefix}{name}'"
+            if name not in data:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    raise ConfigError(f"{where}: missing required key, expected "
+                                      f"{_type_name(hints[name])}")
+                default = (f.default if f.default is not dataclasses.MISSING
+                           else f.default_factory())
+                if isinstance(default, Path) and not default.is_absolute():
+                    default = Path(os.path.normpath(self.base / default))
+                kwargs[name] = default
+                continue
+            tp = hints[name]
+            if dataclasses.is_dataclass(tp):
+                value = data[name]
+                if value is None:
+                    value = {}
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+                kwargs[name] = self.build(tp, value, f"{prefix}{name}.")
+            else:
+                kwargs[name] = _coerce(data[name], tp, where, self.base, dict(f.metadata))
+        return cls(**kwargs)
+
+
+# --------------------------------------------------------------------------- #
+# Semantic checks beyond types
+# --------------------------------------------------------------------------- #
+def parse_fps(text: str, where: str) -> Fraction:
+    """'24', '23.976', '24000/1001' -> Fraction; common NTSC decimals snap to /1001."""
+    try:
+        value = Fraction(str(text).strip())
+    except (ValueError, ZeroDivisionError):
+        raise ConfigError(f"{where}: expected a frame rate such as 24, 23.976 or "
+                          f"24000/1001, got {text!r}") from None
+    if value <= 0 or value > 1000:
+        raise ConfigError(f"{where}: frame rate must be between 0 and 1000, got {text!r}")
+    for ntsc in (24, 30, 48, 60, 120):
+        exact = Fraction(ntsc * 1000, 1001)
+        if value != exact and abs(value - exact) < Fraction(1, 500):
+            return exact
+    return value
+
+
+def _check_range(path: Path, key: str, value: Optional[int], lo: int, hi: int) -> None:
+    if value is not None and not lo <= value <= hi:
+        raise ConfigError(f"{path}: key '{key}': expected an integer from {lo} to {hi}, "
+                          f"got {value}")
+
+
+def check_shot_name(name: str) -> str:
+    if not isinstance(name, str) or not SHOT_NAME_RE.match(name) or ".." in name:
+        raise ConfigError(f"shot name {name!r}: expected letters, digits, '_', '-' and '.' "
+                          f"only (no path separators or '..')")
+    return name
+
+
+# --------------------------------------------------------------------------- #
+# Public loaders
+# --------------------------------------------------------------------------- #
+def config_dir() -> Path:
+    return Path(os.environ.get("SHOTSTYLE_CONFIG_DIR") or "configs").resolve()
+
+
+def load_pipeline_config(cfg_dir: Optional[Path] = None) -> PipelineConfig:
+    cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
+    path = cfg_dir / "pipeline.yaml"
+    cfg = load_yaml_config(PipelineConfig, path) if path.exists() else PipelineConfig(
+        work_root=cfg_dir / "work", render_root=cfg_dir / "renders")
+    _check_range(path, "chunk_size", cfg.chunk_size, 1, 100000)
+    _check_range(path, "batch_size", cfg.batch_size, 1, 4096)
+    _check_range(path, "threads", cfg.threads, 0, 4096)
+    _check_range(path, "png_compression", cfg.png_compression, 0, 9)
+    overrides = {}
+    for key, env in (("work_root", "SHOTSTYLE_WORK_ROOT"), ("render_root", "SHOTSTYLE_RENDER_ROOT")):
+        if os.environ.get(env):
+            overrides[key] = Path(os.environ[env]).resolve()
+    return dataclasses.replace(cfg, **overrides) if overrides else cfg
+
+
+def shot_config_path(shot: str, cfg_dir: Optional[Path] = None) -> Path:
+    cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
+    return cfg_dir / "shots" / f"{check_shot_name(shot)}.yaml"
+
+
+def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
+    path = shot_config_path(shot, cfg_dir)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no config for shot '{shot}'")
+    cfg = load_yaml_config(ShotConfig, path)
+    _check_range(path, "first_frame", cfg.first_frame, 0, 9_999_999)
+    _check_range(path, "chunk_size", cfg.chunk_size, 1, 100000)
+    _check_range(path, "batch_size", cfg.batch_size, 1, 4096)
+    _check_range(path, "output.mp4_crf", cfg.output.mp4_crf, 0, 51)
+    if cfg.fps is not None:
+        parse_fps(cfg.fps, f"{path}: key 'fps'")
+    if not SHOT_NAME_RE.match(cfg.style) or ".." in cfg.style:
+        raise ConfigError(f"{path}: key 'style': expected a style name (a file "
+                          f"configs/styles/<name>.yaml), got {cfg.style!r}")
+    # Resolve the source relative to the shot file.
+    src = Path(os.path.expanduser(cfg.source))
+    src = src if src.is_absolute() else path.parent / src
+    return dataclasses.replace(cfg, source=os.path.normpath(src))
+
+
+def load_style_config(style: str, cfg_dir: Optional[Path] = None) -> StyleConfig:
+    cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
+    path = cfg_dir / "styles" / f"{style}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (cfg_dir / "styles").glob("*.yaml"))
+        raise ConfigError(f"{path}: unknown style '{style}' (known styles: "
+                          f"{', '.join(known) or 'none'})")
+    return load_yaml_config(StyleConfig, path)
+
+
+def list_shots(cfg_dir: Optional[Path] = None) -> list[str]:
+    cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
+    return sorted(p.stem for p in (cfg_dir / "shots").glob("*.yaml"))

@@ -1,0 +1,67 @@
+"""Decode a source into a numbered PNG plate sequence, atomically.
+
+ffmpeg streams the source straight to PNG files (nothing is held in memory);
+they land in a temporary folder that is renamed into place when complete.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional
+
+import ffmpeg
+
+from pipeline import ffmpeg_run
+from pipeline.atomic import temporary_path
+from pipeline.errors import MediaError
+from pipeline.frames import frame_name, frame_pattern
+from pipeline.probe import SourceInfo
+
+
+def _input(info: SourceInfo):
+    if info.kind == "sequence":
+        return ffmpeg.input(info.source, f="image2", framerate=info.fps,
+                            start_number=info.seq_first)
+    return ffmpeg.input(info.source)
+
+
+def decode_to_pngs(info: SourceInfo, out_dir: Path, shot: str, first_frame: int,
+                   png_compression: int = 1,
+                   progress: Optional[Callable[[int, int], None]] = None) -> int:
+    """Decode every frame of ``info`` to ``out_dir/<shot>.%04d.png``; returns the count.
+
+    ``out_dir`` is replaced as a whole only once decoding succeeded.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with temporary_path(out_dir) as tmp:
+        tmp.mkdir()
+        video = _input(info).video
+        if info.color_matrix:
+            video = video.filter("scale", in_color_matrix=info.color_matrix)
+        stream = video.output(frame_pattern(tmp, shot), f="image2", start_number=first_frame,
+                              pix_fmt="rgb24", fps_mode="passthrough",
+                              compression_level=png_compression,
+                              **{"frames:v": info.frame_count})
+
+        def poll() -> None:
+            if progress:
+                progress(sum(1 for _ in tmp.iterdir()), info.frame_count)
+
+        ffmpeg_run.run(stream, f"{info.source}: decode failed", poll=poll)
+        count = _check_contiguous(tmp, shot, first_frame)
+        if count == 0:
+            raise MediaError(f"{info.source}: decoded no frames (corrupt or empty video)")
+        if count < info.frame_count:
+            raise MediaError(f"{info.source}: decoded {count} of {info.frame_count} frames "
+                             f"(truncated or corrupt file)")
+    return count
+
+
+def _check_contiguous(folder: Path, shot: str, first: int) -> int:
+    names = {p.name for p in folder.iterdir()}
+    n = 0
+    while frame_name(shot, first + n) in names:
+        n += 1
+    if n != len(names):
+        raise MediaError(f"decode wrote {len(names)} files but only {n} consecutive frames")
+    return n

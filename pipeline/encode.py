@@ -1,0 +1,139 @@
+"""Encode a frame sequence to the delivery movies (ProRes .mov, H.264 .mp4).
+
+Both keep the source's exact frame count, frame rate and size; audio comes from
+the source; the timecode is kept. Each movie is written under a temporary name
+with an explicit container format and renamed when complete, then checked with
+ffprobe.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable, Optional
+
+import ffmpeg
+
+from pipeline import ffmpeg_run
+from pipeline.atomic import temporary_path
+from pipeline.config import OutputConfig
+from pipeline.errors import MediaError
+from pipeline.probe import SourceInfo
+
+# Audio codecs each container takes as they are; others are re-encoded.
+_MOV_AUDIO_COPY = {"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_s16be",
+                   "pcm_s24be", "aac", "alac", "mp3", "ac3"}
+_MP4_AUDIO_COPY = {"aac", "mp3"}
+_COLOUR_TAGS = {  # matrix -> (colorspace, primaries, trc)
+    "bt709": ("bt709", "bt709", "bt709"),
+    "smpte170m": ("smpte170m", "smpte170m", "smpte170m"),
+    "bt470bg": ("bt470bg", "bt470bg", "smpte170m"),
+    "bt2020": ("bt2020nc", "bt2020", "bt709"),
+}
+
+
+@dataclass(frozen=True)
+class EncodeJob:
+    frames_pattern: str  # printf pattern of the frames to encode
+    first: int
+    count: int
+    info: SourceInfo  # the source: rate, size, audio, timecode, colour
+
+
+def _matrix(info: SourceInfo) -> str:
+    return info.color_matrix or ("bt709" if info.height >= 720 else "smpte170m")
+
+
+def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
+    v = ffmpeg.input(job.frames_pattern, f="image2", framerate=job.info.fps,
+                     start_number=job.first).video
+    if pad_even:
+        v = v.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2", color="black")
+    space, primaries, trc = _COLOUR_TAGS[_matrix(job.info)]
+    v = v.filter("scale", out_color_matrix=_matrix(job.info), out_range="tv")
+    # Tag the frames too: some encoders (prores_ks) read colour from frames only.
+    v = v.filter("setparams", range="tv", colorspace=space, color_primaries=primaries,
+                 color_trc=trc)
+    return v.filter("format", pix_fmt)
+
+
+def _audio(job: EncodeJob):
+    if not job.info.has_audio or job.info.kind != "movie":
+        return None
+    kwargs = {"ss": f"{job.info.audio_offset:.6f}"} if job.info.audio_offset > 1e-4 else {}
+    return ffmpeg.input(job.info.source, **kwargs)["a:0"]
+
+
+def _common_args(job: EncodeJob) -> dict:
+    space, primaries, trc = _COLOUR_TAGS[_matrix(job.info)]
+    args = {"frames:v": job.count, "colorspace": space, "color_primaries": primaries,
+            "color_trc": trc, "color_range": "tv", "r": job.info.fps}
+    if job.info.timecode:
+        args["timecode"] = job.info.timecode
+    return args
+
+
+def encode_prores(job: EncodeJob, target: Path, poll: Optional[Callable] = None) -> None:
+    """ProRes 422 HQ, 10-bit 4:2:2 (takes odd sizes as they are)."""
+    args = dict(_common_args(job), vcodec="prores_ks", **{"profile:v": 3}, vendor="apl0",
+                f="mov")
+    streams = [_video(job, "yuv422p10le")]
+    audio = _audio(job)
+    if audio is not None:
+        streams.append(audio)
+        args["acodec"] = "copy" if job.info.audio_codec in _MOV_AUDIO_COPY else "pcm_s24le"
+    _write(streams, args, target, job, (job.info.width, job.info.height),
+           f"{target.name}: ProRes encode failed", poll)
+
+
+def mp4_needs_444(info: SourceInfo, cfg: OutputConfig) -> bool:
+    odd = info.width % 2 or info.height % 2
+    return bool(odd) and cfg.mp4_odd_size == "exact"
+
+
+def encode_h264(job: EncodeJob, target: Path, cfg: OutputConfig,
+                poll: Optional[Callable] = None) -> None:
+    """H.264 review copy: yuv420p, or yuv444p for odd sizes when mp4_odd_size=exact."""
+    odd = bool(job.info.width % 2 or job.info.height % 2)
+    pad = odd and cfg.mp4_odd_size == "pad"
+    size = ((job.info.width + 1) // 2 * 2, (job.info.height + 1) // 2 * 2) if pad else (
+        job.info.width, job.info.height)
+    pix_fmt = "yuv444p" if mp4_needs_444(job.info, cfg) else "yuv420p"
+    args = dict(_common_args(job), vcodec="libx264", crf=cfg.mp4_crf, preset=cfg.mp4_preset,
+                movflags="+faststart", f="mp4")
+    streams = [_video(job, pix_fmt, pad_even=pad)]
+    audio = _audio(job)
+    if audio is not None:
+        streams.append(audio)
+        if job.info.audio_codec in _MP4_AUDIO_COPY:
+            args["acodec"] = "copy"
+        else:
+            args.update({"acodec": "aac", "b:a": "256k"})
+    _write(streams, args, target, job, size, f"{target.name}: H.264 encode failed", poll)
+
+
+def _write(streams: list, args: dict, target: Path, job: EncodeJob, size: tuple[int, int],
+           what: str, poll: Optional[Callable]) -> None:
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with temporary_path(target) as tmp:
+        ffmpeg_run.run(ffmpeg.output(*streams, str(tmp), **args), what, poll=poll)
+        check_movie(tmp, job, size, what=target.name)
+
+
+def check_movie(path: Path, job: EncodeJob, size: tuple[int, int], what: str) -> dict:
+    """Verify frame count, rate and size of an encoded movie; returns its video stream."""
+    data = ffmpeg_run.probe(str(path), count_packets=None)
+    video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
+    if video is None:
+        raise MediaError(f"{what}: encoded file has no video stream")
+    count = int(video.get("nb_read_packets") or 0)
+    if count != job.count:
+        raise MediaError(f"{what}: encoded {count} frames, expected {job.count}")
+    if Fraction(video.get("r_frame_rate", "0/1")) != job.info.fps_fraction:
+        raise MediaError(f"{what}: frame rate {video.get('r_frame_rate')}, "
+                         f"expected {job.info.fps}")
+    got = (int(video.get("width", 0)), int(video.get("height", 0)))
+    if got != tuple(size):
+        raise MediaError(f"{what}: encoded size {got[0]}x{got[1]}, expected {size[0]}x{size[1]}")
+    return video

@@ -1,0 +1,66 @@
+"""Running ffmpeg/ffprobe through ffmpeg-python with one-line errors.
+
+Commands are argument lists (ffmpeg-python never uses a shell). A failure is a
+MediaError whose message is the most telling line of ffmpeg's stderr.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from typing import Any, Callable, Optional
+
+import ffmpeg
+
+from pipeline.errors import MediaError
+
+GLOBAL_ARGS = ("-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y")
+
+
+def require_binaries() -> None:
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            raise MediaError(f"'{tool}' not found on PATH: install FFmpeg "
+                             f"(e.g. apt-get install ffmpeg, or run 'make demo')")
+
+
+def last_error_line(stderr: bytes | str | None, default: str = "ffmpeg failed") -> str:
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else (stderr or "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    # The most telling line is usually the last one that names a problem.
+    for ln in reversed(lines):
+        if any(w in ln.lower() for w in ("error", "invalid", "no such", "not ", "unable",
+                                          "failed", "cannot", "could not", "permission",
+                                          "space", "unknown")):
+            return ln
+    return lines[-1] if lines else default
+
+
+def probe(path: str, **kwargs: Any) -> dict:
+    require_binaries()
+    try:
+        return ffmpeg.probe(path, **kwargs)
+    except ffmpeg.Error as exc:
+        raise MediaError(f"{path}: ffprobe cannot read it: {last_error_line(exc.stderr)}") from None
+
+
+def run(stream: Any, what: str, poll: Optional[Callable[[], None]] = None,
+        poll_interval: float = 1.0) -> None:
+    """Run an ffmpeg-python graph; call ``poll`` periodically while it runs."""
+    require_binaries()
+    cmd = stream.global_args(*GLOBAL_ARGS).compile()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        while True:
+            try:
+                _, stderr = proc.communicate(timeout=poll_interval)
+                break
+            except subprocess.TimeoutExpired:
+                if poll:
+                    poll()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise MediaError(f"{what}: {last_error_line(stderr)}")

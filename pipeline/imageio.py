@@ -1,0 +1,25 @@
+"""Reading and writing frames (RGB uint8 arrays) with OpenCV, atomically."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pipeline.atomic import write_bytes
+from pipeline.errors import MediaError
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise MediaError(f"{path}: cannot read image (missing or corrupt)")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def write_rgb(path: Path, rgb: np.ndarray, png_compression: int = 1) -> None:
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_PNG_COMPRESSION, int(png_compression)])
+    if not ok:
+        raise MediaError(f"{path}: PNG encoding failed")
+    write_bytes(Path(path), buf.tobytes())

@@ -1,0 +1,133 @@
+"""Probe a shot's source (movie file or image sequence) with ffprobe."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Optional
+
+from pipeline import ffmpeg_run
+from pipeline.errors import MediaError
+from pipeline.frames import is_sequence_pattern, scan_sequence, to_printf
+
+_YUV_MATRICES = {"bt709": "bt709", "smpte170m": "smpte170m", "bt470bg": "bt470bg",
+                 "bt2020nc": "bt2020"}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    source: str  # movie path, or printf pattern for sequences
+    kind: str  # "movie" | "sequence"
+    width: int
+    height: int
+    fps: str  # exact rational, e.g. "24000/1001"
+    frame_count: int
+    codec: str
+    pix_fmt: str
+    has_audio: bool = False
+    audio_codec: Optional[str] = None
+    audio_offset: float = 0.0  # seconds from file start to the first video frame
+    timecode: Optional[str] = None
+    color_matrix: Optional[str] = None  # YUV matrix used to turn the source into RGB
+    seq_first: Optional[int] = None  # first frame number on disk (sequences)
+
+    @property
+    def fps_fraction(self) -> Fraction:
+        return Fraction(self.fps)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SourceInfo":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _fraction(text: Optional[str]) -> Optional[Fraction]:
+    try:
+        value = Fraction(text) if text else None
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value if value else None
+
+
+def _timecode(data: dict, video: dict) -> Optional[str]:
+    for tags in [video.get("tags", {}), data.get("format", {}).get("tags", {})] + [
+            s.get("tags", {}) for s in data.get("streams", []) if s.get("codec_type") == "data"]:
+        tc = tags.get("timecode")
+        if tc:
+            return tc
+    return None
+
+
+def _matrix(video: dict) -> Optional[str]:
+    fmt = video.get("pix_fmt", "")
+    if not fmt.startswith(("yuv", "yuvj", "nv", "p0", "p2", "y2", "uyvy", "v210")):
+        return None  # RGB or grey: no matrix
+    tagged = _YUV_MATRICES.get(video.get("color_space", ""))
+    if tagged:
+        return tagged
+    # Untagged: the usual convention, HD and up is BT.709, SD is BT.601.
+    return "bt709" if int(video.get("height", 0)) >= 720 else "smpte170m"
+
+
+def probe_source(source: str, fps: Optional[Fraction] = None) -> SourceInfo:
+    """Describe ``source``; ``fps`` is required for image sequences."""
+    if is_sequence_pattern(source):
+        return _probe_sequence(source, fps)
+    return _probe_movie(source, fps)
+
+
+def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
+    first, last = scan_sequence(pattern)
+    printf = to_printf(pattern)
+    if fps is None:
+        raise MediaError(f"{pattern}: image sequences need 'fps' in the shot config")
+    sample = printf % first
+    data = ffmpeg_run.probe(sample)
+    video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
+    if not video:
+        raise MediaError(f"{sample}: not an image ffmpeg can read")
+    return SourceInfo(source=printf, kind="sequence", width=int(video["width"]),
+                      height=int(video["height"]), fps=str(fps),
+                      frame_count=last - first + 1, codec=video.get("codec_name", "?"),
+                      pix_fmt=video.get("pix_fmt", "?"), color_matrix=_matrix(video),
+                      seq_first=first)
+
+
+def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:
+    if not os.path.exists(path):
+        raise MediaError(f"{path}: source not found")
+    if os.path.isdir(path):
+        raise MediaError(f"{path}: is a folder; give a movie file or a sequence pattern "
+                         f"such as {Path(path) / 'name.%04d.exr'}")
+    data = ffmpeg_run.probe(path, count_packets=None)
+    streams = data.get("streams", [])
+    videos = [s for s in streams if s.get("codec_type") == "video"
+              and not s.get("disposition", {}).get("attached_pic")]
+    audios = [s for s in streams if s.get("codec_type") == "audio"]
+    if not videos:
+        what = "audio only" if audios else "no video stream"
+        raise MediaError(f"{path}: not a video ({what})")
+    video = videos[0]
+    count = int(video.get("nb_read_packets") or 0)
+    if count <= 0:
+        raise MediaError(f"{path}: the video stream has no frames")
+    width, height = int(video.get("width") or 0), int(video.get("height") or 0)
+    if width <= 0 or height <= 0:
+        raise MediaError(f"{path}: video stream has no frame size")
+    rate = fps_override or _fraction(video.get("r_frame_rate")) or _fraction(
+        video.get("avg_frame_rate"))
+    if not rate:
+        raise MediaError(f"{path}: cannot tell the frame rate; set 'fps' in the shot config")
+    start = float(data.get("format", {}).get("start_time") or 0.0)
+    vstart = float(video.get("start_time") or start)
+    return SourceInfo(source=path, kind="movie", width=width, height=height, fps=str(rate),
+                      frame_count=count, codec=video.get("codec_name", "?"),
+                      pix_fmt=video.get("pix_fmt", "?"), has_audio=bool(audios),
+                      audio_codec=audios[0].get("codec_name") if audios else None,
+                      audio_offset=max(0.0, vstart - start), timecode=_timecode(data, video),
+                      color_matrix=_matrix(video))

@@ -1,0 +1,127 @@
+"""Luigi plumbing shared by the shot tasks: manifest targets, logs, progress,
+and one-line failure messages."""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import luigi
+
+from pipeline.errors import ShotstyleError
+from pipeline.manifest import read_manifest
+from pipeline.workarea import ShotPlan
+
+log = logging.getLogger("shotstyle")
+
+
+class ManifestTarget(luigi.Target):
+    """Exists when the manifest is there, carries ``key`` and (optionally)
+    every file it lists under ``outputs`` still exists."""
+
+    def __init__(self, path: Path, key: str, check_outputs: bool = False):
+        self.path = Path(path)
+        self.key = key
+        self.check_outputs = check_outputs
+
+    def exists(self) -> bool:
+        data = read_manifest(self.path)
+        if not data or data.get("key") != self.key:
+            return False
+        if self.check_outputs:
+            return all(Path(p).exists() for p in (data.get("outputs") or {}).values())
+        return True
+
+
+class ShotTask(luigi.Task):
+    """A stage of one shot. Subclasses implement ``execute()`` and ``output()``."""
+
+    shot = luigi.Parameter(description="shot name: configs/shots/<shot>.yaml")
+    stage_name = "stage"
+
+    @property
+    def plan(self) -> ShotPlan:
+        # Built afresh per call: configs may change between scheduling and running.
+        return ShotPlan.load(self.shot)
+
+    def complete(self) -> bool:
+        try:
+            return super().complete()
+        except ShotstyleError as exc:
+            # Bad config: report 'not complete' so run() raises the same error
+            # and it reaches the summary as a failed task with one clear line.
+            log.debug("%s: %s", self.task_id, exc)
+            return False
+
+    def log_name(self) -> str:
+        return self.stage_name
+
+    def progress(self) -> Callable[[int, int, str], None]:
+        state = {"last": 0.0}
+
+        def report(done: int, total: int, message: str) -> None:
+            pct = int(100 * done / max(total, 1))
+            self.set_progress_percentage(pct)
+            now = time.monotonic()
+            if now - state["last"] > 2.0 or done >= total:
+                state["last"] = now
+                self.set_status_message(f"{message}: {done}/{total}")
+                log.info("%s %s: %s %d/%d (%d%%)", self.shot, self.stage_name, message,
+                         done, total, pct)
+        return report
+
+    def run(self):
+        plan = self.plan
+        handler = _stage_log_handler(plan.logs_dir / f"{self.log_name()}.log")
+        logging.getLogger("shotstyle").addHandler(handler)
+        log.info("%s: start %s", self.shot, self.task_id)
+        try:
+            result = self.execute(plan)
+            if result is not None and hasattr(result, "__next__"):
+                yield from result
+            log.info("%s: done %s", self.shot, self.task_id)
+        except ShotstyleError as exc:
+            log.error("%s: %s", self.task_id, exc)
+            raise
+        finally:
+            logging.getLogger("shotstyle").removeHandler(handler)
+            handler.close()
+
+    def execute(self, plan: ShotPlan):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def on_failure(self, exception: BaseException) -> str:
+        if isinstance(exception, ShotstyleError):
+            return f"{type(exception).__name__}: {exception}"
+        return super().on_failure(exception)
+
+
+def _stage_log_handler(path: Path) -> logging.Handler:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    return handler
+
+
+@luigi.Task.event_handler(luigi.Event.FAILURE)
+def _print_failure_line(task: luigi.Task, exception: BaseException) -> None:
+    """One line a person can act on, on stderr, for errors users can cause."""
+    if isinstance(exception, ShotstyleError):
+        print(f"shotstyle: error: {exception}", file=sys.stderr, flush=True)
+
+
+def ensure_shotstyle_logging(level: int = logging.INFO) -> None:
+    """Progress and stage messages on stderr (Luigi only sets up its own logger)."""
+    logger = logging.getLogger("shotstyle")
+    logger.setLevel(level)
+    if not any(getattr(h, "_shotstyle_console", False) for h in logger.handlers):
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(logging.Formatter("shotstyle: %(levelname)s: %(message)s"))
+        console._shotstyle_console = True
+        logger.addHandler(console)
+        logger.propagate = False
+
+
+ensure_shotstyle_logging()
