@@ -2,5 +2,6 @@
 
 Importing the package registers every architecture.
 """
-from models import generators  # noqa: F401  (registers architectures)
-from models.registry import GENERATORS, DISCRIMINATORS, build_generator, build_discriminator  # noqa: F401
+from models import discriminators, generators  # noqa: F401  (registers architectures)
+from models.registry import (DISCRIMINATORS, GENERATORS, build_discriminator,  # noqa: F401
+                             build_generator)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import zipfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -48,15 +49,25 @@ def load_file(path: Path) -> Any:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
+    if not _looks_like_torch_file(path):
+        raise CheckpointError(f"{path}: cannot read checkpoint: not a PyTorch file")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe content"
-        raise CheckpointError(f"{path}: refused: not a plain weights file "
-                              f"(weights_only load failed: {first[:200]})") from None
+        lines = [ln.strip() for ln in str(exc).splitlines() if "Unsupported" in ln]
+        why = lines[0].split(". Please")[0] if lines else "it holds more than tensors and plain containers"
+        raise CheckpointError(f"{path}: refused: not a plain weights file ({why[:200]})") from None
     except (RuntimeError, EOFError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"{path}: cannot read checkpoint: {first[:200]}") from None
+
+
+def _looks_like_torch_file(path: Path) -> bool:
+    """torch.save writes a zip archive; very old files are a raw pickle (0x80)."""
+    if zipfile.is_zipfile(path):
+        return True
+    with open(path, "rb") as fh:
+        return fh.read(1) == b"\x80"
 
 
 def load_state_dict_strict(model: nn.Module, state: dict, where: str) -> None:

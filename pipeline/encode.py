@@ -47,6 +47,9 @@ def _matrix(info: SourceInfo) -> str:
 def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
     v = ffmpeg.input(job.frames_pattern, f="image2", framerate=job.info.fps,
                      start_number=job.first).video
+    # Limit the video in the graph, not with -frames:v: that option ends the
+    # whole output and cuts the audio short.
+    v = v.filter("trim", end_frame=job.count)
     if pad_even:
         v = v.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2", color="black")
     space, primaries, trc = _COLOUR_TAGS[_matrix(job.info)]
@@ -66,7 +69,7 @@ def _audio(job: EncodeJob):
 
 def _common_args(job: EncodeJob) -> dict:
     space, primaries, trc = _COLOUR_TAGS[_matrix(job.info)]
-    args = {"frames:v": job.count, "colorspace": space, "color_primaries": primaries,
+    args = {"colorspace": space, "color_primaries": primaries,
             "color_trc": trc, "color_range": "tv", "r": job.info.fps}
     if job.info.timecode:
         args["timecode"] = job.info.timecode

@@ -1,0 +1,142 @@
+"""Test helpers: real clips made with the real ffmpeg, tiny real projects."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Optional
+
+import cv2
+import numpy as np
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+LUIGI = str(Path(sys.executable).parent / "luigi")
+
+
+def textured_frame(w: int, h: int, i: int, seed: int = 0) -> np.ndarray:
+    """A moving, textured RGB frame (gradients + noise + a moving square)."""
+    rng = np.random.RandomState(seed)
+    base = rng.randint(0, 255, (h // 4 + 2, w // 4 + 2, 3), dtype=np.uint8)
+    big = cv2.resize(base, (w + 8, h + 8), interpolation=cv2.INTER_CUBIC)
+    dx = i % 8
+    img = big[4:4 + h, dx:dx + w].copy()
+    x0 = (i * 3) % max(w - 10, 1)
+    img[h // 3:h // 3 + 8, x0:x0 + 8] = (255, 32, 32)
+    return img
+
+
+def write_pngs(folder: Path, w: int, h: int, n: int, name: str = "src", start: int = 1,
+               digits: int = 4) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        rgb = textured_frame(w, h, i)
+        cv2.imwrite(str(folder / f"{name}.{start + i:0{digits}d}.png"),
+                    cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return str(folder / f"{name}.%0{digits}d.png")
+
+
+def make_clip(path: Path, w: int = 64, h: int = 36, frames: int = 12, fps: str = "24",
+              audio: bool = True, timecode: Optional[str] = None,
+              vcodec: str = "libx264", pix_fmt: str = "yuv420p",
+              extra: tuple = ()) -> Path:
+    """Encode a real movie with ffmpeg: textured frames (any size), optional sine audio."""
+    path = Path(path)
+    pattern = write_pngs(path.parent / f".{path.stem}_src", w, h, frames)
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-framerate", fps, "-start_number", "1",
+           "-i", pattern]
+    if audio:
+        dur = float(frames / Fraction(fps)) + 0.5
+        cmd += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={dur}"]
+    cmd += ["-map", "0:v"] + (["-map", "1:a", "-c:a", "aac"] if audio else [])
+    cmd += ["-c:v", vcodec, "-pix_fmt", pix_fmt, *extra]
+    if timecode:
+        cmd += ["-timecode", timecode]
+    cmd += [str(path)]
+    subprocess.run(cmd, check=True)
+    return path
+
+
+def ffprobe_video(path: Path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-count_packets", "-show_entries",
+                          "stream=codec_type,codec_name,width,height,r_frame_rate,"
+                          "nb_read_packets,pix_fmt,profile:stream_tags=timecode",
+                          "-of", "json", str(path)], check=True, capture_output=True, text=True)
+    import json
+    streams = json.loads(out.stdout)["streams"]
+    video = next(s for s in streams if s["codec_type"] == "video")
+    video["has_audio"] = any(s["codec_type"] == "audio" for s in streams)
+    video["frames"] = int(video["nb_read_packets"])
+    return video
+
+
+def tiny_checkpoint(path: Path, seed: int = 0, **kwargs) -> Path:
+    import torch
+
+    import models  # noqa: F401
+    from models.checkpoint import save_generator
+    from models.registry import build_generator
+    torch.manual_seed(seed)
+    kw = {"base_channels": 4, "levels": 2, **kwargs}
+    save_generator(path, build_generator("fewshot_unet", **kw), kw, {"test": True})
+    return path
+
+
+def write_yaml(path: Path, data: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+class Project:
+    """A throwaway shotstyle project: configs, work and render roots under tmp."""
+
+    def __init__(self, root: Path, chunk_size: int = 4, batch_size: int = 2):
+        self.root = Path(root)
+        self.configs = self.root / "configs"
+        (self.configs / "shots").mkdir(parents=True)
+        write_yaml(self.configs / "pipeline.yaml", {
+            "work_root": "../work", "render_root": "../renders", "chunk_size": chunk_size,
+            "batch_size": batch_size, "device": "cpu", "threads": 1})
+        tiny_checkpoint(self.root / "styles" / "tiny.pt")
+        write_yaml(self.configs / "styles" / "tiny.yaml", {"checkpoint": "../../styles/tiny.pt"})
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    @property
+    def renders(self) -> Path:
+        return self.root / "renders"
+
+    def add_shot(self, shot: str, source: Path | str, **extra) -> Path:
+        return write_yaml(self.configs / "shots" / f"{shot}.yaml",
+                          {"source": str(source), "style": "tiny", **extra})
+
+    def env(self, **extra: str) -> dict:
+        env = dict(os.environ)
+        env.pop("SHOTSTYLE_WORK_ROOT", None)
+        env.pop("SHOTSTYLE_RENDER_ROOT", None)
+        env.update({"SHOTSTYLE_CONFIG_DIR": str(self.configs),
+                    "LUIGI_CONFIG_PATH": str(REPO / "luigi.cfg"),
+                    "PYTHONUNBUFFERED": "1"}, **extra)
+        return env
+
+    def luigi_cmd(self, task: str = "RenderShot", *args: str) -> list[str]:
+        return [LUIGI, "--module", "tasks", task, *args, "--local-scheduler",
+                "--no-lock"]
+
+    def render(self, shot: str, *args: str, check: bool = True,
+               timeout: float = 300) -> subprocess.CompletedProcess:
+        proc = subprocess.run(self.luigi_cmd("RenderShot", "--shot", shot, *args),
+                              cwd=self.root, env=self.env(), capture_output=True, text=True,
+                              timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"render failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        return proc
+
+
+def read_frames(folder: Path) -> dict[str, np.ndarray]:
+    return {p.name: cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in sorted(folder.glob("*.png"))}

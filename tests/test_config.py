@@ -1,0 +1,125 @@
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from helpers import write_yaml
+from pipeline.config import (load_pipeline_config, load_shot_config, load_style_config,
+                             parse_fps)
+from pipeline.errors import ConfigError
+from pipeline.workarea import ShotPlan
+
+
+def test_sample_configs_load_and_resolve_paths_relative_to_their_file(monkeypatch):
+    monkeypatch.delenv("SHOTSTYLE_CONFIG_DIR", raising=False)
+    repo = Path(__file__).resolve().parents[1]
+    plan = ShotPlan.load("s01", repo / "configs")
+    assert plan.cfg.first_frame == 1001
+    assert Path(plan.cfg.source) == repo / "samples" / "city_s01.mpg"
+    assert plan.pipeline.work_root == repo / "work"
+    assert plan.style.checkpoint == repo / "samples" / "styles" / "city_paint.pt"
+
+
+def test_defaults_fill_missing_keys(project, tmp_path):
+    project.add_shot("a1", tmp_path / "x.mov")
+    cfg = load_shot_config("a1")
+    assert cfg.first_frame == 1001
+    assert cfg.smoothing.method == "none"
+    assert cfg.output.mov and cfg.output.mp4 and cfg.output.frames
+    assert cfg.source == str(tmp_path / "x.mov")
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"source": "x.mov", "style": "tiny", "first_frme": 1}, "key 'first_frme': unknown key"),
+    ({"source": "x.mov", "style": "tiny", "first_frame": "1001"},
+     "key 'first_frame': expected an integer, got '1001'"),
+    ({"source": "x.mov", "style": "tiny", "first_frame": True}, "key 'first_frame': expected an integer"),
+    ({"source": "x.mov"}, "key 'style': missing required key"),
+    ({"source": "x.mov", "style": "tiny", "smoothing": {"method": "blur"}},
+     "key 'smoothing.method': expected one of 'none', got 'blur'"),
+    ({"source": "x.mov", "style": "tiny", "output": {"mov": "yes"}},
+     "key 'output.mov': expected true or false, got 'yes'"),
+    ({"source": "x.mov", "style": "tiny", "output": {"bogus": 1}}, "key 'output.bogus': unknown key"),
+    ({"source": "x.mov", "style": "tiny", "output": [1]}, "key 'output': expected a mapping"),
+    ({"source": "x.mov", "style": "tiny", "fps": "fast"}, "key 'fps': expected a frame rate"),
+    ({"source": "x.mov", "style": "tiny", "chunk_size": 0}, "key 'chunk_size': expected an integer from 1"),
+    ({"source": "x.mov", "style": "../evil"}, "key 'style': expected a style name"),
+])
+def test_shot_errors_name_file_key_and_expectation(project, data, needle):
+    path = write_yaml(project.configs / "shots" / "bad.yaml", data)
+    with pytest.raises(ConfigError) as err:
+        load_shot_config("bad")
+    msg = str(err.value)
+    assert msg.startswith(str(path)), msg
+    assert needle in msg
+    assert "\n" not in msg
+
+
+def test_invalid_yaml_names_line(project):
+    path = project.configs / "shots" / "broken.yaml"
+    path.write_text("source: a.mov\nstyle: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"broken.yaml: not valid YAML \(line \d+"):
+        load_shot_config("broken")
+
+
+def test_top_level_must_be_mapping(project):
+    (project.configs / "shots" / "list.yaml").write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="expected a mapping of keys at the top level"):
+        load_shot_config("list")
+
+
+def test_missing_shot_and_unknown_style(project):
+    with pytest.raises(ConfigError, match="no config for shot 'nope'"):
+        load_shot_config("nope")
+    with pytest.raises(ConfigError, match=r"unknown style 'nope' \(known styles: tiny\)"):
+        load_style_config("nope")
+
+
+def test_style_checkpoint_must_exist(project):
+    path = write_yaml(project.configs / "styles" / "gone.yaml", {"checkpoint": "nothing.pt"})
+    with pytest.raises(ConfigError) as err:
+        load_style_config("gone")
+    assert str(err.value) == (f"{path}: key 'checkpoint': file not found: "
+                              f"{path.parent / 'nothing.pt'}")
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "", "a b", "x/../../y"])
+def test_shot_names_that_escape_the_work_root_are_refused(project, name):
+    with pytest.raises(ConfigError, match="shot name"):
+        ShotPlan.load(name)
+
+
+def test_env_overrides_roots(project, monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOTSTYLE_WORK_ROOT", str(tmp_path / "farm" / "work"))
+    monkeypatch.setenv("SHOTSTYLE_RENDER_ROOT", str(tmp_path / "farm" / "renders"))
+    cfg = load_pipeline_config()
+    assert cfg.work_root == tmp_path / "farm" / "work"
+    assert cfg.render_root == tmp_path / "farm" / "renders"
+
+
+def test_pipeline_values_checked(project):
+    write_yaml(project.configs / "pipeline.yaml", {"device": "tpu"})
+    with pytest.raises(ConfigError, match=r"pipeline.yaml: key 'device': expected one of 'auto', 'cpu', 'cuda'"):
+        load_pipeline_config()
+
+
+@pytest.mark.parametrize("text, want", [("24", Fraction(24)), ("23.976", Fraction(24000, 1001)),
+                                        ("29.97", Fraction(30000, 1001)),
+                                        ("24000/1001", Fraction(24000, 1001)), ("25", Fraction(25))])
+def test_parse_fps(text, want):
+    assert parse_fps(text, "x") == want
+
+
+def test_stage_keys_follow_inputs(project, tmp_path):
+    src = tmp_path / "a.mov"
+    src.write_bytes(b"x")
+    project.add_shot("k1", src)
+    before = ShotPlan.load("k1")
+    project.add_shot("k1", src, output={"mp4": False})
+    after = ShotPlan.load("k1")
+    # Output settings only change the encode stage.
+    assert before.styled_key == after.styled_key and before.final_key == after.final_key
+    assert before.encode_key != after.encode_key
+    src.write_bytes(b"xy")  # new footage: everything downstream changes
+    changed = ShotPlan.load("k1")
+    assert changed.probe_key != after.probe_key and changed.styled_key != after.styled_key

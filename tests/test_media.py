@@ -1,0 +1,128 @@
+"""Probe / decode / encode against the real ffmpeg on small generated clips."""
+from fractions import Fraction
+
+import cv2
+import numpy as np
+import pytest
+
+from helpers import ffprobe_video, make_clip, write_pngs
+from pipeline.config import OutputConfig
+from pipeline.decode import decode_to_pngs
+from pipeline.encode import EncodeJob, encode_h264, encode_prores
+from pipeline.errors import MediaError
+from pipeline.frames import frame_pattern
+from pipeline.probe import probe_source
+
+
+def test_probe_movie_with_audio_and_timecode(tmp_path):
+    clip = make_clip(tmp_path / "a.mov", 64, 36, frames=10, fps="24000/1001",
+                     timecode="01:00:10:00")
+    info = probe_source(str(clip))
+    assert (info.width, info.height, info.frame_count) == (64, 36, 10)
+    assert info.fps_fraction == Fraction(24000, 1001)
+    assert info.has_audio and info.audio_codec == "aac"
+    assert info.timecode == "01:00:10:00"
+    assert info.kind == "movie"
+
+
+def test_decode_numbers_frames_from_first_frame(tmp_path):
+    clip = make_clip(tmp_path / "a.mp4", 64, 36, frames=7, audio=False)
+    info = probe_source(str(clip))
+    out = tmp_path / "plates"
+    assert decode_to_pngs(info, out, "s09", 1001) == 7
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"s09.{f}.png" for f in range(1001, 1008)]
+    assert cv2.imread(str(out / "s09.1001.png")).shape == (36, 64, 3)
+    assert not list(tmp_path.glob(".*tmp*")), "temporary folder left behind"
+
+
+def test_decode_is_close_to_source_pixels(tmp_path):
+    """Colour round trip: decoded plates match the PNGs the clip was made from."""
+    clip = make_clip(tmp_path / "a.mov", 64, 36, frames=3, audio=False,
+                     vcodec="libx264", pix_fmt="yuv444p", extra=("-qp", "0"))
+    info = probe_source(str(clip))
+    decode_to_pngs(info, tmp_path / "plates", "s", 1)
+    src = cv2.imread(str(tmp_path / ".a_src" / "src.0001.png")).astype(float)
+    got = cv2.imread(str(tmp_path / "plates" / "s.0001.png")).astype(float)
+    assert np.abs(src - got).mean() < 1.5
+
+
+@pytest.mark.parametrize("w, h", [(64, 36), (65, 37), (63, 36)])
+def test_encode_keeps_exact_count_rate_size_audio_timecode(tmp_path, w, h):
+    clip = make_clip(tmp_path / "src.mov", w, h, frames=9, fps="30000/1001",
+                     timecode="00:59:59:00", vcodec="libx264", pix_fmt="yuv444p")
+    info = probe_source(str(clip))
+    decode_to_pngs(info, tmp_path / "f", "sh", 1001)
+    job = EncodeJob(frame_pattern(tmp_path / "f", "sh"), 1001, 9, info)
+    encode_prores(job, tmp_path / "out.mov")
+    encode_h264(job, tmp_path / "out.mp4", OutputConfig())
+    for name, codec in (("out.mov", "prores"), ("out.mp4", "h264")):
+        v = ffprobe_video(tmp_path / name)
+        assert v["codec_name"] == codec
+        assert (v["width"], v["height"], v["frames"]) == (w, h, 9), name
+        assert Fraction(v["r_frame_rate"]) == Fraction(30000, 1001)
+        assert v["has_audio"], name
+        assert v.get("tags", {}).get("timecode") == "00:59:59:00" or name == "out.mp4"
+    mov = ffprobe_video(tmp_path / "out.mov")
+    assert mov["profile"] == "HQ" and mov["pix_fmt"] == "yuv422p10le"
+    mp4 = ffprobe_video(tmp_path / "out.mp4")
+    assert mp4["pix_fmt"] == ("yuv420p" if w % 2 == 0 and h % 2 == 0 else "yuv444p")
+
+
+def test_mp4_pad_mode_gives_browser_safe_420(tmp_path):
+    pattern = write_pngs(tmp_path / "f", 65, 37, 4, name="sh", start=1001)
+    info = probe_source(str(tmp_path / "f" / "sh.####.png"), Fraction(25))
+    job = EncodeJob(pattern, 1001, 4, info)
+    encode_h264(job, tmp_path / "o.mp4", OutputConfig(mp4_odd_size="pad"))
+    v = ffprobe_video(tmp_path / "o.mp4")
+    assert (v["width"], v["height"], v["pix_fmt"], v["frames"]) == (66, 38, "yuv420p", 4)
+
+
+def test_image_sequence_source(tmp_path):
+    write_pngs(tmp_path / "plates", 48, 32, 5, name="s01", start=1)
+    info = probe_source(str(tmp_path / "plates" / "s01.####.png"), Fraction(24))
+    assert (info.kind, info.frame_count, info.seq_first, info.has_audio) == ("sequence", 5, 1, False)
+    assert decode_to_pngs(info, tmp_path / "out", "s01", 1001) == 5
+    assert (tmp_path / "out" / "s01.1005.png").is_file()
+
+
+def test_sequence_needs_fps(tmp_path):
+    write_pngs(tmp_path / "p", 16, 16, 2, name="a")
+    with pytest.raises(MediaError, match="need 'fps'"):
+        probe_source(str(tmp_path / "p" / "a.%04d.png"))
+
+
+def test_missing_source(tmp_path):
+    with pytest.raises(MediaError, match="source not found"):
+        probe_source(str(tmp_path / "none.mov"))
+
+
+def test_not_a_video(tmp_path):
+    bad = tmp_path / "notes.mov"
+    bad.write_text("this is not a movie\n" * 50)
+    with pytest.raises(MediaError) as err:
+        probe_source(str(bad))
+    assert str(err.value).startswith(f"{bad}: ffprobe cannot read it:")
+    assert "\n" not in str(err.value)
+
+
+def test_audio_only(tmp_path):
+    import subprocess
+    wav = tmp_path / "a.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.5", str(wav)],
+                   check=True)
+    with pytest.raises(MediaError, match=r"not a video \(audio only\)"):
+        probe_source(str(wav))
+
+
+def test_truncated_movie_fails_cleanly_and_keeps_old_plates(tmp_path):
+    clip = make_clip(tmp_path / "a.mov", 64, 36, frames=20, audio=False)
+    info = probe_source(str(clip))
+    out = tmp_path / "plates"
+    decode_to_pngs(info, out, "s", 1)
+    data = clip.read_bytes()
+    clip.write_bytes(data[: len(data) // 3])
+    with pytest.raises(MediaError):
+        info2 = probe_source(str(clip))
+        decode_to_pngs(info2, out, "s", 1)
+    assert len(list(out.glob("*.png"))) == 20, "earlier plates must survive a failed decode"

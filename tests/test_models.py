@@ -1,0 +1,106 @@
+"""Real model code on tiny sizes: registry, checkpoints, inference, training."""
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+import models  # noqa: F401
+from helpers import textured_frame, tiny_checkpoint
+from models.checkpoint import load_generator, save_generator
+from models.inference import Stylizer, select_device, select_dtype
+from models.registry import GENERATORS, build_generator
+from models.training import KeyframeTrainSettings, train_keyframes
+from pipeline.errors import CheckpointError, DeviceError
+
+
+def test_registry_builds_from_kwargs():
+    assert "fewshot_unet" in GENERATORS
+    g = build_generator("fewshot_unet", base_channels=4, levels=3)
+    assert g.size_multiple == 4
+    with pytest.raises(CheckpointError, match="unknown generator architecture 'nope'"):
+        build_generator("nope")
+
+
+def test_checkpoint_round_trip_is_exact(tmp_path):
+    path = tiny_checkpoint(tmp_path / "g.pt", seed=3)
+    model, info = load_generator(path)
+    assert info["arch"] == "fewshot_unet" and info["kwargs"]["base_channels"] == 4
+    assert info["input_range"] == (-1.0, 1.0)
+    again, _ = load_generator(path)
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    assert torch.equal(model(x), again(x))
+
+
+def test_checkpoint_for_another_architecture_names_keys(tmp_path):
+    path = tiny_checkpoint(tmp_path / "g.pt")
+    data = torch.load(path, weights_only=True)
+    data["kwargs"] = {"base_channels": 4, "levels": 3}  # claims a deeper net
+    torch.save(data, tmp_path / "wrong.pt")
+    with pytest.raises(CheckpointError) as err:
+        load_generator(tmp_path / "wrong.pt")
+    msg = str(err.value)
+    assert "does not match architecture 'fewshot_unet'" in msg and "missing keys: " in msg
+    assert "\n" not in msg
+
+
+def test_not_a_shotstyle_checkpoint(tmp_path):
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not a shotstyle generator checkpoint"):
+        load_generator(tmp_path / "other.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a zip")
+    with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+        load_generator(tmp_path / "junk.pt")
+
+
+class _Evil:
+    def __reduce__(self):
+        return (open, ("/tmp/shotstyle-pwned", "w"))
+
+
+def test_malicious_pickle_is_refused_not_executed(tmp_path):
+    import os
+    marker = "/tmp/shotstyle-pwned"
+    if os.path.exists(marker):
+        os.remove(marker)
+    torch.save({"format": "shotstyle.generator/1", "payload": _Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(CheckpointError, match="refused: not a plain weights file"):
+        load_generator(tmp_path / "evil.pt")
+    assert not os.path.exists(marker)
+
+
+def test_batch_independence_and_odd_sizes():
+    torch.manual_seed(0)
+    g = build_generator("fewshot_unet", base_channels=4, levels=3)
+    st = Stylizer(g, torch.device("cpu"))
+    frames = np.stack([textured_frame(37, 23, i) for i in range(4)])
+    together = st(frames)
+    assert together.shape == (4, 23, 37, 3) and together.dtype == np.uint8
+    for i in range(4):
+        alone = st(frames[i:i + 1])[0]
+        assert np.abs(alone.astype(int) - together[i].astype(int)).max() <= 1
+
+
+def test_device_selection_without_gpu():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert select_device("auto").type == "cpu"
+    with pytest.raises(DeviceError, match="device 'cuda' requested but no CUDA GPU"):
+        select_device("cuda")
+    assert select_dtype(torch.device("cpu")) is None
+    assert select_dtype(torch.device("cuda")) == torch.bfloat16
+
+
+def test_training_learns_and_resumes(tmp_path):
+    rng = np.random.RandomState(0)
+    plate = rng.randint(0, 255, (40, 48, 3), dtype=np.uint8)
+    key = 255 - plate  # an easy 'style': invert
+    s = KeyframeTrainSettings(generator_kwargs={"base_channels": 4, "levels": 2}, steps=6,
+                              patch_size=24, batch_size=4, log_every=3, lr=2e-3)
+    first = train_keyframes([(plate, key)], s, tmp_path / "g.pt", tmp_path / "g.state")
+    assert first["steps"] == 6
+    s.steps = 10
+    second = train_keyframes([(plate, key)], s, tmp_path / "g.pt", tmp_path / "g.state")
+    assert second["steps"] == 10  # 4 more steps, not 10 from scratch
+    model, info = load_generator(tmp_path / "g.pt")
+    assert info["meta"]["steps"] == 10

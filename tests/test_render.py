@@ -1,0 +1,93 @@
+"""End to end through the real `luigi` CLI, real ffmpeg and real (tiny) model code."""
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from helpers import ffprobe_video, make_clip, read_frames, write_pngs, write_yaml
+
+pytestmark = pytest.mark.slow
+
+
+def _audio_duration(path):
+    import subprocess
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                          "stream=duration", "-of", "csv=p=0", str(path)],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    return float(out)
+
+
+def test_render_shot_end_to_end_with_audio(project, tmp_path):
+    clip = make_clip(tmp_path / "in.mov", 66, 37, frames=11, fps="24000/1001",
+                     timecode="01:00:00:00", vcodec="libx264", pix_fmt="yuv444p")
+    project.add_shot("t01", clip)
+    proc = project.render("t01")
+    assert "1 RenderShot(shot=t01)" in proc.stderr or "RenderShot" in proc.stderr
+
+    out = project.renders / "t01"
+    for name, codec in (("t01_styled.mov", "prores"), ("t01_styled.mp4", "h264")):
+        v = ffprobe_video(out / name)
+        assert v["codec_name"] == codec
+        assert (v["width"], v["height"], v["frames"]) == (66, 37, 11), name
+        assert Fraction(v["r_frame_rate"]) == Fraction(24000, 1001), name
+        assert v["has_audio"], f"{name} lost the audio"
+        assert _audio_duration(out / name) == pytest.approx(_audio_duration(clip), abs=0.05)
+    assert ffprobe_video(out / "t01_styled.mov")["tags"]["timecode"] == "01:00:00:00"
+    frames = sorted(p.name for p in (out / "frames").iterdir())
+    assert frames == [f"t01.{f}.png" for f in range(1001, 1012)]
+
+    # Every stage left a manifest and a log; chunks of 4 -> 3 chunks.
+    work = project.work / "t01"
+    assert len(list((work / "styled" / "chunks").glob("*.json"))) == 3
+    assert json.loads((work / "plates" / "manifest.json").read_text())["frames"] == [1001, 1011]
+    assert (work / "logs" / "styled.1001-1004.log").is_file()
+
+    # Final frames are the stylised frames (method none) and differ from the plates.
+    final = read_frames(work / "final")
+    plates = read_frames(work / "plates")
+    assert final.keys() == plates.keys()
+    assert any(np.abs(final[k].astype(int) - plates[k].astype(int)).mean() > 5 for k in final)
+
+    # A second run finds everything done and rewrites nothing.
+    before = {p: p.stat().st_mtime_ns for p in work.rglob("*.json")}
+    project.render("t01")
+    assert before == {p: p.stat().st_mtime_ns for p in work.rglob("*.json")}
+
+
+def test_changed_output_settings_reencode_only(project, tmp_path):
+    clip = make_clip(tmp_path / "in.mp4", 64, 36, frames=6, audio=False)
+    project.add_shot("t02", clip)
+    project.render("t02")
+    work = project.work / "t02"
+    styled = {p: p.stat().st_mtime_ns for p in (work / "styled").rglob("*")}
+    project.add_shot("t02", clip, output={"mp4": False})
+    project.render("t02")
+    assert styled == {p: p.stat().st_mtime_ns for p in (work / "styled").rglob("*")}
+    manifest = json.loads((work / "encode" / "manifest.json").read_text())
+    assert set(manifest["outputs"]) == {"mov", "frames"}
+
+
+def test_image_sequence_shot(project, tmp_path):
+    write_pngs(tmp_path / "plates", 40, 30, 5, name="sq", start=1)
+    project.add_shot("t03", tmp_path / "plates" / "sq.####.png", fps="25", first_frame=1)
+    project.render("t03")
+    v = ffprobe_video(project.renders / "t03" / "t03_styled.mov")
+    assert (v["frames"], v["r_frame_rate"], v["has_audio"]) == (5, "25/1", False)
+    assert (project.renders / "t03" / "frames" / "t03.0001.png").is_file()
+
+
+def test_failure_exits_non_zero_with_one_clear_line(project, tmp_path):
+    project.add_shot("t04", tmp_path / "missing.mov")
+    proc = project.render("t04", check=False)
+    assert proc.returncode != 0
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("shotstyle: error:")]
+    assert lines and lines[0] == f"shotstyle: error: {tmp_path / 'missing.mov'}: source not found"
+
+
+def test_bad_config_exits_non_zero(project, tmp_path):
+    write_yaml(project.configs / "shots" / "t05.yaml", {"source": "x.mov", "style": "tiny",
+                                                         "first_frame": "soon"})
+    proc = project.render("t05", check=False)
+    assert proc.returncode != 0
+    assert "key 'first_frame': expected an integer, got 'soon'" in proc.stderr
