@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -84,20 +85,31 @@ def temporary_path(target: Path) -> Iterator[Path]:
         raise
 
 
-def remove_stale_temporaries(folder: Path) -> int:
-    """Delete temporaries left by killed processes; returns how many."""
+def remove_stale_temporaries(folder: Path, min_age_s: float = 600.0) -> int:
+    """Delete temporaries older than ``min_age_s`` (left by killed processes).
+
+    The age limit keeps this safe while other workers write into the same
+    folder: a live writer's temporary exists for a moment only.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return 0
     count = 0
+    cutoff = time.time() - min_age_s
     for p in folder.iterdir():
-        if p.name.startswith(".") and TMP_MARK in p.name:
-            if p.is_dir():
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    p.unlink()
-            count += 1
+        if not (p.name.startswith(".") and TMP_MARK in p.name):
+            continue
+        try:
+            if p.lstat().st_mtime > cutoff:
+                continue
+        except OSError:
+            continue
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        count += 1
     return count
 
 

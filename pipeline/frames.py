@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
-
 from pipeline.errors import MediaError
 
 _HASHES = re.compile(r"(#+|@+)")
@@ -83,7 +81,3 @@ def parse_frame_range(text: str) -> tuple[int, int]:
     if b < a:
         raise ValueError(f"frame range {text!r} ends before it starts")
     return a, b
-
-
-def frames_in(first: int, last: int) -> Iterator[int]:
-    return iter(range(first, last + 1))

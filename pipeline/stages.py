@@ -6,12 +6,12 @@ writes its manifest last. ``progress(done, total, message)`` is optional.
 from __future__ import annotations
 
 import logging
-import os
+import shutil
 import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from pipeline.atomic import link_or_copy, temporary_path
+from pipeline.atomic import link_or_copy, remove_stale_temporaries, temporary_path
 from pipeline.decode import decode_to_pngs
 from pipeline.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
 from pipeline.errors import MediaError
@@ -51,6 +51,7 @@ def decode(plan: ShotPlan, progress: Progress = None) -> int:
     t0 = time.monotonic()
     info = source_info(plan)
     first = plan.cfg.first_frame
+    remove_stale_temporaries(plan.root)  # a killed decode's temporary folder
     count = decode_to_pngs(info, plan.stage_dir("plates"), plan.shot, first,
                            plan.pipeline.png_compression,
                            progress=lambda d, t: _report(progress, d, t, "decoding"))
@@ -74,8 +75,10 @@ def stylize_chunk(plan: ShotPlan, first: int, last: int, progress: Progress = No
     # loads torch or touches CUDA; only the process that runs the chunk does.
     from models.checkpoint import load_generator
     from models.inference import Stylizer, select_device, select_dtype, set_cpu_threads
+    from pipeline.memory import fix_malloc_mmap_threshold
     from pipeline.stylize import stylize_files
 
+    fix_malloc_mmap_threshold()
     _check_chunk(plan, first, last)
     t0 = time.monotonic()
     device = select_device(plan.pipeline.device)
@@ -85,6 +88,7 @@ def stylize_chunk(plan: ShotPlan, first: int, last: int, progress: Progress = No
     stylizer = Stylizer(model, device, info["input_range"], dtype)
     out_dir = plan.stage_dir("styled")
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)  # left by a killed run
     pairs = [(frame_path(plan.stage_dir("plates"), plan.shot, f),
               frame_path(out_dir, plan.shot, f)) for f in range(first, last + 1)]
     t1 = time.monotonic()
@@ -107,6 +111,7 @@ def smooth_chunk(plan: ShotPlan, first: int, last: int, progress: Progress = Non
     t0 = time.monotonic()
     src_dir, out_dir = plan.stage_dir("styled"), plan.stage_dir("final")
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
     method = plan.cfg.smoothing.method
     if method != "none":  # guarded by config validation; kept for new methods
         raise MediaError(f"{plan.shot}: smoothing method {method!r} is not implemented")
@@ -125,6 +130,7 @@ def encode(plan: ShotPlan, progress: Progress = None) -> dict:
     first, last = plan.frame_range()
     count = last - first + 1
     final_dir = plan.stage_dir("final")
+    remove_stale_temporaries(plan.render_dir)  # a killed encode's partial movies
     job = EncodeJob(frame_pattern(final_dir, plan.shot), first, count, info)
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
@@ -153,7 +159,10 @@ def encode(plan: ShotPlan, progress: Progress = None) -> dict:
 
 
 def _publish_frames(plan: ShotPlan, first: int, last: int) -> None:
-    """renders/<shot>/frames/: the final sequence, swapped in as a whole."""
+    """renders/<shot>/frames/: the final sequence, swapped in as a whole.
+
+    Copies, not links: a deliverable edited in place must not change the work area.
+    """
     target = plan.frames_out_dir
     target.parent.mkdir(parents=True, exist_ok=True)
     with temporary_path(target) as tmp:
@@ -162,10 +171,4 @@ def _publish_frames(plan: ShotPlan, first: int, last: int) -> None:
             src = frame_path(plan.stage_dir("final"), plan.shot, f)
             if not src.is_file():
                 raise MediaError(f"{src}: final frame missing")
-            link_or_copy(src, frame_path(tmp, plan.shot, f))
-
-
-def outputs_present(plan: ShotPlan) -> bool:
-    data = read_manifest(plan.stage_manifest("encode")) or {}
-    outs = data.get("outputs") or {}
-    return all(os.path.exists(p) for p in outs.values())
+            shutil.copyfile(src, frame_path(tmp, plan.shot, f))

@@ -36,3 +36,19 @@ def test_chunks_cover_range_exactly():
     assert parse_frame_range("1005") == (1005, 1005)
     with pytest.raises(ValueError):
         parse_frame_range("1048-1001")
+
+
+def test_stale_temporaries_are_removed_by_age_only(tmp_path):
+    import os
+    import time
+
+    from pipeline.atomic import remove_stale_temporaries, tmp_name, write_bytes
+    old = tmp_name(tmp_path / "a.png")
+    old.write_bytes(b"x")
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    fresh = tmp_name(tmp_path / "b.png")
+    fresh.write_bytes(b"x")
+    write_bytes(tmp_path / "c.png", b"done")
+    assert remove_stale_temporaries(tmp_path) == 1
+    assert not old.exists() and fresh.exists() and (tmp_path / "c.png").read_bytes() == b"done"
