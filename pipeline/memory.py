@@ -10,7 +10,6 @@ bench/RESULTS.md).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 _M_MMAP_THRESHOLD = -3
@@ -25,7 +24,8 @@ def fix_malloc_mmap_threshold(threshold: int = 1 << 20) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        # Not ctypes.util.find_library: it runs ldconfig/gcc in a subprocess.
+        libc = ctypes.CDLL("libc.so.6")
         _done = bool(libc.mallopt(_M_MMAP_THRESHOLD, int(threshold)))
     except (OSError, AttributeError):
         return False
