@@ -6,6 +6,7 @@ channels_last and autocast are handled here so callers only move pixels.
 """
 from __future__ import annotations
 
+import logging
 import os
 from typing import Optional
 
@@ -14,7 +15,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.tiling import tiled_apply
 from pipeline.errors import DeviceError
+
+log = logging.getLogger("shotstyle")
 
 
 def select_device(requested: str = "auto") -> torch.device:
@@ -43,22 +47,34 @@ def set_cpu_threads(threads: int = 0) -> int:
     return torch.get_num_threads()
 
 
+def _is_oom(exc: BaseException) -> bool:
+    return isinstance(exc, torch.cuda.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower())
+
+
 class Stylizer:
+    """uint8 frames in, uint8 frames out.
+
+    ``tile_size`` > 0: frames with a side larger than that run in overlapping
+    tiles (``tile_overlap`` px, feathered), so 4K fits in memory. On CUDA
+    out-of-memory the batch is halved (and, at batch 1, the tile size) and the
+    frames are retried; the smaller size is kept for later batches.
+    """
+
     def __init__(self, model: nn.Module, device: torch.device,
                  input_range: tuple[float, float] = (-1.0, 1.0),
-                 dtype: Optional[torch.dtype] = None, size_multiple: Optional[int] = None):
+                 dtype: Optional[torch.dtype] = None, size_multiple: Optional[int] = None,
+                 tile_size: int = 0, tile_overlap: int = 64):
         self.device = device
         self.dtype = dtype
         self.lo, self.hi = float(input_range[0]), float(input_range[1])
         self.multiple = size_multiple or getattr(model, "size_multiple", 1)
+        self.tile_size, self.tile_overlap = int(tile_size), int(tile_overlap)
+        self.max_batch: Optional[int] = None
         self.model = model.eval().to(device).to(memory_format=torch.channels_last)
 
-    @torch.inference_mode()
-    def __call__(self, frames: np.ndarray) -> np.ndarray:
-        """frames: N x H x W x 3 uint8 RGB -> N x H x W x 3 uint8 RGB."""
-        x = torch.from_numpy(np.ascontiguousarray(frames)).to(self.device, non_blocking=True)
-        x = x.permute(0, 3, 1, 2).float().div_(255.0)
-        x = x.mul_(self.hi - self.lo).add_(self.lo)
+    def _net(self, x: torch.Tensor) -> torch.Tensor:
+        """[lo, hi] NCHW of any size -> same size, padded to the net's multiple."""
         h, w = x.shape[-2:]
         ph, pw = (-h) % self.multiple, (-w) % self.multiple
         if ph or pw:
@@ -67,6 +83,45 @@ class Stylizer:
         with torch.autocast(self.device.type, dtype=self.dtype or torch.float32,
                             enabled=self.dtype is not None):
             y = self.model(x)
-        y = y[..., :h, :w].float()
+        return y[..., :h, :w].float()
+
+    @torch.inference_mode()
+    def _run(self, frames: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(np.ascontiguousarray(frames)).to(self.device, non_blocking=True)
+        x = x.permute(0, 3, 1, 2).float().div_(255.0)
+        x = x.mul_(self.hi - self.lo).add_(self.lo)
+        if self.tile_size and max(x.shape[-2:]) > self.tile_size:
+            y = tiled_apply(self._net, x, self.tile_size, self.tile_overlap, self.multiple)
+        else:
+            y = self._net(x)
         y = y.sub_(self.lo).div_(self.hi - self.lo).clamp_(0.0, 1.0).mul_(255.0).round_()
         return y.to(torch.uint8).permute(0, 2, 3, 1).contiguous().cpu().numpy()
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        """frames: N x H x W x 3 uint8 RGB -> N x H x W x 3 uint8 RGB."""
+        out, i, n = [], 0, len(frames)
+        while i < n:
+            size = min(self.max_batch or n, n - i)
+            try:
+                out.append(self._run(frames[i:i + size]))
+                i += size
+            except Exception as exc:  # noqa: BLE001 - only OOM is handled
+                if self.device.type != "cuda" or not _is_oom(exc):
+                    raise
+                self._back_off(size, frames.shape[1:3])
+        return np.concatenate(out) if len(out) > 1 else out[0]
+
+    def _back_off(self, size: int, hw: tuple[int, int]) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        if size > 1:
+            self.max_batch = max(1, size // 2)
+            log.warning("CUDA out of memory at batch %d: retrying at batch %d", size,
+                        self.max_batch)
+            return
+        current = self.tile_size or max(hw)
+        if current // 2 < max(64, self.multiple):
+            raise DeviceError("CUDA out of memory even for one small tile; free GPU memory "
+                              "or use device: cpu")
+        self.tile_size = current // 2
+        log.warning("CUDA out of memory at batch 1: tiling at %d px", self.tile_size)

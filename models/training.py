@@ -43,6 +43,8 @@ class KeyframeTrainSettings:
     l1_weight: float = 1.0
     adv_weight: float = 0.02  # 0 disables the discriminator
     fm_weight: float = 1.0
+    perceptual_weight: float = 0.0  # VGG feature loss; needs vgg_weights
+    vgg_weights: Optional[str] = None  # torchvision VGG16/19 state_dict on disk
     jitter: float = 0.1  # colour jitter amplitude on the input
     noise: float = 0.02  # gaussian noise sigma on the input ([-1, 1] units)
     seed: int = 0
@@ -101,7 +103,8 @@ def augment(x: torch.Tensor, jitter: float, noise: float, gen: torch.Generator) 
     return x.clamp(-1, 1)
 
 
-def _save_state(path: Path, payload: dict) -> None:
+def save_training_state(path: Path, payload: dict) -> None:
+    """Atomic, durable torch.save of a training-state dict."""
     buf = io.BytesIO()
     torch.save(payload, buf)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +127,10 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Ke
     D = build_discriminator("patchgan", **s.discriminator_kwargs) if use_d else None
     opt_g = torch.optim.Adam(G.parameters(), lr=s.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=s.lr, betas=(0.5, 0.999)) if D else None
+    perceptual = None
+    if s.perceptual_weight > 0 and s.vgg_weights:
+        from models.perceptual import VGGPerceptualLoss
+        perceptual = VGGPerceptualLoss(Path(s.vgg_weights))
     step, elapsed = 0, 0.0
     if state_path and Path(state_path).is_file():
         state = load_file(state_path)
@@ -142,7 +149,7 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Ke
                        "elapsed_s": elapsed, "rng": gen.get_state()}
             if D is not None:
                 payload.update(D=D.state_dict(), opt_d=opt_d.state_dict())
-            _save_state(Path(state_path), payload)
+            save_training_state(Path(state_path), payload)
 
     sampler = PatchSampler(pairs, s.patch_size, gen)
     G.train()
@@ -171,15 +178,19 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Ke
             if s.adv_weight > 0:
                 adv = lsgan_loss(fake_feats[-1], True)
                 loss_g = loss_g + s.adv_weight * adv
-                losses["adv"] = float(adv)
+                losses["adv"] = adv.item()
             if s.fm_weight > 0:
                 fm = feature_matching_loss(fake_feats, real_feats)
                 loss_g = loss_g + s.fm_weight * fm
-                losses["fm"] = float(fm)
+                losses["fm"] = fm.item()
+        if perceptual is not None:
+            pl = perceptual(fake, y)
+            loss_g = loss_g + s.perceptual_weight * pl
+            losses["vgg"] = pl.item()
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        losses["l1"] = float(loss_l1)
+        losses["l1"] = loss_l1.item()
         step += 1
         now = time.monotonic()
         elapsed = now - t_start

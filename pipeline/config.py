@@ -48,6 +48,8 @@ class PipelineConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     threads: int = 0  # 0 = one per core
+    tile_size: int = 1024  # frames with a larger side run in tiles; 0 = never tile
+    tile_overlap: int = 64
     png_compression: int = 1  # zlib level for intermediate PNGs (0-9)
 
 
@@ -81,8 +83,40 @@ class ShotConfig:
 
 
 @dataclass(frozen=True)
+class TrainConfig:
+    """How TrainStyle makes the style's checkpoint (when the file is missing)."""
+    method: Literal["keyframes", "unpaired"]
+    shot: str  # the shot whose plates are painted (keyframes) / give content (unpaired)
+    keyframes: dict[int, Path] = _path("file", must_exist=True, default=None)
+    style_images: Optional[Path] = _path("dir", must_exist=True)
+    content_frames: int = 24  # unpaired: plates sampled evenly from the shot
+    steps: int = 3000
+    minutes: float = 0.0  # wall-clock budget, 0 = steps only
+    generator: str = "fewshot_unet"
+    generator_kwargs: dict[str, Any] = field(default_factory=dict)
+    patch_size: int = 64
+    batch_size: int = 16
+    lr: float = 2e-4
+    l1_weight: float = 1.0
+    adv_weight: float = 0.02
+    fm_weight: float = 1.0
+    perceptual_weight: float = 0.0
+    vgg_weights: Optional[Path] = _path("file", must_exist=True)
+    cycle_weight: float = 10.0
+    identity_weight: float = 5.0
+    jitter: float = 0.1
+    noise: float = 0.02
+    seed: int = 0
+    save_every_s: float = 60.0  # training state is saved this often (resume after a kill)
+
+
+@dataclass(frozen=True)
 class StyleConfig:
-    checkpoint: Path = _path("file", must_exist=True)
+    checkpoint: Optional[Path] = _path("file")
+    format: Literal["shotstyle", "cyclegan", "fast_neural_style", "animeganv2",
+                    "torchscript"] = "shotstyle"
+    model: dict[str, Any] = field(default_factory=dict)  # kwargs for public formats
+    train: Optional[TrainConfig] = None
     description: str = ""
 
 
@@ -110,6 +144,8 @@ def _coerce(value: Any, tp: Any, where: str, base: Path, meta: dict) -> Any:
     def bad() -> ConfigError:
         return ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
 
+    if tp is Any:
+        return value
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -124,8 +160,9 @@ def _coerce(value: Any, tp: Any, where: str, base: Path, meta: dict) -> Any:
         if not isinstance(value, dict):
             raise bad()
         ktp, vtp = typing.get_args(tp)
-        return {_coerce(k, ktp, f"{where}.{k}", base, {}): _coerce(v, vtp, f"{where}.{k}", base, meta)
-                for k, v in value.items()}
+        inner = where[:-1] if where.endswith("'") else where
+        return {_coerce(k, ktp, f"{inner}.{k}'", base, {}):
+                _coerce(v, vtp, f"{inner}.{k}'", base, meta) for k, v in value.items()}
     if tp is bool:
         if not isinstance(value, bool):
             raise bad()
@@ -210,6 +247,10 @@ class _Builder:
                 kwargs[name] = default
                 continue
             tp = hints[name]
+            optional = typing.get_origin(tp) in (typing.Union, types.UnionType)
+            if optional and data[name] is not None:
+                inner = [a for a in typing.get_args(tp) if a is not type(None)][0]
+                tp = inner if dataclasses.is_dataclass(inner) else tp
             if dataclasses.is_dataclass(tp):
                 value = data[name]
                 if value is None:
@@ -270,6 +311,11 @@ def load_pipeline_config(cfg_dir: Optional[Path] = None) -> PipelineConfig:
     _check_range(path, "batch_size", cfg.batch_size, 1, 4096)
     _check_range(path, "threads", cfg.threads, 0, 4096)
     _check_range(path, "png_compression", cfg.png_compression, 0, 9)
+    _check_range(path, "tile_size", cfg.tile_size, 0, 1 << 16)
+    _check_range(path, "tile_overlap", cfg.tile_overlap, 0, 4096)
+    if cfg.tile_size and cfg.tile_overlap * 2 >= cfg.tile_size:
+        raise ConfigError(f"{path}: key 'tile_overlap': must be less than half of tile_size "
+                          f"({cfg.tile_size}), got {cfg.tile_overlap}")
     overrides = {}
     for key, env in (("work_root", "SHOTSTYLE_WORK_ROOT"), ("render_root", "SHOTSTYLE_RENDER_ROOT")):
         if os.environ.get(env):
@@ -309,7 +355,37 @@ def load_style_config(style: str, cfg_dir: Optional[Path] = None) -> StyleConfig
         known = sorted(p.stem for p in (cfg_dir / "styles").glob("*.yaml"))
         raise ConfigError(f"{path}: unknown style '{style}' (known styles: "
                           f"{', '.join(known) or 'none'})")
-    return load_yaml_config(StyleConfig, path)
+    cfg = load_yaml_config(StyleConfig, path)
+    if cfg.checkpoint is None:
+        raise ConfigError(f"{path}: key 'checkpoint': missing required key, expected a path "
+                          f"(the file to load, or where training writes it)")
+    if cfg.train is None and not cfg.checkpoint.is_file():
+        raise ConfigError(f"{path}: key 'checkpoint': file not found: {cfg.checkpoint} "
+                          f"(and no 'train' section to make it)")
+    if cfg.train is not None:
+        _check_train(path, cfg)
+    return cfg
+
+
+def _check_train(path: Path, cfg: StyleConfig) -> None:
+    t = cfg.train
+    if cfg.format != "shotstyle":
+        raise ConfigError(f"{path}: key 'train': only format 'shotstyle' checkpoints are "
+                          f"trained here (format is {cfg.format!r})")
+    if not SHOT_NAME_RE.match(t.shot) or ".." in t.shot:
+        raise ConfigError(f"{path}: key 'train.shot': expected a shot name, got {t.shot!r}")
+    if t.method == "keyframes" and not t.keyframes:
+        raise ConfigError(f"{path}: key 'train.keyframes': method 'keyframes' needs at least "
+                          f"one frame: painted image, e.g. {{1001: keys/s01.1001.png}}")
+    if t.method == "unpaired" and t.style_images is None:
+        raise ConfigError(f"{path}: key 'train.style_images': method 'unpaired' needs a folder "
+                          f"of style images")
+    if t.perceptual_weight > 0 and t.vgg_weights is None:
+        raise ConfigError(f"{path}: key 'train.vgg_weights': perceptual_weight > 0 needs VGG "
+                          f"weights on disk (torchvision vgg16/vgg19 state_dict)")
+    for key, value, lo in (("steps", t.steps, 1), ("patch_size", t.patch_size, 16),
+                           ("batch_size", t.batch_size, 1), ("content_frames", t.content_frames, 1)):
+        _check_range(path, f"train.{key}", value, lo, 10_000_000)
 
 
 def list_shots(cfg_dir: Optional[Path] = None) -> list[str]:

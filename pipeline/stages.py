@@ -18,7 +18,7 @@ from pipeline.errors import MediaError
 from pipeline.frames import frame_path, frame_pattern
 from pipeline.manifest import read_manifest, write_manifest
 from pipeline.probe import SourceInfo, probe_source
-from pipeline.workarea import ShotPlan
+from pipeline.workarea import ShotPlan, StylePlan
 
 log = logging.getLogger("shotstyle")
 Progress = Optional[Callable[[int, int, str], None]]
@@ -73,8 +73,8 @@ def _check_chunk(plan: ShotPlan, first: int, last: int) -> None:
 def stylize_chunk(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
     # Imported here so that scheduling (and a worker's parent process) never
     # loads torch or touches CUDA; only the process that runs the chunk does.
-    from models.checkpoint import load_generator
     from models.inference import Stylizer, select_device, select_dtype, set_cpu_threads
+    from models.loaders import load_style_model
     from pipeline.memory import fix_malloc_mmap_threshold
     from pipeline.stylize import stylize_files
 
@@ -84,8 +84,9 @@ def stylize_chunk(plan: ShotPlan, first: int, last: int, progress: Progress = No
     device = select_device(plan.pipeline.device)
     dtype = select_dtype(device, plan.pipeline.precision)
     threads = set_cpu_threads(plan.pipeline.threads) if device.type == "cpu" else None
-    model, info = load_generator(plan.style.checkpoint)
-    stylizer = Stylizer(model, device, info["input_range"], dtype)
+    model, info = load_style_model(plan.style.checkpoint, plan.style.format, plan.style.model)
+    stylizer = Stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
+                        plan.pipeline.tile_size, plan.pipeline.tile_overlap)
     out_dir = plan.stage_dir("styled")
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)  # left by a killed run
@@ -172,3 +173,41 @@ def _publish_frames(plan: ShotPlan, first: int, last: int) -> None:
             if not src.is_file():
                 raise MediaError(f"{src}: final frame missing")
             shutil.copyfile(src, frame_path(tmp, plan.shot, f))
+
+
+def train_style(splan: StylePlan, progress: Progress = None) -> dict:
+    """Train the style's generator (config ``train``) and save its checkpoint."""
+    from models.inference import set_cpu_threads
+    from pipeline.imageio import read_rgb
+    from pipeline.training_data import content_plates, keyframe_pairs, style_images
+
+    t = splan.style.train
+    set_cpu_threads(splan.pipeline.threads)
+    shot = ShotPlan.load(t.shot)
+    meta = {"style": splan.name, "shot": t.shot, "method": t.method}
+    report = (lambda d, n, m: _report(progress, d, n, m))
+    common = dict(generator=t.generator, generator_kwargs=dict(t.generator_kwargs),
+                  steps=t.steps, minutes=t.minutes, patch_size=t.patch_size,
+                  batch_size=t.batch_size, lr=t.lr, jitter=t.jitter, noise=t.noise, seed=t.seed,
+                  save_every_s=t.save_every_s)
+    if t.method == "keyframes":
+        from models.training import KeyframeTrainSettings, train_keyframes
+        pairs = keyframe_pairs(shot, t.keyframes, read_rgb)
+        settings = KeyframeTrainSettings(
+            **common, l1_weight=t.l1_weight, adv_weight=t.adv_weight, fm_weight=t.fm_weight,
+            perceptual_weight=t.perceptual_weight,
+            vgg_weights=str(t.vgg_weights) if t.vgg_weights else None)
+        meta["keyframes"] = sorted(t.keyframes)
+        summary = train_keyframes(pairs, settings, splan.style.checkpoint, splan.state_path,
+                                  report, meta)
+    else:
+        from models.unpaired import UnpairedTrainSettings, train_unpaired
+        content = content_plates(shot, t.content_frames, read_rgb)
+        refs = style_images(t.style_images, read_rgb)
+        settings = UnpairedTrainSettings(**common, cycle_weight=t.cycle_weight,
+                                         identity_weight=t.identity_weight)
+        summary = train_unpaired(content, refs, settings, splan.style.checkpoint,
+                                 splan.state_path, report, meta)
+    log.info("style %s: trained %d steps in %.0fs -> %s", splan.name, summary["steps"],
+             summary["seconds"], splan.style.checkpoint)
+    return summary

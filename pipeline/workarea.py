@@ -22,6 +22,38 @@ from pipeline.frames import chunk_ranges, is_sequence_pattern, to_printf
 from pipeline.manifest import file_fingerprint, read_manifest, stable_hash
 
 STAGES = ("probe", "plates", "styled", "final", "encode")  # in pipeline order
+STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
+
+
+def style_key(style: StyleConfig) -> str:
+    """Identity of a style's model: the checkpoint file, its format and kwargs."""
+    ckpt = style.checkpoint
+    ident = file_fingerprint(ckpt) if ckpt.is_file() else [str(ckpt), "not trained yet"]
+    return stable_hash("style", ident, style.format, style.model)
+
+
+@dataclass(frozen=True)
+class StylePlan:
+    """A style's config and where its training keeps state and logs."""
+    name: str
+    pipeline: PipelineConfig
+    style: StyleConfig
+
+    @classmethod
+    def load(cls, name: str, cfg_dir: Optional[Path] = None) -> "StylePlan":
+        return cls(name, load_pipeline_config(cfg_dir), load_style_config(name, cfg_dir))
+
+    @property
+    def root(self) -> Path:
+        return self.pipeline.work_root / STYLES_DIR / self.name
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / "train.state"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
 
 
 @dataclass(frozen=True)
@@ -125,13 +157,14 @@ class ShotPlan:
 
     @cached_property
     def style_key(self) -> str:
-        ckpt = self.style.checkpoint
-        return stable_hash("style", file_fingerprint(ckpt) if ckpt.is_file() else str(ckpt))
+        return style_key(self.style)
 
     @cached_property
     def styled_key(self) -> str:
-        # Batch size and device do not change the result; precision does.
-        return stable_hash("styled", self.plates_key, self.style_key, self.pipeline.precision)
+        # Batch size and device do not change the result; precision and tiling do.
+        p = self.pipeline
+        return stable_hash("styled", self.plates_key, self.style_key, p.precision,
+                           p.tile_size, p.tile_overlap)
 
     @cached_property
     def final_key(self) -> str:

@@ -35,16 +35,19 @@ class ManifestTarget(luigi.Target):
         return True
 
 
-class ShotTask(luigi.Task):
-    """A stage of one shot. Subclasses implement ``execute()`` and ``output()``."""
+class PipelineTask(luigi.Task):
+    """A checkpointed stage. Subclasses give ``plan`` (loaded from the configs),
+    ``label``, ``execute(plan)`` and ``output()``; logs go to ``plan.logs_dir``."""
 
-    shot = luigi.Parameter(description="shot name: configs/shots/<shot>.yaml")
     stage_name = "stage"
 
     @property
-    def plan(self) -> ShotPlan:
-        # Built afresh per call: configs may change between scheduling and running.
-        return ShotPlan.load(self.shot)
+    def plan(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def complete(self) -> bool:
         try:
@@ -68,7 +71,7 @@ class ShotTask(luigi.Task):
             if now - state["last"] > 2.0 or done >= total:
                 state["last"] = now
                 self.set_status_message(f"{message}: {done}/{total}")
-                log.info("%s %s: %s %d/%d (%d%%)", self.shot, self.stage_name, message,
+                log.info("%s %s: %s %d/%d (%d%%)", self.label, self.stage_name, message,
                          done, total, pct)
         return report
 
@@ -76,12 +79,12 @@ class ShotTask(luigi.Task):
         plan = self.plan
         handler = _stage_log_handler(plan.logs_dir / f"{self.log_name()}.log")
         logging.getLogger("shotstyle").addHandler(handler)
-        log.info("%s: start %s", self.shot, self.task_id)
+        log.info("%s: start %s", self.label, self.task_id)
         try:
             result = self.execute(plan)
             if result is not None and hasattr(result, "__next__"):
                 yield from result
-            log.info("%s: done %s", self.shot, self.task_id)
+            log.info("%s: done %s", self.label, self.task_id)
         except ShotstyleError as exc:
             log.error("%s: %s", self.task_id, exc)
             raise
@@ -89,13 +92,28 @@ class ShotTask(luigi.Task):
             logging.getLogger("shotstyle").removeHandler(handler)
             handler.close()
 
-    def execute(self, plan: ShotPlan):  # pragma: no cover - abstract
+    def execute(self, plan):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def on_failure(self, exception: BaseException) -> str:
         if isinstance(exception, ShotstyleError):
             return f"{type(exception).__name__}: {exception}"
         return super().on_failure(exception)
+
+
+class ShotTask(PipelineTask):
+    """A stage of one shot."""
+
+    shot = luigi.Parameter(description="shot name: configs/shots/<shot>.yaml")
+
+    @property
+    def plan(self) -> ShotPlan:
+        # Built afresh per call: configs may change between scheduling and running.
+        return ShotPlan.load(self.shot)
+
+    @property
+    def label(self) -> str:
+        return self.shot
 
 
 def _stage_log_handler(path: Path) -> logging.Handler:

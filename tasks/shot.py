@@ -7,7 +7,10 @@ from __future__ import annotations
 import luigi
 
 from pipeline import stages
+from pipeline.errors import ShotstyleError
+from pipeline.workarea import ShotPlan
 from tasks.base import ManifestTarget, ShotTask
+from tasks.style import TrainStyle
 
 
 class ProbeSource(ShotTask):
@@ -56,7 +59,14 @@ class StylizeChunk(_ChunkTask):
     resources = {"gpu": 1}
 
     def requires(self):
-        return DecodeFrames(shot=self.shot)
+        deps = [DecodeFrames(shot=self.shot)]
+        try:
+            plan = ShotPlan.load(self.shot)
+        except ShotstyleError:
+            return deps  # run() reports the config error as this task's failure
+        if plan.style.train is not None:
+            deps.append(TrainStyle(style=plan.cfg.style))
+        return deps
 
     def execute(self, plan):
         stages.stylize_chunk(plan, self.first, self.last, self.progress())

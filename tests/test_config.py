@@ -79,8 +79,8 @@ def test_style_checkpoint_must_exist(project):
     path = write_yaml(project.configs / "styles" / "gone.yaml", {"checkpoint": "nothing.pt"})
     with pytest.raises(ConfigError) as err:
         load_style_config("gone")
-    assert str(err.value) == (f"{path}: key 'checkpoint': file not found: "
-                              f"{path.parent / 'nothing.pt'}")
+    assert str(err.value).startswith(f"{path}: key 'checkpoint': file not found: "
+                                     f"{path.parent / 'nothing.pt'}")
 
 
 @pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "", "a b", "x/../../y"])

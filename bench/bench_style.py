@@ -1,0 +1,513 @@
+#!/usr/bin/env python3
+"""Keyframe style path: quality against a fixed painter, training speed, inference speed.
+
+    python bench/bench_style.py                    # full run, ~15 min on a 2-core CPU
+    python bench/bench_style.py --minutes 0.05 --speed-seconds 3 --frames 1 \\
+        --out /tmp/bench_style_smoke               # smoke test, about a minute
+    python bench/bench_style.py --only infer       # one section (repeatable or comma list)
+
+Sections (Markdown tables on stdout, progress on stderr):
+
+quality  For each dataset one keyframe is painted with the fixed "painterly"
+         procedure (samples/paint_keyframe.py) and a style is trained on that
+         single (plate, painted) pair with models.training.train_keyframes for
+         ``--minutes`` of wall-clock time. On evaluation frames far from the
+         keyframe the target is paint(frame); it is compared with (a) the
+         trained style's output, (b) Reinhard et al. 2001 colour transfer (Lab
+         mean/std) of the frame to the painted keyframe, (c) the plain frame.
+         Mean SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, per RGB
+         channel then averaged, valid region) and mean PSNR over RGB. Datasets:
+         the sample shot samples/city_s01.mpg (keyframe 0, evaluation frames
+         40, 60, 80, 100; same scene, before the cut at 114/115) and, when
+         ../shared/footage/sintel/ exists, Sintel frames 0016 (keyframe) and
+         0019..0025. One contact sheet per dataset (plate | target | style |
+         Reinhard, the evaluation frame farthest from the keyframe) is written
+         to ``--out`` (default bench/out/, which is not committed).
+train    Iterations/s of train_keyframes with the default settings (fewshot_unet
+         generator with default kwargs, PatchGAN, patch 64, batch 16) over
+         ``--speed-seconds`` of training on the sample keyframe pair; also the
+         rate after the first (warm-up) step, from per-step progress callbacks.
+infer    Frames/s of models.inference.Stylizer with samples/styles/city_paint.pt,
+         fp32 on CPU (torch threads = cores): 720x405 at batch 4, 1920x1080 at
+         batch 1 untiled and tiled (the pipeline's default tiling, 1024 px tiles
+         with 64 px overlap: 2x2 tiles of 992x576); at least
+         ``--frames`` frames after one warm-up call. Peak RSS is the process's
+         VmHWM, reset before each case where /proc/self/clear_refs allows it
+         (else the process-wide peak so far). With CUDA, fp32 and bf16-autocast
+         rows on the GPU as well.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import cv2
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from models.checkpoint import load_generator  # noqa: E402
+from models.inference import Stylizer  # noqa: E402
+from models.training import KeyframeTrainSettings, train_keyframes  # noqa: E402
+from pipeline.config import PipelineConfig  # noqa: E402
+from samples.paint_keyframe import paint  # noqa: E402
+
+SAMPLE_SHOT = REPO / "samples" / "city_s01.mpg"
+SAMPLE_STYLE = REPO / "samples" / "styles" / "city_paint.pt"
+SINTEL_DIR = REPO.parent / "shared" / "footage" / "sintel"
+SINTEL_CREDIT = "Sintel (c) copyright Blender Foundation | durian.blender.org, CC BY 3.0"
+SECTIONS = ("quality", "train", "infer")
+SHEET_WIDTH = 1200
+
+
+def note(msg: str) -> None:
+    """Progress goes to stderr so stdout stays clean Markdown."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{cpu}, {os.cpu_count()} cores, {gpu}; torch {torch.__version__}, "
+            f"OpenCV {cv2.__version__}, Python {platform.python_version()}")
+
+
+# --------------------------------------------------------------------------- frames
+
+def video_size(video: Path) -> tuple[int, int]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+                          "-show_entries", "stream=width,height", "-of", "csv=p=0", str(video)],
+                         check=True, capture_output=True, text=True).stdout
+    width, height = (int(v) for v in out.strip().split(",")[:2])
+    return width, height
+
+
+def decode_frames(video: Path, indices: list[int]) -> dict[int, np.ndarray]:
+    """0-based frame index -> HxWx3 uint8 RGB, decoded exactly by ffmpeg's select filter."""
+    wanted = sorted(set(indices))
+    width, height = video_size(video)
+    select = "+".join(f"eq(n\\,{i})" for i in wanted)
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(video), "-vf", f"select={select}",
+           "-vsync", "0", "-frames:v", str(len(wanted)), "-f", "rawvideo", "-pix_fmt", "rgb24",
+           "-"]
+    raw = subprocess.run(cmd, check=True, capture_output=True).stdout
+    if len(raw) != len(wanted) * height * width * 3:
+        raise RuntimeError(f"{video}: expected {len(wanted)} frames of {width}x{height}, "
+                           f"got {len(raw)} bytes")
+    frames = np.frombuffer(raw, np.uint8).reshape(len(wanted), height, width, 3)
+    return {i: frames[k].copy() for k, i in enumerate(wanted)}
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise RuntimeError(f"{path}: cannot read image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def paint_rgb(rgb: np.ndarray) -> np.ndarray:
+    """samples/paint_keyframe.paint works on BGR; this wraps it for RGB frames."""
+    return cv2.cvtColor(paint(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), cv2.COLOR_BGR2RGB)
+
+
+# --------------------------------------------------------------------------- metrics
+
+def _ssim_channel(x: np.ndarray, y: np.ndarray) -> float:
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    x, y = x.astype(np.float64), y.astype(np.float64)
+
+    def window_mean(img: np.ndarray) -> np.ndarray:
+        # Gaussian 11x11, sigma 1.5; cropping 5 px keeps only the 'valid' region.
+        return cv2.GaussianBlur(img, (11, 11), 1.5)[5:-5, 5:-5]
+
+    mu_x, mu_y = window_mean(x), window_mean(y)
+    var_x = window_mean(x * x) - mu_x ** 2
+    var_y = window_mean(y * y) - mu_y ** 2
+    cov = window_mean(x * y) - mu_x * mu_y
+    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / (
+        (mu_x ** 2 + mu_y ** 2 + c1) * (var_x + var_y + c2))
+    return float(ssim_map.mean())
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Wang et al. 2004 SSIM of two HxWx3 uint8 images, averaged over R, G, B."""
+    return float(np.mean([_ssim_channel(a[..., c], b[..., c]) for c in range(3)]))
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return math.inf if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
+
+
+# --------------------------------------------------------------------------- baselines
+
+def _to_lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def reinhard_transfer(rgb: np.ndarray, reference_rgb: np.ndarray) -> np.ndarray:
+    """Reinhard et al. 2001: match the per-channel Lab mean and std of ``reference_rgb``."""
+    src, ref = _to_lab(rgb).reshape(-1, 3), _to_lab(reference_rgb).reshape(-1, 3)
+    mu_s, sd_s = src.mean(0), src.std(0)
+    mu_r, sd_r = ref.mean(0), ref.std(0)
+    lab = (src - mu_s) * (sd_r / np.maximum(sd_s, 1e-6)) + mu_r
+    out = cv2.cvtColor(lab.reshape(rgb.shape).astype(np.float32), cv2.COLOR_Lab2RGB)
+    return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------- quality
+
+@dataclass
+class Dataset:
+    name: str
+    keyframe_label: str
+    keyframe: np.ndarray
+    eval_frames: dict[str, np.ndarray]  # label -> RGB frame
+    credit: str = ""
+
+
+def load_sample_dataset() -> Dataset:
+    eval_indices = [40, 60, 80, 100]
+    frames = decode_frames(SAMPLE_SHOT, [0, *eval_indices])
+    return Dataset("sample", "0", frames[0], {str(i): frames[i] for i in eval_indices})
+
+
+def load_sintel_dataset() -> Optional[Dataset]:
+    if not SINTEL_DIR.is_dir():
+        return None
+
+    def frame(n: int) -> np.ndarray:
+        return read_rgb(SINTEL_DIR / f"frame_{n:04d}.png")
+
+    return Dataset("sintel", "0016", frame(16), {f"{n:04d}": frame(n) for n in range(19, 26)},
+                   credit=SINTEL_CREDIT)
+
+
+def train_style(plate: np.ndarray, painted: np.ndarray, minutes: float, seed: int,
+                checkpoint: Path) -> dict:
+    """Train on one (plate, painted) pair for a wall-clock budget; returns the summary."""
+    settings = KeyframeTrainSettings(minutes=minutes, steps=10 ** 9, seed=seed)
+    return train_keyframes([(plate, painted)], settings, checkpoint, state_path=None)
+
+
+def cpu_stylizer(checkpoint: Path) -> Stylizer:
+    model, info = load_generator(checkpoint)
+    return Stylizer(model, torch.device("cpu"), info["input_range"])
+
+
+def contact_sheet(panels: list[tuple[str, np.ndarray]], width: int = SHEET_WIDTH) -> np.ndarray:
+    """Labelled panels in a grid two wide, scaled so a row is ``width`` px wide."""
+    panel_w = width // 2
+    tiles = []
+    for label, rgb in panels:
+        h, w = rgb.shape[:2]
+        img = cv2.resize(rgb, (panel_w, round(h * panel_w / w)), interpolation=cv2.INTER_AREA)
+        strip = np.zeros((22, panel_w, 3), np.uint8)
+        cv2.putText(strip, label, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
+                    cv2.LINE_AA)
+        tiles.append(np.vstack([strip, img]))
+    if len(tiles) % 2:
+        tiles.append(np.zeros_like(tiles[-1]))
+    return np.vstack([np.hstack(tiles[i:i + 2]) for i in range(0, len(tiles), 2)])
+
+
+METHOD_NAMES = {"style": "trained style", "Reinhard": "Reinhard colour transfer (Lab)",
+                "plain": "plain frame"}
+
+
+@dataclass
+class QualityResult:
+    dataset: Dataset
+    train: dict
+    scores: dict[str, tuple[float, float]]  # method -> (mean SSIM, mean PSNR)
+    sheet: Path
+
+
+def evaluate_dataset(ds: Dataset, minutes: float, seed: int, out_dir: Path) -> QualityResult:
+    note(f"[quality] {ds.name}: painting keyframe {ds.keyframe_label}")
+    painted_key = paint_rgb(ds.keyframe)
+    with tempfile.TemporaryDirectory(prefix="bench-style-") as tmp:
+        checkpoint = Path(tmp) / f"{ds.name}.pt"
+        note(f"[quality] {ds.name}: training for {minutes:g} min")
+        summary = train_style(ds.keyframe, painted_key, minutes, seed, checkpoint)
+        stylizer = cpu_stylizer(checkpoint)
+    sheet = out_dir / f"quality_{ds.name}.png"
+    sheet_label = list(ds.eval_frames)[-1]  # the frame farthest from the keyframe
+    per_method: dict[str, list[tuple[float, float]]] = {m: [] for m in METHOD_NAMES}
+    for label, frame in ds.eval_frames.items():
+        note(f"[quality] {ds.name}: evaluating frame {label}")
+        target = paint_rgb(frame)
+        outputs = {"style": stylizer(frame[None])[0],
+                   "Reinhard": reinhard_transfer(frame, painted_key),
+                   "plain": frame}
+        for method, img in outputs.items():
+            per_method[method].append((ssim(img, target), psnr(img, target)))
+        if label == sheet_label:
+            panels = [(f"plate {label}", frame), ("target: paint()", target),
+                      ("style", outputs["style"]), ("Reinhard", outputs["Reinhard"])]
+            cv2.imwrite(str(sheet), cv2.cvtColor(contact_sheet(panels), cv2.COLOR_RGB2BGR))
+    scores = {m: (float(np.mean([s for s, _ in v])), float(np.mean([p for _, p in v])))
+              for m, v in per_method.items()}
+    return QualityResult(ds, summary, scores, sheet)
+
+
+def print_quality(results: list[QualityResult], minutes: float) -> None:
+    print("| dataset | method | SSIM (RGB mean) | PSNR dB |")
+    print("|---|---|---:|---:|")
+    for r in results:
+        for method, (s, p) in r.scores.items():
+            print(f"| {r.dataset.name} | {METHOD_NAMES[method]} | {s:.4f} | {p:.2f} |")
+    print()
+    print(f"| dataset | keyframe | evaluation frames | training steps | training s "
+          f"(budget {minutes:g} min) | contact sheet |")
+    print("|---|---|---|---:|---:|---|")
+    for r in results:
+        labels = ", ".join(r.dataset.eval_frames)
+        print(f"| {r.dataset.name} | {r.dataset.keyframe_label} | {labels} | {r.train['steps']} "
+              f"| {r.train['seconds']:.1f} | {r.sheet} |")
+
+
+def run_quality(args: argparse.Namespace) -> None:
+    print("## Quality: trained style vs. Reinhard vs. plain frame, against paint(frame)\n")
+    print("Style trained on one (keyframe plate, paint(keyframe)) pair; scored on frames far "
+          "from the keyframe against paint(frame). SSIM: Wang et al. 2004, 11x11 Gaussian "
+          "sigma 1.5, per RGB channel then averaged. Means over the evaluation frames; "
+          "higher is better.\n")
+    args.out.mkdir(parents=True, exist_ok=True)
+    datasets = [load_sample_dataset()]
+    sintel = load_sintel_dataset()
+    if sintel is None:
+        print(f"sintel: {SINTEL_DIR} not found: skipped\n")
+    else:
+        datasets.append(sintel)
+    results = [evaluate_dataset(ds, args.minutes, args.seed, args.out) for ds in datasets]
+    print_quality(results, args.minutes)
+    for ds in datasets:
+        if ds.credit:
+            print(f"\n{ds.name}: {ds.credit}")
+    print()
+
+
+# --------------------------------------------------------------------------- training speed
+
+def run_train_speed(args: argparse.Namespace) -> None:
+    print("## Training speed: train_keyframes, fewshot_unet (default kwargs) + PatchGAN\n")
+    note("[train] painting the sample keyframe")
+    plate = decode_frames(SAMPLE_SHOT, [0])[0]
+    painted = paint_rgb(plate)
+    settings = KeyframeTrainSettings(minutes=args.speed_seconds / 60, steps=10 ** 9,
+                                     patch_size=64, batch_size=16, seed=args.seed, log_every=1)
+    step_times: list[float] = []  # progress fires after every step (log_every=1)
+    note(f"[train] training for {args.speed_seconds:g} s")
+    with tempfile.TemporaryDirectory(prefix="bench-style-") as tmp:
+        summary = train_keyframes([(plate, painted)], settings, Path(tmp) / "speed.pt",
+                                  progress=lambda *_: step_times.append(time.perf_counter()))
+    rate = summary["steps"] / max(summary["seconds"], 1e-6)
+    steady = (f"{(len(step_times) - 1) / (step_times[-1] - step_times[0]):.2f}"
+              if len(step_times) > 1 else "-")
+    print("| patch | batch | threads | steps | seconds | it/s | it/s after step 1 | patches/s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {settings.patch_size} | {settings.batch_size} | {torch.get_num_threads()} | "
+          f"{summary['steps']} | {summary['seconds']:.1f} | {rate:.2f} | {steady} | "
+          f"{rate * settings.batch_size:.1f} |\n")
+
+
+# --------------------------------------------------------------------------- inference speed
+
+def _proc_status_kib(field: str) -> Optional[int]:
+    try:
+        with open("/proc/self/status") as fh:
+            m = re.search(rf"^{field}:\s+(\d+) kB", fh.read(), re.MULTILINE)
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
+
+
+def reset_peak_rss() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return _proc_status_kib("VmHWM") is not None
+    except OSError:
+        return False
+
+
+def peak_rss_mib() -> float:
+    hwm = _proc_status_kib("VmHWM")
+    if hwm is not None:
+        return hwm / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mib() -> float:
+    rss = _proc_status_kib("VmRSS")
+    return rss / 1024 if rss is not None else float("nan")
+
+
+@dataclass
+class InferCase:
+    device: str
+    dtype: Optional[torch.dtype]
+    width: int
+    height: int
+    batch: int
+    tile: int = 0
+
+    @property
+    def precision(self) -> str:
+        return "fp32" if self.dtype is None else "bf16 autocast"
+
+
+@dataclass
+class InferResult:
+    frames: int
+    seconds: float
+    rss_start_mib: float
+    rss_peak_mib: float
+    cuda_peak_mib: Optional[float]
+
+
+def measure_inference(case: InferCase, frame: np.ndarray, min_frames: int) -> InferResult:
+    model, info = load_generator(SAMPLE_STYLE)
+    stylizer = Stylizer(model, torch.device(case.device), info["input_range"], dtype=case.dtype,
+                        tile_size=case.tile, tile_overlap=64)
+    resized = cv2.resize(frame, (case.width, case.height), interpolation=cv2.INTER_CUBIC)
+    batch = np.stack([resized] * case.batch)
+    cuda = case.device == "cuda"
+    reset_peak_rss()
+    rss_start = current_rss_mib()
+    if cuda:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    stylizer(batch)  # warm-up
+    calls = math.ceil(min_frames / case.batch)
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        stylizer(batch)  # returns host numpy, so the GPU work is done when it returns
+    seconds = time.perf_counter() - t0
+    cuda_peak = torch.cuda.max_memory_allocated() / 2 ** 20 if cuda else None
+    return InferResult(calls * case.batch, seconds, rss_start, peak_rss_mib(), cuda_peak)
+
+
+def inference_cases(device: str, dtypes: list[Optional[torch.dtype]]) -> list[InferCase]:
+    cases = []
+    for dtype in dtypes:
+        cases += [InferCase(device, dtype, 720, 405, batch=4),
+                  InferCase(device, dtype, 1920, 1080, batch=1),
+                  InferCase(device, dtype, 1920, 1080, batch=1, tile=PipelineConfig().tile_size)]
+    return cases
+
+
+def run_infer_speed(args: argparse.Namespace) -> None:
+    print("## Inference speed: Stylizer, samples/styles/city_paint.pt\n")
+    per_case_peak = reset_peak_rss()
+    if per_case_peak:
+        print("Peak RSS: the process's VmHWM, reset before each case (includes the warm-up); "
+              "'start' is the RSS when the case began.\n")
+    else:
+        print("Peak RSS: process-wide peak since start (VmHWM could not be reset), so a case "
+              "only shows if it exceeds every earlier one.\n")
+    frame = decode_frames(SAMPLE_SHOT, [0])[0]
+    cases = inference_cases("cpu", [None])
+    if torch.cuda.is_available():
+        cases += inference_cases("cuda", [None, torch.bfloat16])
+    print("| device | precision | size | batch | tiling | frames | seconds | frames/s "
+          "| RSS start MiB | peak RSS MiB | peak CUDA MiB |")
+    print("|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for case in cases:
+        note(f"[infer] {case.device} {case.precision} {case.width}x{case.height} "
+             f"batch {case.batch} tile {case.tile or '-'}")
+        r = measure_inference(case, frame, args.frames)
+        tiling = f"{case.tile} px, 64 overlap" if case.tile else "none"
+        cuda_peak = f"{r.cuda_peak_mib:.0f}" if r.cuda_peak_mib is not None else "-"
+        threads = f" ({torch.get_num_threads()} threads)" if case.device == "cpu" else ""
+        print(f"| {case.device}{threads} | {case.precision} | {case.width}x{case.height} | "
+              f"{case.batch} | {tiling} | {r.frames} | {r.seconds:.2f} | "
+              f"{r.frames / r.seconds:.2f} | {r.rss_start_mib:.0f} | {r.rss_peak_mib:.0f} | "
+              f"{cuda_peak} |", flush=True)
+    if not torch.cuda.is_available():
+        print("\nno CUDA device: GPU rows skipped")
+    print()
+
+
+# --------------------------------------------------------------------------- CLI
+
+def parse_sections(values: Optional[list[str]]) -> list[str]:
+    if not values:
+        return list(SECTIONS)
+    chosen = {s.strip() for v in values for s in v.split(",") if s.strip()}
+    unknown = chosen - set(SECTIONS)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown section(s) {', '.join(sorted(unknown))}; "
+                                         f"choose from {', '.join(SECTIONS)}")
+    return [s for s in SECTIONS if s in chosen]
+
+
+def positive(kind: type):
+    def check(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    return check
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=positive(float), default=5.0,
+                    help="training budget per quality dataset, minutes (default 5)")
+    ap.add_argument("--speed-seconds", type=positive(float), default=20.0,
+                    help="training time for the training-speed row, seconds (default 20)")
+    ap.add_argument("--frames", type=positive(int), default=8,
+                    help="frames timed per inference case, after 1 warm-up call (default 8)")
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "out",
+                    help="folder for contact sheets (default bench/out/)")
+    ap.add_argument("--only", action="append", metavar="SECTION",
+                    help=f"run only these sections: {', '.join(SECTIONS)} "
+                         "(repeatable or comma list; default all)")
+    ap.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    args = ap.parse_args(argv)
+    try:
+        args.only = parse_sections(args.only)
+    except argparse.ArgumentTypeError as exc:
+        ap.error(f"--only: {exc}")
+    return args
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    torch.set_num_threads(os.cpu_count() or 1)
+    print(f"machine: {machine()}")
+    load = f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"
+    print(f"torch threads: {torch.get_num_threads()}; 1-min load average at start: {load}; "
+          f"sections: {', '.join(args.only)}\n")
+    runners = {"quality": run_quality, "train": run_train_speed, "infer": run_infer_speed}
+    for section in args.only:
+        t0 = time.perf_counter()
+        runners[section](args)
+        note(f"[{section}] done in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

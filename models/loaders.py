@@ -1,0 +1,282 @@
+"""Load a style generator from a shotstyle checkpoint or a public project's file.
+
+``load_style_model(path, fmt, kwargs)`` returns ``(model in eval mode, info)``
+with ``info = {"arch", "kwargs", "input_range", "size_multiple", "meta"}``.
+Formats (``fmt``):
+
+``shotstyle``
+    This project's own checkpoints (models.checkpoint); takes no kwargs.
+``cyclegan``
+    A bare ``state_dict`` saved by junyanz/pytorch-CycleGAN-and-pix2pix, e.g.
+    ``checkpoints/<name>/latest_net_G.pth`` (or ``latest_net_G_A.pth``).
+    kwargs: ``netG`` (resnet_9blocks [default], resnet_6blocks, unet_256,
+    unet_128), ``norm`` (instance | batch; default as the original's models
+    set it: instance for resnet_* (``--model cycle_gan``), batch for unet_*
+    (``--model pix2pix``)), ``ngf`` (64), ``use_dropout`` (False; it changes
+    the key layout of resnet_* nets), ``input_nc`` / ``output_nc`` (3).
+    As the original's ``load_networks`` does, stray ``running_mean`` /
+    ``running_var`` / ``num_batches_tracked`` entries of InstanceNorm layers
+    (files from before PyTorch 0.4, when those layers kept running stats) are
+    dropped; a ``module.`` prefix (a DataParallel wrapper) is stripped.
+``fast_neural_style``
+    A bare ``state_dict`` of pytorch/examples' ``TransformerNet`` (``*.model``
+    / ``*.pth``). As the original ``stylize`` does, old files' deprecated
+    ``inN.running_mean`` / ``inN.running_var`` keys are deleted (and so are
+    ``inN.num_batches_tracked``). Frames go in and come out in 0..255.
+``animeganv2``
+    A bare ``state_dict`` of bryandlee/animegan2-pytorch's ``Generator``
+    (``face_paint_512_v2.pt``, ``paprika.pt``, ...). kwargs: ``align_corners``
+    (True, as the original ``Generator.forward``; its ``test.py`` CLI uses False).
+``torchscript``
+    A ``torch.jit.save`` archive taking and returning N x 3 x H x W tensors.
+    kwargs: ``input_range`` ([-1, 1]) and ``size_multiple`` (8).
+    Loading one does not unpickle arbitrary Python objects (the archive's data
+    goes through TorchScript's restricted loader, unlike a plain ``torch.load``
+    without ``weights_only``), but running the model *does execute the
+    TorchScript code stored in the archive*: treat such a file like a program
+    and only use archives from sources you trust.
+
+Every other file is read with ``torch.load(..., weights_only=True)``; every user
+error raises CheckpointError with one line that starts with the file path.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import torch
+from torch import nn
+
+from models.checkpoint import load_file, load_generator, load_state_dict_strict
+from models.checkpoint import FORMAT as SHOTSTYLE_FORMAT
+from models.public_archs import NORMS  # importing it registers the public architectures
+from models.registry import build_generator
+from pipeline.errors import CheckpointError
+
+# netG name -> (registered architecture, constructor kwargs it implies)
+CYCLEGAN_NETS: dict[str, tuple[str, dict[str, Any]]] = {
+    "resnet_9blocks": ("cyclegan_resnet", {"n_blocks": 9}),
+    "resnet_6blocks": ("cyclegan_resnet", {"n_blocks": 6}),
+    "unet_256": ("cyclegan_unet", {"num_downs": 8}),
+    "unet_128": ("cyclegan_unet", {"num_downs": 7}),
+}
+
+_FNS_STALE_KEY = re.compile(r"in\d+\.(running_(mean|var)|num_batches_tracked)$")
+
+
+def load_style_model(path, fmt: str = "shotstyle",
+                     kwargs: Optional[dict[str, Any]] = None) -> tuple[nn.Module, dict]:
+    """Load ``path`` as a generator of format ``fmt``; see the module docstring."""
+    path = Path(path)
+    if fmt not in LOADERS:
+        raise CheckpointError(f"{path}: unknown checkpoint format {fmt!r} "
+                              f"(known: {', '.join(LOADERS)})")
+    if kwargs is not None and not isinstance(kwargs, dict):
+        raise CheckpointError(f"{path}: kwargs for format {fmt!r} must be a mapping, "
+                              f"not {type(kwargs).__name__}")
+    model, info = LOADERS[fmt](path, dict(kwargs or {}))
+    model.eval()
+    info["input_range"] = tuple(float(v) for v in info["input_range"])
+    info["size_multiple"] = int(info["size_multiple"])
+    info["meta"] = {"format": fmt, **info.get("meta", {})}
+    return model, info
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+def _check_kwargs(path: Path, fmt: str, kwargs: dict, allowed: tuple[str, ...]) -> None:
+    extra = sorted(k for k in kwargs if k not in allowed)
+    if extra:
+        known = ", ".join(allowed) if allowed else "none"
+        raise CheckpointError(f"{path}: unknown kwargs for format {fmt!r}: "
+                              f"{', '.join(map(str, extra))} (known: {known})")
+
+
+def _int_kwarg(path: Path, kwargs: dict, name: str, default: int, minimum: int = 1) -> int:
+    value = kwargs.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise CheckpointError(f"{path}: kwarg {name!r} must be an integer >= {minimum}, "
+                              f"not {value!r}")
+    return value
+
+
+def _bool_kwarg(path: Path, kwargs: dict, name: str, default: bool) -> bool:
+    value = kwargs.get(name, default)
+    if not isinstance(value, bool):
+        raise CheckpointError(f"{path}: kwarg {name!r} must be true or false, not {value!r}")
+    return value
+
+
+def _bare_state_dict(path: Path, fmt: str) -> dict[str, torch.Tensor]:
+    """Read a bare state_dict; strip a DataParallel ``module.`` prefix."""
+    data = load_file(path)
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path}: expected a state_dict (a mapping of tensors) for format "
+                              f"{fmt!r}, found {type(data).__name__}")
+    if data.get("format") == SHOTSTYLE_FORMAT:
+        raise CheckpointError(f"{path}: this is a shotstyle checkpoint; load it with format "
+                              f"'shotstyle', not {fmt!r}")
+    bad = [k for k, v in data.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
+    if bad:
+        shown = ", ".join(repr(k) for k in bad[:4])
+        if len(bad) > 4:
+            shown += f" (+{len(bad) - 4} more)"
+        raise CheckpointError(f"{path}: expected a bare state_dict of tensors for format {fmt!r}, "
+                              f"but entries {shown} are not tensors")
+    state = dict(data)
+    if state and all(k.startswith("module.") for k in state):
+        state = {k[len("module."):]: v for k, v in state.items()}
+    return state
+
+
+def _build(path: Path, arch: str, kwargs: dict[str, Any]) -> nn.Module:
+    try:
+        return build_generator(arch, **kwargs)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{path}: {exc}") from None
+
+
+def _drop_stray_instance_norm_stats(model: nn.Module, state: dict) -> list[str]:
+    """The original's ``__patch_instance_norm_state_dict``: drop running_mean /
+    running_var entries of InstanceNorm layers that keep no such buffers, and
+    every num_batches_tracked entry of an InstanceNorm layer."""
+    dropped = []
+    for key in list(state):
+        owner, _, leaf = key.rpartition(".")
+        if leaf not in ("running_mean", "running_var", "num_batches_tracked"):
+            continue
+        try:
+            module = model.get_submodule(owner)
+        except AttributeError:
+            continue  # not in this layout: the strict load names it
+        if not isinstance(module, nn.modules.instancenorm._InstanceNorm):
+            continue
+        if leaf == "num_batches_tracked" or getattr(module, leaf, None) is None:
+            del state[key]
+            dropped.append(key)
+    return dropped
+
+
+def _info(model: nn.Module, arch: str, kwargs: dict, path: Path, **meta: Any) -> dict:
+    return {"arch": arch, "kwargs": kwargs,
+            "input_range": tuple(getattr(model, "input_range", (-1.0, 1.0))),
+            "size_multiple": getattr(model, "size_multiple", 1),
+            "meta": {"source": str(path), **meta}}
+
+
+# --------------------------------------------------------------------------
+# formats
+# --------------------------------------------------------------------------
+
+def _load_shotstyle(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+    _check_kwargs(path, "shotstyle", kwargs, ())
+    model, info = load_generator(path)
+    info = dict(info)
+    info["size_multiple"] = getattr(model, "size_multiple", 1)
+    return model, info
+
+
+def _load_cyclegan(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+    _check_kwargs(path, "cyclegan", kwargs,
+                  ("netG", "norm", "ngf", "use_dropout", "input_nc", "output_nc"))
+    net_g = kwargs.get("netG", "resnet_9blocks")
+    if net_g not in CYCLEGAN_NETS:
+        raise CheckpointError(f"{path}: unknown CycleGAN netG {net_g!r} "
+                              f"(known: {', '.join(CYCLEGAN_NETS)})")
+    arch, implied = CYCLEGAN_NETS[net_g]
+    norm = kwargs.get("norm", "batch" if net_g.startswith("unet") else "instance")
+    if norm not in NORMS:
+        raise CheckpointError(f"{path}: unknown CycleGAN norm {norm!r} "
+                              f"(known: {', '.join(NORMS)})")
+    build_kwargs = {"input_nc": _int_kwarg(path, kwargs, "input_nc", 3),
+                    "output_nc": _int_kwarg(path, kwargs, "output_nc", 3),
+                    "ngf": _int_kwarg(path, kwargs, "ngf", 64),
+                    "norm": norm,
+                    "use_dropout": _bool_kwarg(path, kwargs, "use_dropout", False),
+                    **implied}
+    state = _bare_state_dict(path, "cyclegan")
+    model = _build(path, arch, build_kwargs)
+    dropped = _drop_stray_instance_norm_stats(model, state)
+    try:
+        load_state_dict_strict(model, state, str(path))
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc} (loaded as netG={net_g!r}, norm={norm!r}, "
+                              f"ngf={build_kwargs['ngf']}: check the cyclegan kwargs)") from None
+    return model, _info(model, arch, build_kwargs, path, netG=net_g, dropped_keys=dropped)
+
+
+def _load_fast_neural_style(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+    _check_kwargs(path, "fast_neural_style", kwargs, ())
+    state = _bare_state_dict(path, "fast_neural_style")
+    model = _build(path, "fast_neural_style", {})
+    dropped = [k for k in state if _FNS_STALE_KEY.search(k)]
+    for key in dropped:
+        del state[key]
+    load_state_dict_strict(model, state, str(path))
+    return model, _info(model, "fast_neural_style", {}, path, dropped_keys=dropped)
+
+
+def _load_animeganv2(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+    _check_kwargs(path, "animeganv2", kwargs, ("align_corners",))
+    build_kwargs = {"align_corners": _bool_kwarg(path, kwargs, "align_corners", True)}
+    state = _bare_state_dict(path, "animeganv2")
+    model = _build(path, "animeganv2", build_kwargs)
+    load_state_dict_strict(model, state, str(path))
+    return model, _info(model, "animeganv2", build_kwargs, path)
+
+
+class TorchScriptGenerator(nn.Module):
+    """A loaded TorchScript module plus the range / size facts the caller needs."""
+
+    arch_name = "torchscript"
+
+    def __init__(self, module: nn.Module, input_range: tuple[float, float], size_multiple: int):
+        super().__init__()
+        self.module = module
+        self.input_range = input_range
+        self.size_multiple = size_multiple
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.module(x)
+
+
+def _load_torchscript(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+    _check_kwargs(path, "torchscript", kwargs, ("input_range", "size_multiple"))
+    rng = kwargs.get("input_range", (-1.0, 1.0))
+    ok = (isinstance(rng, (list, tuple)) and len(rng) == 2
+          and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)
+          and float(rng[0]) < float(rng[1]))
+    if not ok:
+        raise CheckpointError(f"{path}: kwarg 'input_range' must be two numbers [low, high] "
+                              f"with low < high, not {rng!r}")
+    input_range = (float(rng[0]), float(rng[1]))
+    multiple = _int_kwarg(path, kwargs, "size_multiple", 8)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint not found")
+    try:
+        with warnings.catch_warnings():  # torch 2.13 deprecates torch.jit; the archive still loads
+            warnings.filterwarnings("ignore", message=r"`torch\.jit\.load` is deprecated",
+                                    category=DeprecationWarning)
+            module = torch.jit.load(str(path), map_location="cpu")
+    except Exception as exc:  # torch raises RuntimeError, ValueError, ... for a bad archive
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        raise CheckpointError(f"{path}: cannot read TorchScript archive: {first[:200]}") from None
+    model = TorchScriptGenerator(module, input_range, multiple)
+    info = _info(model, "torchscript", {"input_range": list(input_range),
+                                        "size_multiple": multiple}, path)
+    return model, info
+
+
+LOADERS: dict[str, Callable[[Path, dict], tuple[nn.Module, dict]]] = {
+    "shotstyle": _load_shotstyle,
+    "cyclegan": _load_cyclegan,
+    "fast_neural_style": _load_fast_neural_style,
+    "animeganv2": _load_animeganv2,
+    "torchscript": _load_torchscript,
+}
+FORMATS = tuple(LOADERS)

@@ -1,0 +1,160 @@
+"""Unpaired style training (CycleGAN-style) from a folder of style images.
+
+For users with reference art but no painted frames of the shot: two
+generators (plate -> style, style -> plate), two PatchGAN discriminators,
+LSGAN adversarial losses, cycle-consistency and identity L1 terms (Zhu et al.
+2017), trained on random patches. Only the plate -> style generator is saved
+as the style's checkpoint. Resumable like keyframe training.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from models.checkpoint import load_file, save_generator
+from models.losses import lsgan_loss
+from models.registry import build_discriminator, build_generator
+from models.training import augment, save_training_state, to_tensor
+
+log = logging.getLogger("shotstyle")
+
+
+@dataclass
+class UnpairedTrainSettings:
+    generator: str = "fewshot_unet"
+    generator_kwargs: dict = field(default_factory=dict)
+    discriminator_kwargs: dict = field(default_factory=dict)
+    steps: int = 3000
+    minutes: float = 0.0
+    patch_size: int = 64
+    batch_size: int = 8
+    lr: float = 2e-4
+    cycle_weight: float = 10.0
+    identity_weight: float = 5.0  # 0.5 x cycle, as in CycleGAN
+    jitter: float = 0.05
+    noise: float = 0.0
+    seed: int = 0
+    save_every_s: float = 60.0
+    log_every: int = 50
+
+
+class _Patches:
+    """Random patches from a list of images of any sizes (small ones upscaled)."""
+
+    def __init__(self, images: Sequence[np.ndarray], size: int, gen: torch.Generator):
+        if not images:
+            raise ValueError("no images to train on")
+        self.images = []
+        for img in images:
+            t = to_tensor(img)
+            short = min(t.shape[-2:])
+            if short < size:
+                scale = size / short
+                t = F.interpolate(t[None], scale_factor=scale, mode="bilinear",
+                                  align_corners=False)[0]
+            self.images.append(t)
+        self.size, self.gen = size, gen
+
+    def _randint(self, hi: int) -> int:
+        return int(torch.randint(0, hi, (1,), generator=self.gen))
+
+    def sample(self, n: int) -> torch.Tensor:
+        out = []
+        for _ in range(n):
+            img = self.images[self._randint(len(self.images))]
+            h, w = img.shape[-2:]
+            y0, x0 = self._randint(h - self.size + 1), self._randint(w - self.size + 1)
+            p = img[:, y0:y0 + self.size, x0:x0 + self.size]
+            out.append(p.flip(-1) if self._randint(2) else p)
+        return torch.stack(out)
+
+
+def train_unpaired(content: Sequence[np.ndarray], style: Sequence[np.ndarray],
+                   settings: UnpairedTrainSettings, checkpoint: Path,
+                   state_path: Optional[Path] = None,
+                   progress: Optional[Callable[[int, int, str], None]] = None,
+                   meta: Optional[dict] = None) -> dict:
+    """Train plate->style from unpaired RGB uint8 images; save G_AB to ``checkpoint``."""
+    s = settings
+    gen = torch.Generator().manual_seed(s.seed)
+    torch.manual_seed(s.seed)
+    g_ab = build_generator(s.generator, **s.generator_kwargs)
+    g_ba = build_generator(s.generator, **s.generator_kwargs)
+    dkw = {"in_channels": 3, **s.discriminator_kwargs}
+    d_a, d_b = build_discriminator("patchgan", **dkw), build_discriminator("patchgan", **dkw)
+    opt_g = torch.optim.Adam(list(g_ab.parameters()) + list(g_ba.parameters()), lr=s.lr,
+                             betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(list(d_a.parameters()) + list(d_b.parameters()), lr=s.lr,
+                             betas=(0.5, 0.999))
+    nets = {"g_ab": g_ab, "g_ba": g_ba, "d_a": d_a, "d_b": d_b}
+    step, elapsed = 0, 0.0
+    if state_path and Path(state_path).is_file():
+        state = load_file(state_path)
+        for name, net in nets.items():
+            net.load_state_dict(state[name])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        step, elapsed = int(state["step"]), float(state["elapsed_s"])
+        gen.set_state(state["rng"])
+        log.info("unpaired training: resumed at step %d (%.0fs done)", step, elapsed)
+
+    def save_state() -> None:
+        if state_path:
+            payload = {name: net.state_dict() for name, net in nets.items()}
+            payload.update(opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), step=step,
+                           elapsed_s=elapsed, rng=gen.get_state())
+            save_training_state(Path(state_path), payload)
+
+    src, ref = _Patches(content, s.patch_size, gen), _Patches(style, s.patch_size, gen)
+    budget = s.minutes * 60 if s.minutes > 0 else math.inf
+    t_start, t_saved = time.monotonic() - elapsed, time.monotonic()
+    t_log, step_log = time.monotonic(), step
+    losses: dict[str, float] = {}
+    while step < s.steps and elapsed < budget:
+        a = augment(src.sample(s.batch_size), s.jitter, s.noise, gen)
+        b = ref.sample(s.batch_size)
+        fake_b, fake_a = g_ab(a), g_ba(b)
+        # Generators: fool both discriminators, reconstruct, keep identity.
+        adv = lsgan_loss(d_b(fake_b)[-1], True) + lsgan_loss(d_a(fake_a)[-1], True)
+        cyc = F.l1_loss(g_ba(fake_b), a) + F.l1_loss(g_ab(fake_a), b)
+        idt = (F.l1_loss(g_ab(b), b) + F.l1_loss(g_ba(a), a)) if s.identity_weight > 0 else (
+            torch.zeros(()))
+        loss_g = adv + s.cycle_weight * cyc + s.identity_weight * idt
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        # Discriminators.
+        loss_d = 0.5 * (lsgan_loss(d_b(b)[-1], True) + lsgan_loss(d_b(fake_b.detach())[-1], False)
+                        + lsgan_loss(d_a(a)[-1], True) + lsgan_loss(d_a(fake_a.detach())[-1], False))
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        losses = {"adv": adv.item(), "cycle": cyc.item(), "idt": idt.item(), "d": loss_d.item()}
+        step += 1
+        now = time.monotonic()
+        elapsed = now - t_start
+        if step % s.log_every == 0 or step == s.steps:
+            rate = (step - step_log) / max(now - t_log, 1e-6)
+            t_log, step_log = now, step
+            text = " ".join(f"{k}={v:.4f}" for k, v in sorted(losses.items()))
+            log.info("unpaired training: step %d/%d %s %.2f it/s", step, s.steps, text, rate)
+            if progress:
+                progress(step, s.steps, f"training {text} {rate:.2f} it/s")
+        if now - t_saved >= s.save_every_s:
+            save_state()
+            t_saved = now
+    save_state()
+    g_ab.eval()
+    summary = {"steps": step, "seconds": round(elapsed, 1),
+               "losses": {k: round(v, 5) for k, v in losses.items()}}
+    save_generator(checkpoint, g_ab, s.generator_kwargs,
+                   meta={"train": asdict(s), "method": "unpaired", **summary, **(meta or {})})
+    return summary
