@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -25,6 +24,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.common import machine  # noqa: E402
 
 STAGES = ("probe", "decode", "stylize", "smooth", "encode")
 
@@ -90,19 +91,6 @@ def bench_length(loops: int) -> list[dict]:
         return rows
 
 
-def machine() -> str:
-    import torch
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{cpu}, {os.cpu_count()} cores, {gpu}; torch {torch.__version__}, "
-            f"Python {platform.python_version()}")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lengths", type=int, nargs="+", default=[1, 2],
@@ -113,8 +101,8 @@ def main() -> int:
         print(json.dumps(run_stage(args.run_stage, "bench")))
         return 0
     print(f"machine: {machine()}")
-    print(f"shot: samples/city_s01.mpg (720x405, 25 fps), style city_paint, "
-          f"configs/pipeline.yaml settings\n")
+    print("shot: samples/city_s01.mpg (720x405, 25 fps), style city_paint, "
+          "configs/pipeline.yaml settings\n")
     print("| frames | stage | wall s | frames/s | py MiB | ffmpeg MiB |")
     print("|---:|---|---:|---:|---:|---:|")
     for loops in args.lengths:

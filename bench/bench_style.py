@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import re
 import resource
 import subprocess
@@ -58,6 +57,8 @@ import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.common import machine  # noqa: E402
 
 from models.checkpoint import load_generator  # noqa: E402
 from models.inference import Stylizer  # noqa: E402
@@ -76,18 +77,6 @@ SHEET_WIDTH = 1200
 def note(msg: str) -> None:
     """Progress goes to stderr so stdout stays clean Markdown."""
     print(msg, file=sys.stderr, flush=True)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{cpu}, {os.cpu_count()} cores, {gpu}; torch {torch.__version__}, "
-            f"OpenCV {cv2.__version__}, Python {platform.python_version()}")
 
 
 # --------------------------------------------------------------------------- frames

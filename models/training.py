@@ -111,6 +111,66 @@ def save_training_state(path: Path, payload: dict) -> None:
     write_bytes(path, buf.getvalue(), durable=True)
 
 
+class TrainLoop:
+    """Bookkeeping shared by the trainers: step and time budget, progress and
+    log lines, periodic atomic saves of the training state, and resume.
+
+    ``nets`` and ``optims`` map state-file keys to modules and optimisers.
+    """
+
+    def __init__(self, name: str, nets: dict, optims: dict, gen: torch.Generator, settings,
+                 state_path: Optional[Path], progress: Optional[Callable[[int, int, str], None]]):
+        self.name, self.nets, self.optims, self.gen = name, nets, optims, gen
+        self.steps, self.log_every, self.save_every_s = (settings.steps, settings.log_every,
+                                                         settings.save_every_s)
+        self.budget = settings.minutes * 60 if settings.minutes > 0 else math.inf
+        self.state_path = Path(state_path) if state_path else None
+        self.progress = progress
+        self.step, self.elapsed = 0, 0.0
+        if self.state_path and self.state_path.is_file():
+            self._resume()
+        now = time.monotonic()
+        self.t_start, self.t_saved, self.t_log, self.step_log = now - self.elapsed, now, now, self.step
+
+    def _resume(self) -> None:
+        state = load_file(self.state_path)
+        for key, obj in {**self.nets, **self.optims}.items():
+            obj.load_state_dict(state[key])
+        self.step, self.elapsed = int(state["step"]), float(state["elapsed_s"])
+        self.gen.set_state(state["rng"])
+        log.info("%s: resumed at step %d (%.0fs done)", self.name, self.step, self.elapsed)
+
+    def save(self) -> None:
+        if self.state_path:
+            payload = {key: obj.state_dict() for key, obj in {**self.nets, **self.optims}.items()}
+            payload.update(step=self.step, elapsed_s=self.elapsed, rng=self.gen.get_state())
+            save_training_state(self.state_path, payload)
+
+    def running(self) -> bool:
+        return self.step < self.steps and self.elapsed < self.budget
+
+    def tick(self, losses: dict[str, float]) -> None:
+        """Count one step; log, report and save when due."""
+        self.step += 1
+        now = time.monotonic()
+        self.elapsed = now - self.t_start
+        if self.step % self.log_every == 0 or self.step == self.steps:
+            rate = (self.step - self.step_log) / max(now - self.t_log, 1e-6)
+            self.t_log, self.step_log = now, self.step
+            text = " ".join(f"{k}={v:.4f}" for k, v in sorted(losses.items()))
+            log.info("%s: step %d/%d %s %.2f it/s", self.name, self.step, self.steps, text, rate)
+            if self.progress:
+                self.progress(self.step, self.steps, f"training {text} {rate:.2f} it/s")
+        if now - self.t_saved >= self.save_every_s:
+            self.save()
+            self.t_saved = now
+
+    def finish(self, losses: dict[str, float]) -> dict:
+        self.save()
+        return {"steps": self.step, "seconds": round(self.elapsed, 1),
+                "losses": {k: round(v, 5) for k, v in losses.items()}}
+
+
 def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: KeyframeTrainSettings,
                     checkpoint: Path, state_path: Optional[Path] = None,
                     progress: Optional[Callable[[int, int, str], None]] = None,
@@ -131,34 +191,13 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Ke
     if s.perceptual_weight > 0 and s.vgg_weights:
         from models.perceptual import VGGPerceptualLoss
         perceptual = VGGPerceptualLoss(Path(s.vgg_weights))
-    step, elapsed = 0, 0.0
-    if state_path and Path(state_path).is_file():
-        state = load_file(state_path)
-        G.load_state_dict(state["G"])
-        opt_g.load_state_dict(state["opt_g"])
-        if D is not None and "D" in state:
-            D.load_state_dict(state["D"])
-            opt_d.load_state_dict(state["opt_d"])
-        step, elapsed = int(state["step"]), float(state["elapsed_s"])
-        gen.set_state(state["rng"])
-        log.info("training: resumed at step %d (%.0fs done)", step, elapsed)
-
-    def save_state() -> None:
-        if state_path:
-            payload = {"G": G.state_dict(), "opt_g": opt_g.state_dict(), "step": step,
-                       "elapsed_s": elapsed, "rng": gen.get_state()}
-            if D is not None:
-                payload.update(D=D.state_dict(), opt_d=opt_d.state_dict())
-            save_training_state(Path(state_path), payload)
-
+    nets = {"G": G, **({"D": D} if D is not None else {})}
+    optims = {"opt_g": opt_g, **({"opt_d": opt_d} if D is not None else {})}
+    loop = TrainLoop("training", nets, optims, gen, s, state_path, progress)
     sampler = PatchSampler(pairs, s.patch_size, gen)
     G.train()
-    budget = s.minutes * 60 if s.minutes > 0 else math.inf
-    t_start = time.monotonic() - elapsed
-    t_saved = time.monotonic()
-    t_log, step_log = time.monotonic(), step
     losses: dict[str, float] = {}
-    while step < s.steps and elapsed < budget:
+    while loop.running():
         x, y = sampler.sample(s.batch_size)
         x = augment(x, s.jitter, s.noise, gen)
         fake = G(x)
@@ -191,23 +230,9 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Ke
         loss_g.backward()
         opt_g.step()
         losses["l1"] = loss_l1.item()
-        step += 1
-        now = time.monotonic()
-        elapsed = now - t_start
-        if step % s.log_every == 0 or step == s.steps:
-            rate = (step - step_log) / max(now - t_log, 1e-6)
-            t_log, step_log = now, step
-            text = " ".join(f"{k}={v:.4f}" for k, v in sorted(losses.items()))
-            log.info("training: step %d/%d %s %.2f it/s", step, s.steps, text, rate)
-            if progress:
-                progress(step, s.steps, f"training {text} {rate:.2f} it/s")
-        if now - t_saved >= s.save_every_s:
-            save_state()
-            t_saved = now
-    save_state()
+        loop.tick(losses)
+    summary = loop.finish(losses)
     G.eval()
-    summary = {"steps": step, "seconds": round(elapsed, 1),
-               "losses": {k: round(v, 5) for k, v in losses.items()}}
     save_generator(checkpoint, G, s.generator_kwargs,
                    meta={"train": asdict(s), **summary, **(meta or {})})
     return summary

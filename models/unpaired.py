@@ -9,8 +9,6 @@ as the style's checkpoint. Resumable like keyframe training.
 from __future__ import annotations
 
 import logging
-import math
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -19,10 +17,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models.checkpoint import load_file, save_generator
+from models.checkpoint import save_generator
 from models.losses import lsgan_loss
 from models.registry import build_discriminator, build_generator
-from models.training import augment, save_training_state, to_tensor
+from models.training import TrainLoop, augment, to_tensor
 
 log = logging.getLogger("shotstyle")
 
@@ -94,31 +92,11 @@ def train_unpaired(content: Sequence[np.ndarray], style: Sequence[np.ndarray],
                              betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(list(d_a.parameters()) + list(d_b.parameters()), lr=s.lr,
                              betas=(0.5, 0.999))
-    nets = {"g_ab": g_ab, "g_ba": g_ba, "d_a": d_a, "d_b": d_b}
-    step, elapsed = 0, 0.0
-    if state_path and Path(state_path).is_file():
-        state = load_file(state_path)
-        for name, net in nets.items():
-            net.load_state_dict(state[name])
-        opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
-        step, elapsed = int(state["step"]), float(state["elapsed_s"])
-        gen.set_state(state["rng"])
-        log.info("unpaired training: resumed at step %d (%.0fs done)", step, elapsed)
-
-    def save_state() -> None:
-        if state_path:
-            payload = {name: net.state_dict() for name, net in nets.items()}
-            payload.update(opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), step=step,
-                           elapsed_s=elapsed, rng=gen.get_state())
-            save_training_state(Path(state_path), payload)
-
+    loop = TrainLoop("unpaired training", {"g_ab": g_ab, "g_ba": g_ba, "d_a": d_a, "d_b": d_b},
+                     {"opt_g": opt_g, "opt_d": opt_d}, gen, s, state_path, progress)
     src, ref = _Patches(content, s.patch_size, gen), _Patches(style, s.patch_size, gen)
-    budget = s.minutes * 60 if s.minutes > 0 else math.inf
-    t_start, t_saved = time.monotonic() - elapsed, time.monotonic()
-    t_log, step_log = time.monotonic(), step
     losses: dict[str, float] = {}
-    while step < s.steps and elapsed < budget:
+    while loop.running():
         a = augment(src.sample(s.batch_size), s.jitter, s.noise, gen)
         b = ref.sample(s.batch_size)
         fake_b, fake_a = g_ab(a), g_ba(b)
@@ -138,23 +116,9 @@ def train_unpaired(content: Sequence[np.ndarray], style: Sequence[np.ndarray],
         loss_d.backward()
         opt_d.step()
         losses = {"adv": adv.item(), "cycle": cyc.item(), "idt": idt.item(), "d": loss_d.item()}
-        step += 1
-        now = time.monotonic()
-        elapsed = now - t_start
-        if step % s.log_every == 0 or step == s.steps:
-            rate = (step - step_log) / max(now - t_log, 1e-6)
-            t_log, step_log = now, step
-            text = " ".join(f"{k}={v:.4f}" for k, v in sorted(losses.items()))
-            log.info("unpaired training: step %d/%d %s %.2f it/s", step, s.steps, text, rate)
-            if progress:
-                progress(step, s.steps, f"training {text} {rate:.2f} it/s")
-        if now - t_saved >= s.save_every_s:
-            save_state()
-            t_saved = now
-    save_state()
+        loop.tick(losses)
+    summary = loop.finish(losses)
     g_ab.eval()
-    summary = {"steps": step, "seconds": round(elapsed, 1),
-               "losses": {k: round(v, 5) for k, v in losses.items()}}
     save_generator(checkpoint, g_ab, s.generator_kwargs,
                    meta={"train": asdict(s), "method": "unpaired", **summary, **(meta or {})})
     return summary

@@ -1,5 +1,4 @@
 """Real model code on tiny sizes: registry, checkpoints, inference, training."""
-import pickle
 
 import numpy as np
 import pytest
@@ -7,7 +6,7 @@ import torch
 
 import models  # noqa: F401
 from helpers import textured_frame, tiny_checkpoint
-from models.checkpoint import load_generator, save_generator
+from models.checkpoint import load_generator
 from models.inference import Stylizer, select_device, select_dtype
 from models.registry import GENERATORS, build_generator
 from models.training import KeyframeTrainSettings, train_keyframes

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from helpers import make_clip, write_pngs, write_yaml
+from helpers import make_clip, write_yaml
 from pipeline.config import load_style_config
 from pipeline.errors import ConfigError
 
