@@ -190,10 +190,11 @@ def load_sintel_dataset() -> Optional[Dataset]:
                    credit=SINTEL_CREDIT)
 
 
-def train_style(plate: np.ndarray, painted: np.ndarray, minutes: float, seed: int,
+def train_style(plate: np.ndarray, painted: np.ndarray, minutes: float, steps: int, seed: int,
                 checkpoint: Path) -> dict:
     """Train on one (plate, painted) pair for a wall-clock budget; returns the summary."""
-    settings = KeyframeTrainSettings(minutes=minutes, steps=10 ** 9, seed=seed)
+    settings = KeyframeTrainSettings(minutes=0 if steps else minutes, steps=steps or 10 ** 9,
+                                     seed=seed)
     return train_keyframes([(plate, painted)], settings, checkpoint, state_path=None)
 
 
@@ -230,13 +231,14 @@ class QualityResult:
     sheet: Path
 
 
-def evaluate_dataset(ds: Dataset, minutes: float, seed: int, out_dir: Path) -> QualityResult:
+def evaluate_dataset(ds: Dataset, minutes: float, steps: int, seed: int,
+                     out_dir: Path) -> QualityResult:
     note(f"[quality] {ds.name}: painting keyframe {ds.keyframe_label}")
     painted_key = paint_rgb(ds.keyframe)
     with tempfile.TemporaryDirectory(prefix="bench-style-") as tmp:
         checkpoint = Path(tmp) / f"{ds.name}.pt"
-        note(f"[quality] {ds.name}: training for {minutes:g} min")
-        summary = train_style(ds.keyframe, painted_key, minutes, seed, checkpoint)
+        note(f"[quality] {ds.name}: training for " + (f"{steps} steps" if steps else f"{minutes:g} min"))
+        summary = train_style(ds.keyframe, painted_key, minutes, steps, seed, checkpoint)
         stylizer = cpu_stylizer(checkpoint)
     sheet = out_dir / f"quality_{ds.name}.png"
     sheet_label = list(ds.eval_frames)[-1]  # the frame farthest from the keyframe
@@ -258,7 +260,7 @@ def evaluate_dataset(ds: Dataset, minutes: float, seed: int, out_dir: Path) -> Q
     return QualityResult(ds, summary, scores, sheet)
 
 
-def print_quality(results: list[QualityResult], minutes: float) -> None:
+def print_quality(results: list[QualityResult], budget: str) -> None:
     print("| dataset | method | SSIM (RGB mean) | PSNR dB |")
     print("|---|---|---:|---:|")
     for r in results:
@@ -266,7 +268,7 @@ def print_quality(results: list[QualityResult], minutes: float) -> None:
             print(f"| {r.dataset.name} | {METHOD_NAMES[method]} | {s:.4f} | {p:.2f} |")
     print()
     print(f"| dataset | keyframe | evaluation frames | training steps | training s "
-          f"(budget {minutes:g} min) | contact sheet |")
+          f"(budget {budget}) | contact sheet |")
     print("|---|---|---|---:|---:|---|")
     for r in results:
         labels = ", ".join(r.dataset.eval_frames)
@@ -287,8 +289,9 @@ def run_quality(args: argparse.Namespace) -> None:
         print(f"sintel: {SINTEL_DIR} not found: skipped\n")
     else:
         datasets.append(sintel)
-    results = [evaluate_dataset(ds, args.minutes, args.seed, args.out) for ds in datasets]
-    print_quality(results, args.minutes)
+    results = [evaluate_dataset(ds, args.minutes, args.steps, args.seed, args.out)
+               for ds in datasets]
+    print_quality(results, f"{args.steps} steps" if args.steps else f"{args.minutes:g} min")
     for ds in datasets:
         if ds.credit:
             print(f"\n{ds.name}: {ds.credit}")
@@ -465,6 +468,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=positive(float), default=5.0,
                     help="training budget per quality dataset, minutes (default 5)")
+    ap.add_argument("--steps", type=int, default=0,
+                    help="training budget in steps instead of minutes (reproducible on a "
+                         "busy machine; default 0 = use --minutes)")
     ap.add_argument("--speed-seconds", type=positive(float), default=20.0,
                     help="training time for the training-speed row, seconds (default 20)")
     ap.add_argument("--frames", type=positive(int), default=8,

@@ -91,3 +91,30 @@ def test_bad_config_exits_non_zero(project, tmp_path):
     proc = project.render("t05", check=False)
     assert proc.returncode != 0
     assert "key 'first_frame': expected an integer, got 'soon'" in proc.stderr
+
+
+def test_public_format_style_renders(project, tmp_path):
+    """A TorchScript style through the whole pipeline: negation in [-1, 1] inverts colours."""
+    import warnings
+
+    import torch
+    from torch import nn
+
+    class Negate(nn.Module):
+        def forward(self, x):
+            return -x
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(torch.jit.script(Negate()), str(tmp_path / "negate.pt"))
+    write_yaml(project.configs / "styles" / "invert.yaml", {
+        "checkpoint": str(tmp_path / "negate.pt"), "format": "torchscript",
+        "model": {"input_range": [-1, 1], "size_multiple": 4}})
+    clip = make_clip(tmp_path / "in.mov", 50, 30, frames=3, audio=False)
+    project.add_shot("t06", clip, style="invert")
+    project.render("t06")
+    plates = read_frames(project.work / "t06" / "plates")
+    final = read_frames(project.renders / "t06" / "frames")
+    assert final.keys() == plates.keys() and len(final) == 3
+    for name in plates:
+        assert np.abs(final[name].astype(int) - (255 - plates[name].astype(int))).max() <= 1

@@ -1,0 +1,77 @@
+"""Image and temporal-consistency metrics. Frames are RGB uint8 HxWx3 arrays.
+
+* ``warp_error``: E_warp of Lai et al. 2018 ("Learning Blind Video Temporal
+  Consistency"): the mean, over the pixels the mask marks reliable (not
+  occluded), of the squared difference between output frame t and output frame
+  t-1 warped to t with the PLATES' flow, RGB scaled to [0, 1] (averaged over the
+  three channels).
+* ``psnr``: peak signal-to-noise ratio in dB over all pixels and channels (peak 255).
+* ``ssim``: Wang et al. 2004, 11x11 Gaussian window with sigma 1.5, computed per
+  RGB channel on the valid region (no padding) and averaged;
+  C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pipeline.flow import warp
+
+SSIM_C1 = (0.01 * 255.0) ** 2
+SSIM_C2 = (0.03 * 255.0) ** 2
+_SSIM_WINDOW = 11
+_SSIM_SIGMA = 1.5
+
+
+def warp_error(prev_out: np.ndarray, cur_out: np.ndarray, flow_cur_to_prev: np.ndarray,
+               mask: np.ndarray) -> float:
+    """E_warp between two consecutive output frames (Lai et al. 2018).
+
+    ``flow_cur_to_prev`` is the plates' flow from frame t to frame t-1 (for each
+    pixel x of frame t, frame t-1 shows it at x + flow(x)), so
+    ``warp(prev_out, flow_cur_to_prev)`` aligns frame t-1 with frame t.
+    ``mask`` (HxW, bool or weights in [0, 1]) marks the non-occluded pixels of
+    frame t; a soft mask is used as weights. Returns nan when the mask is empty.
+    """
+    aligned = warp(prev_out, flow_cur_to_prev).astype(np.float32) / 255.0
+    diff2 = np.mean((cur_out.astype(np.float32) / 255.0 - aligned) ** 2, axis=2)
+    weight = np.asarray(mask, dtype=np.float32)
+    total = float(weight.sum())
+    if total <= 0.0:
+        return float("nan")
+    return float((diff2 * weight).sum() / total)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB of two uint8 images of the same shape (inf when identical)."""
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0.0 else 10.0 * np.log10(255.0 ** 2 / mse)
+
+
+def _gaussian_filter_valid(x: np.ndarray) -> np.ndarray:
+    """11x11 Gaussian (sigma 1.5) mean, cropped to the region the window fits in."""
+    blurred = cv2.GaussianBlur(x, (_SSIM_WINDOW, _SSIM_WINDOW), _SSIM_SIGMA,
+                               borderType=cv2.BORDER_REFLECT)
+    r = _SSIM_WINDOW // 2
+    return blurred[r:-r, r:-r]
+
+
+def _ssim_channel(x: np.ndarray, y: np.ndarray) -> float:
+    mu_x, mu_y = _gaussian_filter_valid(x), _gaussian_filter_valid(y)
+    var_x = _gaussian_filter_valid(x * x) - mu_x * mu_x
+    var_y = _gaussian_filter_valid(y * y) - mu_y * mu_y
+    cov = _gaussian_filter_valid(x * y) - mu_x * mu_y
+    num = (2.0 * mu_x * mu_y + SSIM_C1) * (2.0 * cov + SSIM_C2)
+    den = (mu_x * mu_x + mu_y * mu_y + SSIM_C1) * (var_x + var_y + SSIM_C2)
+    return float(np.mean(num / den))
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean SSIM of two RGB uint8 images (Wang et al. 2004), channels averaged."""
+    if a.shape != b.shape:
+        raise ValueError(f"ssim: shapes differ: {a.shape} vs {b.shape}")
+    xs = a.astype(np.float64)
+    ys = b.astype(np.float64)
+    if xs.ndim == 2:
+        return _ssim_channel(xs, ys)
+    return float(np.mean([_ssim_channel(xs[..., c], ys[..., c]) for c in range(xs.shape[2])]))
