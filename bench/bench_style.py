@@ -481,6 +481,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                     help=f"run only these sections: {', '.join(SECTIONS)} "
                          "(repeatable or comma list; default all)")
     ap.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch threads (default 0 = one per core; use 1 on a busy machine)")
     args = ap.parse_args(argv)
     try:
         args.only = parse_sections(args.only)
@@ -491,7 +493,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(args.threads or os.cpu_count() or 1)
     print(f"machine: {machine()}")
     load = f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"
     print(f"torch threads: {torch.get_num_threads()}; 1-min load average at start: {load}; "

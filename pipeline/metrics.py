@@ -3,8 +3,11 @@
 * ``warp_error``: E_warp of Lai et al. 2018 ("Learning Blind Video Temporal
   Consistency"): the mean, over the pixels the mask marks reliable (not
   occluded), of the squared difference between output frame t and output frame
-  t-1 warped to t with the PLATES' flow, RGB scaled to [0, 1] (averaged over the
-  three channels).
+  t-1 warped to t with the PLATES' flow (bilinear), RGB scaled to [0, 1] and
+  averaged over the three channels (as the authors' evaluate_WarpError.py,
+  which reads the occlusion mask as a 3-channel image and so divides the sum
+  of squares by 3 x the masked pixels). Average it over a clip's consecutive
+  pairs, leaving out pairs across a scene cut.
 * ``psnr``: peak signal-to-noise ratio in dB over all pixels and channels (peak 255).
 * ``ssim``: Wang et al. 2004, 11x11 Gaussian window with sigma 1.5, computed per
   RGB channel on the valid region (no padding) and averaged;

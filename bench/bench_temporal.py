@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""Temporal smoothing: flicker (E_warp) vs. faithfulness to the per-frame style, and speed.
+
+    python bench/bench_temporal.py                 # sample + 10 Sintel frames (~15 min, 2 cores)
+    python bench/bench_temporal.py --frames 30     # 30 frames around the sample's cut (~3 min)
+    python bench/bench_temporal.py --only quality  # one section (repeatable or comma list)
+
+Markdown tables on stdout, progress on stderr. Datasets: (a) the sample shot
+samples/city_s01.mpg (720x405, 190 frames; one hard cut, between 0-based
+frames 115 and 116), (b) Sintel frames 0016..0025 (1024x436) from
+../shared/footage/sintel/ when present. ``--frames N`` keeps N frames centred on
+the sample's cut and the first N Sintel frames. Per-frame stylised frames come
+from ``--style`` (default samples/styles/city_paint.pt) via models.inference.Stylizer.
+
+Sections:
+
+quality  E_warp (Lai et al. 2018, pipeline.metrics.warp_error) of the plates,
+         the per-frame stylised frames, a flow-free blend (out = s * prev_out +
+         (1-s) * styled, the naive baseline) and the smoothed frames for each
+         method and strength; mean over consecutive pairs, pairs that
+         pipeline.flow detects as scene cuts left out. The metric's flow is NOT
+         the one the smoother uses: it is a slower, finer DIS (finest scale 0,
+         patch stride 2, 50 gradient-descent and 10 variational iterations, full
+         size) with its own forward-backward/motion-boundary mask, so the
+         smoother is not scored with its own flow. Against the per-frame
+         stylised frames: SSIM (Wang et al. 2004, mean over frames), PSNR (from
+         the MSE pooled over frames), "detail" (mean |Laplacian| of the grey
+         output over that of the stylised frame: < 1 = texture washed out) and
+         "dev %" (share of pixels whose 2 px-blurred |out - styled| exceeds 24
+         levels: ghosts, trails, frozen content). Also the scene-cut scores.
+         PNG crops (stylised | flow | adaptive) go to ``--out``.
+flow     DIS preset and working scale: ms per frame pair (two flows), the
+         photometric error of the plates warped by the flow (mean over the
+         scored pairs of |plate_t - warp(plate_t-1)|^2, RGB in [0,1], pixels
+         whose flow stays inside the frame), and E_warp ratio / SSIM of the
+         default smoother run with that flow.
+speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
+         pair of the sample upscaled): motion analysis (two DIS flows,
+         reliability mask, scene-cut test) and the smoothing step per method.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.common import machine  # noqa: E402
+from pipeline.flow import (DEFAULT_DIS_PRESET, DEFAULT_FLOW_SCALE, FlowPair,  # noqa: E402
+                           inside_frame, reliable_mask, scene_cut_score, warp)
+from pipeline.metrics import ssim, warp_error  # noqa: E402
+from pipeline.temporal import DEFAULT_METHOD, DEFAULT_STRENGTH, FlowSmoother, Motion  # noqa: E402
+
+SAMPLE_SHOT = REPO / "samples" / "city_s01.mpg"
+SAMPLE_STYLE = REPO / "samples" / "styles" / "city_paint.pt"
+SAMPLE_CUT = 116  # 0-based index of the first frame after the sample's hard cut
+SINTEL_DIR = REPO.parent / "shared" / "footage" / "sintel"
+SINTEL_CREDIT = "Sintel (c) copyright Blender Foundation | durian.blender.org, CC BY 3.0"
+SECTIONS = ("quality", "flow", "speed")
+SMOOTHERS = [("flow", 0.7), ("flow", 0.8), ("flow", 0.9),
+             ("adaptive", 0.8), ("adaptive", 0.9), ("adaptive", 0.95)]
+NAIVE_STRENGTH = 0.5
+FLOW_CONFIGS = [("MEDIUM", 1.0), ("MEDIUM", 0.5), ("FAST", 1.0), ("FAST", 0.5),
+                ("ULTRAFAST", 1.0)]
+DEV_LEVELS = 24.0
+
+
+def note(msg: str) -> None:
+    """Progress goes to stderr so stdout stays clean Markdown."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- data
+
+@dataclass
+class Dataset:
+    name: str
+    plates: list[np.ndarray]
+    credit: str = ""
+    first_index: int = 0
+    styled: list[np.ndarray] = field(default_factory=list)
+    motions: list[Optional[Motion]] = field(default_factory=list)  # smoother's flow
+    ref_flows: list[Optional[np.ndarray]] = field(default_factory=list)  # metric's flow
+    ref_masks: list[Optional[np.ndarray]] = field(default_factory=list)
+
+    @property
+    def size(self) -> str:
+        h, w = self.plates[0].shape[:2]
+        return f"{w}x{h}"
+
+    def scored_pairs(self) -> list[int]:
+        """Frame indices t whose pair (t-1, t) is scored: not a detected cut."""
+        return [t for t in range(1, len(self.plates)) if not self.motions[t].scene_cut]
+
+
+def decode_video(video: Path) -> list[np.ndarray]:
+    """All frames of ``video`` as RGB uint8 (ffmpeg, argument list, raw RGB on a pipe)."""
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream=width,height", "-of", "csv=p=0", str(video)],
+                           check=True, capture_output=True, text=True).stdout
+    width, height = (int(v) for v in probe.strip().split(",")[:2])
+    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(video), "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
+    return [f.copy() for f in frames]
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise RuntimeError(f"{path}: cannot read image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def load_datasets(limit: Optional[int]) -> list[Dataset]:
+    frames = decode_video(SAMPLE_SHOT)
+    first = 0
+    if limit and limit < len(frames):
+        first = min(max(0, SAMPLE_CUT - limit // 2), len(frames) - limit)
+        frames = frames[first:first + limit]
+    datasets = [Dataset("sample s01", frames, "samples/city_s01.mpg, CC0", first)]
+    paths = sorted(SINTEL_DIR.glob("frame_*.png")) if SINTEL_DIR.is_dir() else []
+    if paths:
+        paths = paths[:max(2, limit)] if limit else paths
+        datasets.append(Dataset("Sintel", [read_rgb(p) for p in paths], SINTEL_CREDIT))
+    else:
+        note(f"sintel: {SINTEL_DIR} not found: skipped")
+    return datasets
+
+
+def stylize(datasets: list[Dataset], style: Path, batch: int = 4) -> None:
+    import torch
+
+    from models.checkpoint import load_generator
+    from models.inference import Stylizer
+    model, info = load_generator(style)
+    stylizer = Stylizer(model, torch.device("cpu"), info["input_range"])
+    for ds in datasets:
+        t0 = time.perf_counter()
+        out: list[np.ndarray] = []
+        for i in range(0, len(ds.plates), batch):
+            out.extend(stylizer(np.stack(ds.plates[i:i + batch])))
+            note(f"{ds.name}: stylised {len(out)}/{len(ds.plates)}")
+        ds.styled = out
+        note(f"{ds.name}: {len(out) / (time.perf_counter() - t0):.2f} frames/s stylised")
+
+
+def reference_flow(a_rgb: np.ndarray, b_rgb: np.ndarray) -> np.ndarray:
+    """The metric's flow from a to b: a finer, slower DIS than the smoother's."""
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis.setFinestScale(0)
+    dis.setPatchStride(2)
+    dis.setGradientDescentIterations(50)
+    dis.setVariationalRefinementIterations(10)
+    grey = (cv2.cvtColor(a_rgb, cv2.COLOR_RGB2GRAY), cv2.cvtColor(b_rgb, cv2.COLOR_RGB2GRAY))
+    return dis.calc(grey[0], grey[1], None)
+
+
+def analyse(ds: Dataset) -> None:
+    ds.motions, ds.ref_flows, ds.ref_masks = [None], [None], [None]
+    for t in range(1, len(ds.plates)):
+        prev, cur = ds.plates[t - 1], ds.plates[t]
+        ds.motions.append(Motion.from_plates(prev, cur))
+        fwd, bwd = reference_flow(cur, prev), reference_flow(prev, cur)
+        ds.ref_flows.append(fwd)
+        ds.ref_masks.append(reliable_mask(fwd, bwd))
+        if t % 20 == 0:
+            note(f"{ds.name}: flows {t}/{len(ds.plates) - 1}")
+
+
+# --------------------------------------------------------------------------- scoring
+
+@dataclass
+class Score:
+    label: str
+    e_warp: float
+    ssim: float = float("nan")
+    psnr: float = float("nan")
+    detail: float = float("nan")
+    dev: float = float("nan")
+
+
+def mean_warp_error(ds: Dataset, frames: list[np.ndarray]) -> float:
+    return float(np.mean([warp_error(frames[t - 1], frames[t], ds.ref_flows[t], ds.ref_masks[t])
+                          for t in ds.scored_pairs()]))
+
+
+def _laplacian_energy(rgb: np.ndarray) -> float:
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.abs(cv2.Laplacian(grey, cv2.CV_32F)).mean())
+
+
+def _deviation_share(out: np.ndarray, ref: np.ndarray) -> float:
+    diff = np.abs(out.astype(np.float32) - ref.astype(np.float32)).mean(axis=2)
+    return float((cv2.GaussianBlur(diff, (0, 0), 2.0) > DEV_LEVELS).mean())
+
+
+def score(ds: Dataset, label: str, frames: list[np.ndarray]) -> Score:
+    ref = ds.styled
+    mse = np.mean([np.mean((o.astype(np.float64) - r) ** 2) for o, r in zip(frames, ref)])
+    return Score(label, mean_warp_error(ds, frames),
+                 ssim=float(np.mean([ssim(o, r) for o, r in zip(frames, ref)])),
+                 psnr=float("inf") if mse == 0 else 10.0 * np.log10(255.0 ** 2 / mse),
+                 detail=float(np.mean([_laplacian_energy(o) / max(_laplacian_energy(r), 1e-6)
+                                       for o, r in zip(frames, ref)])),
+                 dev=100.0 * float(np.mean([_deviation_share(o, r) for o, r in zip(frames, ref)])))
+
+
+def run_smoother(ds: Dataset, motions: list[Optional[Motion]], method: str,
+                 strength: float) -> tuple[list[np.ndarray], float]:
+    smoother = FlowSmoother(strength=strength, method=method)
+    t0 = time.perf_counter()
+    out = [smoother.smooth(s, m) for s, m in zip(ds.styled, motions)]
+    return out, time.perf_counter() - t0
+
+
+def naive_blend(ds: Dataset, strength: float) -> list[np.ndarray]:
+    """No flow: out = strength * previous output + (1 - strength) * styled; reset at cuts."""
+    out: list[np.ndarray] = []
+    for styled, motion in zip(ds.styled, ds.motions):
+        if motion is None or motion.scene_cut:
+            out.append(styled.copy())
+            continue
+        mix = strength * out[-1].astype(np.float32) + (1.0 - strength) * styled
+        out.append(np.clip(np.rint(mix), 0, 255).astype(np.uint8))
+    return out
+
+
+def write_crops(ds: Dataset, results: dict[str, list[np.ndarray]], out_dir: Path) -> Path:
+    """stylised | each result, for the frame with the largest mean motion, at 2x."""
+    mags = [0.0] + [float(np.linalg.norm(m.flow_cur_to_prev, axis=2).mean())
+                    if not m.scene_cut else 0.0 for m in ds.motions[1:]]
+    t = int(np.argmax(mags))
+    h, w = ds.plates[t].shape[:2]
+    y0, x0 = h // 4, w // 4
+    crop = (lambda im: cv2.resize(im[y0:y0 + h // 2, x0:x0 + w // 3], None, fx=2, fy=2,
+                                  interpolation=cv2.INTER_NEAREST))
+    tiles = [crop(ds.styled[t])] + [crop(frames[t]) for frames in results.values()]
+    sheet = cv2.cvtColor(np.concatenate(tiles, axis=1), cv2.COLOR_RGB2BGR)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"temporal_{ds.name.split()[0].lower()}_{ds.first_index + t:04d}.png"
+    cv2.imwrite(str(path), sheet)
+    return path
+
+
+def run_quality(datasets: list[Dataset], out_dir: Path) -> None:
+    print("## Quality: flicker (E_warp) vs. faithfulness to the per-frame style\n")
+    for ds in datasets:
+        plates_e, styled_e = mean_warp_error(ds, ds.plates), mean_warp_error(ds, ds.styled)
+        rows = [Score("plates", plates_e), score(ds, "per-frame stylised", ds.styled),
+                score(ds, f"blend, no flow, s={NAIVE_STRENGTH}", naive_blend(ds, NAIVE_STRENGTH))]
+        crops: dict[str, list[np.ndarray]] = {}
+        for method, strength in SMOOTHERS:
+            frames, _ = run_smoother(ds, ds.motions, method, strength)
+            rows.append(score(ds, f"{method}, s={strength}", frames))
+            if strength == DEFAULT_STRENGTH:
+                crops[method] = frames
+            note(f"{ds.name}: scored {method} s={strength}")
+        cuts = [ds.first_index + t for t in range(1, len(ds.plates)) if ds.motions[t].scene_cut]
+        print(f"### {ds.name} ({ds.size}, frames {ds.first_index}-"
+              f"{ds.first_index + len(ds.plates) - 1}, {len(ds.scored_pairs())} pairs scored; "
+              f"cuts detected before frames: {cuts or 'none'})\n")
+        print("| frames | E_warp x1e-3 | vs stylised | SSIM | PSNR dB | detail | dev % |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            tail = ("| | | | |" if np.isnan(r.ssim) else
+                    f"| {r.ssim:.3f} | {r.psnr:.2f} | {r.detail:.3f} | {r.dev:.2f} |")
+            print(f"| {r.label} | {r.e_warp * 1e3:.3f} | {r.e_warp / styled_e:.3f} {tail}")
+        print()
+        print_cut_scores(ds)
+        crop_path = write_crops(ds, crops, out_dir)
+        shown = crop_path.relative_to(REPO) if crop_path.is_relative_to(REPO) else crop_path
+        print(f"Crops (stylised | flow | adaptive, s={DEFAULT_STRENGTH}): `{shown}`. {ds.credit}\n")
+
+
+def print_cut_scores(ds: Dataset) -> None:
+    scores = []
+    for t in range(1, len(ds.plates)):
+        m = ds.motions[t]
+        scores.append((t, scene_cut_score(ds.plates[t - 1], ds.plates[t], m.flow_cur_to_prev,
+                                          m.reliable)))
+    top = sorted(scores, key=lambda ts: -ts[1].unreliable)[:3]
+    print("| pair (t-1, t) | unreliable | residual | histogram | cut |")
+    print("|---|---:|---:|---:|---|")
+    for t, s in top:
+        i = ds.first_index + t
+        print(f"| {i - 1}, {i} | {s.unreliable:.3f} | {s.residual:.4f} | {s.histogram:.3f} | "
+              f"{'yes' if s.is_cut else 'no'} |")
+    print()
+
+
+# --------------------------------------------------------------------------- flow
+
+def run_flow(datasets: list[Dataset]) -> None:
+    print("## Flow: DIS preset and working scale\n")
+    print(f"Default: preset {preset_name(DEFAULT_DIS_PRESET)}, scale {DEFAULT_FLOW_SCALE}. "
+          f"E_warp ratio and SSIM: {DEFAULT_METHOD} smoother, s={DEFAULT_STRENGTH}, run with "
+          "that flow, scored with the reference flow.\n")
+    print("| dataset | preset | scale | ms per pair (2 flows) | plate warp error x1e-3 | "
+          "E_warp vs stylised | SSIM |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for ds in datasets:
+        styled_e = mean_warp_error(ds, ds.styled)
+        for name, scale in FLOW_CONFIGS:
+            preset = getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{name}")
+            motions: list[Optional[Motion]] = [None]
+            photo, seconds = [], 0.0
+            scored = set(ds.scored_pairs())
+            for t in range(1, len(ds.plates)):
+                prev, cur = ds.plates[t - 1], ds.plates[t]
+                t0 = time.perf_counter()
+                flows = FlowPair.compute(prev, cur, scale, preset)
+                seconds += time.perf_counter() - t0
+                motions.append(Motion.from_plates(prev, cur, flows))
+                if t in scored:
+                    photo.append(_photometric_error(prev, cur, flows.cur_to_prev))
+            frames, _ = run_smoother(ds, motions, DEFAULT_METHOD, DEFAULT_STRENGTH)
+            ratio = mean_warp_error(ds, frames) / styled_e
+            quality = np.mean([ssim(o, r) for o, r in zip(frames, ds.styled)])
+            print(f"| {ds.name} | {name} | {scale} | {1e3 * seconds / (len(ds.plates) - 1):.1f} | "
+                  f"{np.mean(photo) * 1e3:.3f} | {ratio:.3f} | {quality:.3f} |")
+            note(f"{ds.name}: flow {name} {scale} done")
+    print()
+
+
+def preset_name(preset: int) -> str:
+    return next(n for n in ("ULTRAFAST", "FAST", "MEDIUM")
+                if getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{n}") == preset)
+
+
+def _photometric_error(prev: np.ndarray, cur: np.ndarray, flow_cur_to_prev: np.ndarray) -> float:
+    aligned = warp(prev, flow_cur_to_prev).astype(np.float32) / 255.0
+    err = np.mean((aligned - cur.astype(np.float32) / 255.0) ** 2, axis=2)
+    return float(err[inside_frame(flow_cur_to_prev)].mean())
+
+
+# --------------------------------------------------------------------------- speed
+
+def _per_second(fn: Callable[[], object], min_seconds: float = 2.0, min_runs: int = 3) -> float:
+    fn()  # warm-up
+    runs, t0 = 0, time.perf_counter()
+    while runs < min_runs or time.perf_counter() - t0 < min_seconds:
+        fn()
+        runs += 1
+    return runs / (time.perf_counter() - t0)
+
+
+def run_speed(ds: Dataset) -> None:
+    print("## Speed: smoothing frames/s (motion analysis + smoothing step)\n")
+    print(f"OpenCV threads: {cv2.getNumThreads()}. Motion analysis = two DIS flows "
+          f"({preset_name(DEFAULT_DIS_PRESET)}, scale {DEFAULT_FLOW_SCALE}), reliability mask "
+          "and scene-cut test; it is the same for every method.\n")
+    print("| size | method | motion analysis frames/s | smoothing step frames/s | "
+          "total frames/s |")
+    print("|---|---|---:|---:|---:|")
+    scored = ds.scored_pairs()
+    t = scored[len(scored) // 2]  # a pair in the middle that is not a cut
+    pair = (ds.plates[t - 1], ds.plates[t], ds.styled[t - 1], ds.styled[t])
+    for size in (None, (1920, 1080)):
+        prev, cur, prev_styled, cur_styled = (
+            pair if size is None else
+            tuple(cv2.resize(im, size, interpolation=cv2.INTER_CUBIC) for im in pair))
+        label = f"{cur.shape[1]}x{cur.shape[0]}"
+        motion = Motion.from_plates(prev, cur)
+        if motion.scene_cut:
+            raise RuntimeError(f"speed: pair {t - 1}, {t} is a scene cut")
+        motion_fps = _per_second(lambda: Motion.from_plates(prev, cur))
+        for method in FlowSmoother.METHODS:
+            smoother = FlowSmoother(method=method)
+
+            def step() -> None:
+                smoother.reset(prev_styled)
+                smoother.smooth(cur_styled, motion)
+
+            step_fps = _per_second(step)
+            total = 1.0 / (1.0 / motion_fps + 1.0 / step_fps)
+            print(f"| {label} | {method} | {motion_fps:.2f} | {step_fps:.1f} | {total:.2f} |")
+        note(f"speed {label} done")
+    print()
+
+
+# --------------------------------------------------------------------------- main
+
+def parse_sections(text: str) -> list[str]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = set(names) - set(SECTIONS)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown section(s) {', '.join(sorted(unknown))}; "
+                                         f"expected {', '.join(SECTIONS)}")
+    return names
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, default=0,
+                    help="limit: N sample frames around the cut, first N Sintel frames "
+                         "(default: all)")
+    ap.add_argument("--style", type=Path, default=SAMPLE_STYLE,
+                    help="generator checkpoint for the per-frame stylised frames")
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "out",
+                    help="folder for the PNG crops (default bench/out/)")
+    ap.add_argument("--only", action="append", type=parse_sections, metavar="SECTION",
+                    help=f"run only these sections ({', '.join(SECTIONS)})")
+    args = ap.parse_args(argv)
+    if args.frames and args.frames < 2:
+        ap.error("--frames must be at least 2")
+    args.sections = [s for group in args.only for s in group] if args.only else list(SECTIONS)
+    return args
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    if not args.style.is_file():
+        note(f"{args.style}: style checkpoint not found (pass --style)")
+        return 2
+    datasets = load_datasets(args.frames or None)
+    stylize(datasets, args.style)
+    for ds in datasets:
+        analyse(ds)
+    print("# Temporal smoothing benchmark\n")
+    print(f"Machine: {machine()}. Style: `{args.style}`.\n")
+    if "quality" in args.sections:
+        run_quality(datasets, args.out)
+    if "flow" in args.sections:
+        run_flow(datasets)
+    if "speed" in args.sections:
+        run_speed(datasets[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
