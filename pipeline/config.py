@@ -387,7 +387,3 @@ def _check_train(path: Path, cfg: StyleConfig) -> None:
                            ("batch_size", t.batch_size, 1), ("content_frames", t.content_frames, 1)):
         _check_range(path, f"train.{key}", value, lo, 10_000_000)
 
-
-def list_shots(cfg_dir: Optional[Path] = None) -> list[str]:
-    cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
-    return sorted(p.stem for p in (cfg_dir / "shots").glob("*.yaml"))

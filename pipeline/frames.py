@@ -69,15 +69,3 @@ def scan_sequence(pattern: str) -> tuple[int, int]:
 def chunk_ranges(first: int, last: int, size: int) -> list[tuple[int, int]]:
     """Split the inclusive range [first, last] into chunks of ``size`` frames."""
     return [(a, min(a + size - 1, last)) for a in range(first, last + 1, size)]
-
-
-def parse_frame_range(text: str) -> tuple[int, int]:
-    """'1001-1048' or '1001' -> (first, last)."""
-    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+))?\s*", text or "")
-    if not m:
-        raise ValueError(f"expected a frame range such as 1001-1048, got {text!r}")
-    a = int(m.group(1))
-    b = int(m.group(2)) if m.group(2) else a
-    if b < a:
-        raise ValueError(f"frame range {text!r} ends before it starts")
-    return a, b

@@ -21,7 +21,6 @@ from pipeline.errors import ConfigError
 from pipeline.frames import chunk_ranges, is_sequence_pattern, to_printf
 from pipeline.manifest import file_fingerprint, read_manifest, stable_hash
 
-STAGES = ("probe", "plates", "styled", "final", "encode")  # in pipeline order
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
 
 

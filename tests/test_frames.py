@@ -1,8 +1,7 @@
 import pytest
 
 from pipeline.errors import MediaError
-from pipeline.frames import (chunk_ranges, is_sequence_pattern, parse_frame_range, scan_sequence,
-                             to_printf)
+from pipeline.frames import chunk_ranges, is_sequence_pattern, scan_sequence, to_printf
 
 
 def test_patterns():
@@ -32,10 +31,6 @@ def test_scan_sequence_range_and_gaps(tmp_path):
 def test_chunks_cover_range_exactly():
     assert chunk_ranges(1001, 1010, 4) == [(1001, 1004), (1005, 1008), (1009, 1010)]
     assert chunk_ranges(1001, 1001, 48) == [(1001, 1001)]
-    assert parse_frame_range("1001-1048") == (1001, 1048)
-    assert parse_frame_range("1005") == (1005, 1005)
-    with pytest.raises(ValueError):
-        parse_frame_range("1048-1001")
 
 
 def test_stale_temporaries_are_removed_by_age_only(tmp_path):
