@@ -43,7 +43,6 @@ import math
 import os
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,12 +57,14 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import machine  # noqa: E402
+from bench.common import decode_frames, machine, note  # noqa: E402
 
 from models.checkpoint import load_generator  # noqa: E402
 from models.inference import Stylizer  # noqa: E402
 from models.training import KeyframeTrainSettings, train_keyframes  # noqa: E402
 from pipeline.config import PipelineConfig  # noqa: E402
+from pipeline.imageio import read_rgb  # noqa: E402
+from pipeline.metrics import psnr, ssim  # noqa: E402
 from samples.paint_keyframe import paint  # noqa: E402
 
 SAMPLE_SHOT = REPO / "samples" / "city_s01.mpg"
@@ -74,76 +75,11 @@ SECTIONS = ("quality", "train", "infer")
 SHEET_WIDTH = 1200
 
 
-def note(msg: str) -> None:
-    """Progress goes to stderr so stdout stays clean Markdown."""
-    print(msg, file=sys.stderr, flush=True)
-
-
 # --------------------------------------------------------------------------- frames
-
-def video_size(video: Path) -> tuple[int, int]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0",
-                          "-show_entries", "stream=width,height", "-of", "csv=p=0", str(video)],
-                         check=True, capture_output=True, text=True).stdout
-    width, height = (int(v) for v in out.strip().split(",")[:2])
-    return width, height
-
-
-def decode_frames(video: Path, indices: list[int]) -> dict[int, np.ndarray]:
-    """0-based frame index -> HxWx3 uint8 RGB, decoded exactly by ffmpeg's select filter."""
-    wanted = sorted(set(indices))
-    width, height = video_size(video)
-    select = "+".join(f"eq(n\\,{i})" for i in wanted)
-    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(video), "-vf", f"select={select}",
-           "-vsync", "0", "-frames:v", str(len(wanted)), "-f", "rawvideo", "-pix_fmt", "rgb24",
-           "-"]
-    raw = subprocess.run(cmd, check=True, capture_output=True).stdout
-    if len(raw) != len(wanted) * height * width * 3:
-        raise RuntimeError(f"{video}: expected {len(wanted)} frames of {width}x{height}, "
-                           f"got {len(raw)} bytes")
-    frames = np.frombuffer(raw, np.uint8).reshape(len(wanted), height, width, 3)
-    return {i: frames[k].copy() for k, i in enumerate(wanted)}
-
-
-def read_rgb(path: Path) -> np.ndarray:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise RuntimeError(f"{path}: cannot read image")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
 
 def paint_rgb(rgb: np.ndarray) -> np.ndarray:
     """samples/paint_keyframe.paint works on BGR; this wraps it for RGB frames."""
     return cv2.cvtColor(paint(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), cv2.COLOR_BGR2RGB)
-
-
-# --------------------------------------------------------------------------- metrics
-
-def _ssim_channel(x: np.ndarray, y: np.ndarray) -> float:
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    x, y = x.astype(np.float64), y.astype(np.float64)
-
-    def window_mean(img: np.ndarray) -> np.ndarray:
-        # Gaussian 11x11, sigma 1.5; cropping 5 px keeps only the 'valid' region.
-        return cv2.GaussianBlur(img, (11, 11), 1.5)[5:-5, 5:-5]
-
-    mu_x, mu_y = window_mean(x), window_mean(y)
-    var_x = window_mean(x * x) - mu_x ** 2
-    var_y = window_mean(y * y) - mu_y ** 2
-    cov = window_mean(x * y) - mu_x * mu_y
-    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / (
-        (mu_x ** 2 + mu_y ** 2 + c1) * (var_x + var_y + c2))
-    return float(ssim_map.mean())
-
-
-def ssim(a: np.ndarray, b: np.ndarray) -> float:
-    """Wang et al. 2004 SSIM of two HxWx3 uint8 images, averaged over R, G, B."""
-    return float(np.mean([_ssim_channel(a[..., c], b[..., c]) for c in range(3)]))
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return math.inf if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
 
 
 # --------------------------------------------------------------------------- baselines

@@ -41,7 +41,6 @@ speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -54,7 +53,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import machine  # noqa: E402
+from bench.common import decode_frames, machine, note  # noqa: E402
+from pipeline.imageio import read_rgb  # noqa: E402
 from pipeline.flow import (DEFAULT_DIS_PRESET, DEFAULT_FLOW_SCALE, FlowPair,  # noqa: E402
                            inside_frame, reliable_mask, scene_cut_score, warp)
 from pipeline.metrics import ssim, warp_error  # noqa: E402
@@ -72,11 +72,6 @@ NAIVE_STRENGTH = 0.5
 FLOW_CONFIGS = [("MEDIUM", 1.0), ("MEDIUM", 0.5), ("FAST", 1.0), ("FAST", 0.5),
                 ("ULTRAFAST", 1.0)]
 DEV_LEVELS = 24.0
-
-
-def note(msg: str) -> None:
-    """Progress goes to stderr so stdout stays clean Markdown."""
-    print(msg, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- data
@@ -102,27 +97,8 @@ class Dataset:
         return [t for t in range(1, len(self.plates)) if not self.motions[t].scene_cut]
 
 
-def decode_video(video: Path) -> list[np.ndarray]:
-    """All frames of ``video`` as RGB uint8 (ffmpeg, argument list, raw RGB on a pipe)."""
-    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                            "stream=width,height", "-of", "csv=p=0", str(video)],
-                           check=True, capture_output=True, text=True).stdout
-    width, height = (int(v) for v in probe.strip().split(",")[:2])
-    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(video), "-f", "rawvideo",
-                          "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
-    frames = np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
-    return [f.copy() for f in frames]
-
-
-def read_rgb(path: Path) -> np.ndarray:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise RuntimeError(f"{path}: cannot read image")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
 def load_datasets(limit: Optional[int]) -> list[Dataset]:
-    frames = decode_video(SAMPLE_SHOT)
+    frames = list(decode_frames(SAMPLE_SHOT).values())
     first = 0
     if limit and limit < len(frames):
         first = min(max(0, SAMPLE_CUT - limit // 2), len(frames) - limit)

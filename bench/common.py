@@ -1,8 +1,14 @@
-"""Shared by the benchmark scripts: a one-line description of the machine."""
+"""Shared by the benchmark scripts: the machine line, progress notes, frame decoding."""
 from __future__ import annotations
 
 import os
 import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
 
 
 def machine() -> str:
@@ -17,3 +23,34 @@ def machine() -> str:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return (f"{cpu}, {os.cpu_count()} cores, {gpu}; torch {torch.__version__}, "
             f"OpenCV {cv2.__version__}, Python {platform.python_version()}")
+
+
+def note(msg: str) -> None:
+    """Progress goes to stderr so a benchmark's stdout stays clean Markdown."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+def video_size(video: Path) -> tuple[int, int]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+                          "-show_entries", "stream=width,height", "-of", "csv=p=0", str(video)],
+                         check=True, capture_output=True, text=True).stdout
+    width, height = (int(v) for v in out.strip().split(",")[:2])
+    return width, height
+
+
+def decode_frames(video: Path, indices: Optional[list[int]] = None) -> dict[int, np.ndarray]:
+    """0-based frame index -> HxWx3 uint8 RGB, decoded by ffmpeg (argument list, raw
+    RGB on a pipe); ``indices`` None decodes every frame."""
+    width, height = video_size(video)
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(video)]
+    wanted = sorted(set(indices)) if indices is not None else None
+    if wanted is not None:
+        select = "+".join(f"eq(n\\,{i})" for i in wanted)
+        cmd += ["-vf", f"select={select}", "-vsync", "0", "-frames:v", str(len(wanted))]
+    raw = subprocess.run(cmd + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True,
+                         capture_output=True).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
+    if wanted is not None and len(frames) != len(wanted):
+        raise RuntimeError(f"{video}: expected {len(wanted)} frames, got {len(frames)}")
+    keys = wanted if wanted is not None else range(len(frames))
+    return {i: frames[k].copy() for k, i in enumerate(keys)}
