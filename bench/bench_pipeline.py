@@ -27,12 +27,12 @@ sys.path.insert(0, str(REPO))
 
 from bench.common import machine  # noqa: E402
 
-STAGES = ("probe", "decode", "stylize", "smooth", "encode")
+STAGES = ("probe", "decode", "stylize", "flow", "smooth", "encode", "metrics")
 
 
 def run_stage(stage: str, shot: str) -> dict:
     """Child side: run one stage for every chunk, report time and memory."""
-    from pipeline import stages
+    from pipeline import shot_metrics, stages, temporal_stages
     from pipeline.workarea import ShotPlan
 
     plan = ShotPlan.load(shot)
@@ -42,13 +42,14 @@ def run_stage(stage: str, shot: str) -> dict:
         frames = stages.probe(plan).frame_count
     elif stage == "decode":
         frames = stages.decode(plan)
-    elif stage in ("stylize", "smooth"):
-        fn = stages.stylize_chunk if stage == "stylize" else stages.smooth_chunk
+    elif stage in ("stylize", "flow", "smooth"):
+        fn = {"stylize": stages.stylize_chunk, "flow": temporal_stages.flow_chunk,
+              "smooth": temporal_stages.smooth_chunk}[stage]
         for a, b in plan.chunks():
             fn(plan, a, b)
             frames += b - a + 1
-    elif stage == "encode":
-        stages.encode(plan)
+    elif stage in ("encode", "metrics"):
+        (stages.encode if stage == "encode" else shot_metrics.shot_metrics)(plan)
         a, b = plan.frame_range()
         frames = b - a + 1
     wall = time.perf_counter() - t0

@@ -37,6 +37,11 @@ flow     DIS preset and working scale: ms per frame pair (two flows), the
 speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
          pair of the sample upscaled): motion analysis (two DIS flows,
          reliability mask, scene-cut test) and the smoothing step per method.
+stage    The pipeline's own stage functions on disk, as a render runs them
+         (pipeline.temporal_stages.flow_chunk / smooth_chunk and
+         pipeline.shot_metrics.compute_shot_metrics, PNG and npz I/O included),
+         on 48 sample frames at 720x405 and 24 of them upscaled to 1920x1080,
+         default settings (adaptive, strength 0.9, full-size DIS MEDIUM).
 """
 from __future__ import annotations
 
@@ -65,7 +70,8 @@ SAMPLE_STYLE = REPO / "samples" / "styles" / "city_paint.pt"
 SAMPLE_CUT = 116  # 0-based index of the first frame after the sample's hard cut
 SINTEL_DIR = REPO.parent / "shared" / "footage" / "sintel"
 SINTEL_CREDIT = "Sintel (c) copyright Blender Foundation | durian.blender.org, CC BY 3.0"
-SECTIONS = ("quality", "flow", "speed")
+SECTIONS = ("quality", "flow", "speed", "stage")
+STAGE_FRAMES = {"native": 48, "1080p": 24}
 SMOOTHERS = [("flow", 0.7), ("flow", 0.8), ("flow", 0.9),
              ("adaptive", 0.8), ("adaptive", 0.9), ("adaptive", 0.95)]
 NAIVE_STRENGTH = 0.5
@@ -364,6 +370,88 @@ def run_speed(ds: Dataset) -> None:
     print()
 
 
+# --------------------------------------------------------------------------- stage
+
+def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], style: Path):
+    """A throwaway project whose plates and stylised frames are already on disk."""
+    import yaml
+
+    from pipeline.frames import frame_path
+    from pipeline.imageio import write_rgb
+    from pipeline.manifest import write_manifest
+    from pipeline.workarea import ShotPlan
+
+    cfg = root / "configs"
+    (cfg / "shots").mkdir(parents=True)
+    (cfg / "styles").mkdir()
+    (cfg / "pipeline.yaml").write_text(yaml.safe_dump(
+        {"work_root": str(root / "work"), "render_root": str(root / "renders")}))
+    (cfg / "shots" / "b01.yaml").write_text(yaml.safe_dump(
+        {"source": str(SAMPLE_SHOT), "style": "bench", "chunk_size": len(plates)}))
+    (cfg / "styles" / "bench.yaml").write_text(yaml.safe_dump({"checkpoint": str(style)}))
+    plan = ShotPlan.load("b01", cfg)
+    first = plan.cfg.first_frame
+    for stage in ("plates", "styled"):
+        plan.stage_dir(stage).mkdir(parents=True)
+    for i, (plate, frame) in enumerate(zip(plates, styled)):
+        write_rgb(frame_path(plan.stage_dir("plates"), "b01", first + i), plate)
+        write_rgb(frame_path(plan.stage_dir("styled"), "b01", first + i), frame)
+    write_manifest(plan.stage_manifest("plates"), stage="plates", shot="b01",
+                   key=plan.plates_key, frames=(first, first + len(plates) - 1))
+    return plan
+
+
+def run_stage(ds: Dataset, style: Path) -> None:
+    import tempfile
+
+    from pipeline.shot_metrics import compute_shot_metrics
+    from pipeline.temporal_stages import flow_chunk, smooth_chunk
+
+    print("## Stage: the flow / smooth / metrics stages as a render runs them\n")
+    print("Frames/s of `pipeline.temporal_stages.flow_chunk` and `smooth_chunk` and of "
+          "`pipeline.shot_metrics.compute_shot_metrics` on one chunk, reading and writing "
+          "PNG / npz in a temporary work area (default settings). \"smoothing stage\" = "
+          "flow + smooth, the time a render spends on temporal consistency.\n")
+    print("| size | frames | flow frames/s | smooth frames/s | smoothing stage frames/s | "
+          "metrics frames/s | flow cache MB/frame |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    scored = ds.scored_pairs()
+    for label, size in (("native", None), ("1080p", (1920, 1080))):
+        # the longest run of frames without a cut, at most STAGE_FRAMES of them
+        runs, run = [], [0]
+        for t in range(1, len(ds.plates)):
+            if t in scored:
+                run.append(t)
+            else:
+                runs.append(run)
+                run = [t]
+        run = max(runs + [run], key=len)
+        n = min(STAGE_FRAMES[label], len(run))
+        start = run[0] + 1
+        plates, styled = ds.plates[start - 1:start - 1 + n], ds.styled[start - 1:start - 1 + n]
+        if size is not None:
+            plates = [cv2.resize(im, size, interpolation=cv2.INTER_CUBIC) for im in plates]
+            styled = [cv2.resize(im, size, interpolation=cv2.INTER_CUBIC) for im in styled]
+        with tempfile.TemporaryDirectory(prefix="bench-stage-") as tmp:
+            plan = _stage_plan(Path(tmp), plates, styled, style)
+            first, last = plan.frame_range()
+            fps = {}
+            for name, fn in (("flow", flow_chunk), ("smooth", smooth_chunk)):
+                t0 = time.perf_counter()
+                fn(plan, first, last)
+                fps[name] = n / (time.perf_counter() - t0)
+                note(f"stage {label}: {name} {fps[name]:.2f} frames/s")
+            t0 = time.perf_counter()
+            compute_shot_metrics(plan)
+            fps["metrics"] = n / (time.perf_counter() - t0)
+            cache = sum(p.stat().st_size for p in plan.stage_dir("flow").glob("*.npz"))
+        h, w = plates[0].shape[:2]
+        both = 1.0 / (1.0 / fps["flow"] + 1.0 / fps["smooth"])
+        print(f"| {w}x{h} | {n} | {fps['flow']:.2f} | {fps['smooth']:.1f} | {both:.2f} | "
+              f"{fps['metrics']:.2f} | {cache / (n - 1) / 1e6:.2f} |")
+    print()
+
+
 # --------------------------------------------------------------------------- main
 
 def parse_sections(text: str) -> list[str]:
@@ -411,6 +499,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         run_flow(datasets)
     if "speed" in args.sections:
         run_speed(datasets[0])
+    if "stage" in args.sections:
+        run_stage(datasets[0], args.style)
     return 0
 
 

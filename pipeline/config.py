@@ -55,7 +55,12 @@ class PipelineConfig:
 
 @dataclass(frozen=True)
 class SmoothingConfig:
-    method: Literal["none"] = "none"
+    # adaptive: flow-guided, history weight falls where the picture really
+    # changed (best measured); flow: the plain flow-guided blend; none: off.
+    method: Literal["adaptive", "flow", "none"] = "adaptive"
+    strength: float = 0.9  # weight of the carried history, 0 <= strength < 1
+    flow_scale: float = 1.0  # optical flow computed at this fraction of the frame size
+    flow_preset: Literal["medium", "fast", "ultrafast"] = "medium"  # OpenCV DIS preset
 
 
 @dataclass(frozen=True)
@@ -323,6 +328,12 @@ def load_pipeline_config(cfg_dir: Optional[Path] = None) -> PipelineConfig:
     return dataclasses.replace(cfg, **overrides) if overrides else cfg
 
 
+def configured_shots(cfg_dir: Optional[Path] = None) -> list[str]:
+    """Names of the shots with a configs/shots/<shot>.yaml, sorted."""
+    folder = (Path(cfg_dir) if cfg_dir else config_dir()) / "shots"
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
 def shot_config_path(shot: str, cfg_dir: Optional[Path] = None) -> Path:
     cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
     return cfg_dir / "shots" / f"{check_shot_name(shot)}.yaml"
@@ -337,6 +348,12 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
     _check_range(path, "chunk_size", cfg.chunk_size, 1, 100000)
     _check_range(path, "batch_size", cfg.batch_size, 1, 4096)
     _check_range(path, "output.mp4_crf", cfg.output.mp4_crf, 0, 51)
+    if not 0.0 <= cfg.smoothing.strength < 1.0:
+        raise ConfigError(f"{path}: key 'smoothing.strength': expected a number from 0 up to "
+                          f"(not including) 1, got {cfg.smoothing.strength!r}")
+    if not 0.1 <= cfg.smoothing.flow_scale <= 1.0:
+        raise ConfigError(f"{path}: key 'smoothing.flow_scale': expected a number from 0.1 to "
+                          f"1, got {cfg.smoothing.flow_scale!r}")
     if cfg.fps is not None:
         parse_fps(cfg.fps, f"{path}: key 'fps'")
     if not SHOT_NAME_RE.match(cfg.style) or ".." in cfg.style:

@@ -54,6 +54,24 @@ def _fraction(text: Optional[str]) -> Optional[Fraction]:
     return value if value else None
 
 
+#: A movie whose average rate differs from its stream rate by more than this
+#: fraction is variable-frame-rate (timing would shift if rendered as is).
+VFR_TOLERANCE = 0.01
+
+
+def bits_per_component(pix_fmt: str) -> int:
+    """8, 10, 12 or 16 for common pixel formats (8 when unknown)."""
+    for bits in (16, 14, 12, 10, 9):
+        if f"p{bits}" in pix_fmt or pix_fmt.startswith((f"rgb{bits * 3}", f"rgba{bits * 4}",
+                                                        f"gray{bits}", f"bgr{bits * 3}")):
+            return bits
+    if pix_fmt in ("v210", "y210", "p010le", "p010be", "x2rgb10le", "x2bgr10le"):
+        return 10
+    if pix_fmt in ("rgb48le", "rgb48be", "rgba64le", "rgba64be", "bgr48le", "bgra64le"):
+        return 16
+    return 8
+
+
 def _timecode(data: dict, video: dict) -> Optional[str]:
     for tags in [video.get("tags", {}), data.get("format", {}).get("tags", {})] + [
             s.get("tags", {}) for s in data.get("streams", []) if s.get("codec_type") == "data"]:
@@ -119,8 +137,12 @@ def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
         raise MediaError(f"{path}: video stream has no frame size")
-    rate = fps_override or _fraction(video.get("r_frame_rate")) or _fraction(
-        video.get("avg_frame_rate"))
+    real, avg = _fraction(video.get("r_frame_rate")), _fraction(video.get("avg_frame_rate"))
+    if fps_override is None and real and avg and abs(real - avg) > VFR_TOLERANCE * real:
+        raise MediaError(f"{path}: variable frame rate (stream rate {float(real):.3f}, average "
+                         f"{float(avg):.3f} fps); set 'fps' in the shot config to conform its "
+                         f"frames to a constant rate")
+    rate = fps_override or real or avg
     if not rate:
         raise MediaError(f"{path}: cannot tell the frame rate; set 'fps' in the shot config")
     start = float(data.get("format", {}).get("start_time") or 0.0)

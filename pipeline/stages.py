@@ -11,20 +11,20 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from pipeline.atomic import link_or_copy, remove_stale_temporaries, temporary_path
+from pipeline.atomic import remove_stale_temporaries, temporary_path
 from pipeline.decode import decode_to_pngs
 from pipeline.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
 from pipeline.errors import MediaError
 from pipeline.frames import frame_path, frame_pattern
 from pipeline.manifest import read_manifest, write_manifest
-from pipeline.probe import SourceInfo, probe_source
+from pipeline.probe import SourceInfo, bits_per_component, probe_source
 from pipeline.workarea import ShotPlan, StylePlan
 
 log = logging.getLogger("shotstyle")
 Progress = Optional[Callable[[int, int, str], None]]
 
 
-def _report(progress: Progress, done: int, total: int, message: str) -> None:
+def report(progress: Progress, done: int, total: int, message: str) -> None:
     if progress:
         progress(done, total, message)
 
@@ -42,6 +42,10 @@ def probe(plan: ShotPlan) -> SourceInfo:
     log.info("%s: %s %dx%d @ %s fps, %d frames, audio=%s, timecode=%s", plan.shot,
              info.kind, info.width, info.height, info.fps, info.frame_count,
              info.audio_codec or "none", info.timecode or "none")
+    bits = bits_per_component(info.pix_fmt)
+    if bits > 8:
+        log.warning("%s: %d-bit source (%s): the pipeline works in 8-bit RGB, so the render "
+                    "carries 8-bit precision", plan.shot, bits, info.pix_fmt)
     write_manifest(plan.probe_manifest, stage="probe", shot=plan.shot, key=plan.probe_key,
                    source=info.to_dict(), seconds=round(time.monotonic() - t0, 3))
     return info
@@ -54,7 +58,7 @@ def decode(plan: ShotPlan, progress: Progress = None) -> int:
     remove_stale_temporaries(plan.root)  # a killed decode's temporary folder
     count = decode_to_pngs(info, plan.stage_dir("plates"), plan.shot, first,
                            plan.pipeline.png_compression,
-                           progress=lambda d, t: _report(progress, d, t, "decoding"))
+                           progress=lambda d, t: report(progress, d, t, "decoding"))
     seconds = time.monotonic() - t0
     write_manifest(plan.stage_manifest("plates"), stage="plates", shot=plan.shot,
                    key=plan.plates_key, frames=(first, first + count - 1), count=count,
@@ -64,7 +68,7 @@ def decode(plan: ShotPlan, progress: Progress = None) -> int:
     return count
 
 
-def _check_chunk(plan: ShotPlan, first: int, last: int) -> None:
+def check_chunk(plan: ShotPlan, first: int, last: int) -> None:
     lo, hi = plan.frame_range()
     if first < lo or last > hi or first > last:
         raise MediaError(f"{plan.shot}: frames {first}-{last} are outside the shot ({lo}-{hi})")
@@ -79,7 +83,7 @@ def stylize_chunk(plan: ShotPlan, first: int, last: int, progress: Progress = No
     from pipeline.stylize import stylize_files
 
     fix_malloc_mmap_threshold()
-    _check_chunk(plan, first, last)
+    check_chunk(plan, first, last)
     t0 = time.monotonic()
     device = select_device(plan.pipeline.device)
     dtype = select_dtype(device, plan.pipeline.precision)
@@ -94,7 +98,7 @@ def stylize_chunk(plan: ShotPlan, first: int, last: int, progress: Progress = No
               frame_path(out_dir, plan.shot, f)) for f in range(first, last + 1)]
     t1 = time.monotonic()
     n = stylize_files(pairs, stylizer, plan.batch_size, plan.pipeline.png_compression,
-                      progress=lambda d, t: _report(progress, d, t, f"stylising {first}-{last}"))
+                      progress=lambda d, t: report(progress, d, t, f"stylising {first}-{last}"))
     seconds = time.monotonic() - t1
     stats = {"device": str(device), "dtype": str(dtype or "float32"), "threads": threads,
              "batch_size": plan.batch_size, "frames_per_s": round(n / max(seconds, 1e-6), 3),
@@ -103,25 +107,6 @@ def stylize_chunk(plan: ShotPlan, first: int, last: int, progress: Progress = No
                    key=plan.chunk_key("styled", first, last), frames=(first, last), **stats)
     log.info("%s: stylised %d-%d on %s (%s) at %.2f frames/s", plan.shot, first, last, device,
              stats["dtype"], stats["frames_per_s"])
-    return stats
-
-
-def smooth_chunk(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
-    """Temporal smoothing slot. method 'none' passes the stylised frames through."""
-    _check_chunk(plan, first, last)
-    t0 = time.monotonic()
-    src_dir, out_dir = plan.stage_dir("styled"), plan.stage_dir("final")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir)
-    method = plan.cfg.smoothing.method
-    if method != "none":  # guarded by config validation; kept for new methods
-        raise MediaError(f"{plan.shot}: smoothing method {method!r} is not implemented")
-    for i, f in enumerate(range(first, last + 1)):
-        link_or_copy(frame_path(src_dir, plan.shot, f), frame_path(out_dir, plan.shot, f))
-        _report(progress, i + 1, last - first + 1, f"smoothing {first}-{last}")
-    stats = {"method": method, "seconds": round(time.monotonic() - t0, 3)}
-    write_manifest(plan.chunk_manifest("final", first, last), stage="final", shot=plan.shot,
-                   key=plan.chunk_key("final", first, last), frames=(first, last), **stats)
     return stats
 
 
@@ -138,7 +123,7 @@ def encode(plan: ShotPlan, progress: Progress = None) -> dict:
     steps = list(plan.movie_paths.items()) + ([("frames", plan.frames_out_dir)]
                                               if plan.cfg.output.frames else [])
     for i, (kind, target) in enumerate(steps):
-        _report(progress, i, len(steps), f"writing {Path(target).name}")
+        report(progress, i, len(steps), f"writing {Path(target).name}")
         t = time.monotonic()
         if kind == "mov":
             encode_prores(job, target)
@@ -152,7 +137,7 @@ def encode(plan: ShotPlan, progress: Progress = None) -> dict:
             _publish_frames(plan, first, last)
         timings[kind] = round(time.monotonic() - t, 3)
         outputs[kind] = str(target)
-    _report(progress, len(steps), len(steps), "done")
+    report(progress, len(steps), len(steps), "done")
     write_manifest(plan.stage_manifest("encode"), stage="encode", shot=plan.shot,
                    key=plan.encode_key, frames=(first, last), outputs=outputs,
                    timings=timings, seconds=round(time.monotonic() - t0, 3))
@@ -185,7 +170,7 @@ def train_style(splan: StylePlan, progress: Progress = None) -> dict:
     set_cpu_threads(splan.pipeline.threads)
     shot = ShotPlan.load(t.shot)
     meta = {"style": splan.name, "shot": t.shot, "method": t.method}
-    report = (lambda d, n, m: _report(progress, d, n, m))
+    on_step = (lambda d, n, m: report(progress, d, n, m))
     common = dict(generator=t.generator, generator_kwargs=dict(t.generator_kwargs),
                   steps=t.steps, minutes=t.minutes, patch_size=t.patch_size,
                   batch_size=t.batch_size, lr=t.lr, jitter=t.jitter, noise=t.noise, seed=t.seed,
@@ -199,7 +184,7 @@ def train_style(splan: StylePlan, progress: Progress = None) -> dict:
             vgg_weights=str(t.vgg_weights) if t.vgg_weights else None)
         meta["keyframes"] = sorted(t.keyframes)
         summary = train_keyframes(pairs, settings, splan.style.checkpoint, splan.state_path,
-                                  report, meta)
+                                  on_step, meta)
     else:
         from models.unpaired import UnpairedTrainSettings, train_unpaired
         content = content_plates(shot, t.content_frames, read_rgb)
@@ -207,7 +192,7 @@ def train_style(splan: StylePlan, progress: Progress = None) -> dict:
         settings = UnpairedTrainSettings(**common, cycle_weight=t.cycle_weight,
                                          identity_weight=t.identity_weight)
         summary = train_unpaired(content, refs, settings, splan.style.checkpoint,
-                                 splan.state_path, report, meta)
+                                 splan.state_path, on_step, meta)
     log.info("style %s: trained %d steps in %.0fs -> %s", splan.name, summary["steps"],
              summary["seconds"], splan.style.checkpoint)
     return summary

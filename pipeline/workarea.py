@@ -18,7 +18,7 @@ from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot
                              load_pipeline_config, load_shot_config, load_style_config,
                              parse_fps, shot_config_path)
 from pipeline.errors import ConfigError
-from pipeline.frames import chunk_ranges, is_sequence_pattern, to_printf
+from pipeline.frames import chunk_ranges, frame_path, is_sequence_pattern, to_printf
 from pipeline.manifest import file_fingerprint, read_manifest, stable_hash
 
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
@@ -105,6 +105,26 @@ class ShotPlan:
     def chunk_manifest(self, stage: str, first: int, last: int) -> Path:
         return self.stage_dir(stage) / "chunks" / f"{first:04d}-{last:04d}.json"
 
+    def flow_path(self, frame: int) -> Path:
+        """Flows between plates frame-1 and frame (``pipeline.flow.FlowPair``)."""
+        return frame_path(self.stage_dir("flow"), self.shot, frame, "npz")
+
+    @property
+    def metrics_json(self) -> Path:
+        return self.render_dir / "metrics.json"
+
+    @property
+    def report_html(self) -> Path:
+        return self.render_dir / "report.html"
+
+    @property
+    def report_json(self) -> Path:
+        return self.render_dir / "report.json"
+
+    @property
+    def report_images_dir(self) -> Path:
+        return self.render_dir / "report"
+
     @property
     def movie_paths(self) -> dict[str, Path]:
         out = {}
@@ -165,16 +185,35 @@ class ShotPlan:
         return stable_hash("styled", self.plates_key, self.style_key, p.precision,
                            p.tile_size, p.tile_overlap)
 
+    @property
+    def smoothing_uses_flow(self) -> bool:
+        return self.cfg.smoothing.method != "none"
+
+    @cached_property
+    def flow_key(self) -> str:
+        s = self.cfg.smoothing
+        return stable_hash("flow", self.plates_key, s.flow_scale, s.flow_preset)
+
     @cached_property
     def final_key(self) -> str:
-        return stable_hash("final", self.styled_key, asdict(self.cfg.smoothing))
+        flow = self.flow_key if self.smoothing_uses_flow else None
+        return stable_hash("final", self.styled_key, flow, asdict(self.cfg.smoothing))
+
+    @cached_property
+    def metrics_key(self) -> str:
+        return stable_hash("metrics", self.final_key, self.flow_key)
 
     @cached_property
     def encode_key(self) -> str:
         return stable_hash("encode", self.final_key, asdict(self.cfg.output))
 
+    @cached_property
+    def report_key(self) -> str:
+        return stable_hash("report", self.encode_key, self.metrics_key)
+
     def chunk_key(self, stage: str, first: int, last: int) -> str:
-        base = {"styled": self.styled_key, "final": self.final_key}[stage]
+        base = {"flow": self.flow_key, "styled": self.styled_key,
+                "final": self.final_key}[stage]
         return stable_hash(stage, base, first, last)
 
     # --------------------------------------------------------- frame ranges

@@ -2,6 +2,8 @@
 
 Thin wiring around ``pipeline``: parameters, requirements and outputs.
 """
-from tasks.shot import (DecodeFrames, EncodeClip, ProbeSource, RenderShot,  # noqa: F401
-                        SmoothChunk, StylizeChunk)
+from tasks.shot import (DecodeFrames, EncodeClip, FlowChunk, ProbeSource,  # noqa: F401
+                        RenderShot, ShotMetrics, ShotReport, SmoothChunk,
+                        StylizeChunk)
 from tasks.style import TrainStyle  # noqa: F401
+from tasks.batch import NightlyBatch  # noqa: F401

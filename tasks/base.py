@@ -11,28 +11,26 @@ from typing import Callable
 import luigi
 
 from pipeline.errors import ShotstyleError
-from pipeline.manifest import read_manifest
+from pipeline.checkpoints import Checkpoint
+from pipeline.failures import clear_failure, record_failure
 from pipeline.workarea import ShotPlan
 
 log = logging.getLogger("shotstyle")
 
 
 class ManifestTarget(luigi.Target):
-    """Exists when the manifest is there, carries ``key`` and (optionally)
-    every file it lists under ``outputs`` still exists."""
+    """Exists when the stage's checkpoint is current (``pipeline.checkpoints``):
+    its manifest carries the key computed now, and no input was redone after it."""
 
-    def __init__(self, path: Path, key: str, check_outputs: bool = False):
-        self.path = Path(path)
-        self.key = key
-        self.check_outputs = check_outputs
+    def __init__(self, checkpoint: Checkpoint):
+        self.checkpoint = checkpoint
+
+    @property
+    def path(self):
+        return self.checkpoint.manifest
 
     def exists(self) -> bool:
-        data = read_manifest(self.path)
-        if not data or data.get("key") != self.key:
-            return False
-        if self.check_outputs:
-            return all(Path(p).exists() for p in (data.get("outputs") or {}).values())
-        return True
+        return self.checkpoint.is_current()
 
 
 class PipelineTask(luigi.Task):
@@ -84,9 +82,15 @@ class PipelineTask(luigi.Task):
             result = self.execute(plan)
             if result is not None and hasattr(result, "__next__"):
                 yield from result
+            clear_failure(plan.logs_dir, self.log_name())
             log.info("%s: done %s", self.label, self.task_id)
         except ShotstyleError as exc:
             log.error("%s: %s", self.task_id, exc)
+            record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)
+            raise
+        except Exception as exc:
+            log.exception("%s: failed", self.task_id)
+            record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)
             raise
         finally:
             logging.getLogger("shotstyle").removeHandler(handler)

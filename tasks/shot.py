@@ -1,12 +1,13 @@
-"""The stages of one shot as Luigi tasks (wiring only; the work is in pipeline.stages).
+"""The stages of one shot as Luigi tasks (wiring only; the work is in pipeline/).
 
-    ProbeSource -> DecodeFrames -> StylizeChunk x N -> SmoothChunk x N -> EncodeClip -> RenderShot
+    ProbeSource -> DecodeFrames -> StylizeChunk x N ----> SmoothChunk x N -> EncodeClip --> ShotReport -> RenderShot
+                                -> FlowChunk x N ------/  (chunk N after N-1)  ShotMetrics -/
 """
 from __future__ import annotations
 
 import luigi
 
-from pipeline import stages
+from pipeline import checkpoints, report, shot_metrics, stages, temporal_stages
 from pipeline.errors import ShotstyleError
 from pipeline.workarea import ShotPlan
 from tasks.base import ManifestTarget, ShotTask
@@ -18,8 +19,7 @@ class ProbeSource(ShotTask):
     stage_name = "probe"
 
     def output(self):
-        plan = self.plan
-        return ManifestTarget(plan.probe_manifest, plan.probe_key)
+        return ManifestTarget(checkpoints.probe_checkpoint(self.plan))
 
     def execute(self, plan):
         stages.probe(plan)
@@ -33,8 +33,7 @@ class DecodeFrames(ShotTask):
         return ProbeSource(shot=self.shot)
 
     def output(self):
-        plan = self.plan
-        return ManifestTarget(plan.stage_manifest("plates"), plan.plates_key)
+        return ManifestTarget(checkpoints.plates_checkpoint(self.plan))
 
     def execute(self, plan):
         stages.decode(plan, self.progress())
@@ -48,9 +47,19 @@ class _ChunkTask(ShotTask):
         return f"{self.stage_name}.{self.first:04d}-{self.last:04d}"
 
     def output(self):
-        plan = self.plan
-        return ManifestTarget(plan.chunk_manifest(self.stage_name, self.first, self.last),
-                              plan.chunk_key(self.stage_name, self.first, self.last))
+        return ManifestTarget(checkpoints.chunk_checkpoint(self.plan, self.stage_name,
+                                                           self.first, self.last))
+
+
+class FlowChunk(_ChunkTask):
+    """Optical flow between consecutive plates of one chunk -> work/<shot>/flow/."""
+    stage_name = "flow"
+
+    def requires(self):
+        return DecodeFrames(shot=self.shot)
+
+    def execute(self, plan):
+        temporal_stages.flow_chunk(plan, self.first, self.last, self.progress())
 
 
 class StylizeChunk(_ChunkTask):
@@ -73,14 +82,27 @@ class StylizeChunk(_ChunkTask):
 
 
 class SmoothChunk(_ChunkTask):
-    """Temporal smoothing of one chunk -> work/<shot>/final/."""
+    """Temporal smoothing of one chunk -> work/<shot>/final/.
+
+    Continues from the previous chunk's last final frame, so it runs after it.
+    """
     stage_name = "final"
 
     def requires(self):
-        return StylizeChunk(shot=self.shot, first=self.first, last=self.last)
+        deps = [StylizeChunk(shot=self.shot, first=self.first, last=self.last)]
+        try:
+            plan = ShotPlan.load(self.shot)
+        except ShotstyleError:
+            return deps
+        if plan.smoothing_uses_flow:
+            deps.append(FlowChunk(shot=self.shot, first=self.first, last=self.last))
+            previous = checkpoints.previous_chunk(plan, self.first)
+            if previous is not None:
+                deps.append(SmoothChunk(shot=self.shot, first=previous[0], last=previous[1]))
+        return deps
 
     def execute(self, plan):
-        stages.smooth_chunk(plan, self.first, self.last, self.progress())
+        temporal_stages.smooth_chunk(plan, self.first, self.last, self.progress())
 
 
 class EncodeClip(ShotTask):
@@ -91,8 +113,7 @@ class EncodeClip(ShotTask):
         return DecodeFrames(shot=self.shot)
 
     def output(self):
-        plan = self.plan
-        return ManifestTarget(plan.stage_manifest("encode"), plan.encode_key, check_outputs=True)
+        return ManifestTarget(checkpoints.encode_checkpoint(self.plan))
 
     def execute(self, plan):
         # The chunks are known only once the plates exist: dynamic dependencies.
@@ -100,9 +121,40 @@ class EncodeClip(ShotTask):
         stages.encode(plan, self.progress())
 
 
+class ShotMetrics(ShotTask):
+    """E_warp of plates / stylised / final frames, SSIM and PSNR -> renders/<shot>/metrics.json."""
+    stage_name = "metrics"
+
+    def requires(self):
+        return DecodeFrames(shot=self.shot)
+
+    def output(self):
+        return ManifestTarget(checkpoints.metrics_checkpoint(self.plan))
+
+    def execute(self, plan):
+        chunks = plan.chunks()
+        yield [FlowChunk(shot=self.shot, first=a, last=b) for a, b in chunks] + \
+              [SmoothChunk(shot=self.shot, first=a, last=b) for a, b in chunks]
+        shot_metrics.shot_metrics(plan, self.progress())
+
+
+class ShotReport(ShotTask):
+    """renders/<shot>/report.html + report.json: contact sheet, E_warp plot, timings, config."""
+    stage_name = "report"
+
+    def requires(self):
+        return [EncodeClip(shot=self.shot), ShotMetrics(shot=self.shot)]
+
+    def output(self):
+        return ManifestTarget(checkpoints.report_checkpoint(self.plan))
+
+    def execute(self, plan):
+        report.build_report(plan)
+
+
 class RenderShot(luigi.WrapperTask):
     """Render one shot end to end: `luigi --module tasks RenderShot --shot s01`."""
     shot = luigi.Parameter(description="shot name: configs/shots/<shot>.yaml")
 
     def requires(self):
-        return EncodeClip(shot=self.shot)
+        return ShotReport(shot=self.shot)

@@ -24,7 +24,7 @@ def test_defaults_fill_missing_keys(project, tmp_path):
     project.add_shot("a1", tmp_path / "x.mov")
     cfg = load_shot_config("a1")
     assert cfg.first_frame == 1001
-    assert cfg.smoothing.method == "none"
+    assert cfg.smoothing.method == "adaptive" and cfg.smoothing.strength == 0.9
     assert cfg.output.mov and cfg.output.mp4 and cfg.output.frames
     assert cfg.source == str(tmp_path / "x.mov")
 
@@ -36,7 +36,13 @@ def test_defaults_fill_missing_keys(project, tmp_path):
     ({"source": "x.mov", "style": "tiny", "first_frame": True}, "key 'first_frame': expected an integer"),
     ({"source": "x.mov"}, "key 'style': missing required key"),
     ({"source": "x.mov", "style": "tiny", "smoothing": {"method": "blur"}},
-     "key 'smoothing.method': expected one of 'none', got 'blur'"),
+     "key 'smoothing.method': expected one of 'adaptive', 'flow', 'none', got 'blur'"),
+    ({"source": "x.mov", "style": "tiny", "smoothing": {"strength": 1.0}},
+     "key 'smoothing.strength': expected a number from 0 up to (not including) 1, got 1.0"),
+    ({"source": "x.mov", "style": "tiny", "smoothing": {"strength": "high"}},
+     "key 'smoothing.strength': expected a number, got 'high'"),
+    ({"source": "x.mov", "style": "tiny", "smoothing": {"flow_scale": 0}},
+     "key 'smoothing.flow_scale': expected a number from 0.1 to 1, got 0.0"),
     ({"source": "x.mov", "style": "tiny", "output": {"mov": "yes"}},
      "key 'output.mov': expected true or false, got 'yes'"),
     ({"source": "x.mov", "style": "tiny", "output": {"bogus": 1}}, "key 'output.bogus': unknown key"),

@@ -126,3 +126,23 @@ def test_truncated_movie_fails_cleanly_and_keeps_old_plates(tmp_path):
         info2 = probe_source(str(clip))
         decode_to_pngs(info2, out, "s", 1)
     assert len(list(out.glob("*.png"))) == 20, "earlier plates must survive a failed decode"
+
+
+def test_variable_frame_rate_is_refused_unless_conformed(tmp_path):
+    import subprocess
+    vfr = tmp_path / "vfr clip ü.mp4"  # spaces and non-ASCII in the path too
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc=s=64x36:r=25:d=1", "-vf", "setpts='if(lt(N,12),N,N*3)/25/TB'",
+                    "-fps_mode", "vfr", "-c:v", "libx264", str(vfr)], check=True)
+    with pytest.raises(MediaError) as err:
+        probe_source(str(vfr))
+    assert str(err.value).startswith(f"{vfr}: variable frame rate (stream rate 25.000, average")
+    assert "set 'fps' in the shot config" in str(err.value)
+    info = probe_source(str(vfr), Fraction(25))  # conformed: every frame kept, constant rate
+    assert (info.frame_count, info.fps) == (25, "25")
+
+
+def test_deep_sources_are_recognised():
+    from pipeline.probe import bits_per_component
+    assert [bits_per_component(f) for f in ("yuv420p", "yuv422p10le", "rgb48le", "gray16le",
+                                            "yuv444p12le", "rgb24")] == [8, 10, 16, 16, 12, 8]

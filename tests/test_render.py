@@ -43,11 +43,18 @@ def test_render_shot_end_to_end_with_audio(project, tmp_path):
     assert json.loads((work / "plates" / "manifest.json").read_text())["frames"] == [1001, 1011]
     assert (work / "logs" / "styled.1001-1004.log").is_file()
 
-    # Final frames are the stylised frames (method none) and differ from the plates.
+    # Final frames (smoothed, the default) differ from the plates.
     final = read_frames(work / "final")
     plates = read_frames(work / "plates")
     assert final.keys() == plates.keys()
     assert any(np.abs(final[k].astype(int) - plates[k].astype(int)).mean() > 5 for k in final)
+
+    # The metrics stage wrote its JSON (all frames, 10 pairs) and printed a summary.
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [r["frame"] for r in metrics["per_frame"]] == list(range(1001, 1012))
+    assert metrics["summary"]["pairs"] == 10 and metrics["smoothing"]["method"] == "adaptive"
+    assert 0 < metrics["summary"]["ssim_final_vs_styled"] <= 1
+    assert "t01: temporal metrics over 11 frames" in proc.stderr
 
     # A second run finds everything done and rewrites nothing.
     before = {p: p.stat().st_mtime_ns for p in work.rglob("*.json")}
@@ -111,7 +118,7 @@ def test_public_format_style_renders(project, tmp_path):
         "checkpoint": str(tmp_path / "negate.pt"), "format": "torchscript",
         "model": {"input_range": [-1, 1], "size_multiple": 4}})
     clip = make_clip(tmp_path / "in.mov", 50, 30, frames=3, audio=False)
-    project.add_shot("t06", clip, style="invert")
+    project.add_shot("t06", clip, style="invert", smoothing={"method": "none"})
     project.render("t06")
     plates = read_frames(project.work / "t06" / "plates")
     final = read_frames(project.renders / "t06" / "frames")

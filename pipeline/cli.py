@@ -1,0 +1,102 @@
+"""`python -m pipeline <command>`: look at and repair shots without Luigi.
+
+    python -m pipeline status [s01 ...]                    done / stale / missing / failed per stage
+    python -m pipeline rerun s01 --stage styled [--frames 1001-1048]
+                                                           remove a stage (or chunks) + downstream
+    python -m pipeline metrics s01 [--json]                temporal metrics of a rendered shot
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Optional
+
+from pipeline.checkpoints import metrics_checkpoint
+from pipeline.config import config_dir, configured_shots
+from pipeline.errors import ShotstyleError
+from pipeline.shot_metrics import format_summary
+from pipeline.workarea import ShotPlan
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    plan = ShotPlan.load(args.shot)
+    why = metrics_checkpoint(plan).why_not_current()
+    if why is not None:
+        raise ShotstyleError(f"{args.shot}: metrics are not current (metrics: {why}); compute "
+                             f"them with: luigi --module tasks ShotMetrics --shot {args.shot} "
+                             f"--local-scheduler")
+    data = json.loads(plan.metrics_json.read_text(encoding="utf-8"))
+    if args.json:
+        print(json.dumps(data["summary"], indent=2, sort_keys=True))
+    else:
+        print(format_summary(args.shot, data["summary"]))
+        print(f"  per-frame values: {plan.metrics_json}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipeline.status import format_status, shot_status
+    shots = args.shots or configured_shots()
+    if not shots:
+        raise ShotstyleError(f"no shots in {config_dir() / 'shots'}")
+    bad = 0
+    blocks = []
+    for shot in shots:
+        try:
+            rows = shot_status(ShotPlan.load(shot))
+        except ShotstyleError as exc:
+            blocks.append(f"{shot}\n  config   error    {exc}")
+            bad += 1
+            continue
+        blocks.append(format_status(shot, rows))
+        bad += any(r.state == "failed" for r in rows)
+    print("\n".join(blocks))
+    return 1 if bad else 0
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from pipeline.rerun import parse_frames, rerun
+    plan = ShotPlan.load(args.shot)
+    frames = parse_frames(args.frames) if args.frames else None
+    removed = rerun(plan, args.stage, frames)
+    print(f"{args.shot}: removed {', '.join(removed)}")
+    print(f"redo them with: luigi --module tasks RenderShot --shot {args.shot} "
+          f"[--local-scheduler]")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m pipeline",
+                                 description="Inspect shotstyle shots (configs from "
+                                             "$SHOTSTYLE_CONFIG_DIR or ./configs).")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("status", help="per shot and stage: done / stale / missing / failed")
+    p.add_argument("shots", nargs="*", help="shot names (default: every configs/shots/*.yaml)")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("rerun", help="remove a stage's outputs (or some chunks') and "
+                                     "everything downstream, for the next render to redo")
+    p.add_argument("shot")
+    p.add_argument("--stage", required=True,
+                   help="probe, plates (decode), flow, styled (stylize), final (smooth), "
+                        "encode, metrics or report")
+    p.add_argument("--frames", help="only the chunks overlapping FIRST-LAST (flow, styled, final)")
+    p.set_defaults(func=cmd_rerun)
+    p = sub.add_parser("metrics", help="temporal metrics (E_warp, SSIM, PSNR) of a rendered shot")
+    p.add_argument("shot")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_metrics)
+    return ap
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ShotstyleError as exc:
+        print(f"shotstyle: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

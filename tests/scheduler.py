@@ -1,0 +1,85 @@
+"""A real `luigid` on 127.0.0.1 for the batch tests, and workers that talk to it."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from helpers import REPO
+
+LUIGID = str(Path(sys.executable).parent / "luigid")
+LUIGI = str(Path(sys.executable).parent / "luigi")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scheduler_config(path: Path, disconnect_s: float = 2.0) -> Path:
+    """The repo's luigi.cfg plus test-sized scheduler timings."""
+    text = (REPO / "luigi.cfg").read_text()
+    text = text.replace("[scheduler]\n", "[scheduler]\n"
+                        f"worker_disconnect_delay = {disconnect_s}\n"
+                        "prune_on_get_work = true\n"
+                        "record_task_history = false\n", 1)
+    text = text.replace("retry_delay = 30", "retry_delay = 1")
+    text = text.replace("[core]\n", "[core]\nrpc_retry_wait = 1\nrpc_retry_attempts = 20\n", 1)
+    path.write_text(text)
+    return path
+
+
+class Luigid:
+    """luigid on a free port of 127.0.0.1; ``restart`` keeps its state file."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.config = scheduler_config(self.root / "luigi.cfg")
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Luigid":
+        env = dict(os.environ, LUIGI_CONFIG_PATH=str(self.config))
+        log = open(self.root / "luigid.log", "ab")
+        self.proc = subprocess.Popen(
+            [LUIGID, "--address", "127.0.0.1", "--port", str(self.port),
+             "--state-path", str(self.root / "state.pickle"), "--logdir", str(self.root)],
+            cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/task_list?data=%7B%7D",
+                                       timeout=1).read()
+                return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"luigid exited: {(self.root / 'luigid.log').read_text()}")
+                time.sleep(0.2)
+        raise RuntimeError("luigid did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # luigid saves its state on SIGTERM
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def worker_cmd(self, task: str, *args: str, workers: int = 1,
+                   keep_alive: bool = False) -> list[str]:
+        return [LUIGI, "--module", "tasks", task, *args, "--scheduler-host", "127.0.0.1",
+                "--scheduler-port", str(self.port), "--workers", str(workers)] + (
+                    ["--worker-keep-alive"] if keep_alive else [])
