@@ -77,13 +77,18 @@ def _manifest_mtimes(work):
             for p in work.rglob("*.json")}
 
 
-def test_smoothing_stage_flicker_cut_chunks_and_rerun(project, tmp_path):
-    source = write_panned_shot(tmp_path / "pan")
+def render_panned_shot(project, tmp_path, shot: str, chunk_size: int) -> dict:
+    """Write the panned shot and the flicker style, render; returns the shot config."""
     write_flicker_style(project, tmp_path)
-    shot_cfg = {"source": source, "style": "flicker", "fps": "24", "chunk_size": 5,
-                "output": {"mov": False, "mp4": False, "frames": True}}
-    write_yaml(project.configs / "shots" / "p01.yaml", shot_cfg)
-    project.render("p01")
+    shot_cfg = {"source": write_panned_shot(tmp_path / "pan"), "style": "flicker", "fps": "24",
+                "chunk_size": chunk_size, "output": {"mov": False, "mp4": False, "frames": True}}
+    write_yaml(project.configs / "shots" / f"{shot}.yaml", shot_cfg)
+    project.render(shot)
+    return shot_cfg
+
+
+def test_smoothing_stage_flicker_cut_chunks_and_rerun(project, tmp_path):
+    shot_cfg = render_panned_shot(project, tmp_path, "p01", chunk_size=5)
     work = project.work / "p01"
     names = [f"p01.{f}.png" for f in range(FIRST, FIRST + N)]
     plates, styled = read_frames(work / "plates"), read_frames(work / "styled")
@@ -153,12 +158,7 @@ def test_smoothing_stage_flicker_cut_chunks_and_rerun(project, tmp_path):
 
 
 def test_changed_strength_reuses_cached_flow(project, tmp_path):
-    source = write_panned_shot(tmp_path / "pan")
-    write_flicker_style(project, tmp_path)
-    shot_cfg = {"source": source, "style": "flicker", "fps": "24", "chunk_size": 7,
-                "output": {"mov": False, "mp4": False, "frames": True}}
-    write_yaml(project.configs / "shots" / "p02.yaml", shot_cfg)
-    project.render("p02")
+    shot_cfg = render_panned_shot(project, tmp_path, "p02", chunk_size=7)
     work = project.work / "p02"
     before = _manifest_mtimes(work)
     final_before = read_frames(work / "final")
