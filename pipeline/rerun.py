@@ -44,12 +44,11 @@ def parse_frames(text: str) -> tuple[int, int]:
     return first, last
 
 
-def _unlink(path: Path) -> bool:
+def _unlink(path: Path) -> None:
     try:
         path.unlink()
-        return True
     except FileNotFoundError:
-        return False
+        pass
 
 
 def _remove_chunk(plan: ShotPlan, stage: str, a: int, b: int) -> None:

@@ -25,10 +25,6 @@ class ManifestTarget(luigi.Target):
     def __init__(self, checkpoint: Checkpoint):
         self.checkpoint = checkpoint
 
-    @property
-    def path(self):
-        return self.checkpoint.manifest
-
     def exists(self) -> bool:
         return self.checkpoint.is_current()
 

@@ -84,6 +84,21 @@ def tiny_checkpoint(path: Path, seed: int = 0, **kwargs) -> Path:
     return path
 
 
+def add_torchscript_style(project: "Project", name: str, module, size_multiple: int) -> Path:
+    """Script ``module``, save it and register it as style ``name`` (input range [-1, 1])."""
+    import warnings
+
+    import torch
+    path = project.root / "styles" / f"{name}.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(torch.jit.script(module), str(path))
+    return write_yaml(project.configs / "styles" / f"{name}.yaml", {
+        "checkpoint": str(path), "format": "torchscript",
+        "model": {"input_range": [-1, 1], "size_multiple": size_multiple}})
+
+
 def write_yaml(path: Path, data: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from helpers import ffprobe_video, make_clip, read_frames, write_pngs, write_yaml
+from helpers import ffprobe_video, make_clip, read_frames, write_pngs
 from scheduler import Luigid
 
 pytestmark = pytest.mark.slow

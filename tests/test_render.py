@@ -5,7 +5,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from helpers import ffprobe_video, make_clip, read_frames, write_pngs, write_yaml
+from helpers import (add_torchscript_style, ffprobe_video, make_clip, read_frames, write_pngs,
+                     write_yaml)
 
 pytestmark = pytest.mark.slow
 
@@ -102,21 +103,13 @@ def test_bad_config_exits_non_zero(project, tmp_path):
 
 def test_public_format_style_renders(project, tmp_path):
     """A TorchScript style through the whole pipeline: negation in [-1, 1] inverts colours."""
-    import warnings
-
-    import torch
     from torch import nn
 
     class Negate(nn.Module):
         def forward(self, x):
             return -x
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.jit.save(torch.jit.script(Negate()), str(tmp_path / "negate.pt"))
-    write_yaml(project.configs / "styles" / "invert.yaml", {
-        "checkpoint": str(tmp_path / "negate.pt"), "format": "torchscript",
-        "model": {"input_range": [-1, 1], "size_multiple": 4}})
+    add_torchscript_style(project, "invert", Negate(), size_multiple=4)
     clip = make_clip(tmp_path / "in.mov", 50, 30, frames=3, audio=False)
     project.add_shot("t06", clip, style="invert", smoothing={"method": "none"})
     project.render("t06")

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import warnings
 
 import cv2
 import numpy as np
 import pytest
 
-from helpers import read_frames, write_yaml
+from helpers import add_torchscript_style, read_frames, write_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -55,12 +54,7 @@ def write_flicker_style(project, tmp_path) -> None:
             shift = torch.cat([phase, -phase, 0.5 * phase], dim=1) * 0.12
             return (x + shift).clamp(-1.0, 1.0)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.jit.save(torch.jit.script(Flicker()), str(tmp_path / "flicker.pt"))
-    write_yaml(project.configs / "styles" / "flicker.yaml", {
-        "checkpoint": str(tmp_path / "flicker.pt"), "format": "torchscript",
-        "model": {"input_range": [-1, 1], "size_multiple": 1}})
+    add_torchscript_style(project, "flicker", Flicker(), size_multiple=1)
 
 
 def _along_motion_change(frames: dict, names: list) -> float:
