@@ -28,6 +28,10 @@ def scheduler_config(path: Path, disconnect_s: float = 2.0) -> Path:
     text = text.replace("[scheduler]\n", "[scheduler]\n"
                         f"worker_disconnect_delay = {disconnect_s}\n"
                         "prune_on_get_work = true\n"
+                        # a task DONE less than this ago stays DONE even when a worker
+                        # finds it incomplete (default 10 s); the rerun test re-renders
+                        # right after the batch
+                        "stable_done_cooldown_secs = 0\n"
                         "record_task_history = false\n", 1)
     text = text.replace("retry_delay = 30", "retry_delay = 1")
     text = text.replace("[core]\n", "[core]\nrpc_retry_wait = 1\nrpc_retry_attempts = 20\n", 1)
