@@ -48,9 +48,11 @@ def write_bytes(target: Path, data: bytes, durable: bool = False) -> None:
                 fh.flush()
                 os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename is None:  # a failed write() names no file
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
     if durable:
         _fsync_dir(target.parent)

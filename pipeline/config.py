@@ -51,6 +51,8 @@ class PipelineConfig:
     tile_size: int = 1024  # frames with a larger side run in tiles; 0 = never tile
     tile_overlap: int = 64
     png_compression: int = 1  # zlib level for intermediate PNGs (0-9)
+    retries: int = 2  # extra attempts of a stage after a transient I/O error
+    retry_wait: float = 10.0  # seconds before the first retry; doubles each time
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,10 @@ def load_pipeline_config(cfg_dir: Optional[Path] = None) -> PipelineConfig:
     _check_range(path, "png_compression", cfg.png_compression, 0, 9)
     _check_range(path, "tile_size", cfg.tile_size, 0, 1 << 16)
     _check_range(path, "tile_overlap", cfg.tile_overlap, 0, 4096)
+    _check_range(path, "retries", cfg.retries, 0, 100)
+    if not 0 <= cfg.retry_wait <= 3600:
+        raise ConfigError(f"{path}: key 'retry_wait': expected seconds in [0, 3600], "
+                          f"got {cfg.retry_wait}")
     if cfg.tile_size and cfg.tile_overlap * 2 >= cfg.tile_size:
         raise ConfigError(f"{path}: key 'tile_overlap': must be less than half of tile_size "
                           f"({cfg.tile_size}), got {cfg.tile_overlap}")

@@ -5,13 +5,17 @@ MediaError whose message is the most telling line of ffmpeg's stderr.
 """
 from __future__ import annotations
 
+import errno
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import ffmpeg
 
 from pipeline.errors import MediaError
+from pipeline.atomic import TMP_MARK
+from pipeline.retry import disk_full_error
 
 GLOBAL_ARGS = ("-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y")
 
@@ -40,7 +44,9 @@ def probe(path: str, **kwargs: Any) -> dict:
     try:
         return ffmpeg.probe(path, **kwargs)
     except ffmpeg.Error as exc:
-        raise MediaError(f"{path}: ffprobe cannot read it: {last_error_line(exc.stderr)}") from None
+        line = last_error_line(exc.stderr)
+        line = line[len(path) + 2:] if line.startswith(f"{path}: ") else line
+        raise MediaError(f"{path}: ffprobe cannot read it: {line}") from None
 
 
 def run(stream: Any, what: str, poll: Optional[Callable[[], None]] = None,
@@ -63,4 +69,14 @@ def run(stream: Any, what: str, poll: Optional[Callable[[], None]] = None,
         proc.wait()
         raise
     if proc.returncode != 0:
+        if b"No space left on device" in (stderr or b""):
+            raise disk_full_error(OSError(errno.ENOSPC, "disk full"), _output_folder(stream))
         raise MediaError(f"{what}: {last_error_line(stderr)}")
+
+
+def _output_folder(stream: Any) -> Path:
+    """The folder an ffmpeg-python output writes into (its temporaries skipped)."""
+    folder = Path(stream.get_args()[-1]).parent  # the output file comes last
+    while TMP_MARK in folder.name:
+        folder = folder.parent
+    return folder

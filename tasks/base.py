@@ -13,6 +13,7 @@ import luigi
 from pipeline.errors import ShotstyleError
 from pipeline.checkpoints import Checkpoint
 from pipeline.failures import clear_failure, record_failure
+from pipeline.retry import RetryPolicy, log_retry, retry_delay
 from pipeline.workarea import ShotPlan
 
 log = logging.getLogger("shotstyle")
@@ -75,9 +76,7 @@ class PipelineTask(luigi.Task):
         logging.getLogger("shotstyle").addHandler(handler)
         log.info("%s: start %s", self.label, self.task_id)
         try:
-            result = self.execute(plan)
-            if result is not None and hasattr(result, "__next__"):
-                yield from result
+            yield from self._execute_with_retries(plan)
             clear_failure(plan.logs_dir, self.log_name())
             log.info("%s: done %s", self.label, self.task_id)
         except ShotstyleError as exc:
@@ -91,6 +90,27 @@ class PipelineTask(luigi.Task):
         finally:
             logging.getLogger("shotstyle").removeHandler(handler)
             handler.close()
+
+    def _execute_with_retries(self, plan):
+        """``execute`` (a plain call or a generator of dynamic dependencies), run
+        again after transient errors (``pipeline.retry``); a full disk becomes
+        one clear DiskFullError line."""
+        policy = RetryPolicy(plan.pipeline.retries, plan.pipeline.retry_wait)
+        attempt = 0
+        while True:
+            try:
+                result = self.execute(plan)
+                if result is not None and hasattr(result, "__next__"):
+                    yield from result
+                return
+            except OSError as exc:
+                delay = retry_delay(exc, policy, attempt, Path(plan.logs_dir).parent)
+                if delay is None:
+                    raise
+                attempt += 1
+                log_retry(self.task_id, exc, attempt, policy, delay)
+                self.set_status_message(f"retry {attempt}/{policy.retries} after: {exc}")
+                time.sleep(delay)
 
     def execute(self, plan):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -127,7 +147,15 @@ def _stage_log_handler(path: Path) -> logging.Handler:
 def _print_failure_line(task: luigi.Task, exception: BaseException) -> None:
     """One line a person can act on, on stderr, for errors users can cause."""
     if isinstance(exception, ShotstyleError):
-        print(f"shotstyle: error: {exception}", file=sys.stderr, flush=True)
+        line = f"shotstyle: error: {exception}"
+        # sibling chunks failing alike say it once
+        key = type(exception).__name__ if exception.once_per_run else line
+        if key not in _printed_errors:
+            _printed_errors.add(key)
+            print(line, file=sys.stderr, flush=True)
+
+
+_printed_errors: set[str] = set()
 
 
 def ensure_shotstyle_logging(level: int = logging.INFO) -> None:

@@ -1,0 +1,365 @@
+"""Every bad input of docs/BAD_INPUT.md, end to end through the real `luigi` CLI.
+
+One show (project) under a path with spaces and non-ASCII characters holds a
+shot that rendered fine. Each bad input is a shot of its own in that show; its
+render must exit non-zero with exactly one ``shotstyle: error:`` line, leave the
+good shot's files byte-for-byte and mtime-for-mtime alone, and keep whatever
+stages of the bad shot had already finished.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from helpers import Project, ffprobe_video, make_clip, tiny_checkpoint, write_pngs, write_yaml
+
+pytestmark = pytest.mark.slow
+
+ROOT_NAME = "show dir ü"  # every path of the show has a space and a non-ASCII letter
+
+
+@pytest.fixture(scope="module")
+def show(tmp_path_factory) -> Project:
+    root = tmp_path_factory.mktemp("bad input") / ROOT_NAME
+    proj = Project(root / "proj", chunk_size=4)
+    clip = make_clip(root / "Footage ü" / "good clip.mov", 48, 32, frames=6, fps="24")
+    proj.add_shot("good", clip)
+    proj.render("good")
+    return proj
+
+
+@pytest.fixture
+def footage(show) -> Path:
+    folder = show.root.parent / "Footage ü"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else {}
+
+
+def _others(show: Project, bad: str) -> dict[str, tuple[int, int]]:
+    """Every file of the show but the bad shot's own."""
+    out = {}
+    for root in (show.work, show.renders):
+        for rel, stat in _files(root).items():
+            if rel.split("/", 1)[0] != bad:
+                out[f"{root.name}/{rel}"] = stat
+    return out
+
+
+def _error_lines(proc) -> list[str]:
+    return [ln for ln in proc.stderr.splitlines() if ln.startswith("shotstyle: error:")]
+
+
+def refused(show: Project, shot: str, needle: str, *args: str):
+    """Render ``shot``: non-zero exit, one error line containing ``needle``, the
+    other shots untouched. Returns the finished process."""
+    before = _others(show, shot)
+    proc = show.render(shot, *args, check=False)
+    lines = _error_lines(proc)
+    assert proc.returncode != 0, proc.stderr[-3000:]
+    assert len(lines) == 1 and needle in lines[0], (lines, proc.stderr[-3000:])
+    assert "Traceback" not in proc.stderr.split("===== Luigi Execution Summary")[-1]
+    assert _others(show, shot) == before
+    return proc
+
+
+def _done_manifests(show: Project, shot: str) -> set[str]:
+    return {p.relative_to(show.work / shot).as_posix()
+            for p in (show.work / shot).rglob("*.json") if "/logs/" not in p.as_posix()}
+
+
+def _status(show: Project, shot: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", "status", shot], cwd=show.root,
+                          env=show.env(), capture_output=True, text=True)
+
+
+# --------------------------------------------------------------------------- #
+# Footage
+# --------------------------------------------------------------------------- #
+def test_missing_source(show, footage):
+    show.add_shot("missing", footage / "gone.mov")
+    refused(show, "missing", f"{footage / 'gone.mov'}: source not found")
+    assert _done_manifests(show, "missing") == set()
+
+
+def test_truncated_movie_keeps_the_shot_s_earlier_render(show, footage):
+    clip = make_clip(footage / "cut short.mp4", 48, 32, frames=24, audio=False,
+                     extra=("-movflags", "+faststart"))
+    show.add_shot("trunc", clip)
+    show.render("trunc")
+    rendered = _files(show.renders / "trunc")
+    data = clip.read_bytes()
+    clip.write_bytes(data[: len(data) // 2])  # the file on disk got cut short
+    refused(show, "trunc", "(truncated or corrupt file)")
+    assert _files(show.renders / "trunc") == rendered, "the earlier render must stay"
+    assert len(list((show.work / "trunc" / "plates").glob("*.png"))) == 24
+
+
+def test_corrupt_movie(show, footage):
+    clip = make_clip(footage / "corrupt.mov", 48, 32, frames=8, audio=False)
+    data = bytearray(clip.read_bytes())
+    data[: len(data) // 2] = os.urandom(len(data) // 2)  # header and frames overwritten
+    clip.write_bytes(bytes(data))
+    show.add_shot("corrupt", clip)
+    refused(show, "corrupt", f"{clip}: ffprobe cannot read it:")
+
+
+def test_file_that_is_not_video(show, footage):
+    notes = footage / "notes.mov"
+    notes.write_text("not a movie\n" * 100)
+    show.add_shot("notvideo", notes)
+    refused(show, "notvideo", f"{notes}: ffprobe cannot read it:")
+
+
+def test_zero_frames(show, footage):
+    # a Matroska file whose video stream holds no frames (the audio is there)
+    empty = footage / "empty.mkv"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=d=1",
+                    "-f", "lavfi", "-i", "color=s=48x32:r=24:d=1", "-map", "1:v", "-map", "0:a",
+                    "-vf", "trim=start=10", "-c:v", "mpeg4", "-c:a", "aac", str(empty)],
+                   check=True)
+    show.add_shot("zero", empty)
+    refused(show, "zero", f"{empty}: the video stream has no frames")
+    # an image-sequence pattern that matches no file
+    (footage / "no plates").mkdir(exist_ok=True)
+    show.add_shot("zeroseq", footage / "no plates" / "p.####.exr", fps="24")
+    refused(show, "zeroseq", "no frames found matching the pattern")
+
+
+def test_audio_only(show, footage):
+    wav = footage / "dialogue.wav"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=d=0.5",
+                    str(wav)], check=True)
+    show.add_shot("audio", wav)
+    refused(show, "audio", f"{wav}: not a video (audio only)")
+
+
+def test_variable_frame_rate(show, footage):
+    vfr = footage / "phone clip.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc=s=48x32:r=25:d=1", "-vf", "setpts='if(lt(N,12),N,N*3)/25/TB'",
+                    "-fps_mode", "vfr", "-c:v", "libx264", str(vfr)], check=True)
+    show.add_shot("vfr", vfr)
+    refused(show, "vfr", "variable frame rate")
+    show.add_shot("vfr", vfr, fps="25")  # conformed: renders every frame at 25 fps
+    show.render("vfr")
+    v = ffprobe_video(show.renders / "vfr" / "vfr_styled.mov")
+    assert (v["frames"], v["r_frame_rate"]) == (25, "25/1")
+
+
+def test_odd_width_and_height_render_at_their_exact_size(show, footage):
+    clip = make_clip(footage / "odd.mov", 45, 31, frames=5, audio=False, pix_fmt="yuv444p")
+    show.add_shot("odd", clip)
+    show.render("odd")
+    for name in ("odd_styled.mov", "odd_styled.mp4"):
+        v = ffprobe_video(show.renders / "odd" / name)
+        assert (v["width"], v["height"], v["frames"]) == (45, 31, 5), name
+
+
+def test_16_bit_sequence_renders_with_a_precision_warning(show, footage):
+    folder = footage / "deep plates"
+    folder.mkdir(exist_ok=True)
+    for i in range(5):
+        rgb16 = np.random.RandomState(i).randint(0, 65535, (32, 48, 3)).astype(np.uint16)
+        cv2.imwrite(str(folder / f"deep.{1001 + i}.png"), rgb16)
+    show.add_shot("deep16", folder / "deep.####.png", fps="24")
+    proc = show.render("deep16")
+    assert "deep16: 16-bit source (rgb48be): the pipeline works in 8-bit RGB" in proc.stderr
+    assert ffprobe_video(show.renders / "deep16" / "deep16_styled.mov")["frames"] == 5
+
+
+def test_10_bit_movie_renders_with_a_precision_warning(show, footage):
+    clip = make_clip(footage / "deep 10.mov", 48, 32, frames=5, audio=False,
+                     vcodec="prores_ks", pix_fmt="yuv422p10le")
+    show.add_shot("deep10", clip)
+    proc = show.render("deep10")
+    assert "deep10: 10-bit source (yuv422p10le)" in proc.stderr
+    assert ffprobe_video(show.renders / "deep10" / "deep10_styled.mov")["frames"] == 5
+
+
+def test_paths_with_spaces_and_non_ascii(show):
+    # the show's root, the footage and the renders all live under "show dir ü"
+    assert ROOT_NAME in str(show.root) and " " in str(show.renders)
+    out = show.renders / "good"
+    assert ffprobe_video(out / "good_styled.mov")["frames"] == 6
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "good clip.mov" in report
+
+
+# --------------------------------------------------------------------------- #
+# Configs and names
+# --------------------------------------------------------------------------- #
+def test_unknown_style(show, footage):
+    show.add_shot("nostyle", footage / "good clip.mov")
+    write_yaml(show.configs / "shots" / "nostyle.yaml",
+               {"source": str(footage / "good clip.mov"), "style": "watercolour"})
+    refused(show, "nostyle", "unknown style 'watercolour'")
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"first_frame": "soon"}, "key 'first_frame': expected an integer, got 'soon'"),
+    ({"smoothing": {"strength": "high"}}, "key 'smoothing.strength': expected a number"),
+    ({"colour": "warm"}, "key 'colour': unknown key (expected one of: source, style,"),
+])
+def test_yaml_with_wrong_types_or_unknown_keys(show, footage, data, needle):
+    path = write_yaml(show.configs / "shots" / "badyaml.yaml",
+                      {"source": str(footage / "good clip.mov"), "style": "tiny", **data})
+    proc = refused(show, "badyaml", needle)
+    assert str(path) in _error_lines(proc)[0]
+
+
+def test_shot_name_that_escapes_the_work_root(show):
+    refused(show, "../x", "shot name '../x'")
+    assert not (show.work.parent / "x").exists()
+
+
+def test_checkpoint_for_another_architecture(show, footage):
+    good = tiny_checkpoint(show.root / "styles" / "deeper.pt")
+    data = torch.load(good, weights_only=True)
+    data["kwargs"] = {"base_channels": 4, "levels": 3}  # claims a deeper net than it holds
+    torch.save(data, good)
+    write_yaml(show.configs / "styles" / "deeper.yaml", {"checkpoint": str(good)})
+    show.add_shot("wrongarch", footage / "good clip.mov")
+    write_yaml(show.configs / "shots" / "wrongarch.yaml",
+               {"source": str(footage / "good clip.mov"), "style": "deeper"})
+    refused(show, "wrongarch", "does not match architecture 'fewshot_unet'")
+    # the plates and flow finished before the model was needed: kept, not redone
+    assert {"probe/manifest.json", "plates/manifest.json"} <= _done_manifests(show, "wrongarch")
+
+
+class _Evil:
+    """Unpickling this would create a file: the pipeline must never do it."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_malicious_pickle_checkpoint_is_refused_never_executed(show, footage):
+    marker = show.root / "pwned"
+    evil = show.root / "styles" / "evil.pt"
+    torch.save({"format": "shotstyle.generator/1", "payload": _Evil(str(marker))}, evil)
+    write_yaml(show.configs / "styles" / "evil.yaml", {"checkpoint": str(evil)})
+    write_yaml(show.configs / "shots" / "evil.yaml",
+               {"source": str(footage / "good clip.mov"), "style": "evil"})
+    refused(show, "evil", "refused: not a plain weights file")
+    assert not marker.exists()
+
+
+# --------------------------------------------------------------------------- #
+# Machine
+# --------------------------------------------------------------------------- #
+def test_cuda_requested_but_absent(show, footage):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is present")
+    cfg = show.configs / "pipeline.yaml"
+    saved = cfg.read_text()
+    cfg.write_text(saved.replace("device: cpu", "device: cuda"))
+    try:
+        write_yaml(show.configs / "shots" / "nogpu.yaml",
+                   {"source": str(footage / "good clip.mov"), "style": "tiny"})
+        refused(show, "nogpu", "device 'cuda' requested but no CUDA GPU")
+    finally:
+        cfg.write_text(saved)
+    # status: the decode is done and kept, the stylise chunks failed, with their
+    # first line and log path; the exit code says something failed.
+    status = _status(show, "nogpu")
+    assert status.returncode == 1, status.stdout
+    assert "  plates   done" in status.stdout
+    assert "  styled   failed" in status.stdout
+    assert "device 'cuda' requested but no CUDA GPU" in status.stdout
+    assert f"log: {show.work / 'nogpu' / 'logs' / 'styled.1001-1004.log'}" in status.stdout
+    # on a machine with the GPU (here: back on the CPU) the same command finishes
+    show.render("nogpu")
+    assert _status(show, "nogpu").returncode == 0
+
+
+def _mount_tmpfs(folder: Path, size: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                       check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"cannot mount a small tmpfs to fill (needs root): {exc}")
+
+
+def test_disk_full_while_writing_frames(show, footage):
+    """The shot's work volume fills up: first while ffmpeg decodes plates, then
+    while the stylised frames are written. Nothing finished is lost, nothing
+    half-written counts as done, and the re-run after freeing space finishes."""
+    write_yaml(show.configs / "shots" / "full.yaml",
+               {"source": str(footage / "good clip.mov"), "style": "tiny"})
+    volume = show.work / "full"
+    _mount_tmpfs(volume, "24k")
+    try:
+        refused(show, "full", f"disk full writing under {volume}: free space on that volume")
+        assert _done_manifests(show, "full") <= {"probe/manifest.json"}
+        subprocess.run(["umount", str(volume)], check=True)
+        shutil.rmtree(volume)
+        _mount_tmpfs(volume, "2m")
+        show.render("full", "--local-scheduler")  # decode, flow, ... done
+        # now fill the volume, redo the stylise stage: its writes hit ENOSPC
+        subprocess.run([sys.executable, "-m", "pipeline", "rerun", "full", "--stage", "stylize"],
+                       cwd=show.root, env=show.env(), check=True, capture_output=True)
+        plates = _files(volume / "plates")
+        filler = volume / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:  # ENOSPC: the volume is full
+            pass
+        finally:
+            os.close(fd)
+        proc = refused(show, "full", f"disk full writing {volume / 'styled'}/full.")
+        assert "Logging error" not in proc.stderr, proc.stderr[-3000:]
+        assert _files(volume / "plates") == plates, "finished plates must stay"
+        assert not list((volume / "styled").rglob("*.json")), "no chunk may count as done"
+        assert not [p for p in volume.rglob(".*") if ".tmp-" in p.name], "temporaries left"
+        # (no failure record: it would go to the full volume too; stderr has the line)
+        status = _status(show, "full")
+        assert "  plates   done" in status.stdout and "  styled   missing" in status.stdout
+        filler.unlink()
+        show.render("full")
+        assert _files(volume / "plates") == plates, "the re-run must not redo the plates"
+        assert ffprobe_video(show.renders / "full" / "full_styled.mov")["frames"] == 6
+    finally:
+        subprocess.run(["umount", str(volume)], capture_output=True)
+
+
+# --------------------------------------------------------------------------- #
+# A batch: one bad shot does not stop the others
+# --------------------------------------------------------------------------- #
+def test_batch_goes_on_past_a_bad_shot_and_exits_non_zero(show, footage):
+    write_pngs(footage / "batch plates", 40, 30, 5, name="bp")
+    show.add_shot("batchok", footage / "batch plates" / "bp.####.png", fps="24")
+    show.add_shot("batchbad", footage / "nowhere.mov")
+    before = _others(show, "batchok")
+    proc = subprocess.run(show.luigi_cmd("NightlyBatch", "--shots", "batchbad,batchok",
+                                         "--workers", "2"),
+                          cwd=show.root, env=show.env(), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 30, proc.stderr[-3000:]  # luigi.cfg [retcode] task_failed
+    assert _error_lines(proc) == [f"shotstyle: error: {footage / 'nowhere.mov'}: "
+                                  f"source not found"]
+    assert ffprobe_video(show.renders / "batchok" / "batchok_styled.mov")["frames"] == 5
+    after = _others(show, "batchok")
+    assert {k: v for k, v in after.items() if not k.split("/")[1] == "batchbad"} == \
+        {k: v for k, v in before.items() if not k.split("/")[1] == "batchbad"}
+    metrics = json.loads((show.renders / "batchok" / "metrics.json").read_text())
+    assert metrics["summary"]["frames"] == 5
