@@ -11,6 +11,7 @@ from typing import Optional
 from pipeline import ffmpeg_run
 from pipeline.errors import MediaError
 from pipeline.frames import is_sequence_pattern, scan_sequence, to_printf
+from pipeline.image_header import image_size
 
 _YUV_MATRICES = {"bt709": "bt709", "smpte170m": "smpte170m", "bt470bg": "bt470bg",
                  "bt2020nc": "bt2020"}
@@ -109,11 +110,26 @@ def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
     video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
     if not video:
         raise MediaError(f"{sample}: not an image ffmpeg can read")
+    _check_sequence_sizes(printf, first, last)
     return SourceInfo(source=printf, kind="sequence", width=int(video["width"]),
                       height=int(video["height"]), fps=str(fps),
                       frame_count=last - first + 1, codec=video.get("codec_name", "?"),
                       pix_fmt=video.get("pix_fmt", "?"), color_matrix=_matrix(video),
                       seq_first=first)
+
+
+def _check_sequence_sizes(printf: str, first: int, last: int) -> None:
+    """Every frame the size of the first (FFmpeg would silently rescale the others).
+    Reads headers only; frames of a format image_header does not know pass."""
+    want = image_size(Path(printf % first))
+    if want is None:
+        return
+    for n in range(first + 1, last + 1):
+        size = image_size(Path(printf % n))
+        if size is not None and size != want:
+            raise MediaError(f"{printf % n}: frame {n} is {size[0]}x{size[1]} but the sequence "
+                             f"is {want[0]}x{want[1]} (frame {first}); re-export it at the "
+                             f"sequence's size")
 
 
 def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:

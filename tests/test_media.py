@@ -146,3 +146,29 @@ def test_deep_sources_are_recognised():
     from pipeline.probe import bits_per_component
     assert [bits_per_component(f) for f in ("yuv420p", "yuv422p10le", "rgb48le", "gray16le",
                                             "yuv444p12le", "rgb24")] == [8, 10, 16, 16, 12, 8]
+
+
+@pytest.mark.parametrize("ext", ["png", "exr", "dpx", "tif", "jpg"])
+def test_sequence_with_an_odd_sized_frame_is_refused(tmp_path, ext):
+    """FFmpeg would rescale a frame of another size without a word: the probe
+    reads every frame's header and names the odd one."""
+    import subprocess
+    from pipeline.image_header import image_size
+
+    def frames(size: str, start: int, count: int) -> None:
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        f"testsrc=s={size}:r=24", "-frames:v", str(count), "-start_number",
+                        str(start), str(tmp_path / f"p.%04d.{ext}")], check=True)
+
+    frames("40x30", 1, 5)
+    pattern = str(tmp_path / f"p.####.{ext}")
+    assert probe_source(pattern, Fraction(24)).width == 40
+    assert image_size(tmp_path / f"p.0002.{ext}") == (40, 30)
+    frames("24x20", 3, 1)
+    assert image_size(tmp_path / f"p.0003.{ext}") == (24, 20)
+    (tmp_path / "notes.txt").write_text("not an image")
+    assert image_size(tmp_path / "notes.txt") is None
+    with pytest.raises(MediaError) as err:
+        probe_source(pattern, Fraction(24))
+    assert str(err.value) == (f"{tmp_path / f'p.0003.{ext}'}: frame 3 is 24x20 but the sequence "
+                              f"is 40x30 (frame 1); re-export it at the sequence's size")
