@@ -1,5 +1,6 @@
 # shotstyle: `make demo` renders the sample shot, `make test` runs the tests.
-# Both set everything up on a fresh machine (.venv, Python packages, ffmpeg).
+# Both set everything up on a fresh machine (.venv, Python packages, ffmpeg;
+# make test also Chromium, for the report page's browser test).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -12,8 +13,9 @@ SHOT   ?= s01
 
 setup: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml scripts/ensure_ffmpeg.sh
-	./scripts/ensure_ffmpeg.sh
+$(STAMP): setup.cfg pyproject.toml scripts/ensure_tool.sh
+	./scripts/ensure_tool.sh ffmpeg ffmpeg
+	./scripts/ensure_tool.sh ffprobe ffmpeg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
@@ -24,6 +26,7 @@ demo: $(STAMP)
 	@echo "Rendered: renders/$(SHOT)/$(SHOT)_styled.mov, renders/$(SHOT)/$(SHOT)_styled.mp4, renders/$(SHOT)/frames/"
 
 test: $(STAMP)
+	./scripts/ensure_tool.sh chromium chromium --optional
 	$(PY) -m pytest
 
 test-fast: $(STAMP)

@@ -120,7 +120,7 @@ def ewarp_svg(rows: list[dict], cuts: list[int], width: int = 900, height: int =
               ("ewarp_plates", "plates", "#7f7f7f"))
     frames = [r["frame"] for r in rows]
     values = [r[k] for r in rows for k, _, _ in series if r.get(k) is not None]
-    left, right, top, bottom = 60, 10, 28, 30
+    left, right, top, bottom = 60, 30, 28, 30
     pw, ph = width - left - right, height - top - bottom
     f0, f1 = (frames[0], frames[-1]) if frames else (0, 1)
     vmax = max(values) if values else 1.0
@@ -162,7 +162,7 @@ def ewarp_svg(rows: list[dict], cuts: list[int], width: int = 900, height: int =
         for seg in segments:
             parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" '
                          f'points="{" ".join(seg)}"/>')
-        lx = left + 10 + n * 190
+        lx = left + 50 + n * 170  # after the axis title
         parts.append(f'<line x1="{lx}" y1="{top - 14}" x2="{lx + 18}" y2="{top - 14}" '
                      f'stroke="{colour}" stroke-width="3"/>'
                      f'<text x="{lx + 24}" y="{top - 10}" font-size="11">{label}</text>')

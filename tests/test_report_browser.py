@@ -1,0 +1,130 @@
+"""The report page in a real browser: headless Chromium loads renders/<shot>/report.html
+over HTTP from the render folder, every image decodes, the E_warp plot is drawn,
+and a screenshot is taken. `make test` installs Chromium where it can; without
+it this test skips, except under CI=true where it fails."""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import cv2
+import pytest
+
+from helpers import make_clip
+
+pytestmark = pytest.mark.slow
+
+# A page on the same origin as the report: it frames report.html and, once the
+# frame has loaded (images included), writes what it found into its own DOM,
+# which Chromium's --dump-dom prints. The report itself has no scripts.
+PROBE = """<!doctype html><meta charset="utf-8"><body>
+<iframe id="r" src="report.html" width="1280" height="4000"></iframe>
+<pre id="result">pending</pre>
+<script>
+document.getElementById("r").addEventListener("load", () => {
+  const d = document.getElementById("r").contentDocument;
+  const imgs = Array.from(d.images).map(i => ({src: i.getAttribute("src"), complete: i.complete,
+                                              w: i.naturalWidth, h: i.naturalHeight,
+                                              shown: [i.width, i.height]}));
+  const svg = d.querySelector("svg");
+  document.getElementById("result").textContent = JSON.stringify({
+    title: d.title, images: imgs, plot_paths: svg ? svg.querySelectorAll("path, polyline").length : 0,
+    text: d.body.innerText.slice(0, 20000)});
+});
+</script>"""
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    if os.environ.get("CI") == "true":
+        pytest.fail("Chromium is missing under CI: `make test` should have installed it")
+    pytest.skip("Chromium not installed (make test installs it as root: apt-get install chromium)")
+
+
+def _browser_args(profile: Path) -> list[str]:
+    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--hide-scrollbars", f"--user-data-dir={profile}", "--virtual-time-budget=10000"]
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - http.server's name
+        if self.path == "/__probe.html":
+            body = PROBE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def served(project, tmp_path):
+    """Render a tiny shot and serve its render folder on 127.0.0.1 (free port)."""
+    browser = _chromium()
+    clip = make_clip(tmp_path / "web clip.mov", 64, 36, frames=8, fps="24")
+    project.add_shot("web", clip)
+    project.render("web")
+    folder = project.renders / "web"
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(_Handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield browser, f"http://127.0.0.1:{server.server_address[1]}", folder
+    server.shutdown()
+    server.server_close()
+
+
+def test_report_page_renders_in_headless_chromium(served, tmp_path):
+    browser, base, folder = served
+    report = json.loads((folder / "report.json").read_text())
+    expected_images = sum(len(row["images"]) for row in report["contact_sheet"])
+
+    dom = subprocess.run([browser, *_browser_args(tmp_path / "profile1"), "--dump-dom",
+                          f"{base}/__probe.html"], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom.stdout, re.S)
+    assert found and found.group(1) != "pending", dom.stdout[-2000:]
+    import html
+    page = json.loads(html.unescape(found.group(1)))
+    assert page["title"] == "shotstyle report: web"
+    assert len(page["images"]) == expected_images >= 9  # plate/stylised/final x >= 3 frames
+    broken = [i for i in page["images"] if not (i["complete"] and i["w"] > 0 and i["h"] > 0)]
+    assert not broken, broken
+    assert page["plot_paths"] >= 1, "the E_warp plot has no line"
+    for text in ("E_warp", "stylised", "final", "Stage timings"):
+        assert text in page["text"], text
+
+    shot = tmp_path / "report.png"
+    cap = subprocess.run([browser, *_browser_args(tmp_path / "profile2"),
+                          "--window-size=1280,2400", f"--screenshot={shot}",
+                          f"{base}/report.html"], capture_output=True, text=True, timeout=120)
+    assert cap.returncode == 0 and shot.is_file(), cap.stderr[-2000:]
+    img = cv2.imread(str(shot))
+    assert img is not None and img.shape[:2] == (2400, 1280)
+    # every frame of the contact sheet is painted on the page: find each
+    # thumbnail (the files the page links), at the size the page shows it, in
+    # the screenshot
+    shown = {i["src"]: i["shown"] for i in page["images"]}
+    for row in report["contact_sheet"]:
+        for label, src in row["images"].items():
+            thumb = cv2.resize(cv2.imread(str(folder / src)), shown[src],
+                               interpolation=cv2.INTER_LINEAR)
+            sqdiff = cv2.matchTemplate(img.astype("float32"), thumb.astype("float32"),
+                                       cv2.TM_SQDIFF).min() / thumb.size
+            assert sqdiff < 25, (row["frame"], label, sqdiff)  # RMS under 5 levels (seen: ~1)
