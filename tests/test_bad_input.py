@@ -64,12 +64,12 @@ def _error_lines(proc) -> list[str]:
 
 
 def refused(show: Project, shot: str, needle: str, *args: str):
-    """Render ``shot``: non-zero exit, one error line containing ``needle``, the
+    """Render ``shot``: exit 30, one error line containing ``needle``, the
     other shots untouched. Returns the finished process."""
     before = _others(show, shot)
     proc = show.render(shot, *args, check=False)
     lines = _error_lines(proc)
-    assert proc.returncode != 0, proc.stderr[-3000:]
+    assert proc.returncode == 30, proc.stderr[-3000:]  # luigi.cfg [retcode] task_failed
     assert len(lines) == 1 and needle in lines[0], (lines, proc.stderr[-3000:])
     assert "Traceback" not in proc.stderr.split("===== Luigi Execution Summary")[-1]
     assert _others(show, shot) == before
@@ -167,6 +167,15 @@ def test_odd_width_and_height_render_at_their_exact_size(show, footage):
     for name in ("odd_styled.mov", "odd_styled.mp4"):
         v = ffprobe_video(show.renders / "odd" / name)
         assert (v["width"], v["height"], v["frames"]) == (45, 31, 5), name
+
+
+def test_sequence_with_a_frame_of_another_size(show, footage):
+    folder = footage / "mixed plates"
+    write_pngs(folder, 40, 30, 5, name="mx")
+    cv2.imwrite(str(folder / "mx.0004.png"), np.zeros((20, 24, 3), np.uint8))
+    show.add_shot("mixed", folder / "mx.####.png", fps="24")
+    refused(show, "mixed", f"{folder / 'mx.0004.png'}: frame 4 is 24x20 but the sequence is "
+                           f"40x30 (frame 1)")
 
 
 def test_16_bit_sequence_renders_with_a_precision_warning(show, footage):
@@ -280,7 +289,7 @@ def test_cuda_requested_but_absent(show, footage):
     # first line and log path; the exit code says something failed.
     status = _status(show, "nogpu")
     assert status.returncode == 1, status.stdout
-    assert "  plates   done" in status.stdout
+    assert "  plates   done" in status.stdout and "  flow     done" in status.stdout
     assert "  styled   failed" in status.stdout
     assert "device 'cuda' requested but no CUDA GPU" in status.stdout
     assert f"log: {show.work / 'nogpu' / 'logs' / 'styled.1001-1004.log'}" in status.stdout

@@ -73,10 +73,11 @@ def test_nightly_batch_two_workers_then_rerun_one_stage(project, tmp_path, luigi
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=600)[0] for p in procs]
-    # The second host finds the root task already run by the first once nothing is
-    # left for it: Luigi's already_running code (10 in luigi.cfg), not a failure.
-    assert sorted(p.returncode for p in procs) in ([0, 0], [0, 10]), "\n".join(
-        f"rc={p.returncode}\n" + o[o.rfind("===== Luigi Execution Summary"):] for p, o in zip(procs, outs))
+    # A host whose last tasks were run by the other host exits 10 (Luigi's
+    # already_running) or 25 (not_run: the batch's root task was completed by the
+    # other host); neither is a failure (30). The outputs and `status` say it all.
+    assert all(p.returncode in (0, 10, 25) for p in procs), "\n".join(
+        f"rc={p.returncode}\n" + o[-4000:] for p, o in zip(procs, outs))
     for shot, frames in shots.items():
         _check_rendered(project, shot, frames)
 

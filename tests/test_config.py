@@ -107,6 +107,12 @@ def test_pipeline_values_checked(project):
     write_yaml(project.configs / "pipeline.yaml", {"device": "tpu"})
     with pytest.raises(ConfigError, match=r"pipeline.yaml: key 'device': expected one of 'auto', 'cpu', 'cuda'"):
         load_pipeline_config()
+    write_yaml(project.configs / "pipeline.yaml", {"retries": -1})
+    with pytest.raises(ConfigError, match=r"pipeline.yaml: key 'retries'"):
+        load_pipeline_config()
+    write_yaml(project.configs / "pipeline.yaml", {"retry_wait": "soon"})
+    with pytest.raises(ConfigError, match=r"pipeline.yaml: key 'retry_wait': expected a number"):
+        load_pipeline_config()
 
 
 @pytest.mark.parametrize("text, want", [("24", Fraction(24)), ("23.976", Fraction(24000, 1001)),
