@@ -26,7 +26,7 @@ demo: $(STAMP)
 	@echo "Rendered: renders/$(SHOT)/$(SHOT)_styled.mov, renders/$(SHOT)/$(SHOT)_styled.mp4, renders/$(SHOT)/frames/"
 
 test: $(STAMP)
-	./scripts/ensure_tool.sh chromium chromium --optional
+	./scripts/ensure_tool.sh chromium,chromium-browser,google-chrome chromium --optional
 	$(PY) -m pytest
 
 test-fast: $(STAMP)

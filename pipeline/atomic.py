@@ -51,7 +51,8 @@ def write_bytes(target: Path, data: bytes, durable: bool = False) -> None:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        if isinstance(exc, OSError) and exc.filename is None:  # a failed write() names no file
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            # a failed write() names no file: name the target
             raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
     if durable:

@@ -320,9 +320,9 @@ def load_pipeline_config(cfg_dir: Optional[Path] = None) -> PipelineConfig:
     _check_range(path, "png_compression", cfg.png_compression, 0, 9)
     _check_range(path, "tile_size", cfg.tile_size, 0, 1 << 16)
     _check_range(path, "tile_overlap", cfg.tile_overlap, 0, 4096)
-    _check_range(path, "retries", cfg.retries, 0, 100)
-    if not 0 <= cfg.retry_wait <= 3600:
-        raise ConfigError(f"{path}: key 'retry_wait': expected seconds in [0, 3600], "
+    _check_range(path, "retries", cfg.retries, 0, 10)
+    if not 0 <= cfg.retry_wait <= 600:
+        raise ConfigError(f"{path}: key 'retry_wait': expected seconds in [0, 600], "
                           f"got {cfg.retry_wait}")
     if cfg.tile_size and cfg.tile_overlap * 2 >= cfg.tile_size:
         raise ConfigError(f"{path}: key 'tile_overlap': must be less than half of tile_size "

@@ -9,9 +9,11 @@ the CLI and the Luigi failure handler print exactly that line.
 class ShotstyleError(Exception):
     """Base class: str(err) is a single line meant for the user."""
 
-    # True where the condition is the machine's, not the task's (a full disk):
-    # the line is printed for the first task it stops, not again for each one.
-    once_per_run = False
+    @property
+    def condition(self) -> str:
+        """What the error is about: tasks failing for the same condition print
+        their line once (per worker process)."""
+        return str(self)
 
 
 class ConfigError(ShotstyleError):
@@ -33,4 +35,10 @@ class DeviceError(ShotstyleError):
 class DiskFullError(ShotstyleError):
     """A write failed because the volume (or the user's quota) is full."""
 
-    once_per_run = True
+    def __init__(self, message: str, folder: str = ""):
+        super().__init__(message)
+        self.folder = folder
+
+    @property
+    def condition(self) -> str:
+        return f"disk full: {self.folder}" if self.folder else str(self)

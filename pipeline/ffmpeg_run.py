@@ -69,14 +69,17 @@ def run(stream: Any, what: str, poll: Optional[Callable[[], None]] = None,
         proc.wait()
         raise
     if proc.returncode != 0:
-        if b"No space left on device" in (stderr or b""):
-            raise disk_full_error(OSError(errno.ENOSPC, "disk full"), _output_folder(stream))
+        full = [code for code, text in ((errno.ENOSPC, b"No space left on device"),
+                                        (errno.EDQUOT, b"Disk quota exceeded"))
+                if text in (stderr or b"")]
+        if full:
+            raise disk_full_error(OSError(full[0], "disk full"), _output_folder(stream))
         raise MediaError(f"{what}: {last_error_line(stderr)}")
 
 
 def _output_folder(stream: Any) -> Path:
     """The folder an ffmpeg-python output writes into (its temporaries skipped)."""
-    folder = Path(stream.get_args()[-1]).parent  # the output file comes last
+    folder = Path(stream.node.kwargs["filename"]).parent
     while TMP_MARK in folder.name:
         folder = folder.parent
     return folder

@@ -45,6 +45,8 @@ def _exr(head: bytes, fh: BinaryIO) -> Optional[Size]:
         name_end = data.index(b"\0", pos)
         type_end = data.index(b"\0", name_end + 1)
         (size,) = struct.unpack("<i", data[type_end + 1:type_end + 5])
+        if size < 0 or type_end + 5 + size > len(data):
+            return None  # corrupt header: never walk backwards or past the end
         value = data[type_end + 5:type_end + 5 + size]
         if data[pos:name_end] == b"displayWindow" and data[name_end + 1:type_end] == b"box2i":
             x0, y0, x1, y1 = struct.unpack("<4i", value)
@@ -83,11 +85,22 @@ def _jpeg(head: bytes, fh: BinaryIO) -> Optional[Size]:
         return None
     fh.seek(2)
     while True:
-        marker = fh.read(2)
-        if len(marker) < 2 or marker[0] != 0xFF:
+        byte = fh.read(1)
+        if byte != b"\xff":
             return None
-        kind = marker[1]
+        kind = 0xFF
+        while kind == 0xFF:  # fill bytes before a marker
+            nxt = fh.read(1)
+            if not nxt:
+                return None
+            kind = nxt[0]
+        if kind == 0x01 or 0xD0 <= kind <= 0xD8:  # markers without a length
+            continue
+        if kind in (0xD9, 0xDA):  # end of image / start of scan: no frame header
+            return None
         (length,) = struct.unpack(">H", fh.read(2))
+        if length < 2:
+            return None
         if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):  # start of frame
             height, width = struct.unpack(">xHH", fh.read(5))
             return width, height

@@ -11,9 +11,15 @@ from pipeline.errors import MediaError
 
 
 def read_rgb(path: Path) -> np.ndarray:
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    """Read with Python's own I/O so that a failing read raises an OSError with
+    its errno (EIO, ESTALE on NFS: retried by the stage), then decode."""
+    try:
+        data = Path(path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise MediaError(f"{path}: cannot read image (missing)") from None
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if img is None:
-        raise MediaError(f"{path}: cannot read image (missing or corrupt)")
+        raise MediaError(f"{path}: cannot read image (corrupt or not an image)")
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 

@@ -35,12 +35,12 @@ def disk_full_error(exc: OSError, folder: Optional[Path] = None) -> DiskFullErro
     writes when the error itself names no file."""
     what = "quota exceeded" if exc.errno == getattr(errno, "EDQUOT", None) else "disk full"
     if exc.filename:
+        parent = os.path.dirname(str(exc.filename))
         return DiskFullError(f"{what} writing {exc.filename}: free space on the volume of "
-                             f"{os.path.dirname(str(exc.filename))} and re-run; finished "
-                             f"chunks are kept")
+                             f"{parent} and re-run; finished chunks are kept", parent)
     if folder is not None:
         return DiskFullError(f"{what} writing under {folder}: free space on that volume and "
-                             f"re-run; finished chunks are kept")
+                             f"re-run; finished chunks are kept", str(folder))
     return DiskFullError(f"{what}: free space and re-run; finished chunks are kept")
 
 

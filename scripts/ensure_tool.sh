@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# ensure_tool.sh COMMAND PACKAGE [--optional]
-# Make sure COMMAND is on PATH; install PACKAGE with the system package manager
+# ensure_tool.sh COMMAND[,ALTERNATIVE...] PACKAGE [--optional]
+# Make sure COMMAND (or one of its alternatives) is on PATH; install PACKAGE with the system package manager
 # when it is missing (Debian/Ubuntu apt, Fedora dnf, macOS Homebrew), as root or
 # with password-less sudo. Without --optional a failed install exits non-zero
 # with one line; with it, it only says what is missing (tests that need it skip,
 # or fail under CI=true).
 set -euo pipefail
-cmd="$1"; pkg="$2"; optional="${3:-}"
-if command -v "$cmd" >/dev/null 2>&1; then
+cmds="$1"; pkg="$2"; optional="${3:-}"
+cmd="${cmds%%,*}"
+have() {
+  local c
+  for c in ${cmds//,/ }; do command -v "$c" >/dev/null 2>&1 && return 0; done
+  return 1
+}
+if have; then
   exit 0
 fi
 fail() {
@@ -35,4 +41,4 @@ elif command -v brew >/dev/null 2>&1; then
 else
   fail "no known package manager"
 fi
-command -v "$cmd" >/dev/null 2>&1 || fail "installing $pkg did not provide it"
+have || fail "installing $pkg did not provide it"

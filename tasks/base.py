@@ -136,9 +136,18 @@ class ShotTask(PipelineTask):
         return self.shot
 
 
+class _StageLogHandler(logging.FileHandler):
+    """The stage's log file. A record that cannot be written (the volume is
+    full) is dropped quietly: the console has it, and the stage's own error
+    says what happened."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
+
+
 def _stage_log_handler(path: Path) -> logging.Handler:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _StageLogHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     return handler
 
@@ -148,10 +157,9 @@ def _print_failure_line(task: luigi.Task, exception: BaseException) -> None:
     """One line a person can act on, on stderr, for errors users can cause."""
     if isinstance(exception, ShotstyleError):
         line = f"shotstyle: error: {exception}"
-        # sibling chunks failing alike say it once
-        key = type(exception).__name__ if exception.once_per_run else line
-        if key not in _printed_errors:
-            _printed_errors.add(key)
+        # sibling chunks failing alike (same line, or the same full folder) say it once
+        if exception.condition not in _printed_errors:
+            _printed_errors.add(exception.condition)
             print(line, file=sys.stderr, flush=True)
 
 

@@ -172,3 +172,46 @@ def test_sequence_with_an_odd_sized_frame_is_refused(tmp_path, ext):
         probe_source(pattern, Fraction(24))
     assert str(err.value) == (f"{tmp_path / f'p.0003.{ext}'}: frame 3 is 24x20 but the sequence "
                               f"is 40x30 (frame 1); re-export it at the sequence's size")
+
+
+def test_image_headers_that_are_damaged_or_unusual(tmp_path):
+    import struct
+    from pipeline.image_header import image_size
+    # EXR whose attribute size is negative: must end, not loop
+    exr = tmp_path / "bad.exr"
+    exr.write_bytes(b"\x76\x2f\x31\x01" + b"\x02\0\0\0" + b"a\0b\0" + struct.pack("<i", -8))
+    assert image_size(exr) is None
+    # a PNG cut inside its header
+    png = tmp_path / "cut.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIH")
+    assert image_size(png) is None
+    # JPEG with fill bytes and a standalone marker before the frame header
+    ok, buf = cv2.imencode(".jpg", np.zeros((20, 24, 3), np.uint8))
+    data = buf.tobytes()
+    jpg = tmp_path / "fill.jpg"
+    jpg.write_bytes(data[:2] + b"\xff\xd0" + b"\xff\xff" + data[2:])
+    assert image_size(jpg) == (24, 20)
+    # big-endian TIFF
+    tif = tmp_path / "be.tif"
+    entries = [(256, 3, 1, struct.pack(">H", 33) + b"\0\0"), (257, 4, 1, struct.pack(">I", 17))]
+    ifd = struct.pack(">H", len(entries)) + b"".join(
+        struct.pack(">HHI", t, k, n) + v for t, k, n, v in entries)
+    tif.write_bytes(b"MM\0*" + struct.pack(">I", 8) + ifd)
+    assert image_size(tif) == (33, 17)
+
+
+def test_read_rgb_errors_are_one_line_and_reads_raise_real_os_errors(tmp_path):
+    from pipeline.imageio import read_rgb, write_rgb
+    rgb = np.random.RandomState(0).randint(0, 255, (6, 7, 3)).astype(np.uint8)
+    write_rgb(tmp_path / "f.png", rgb)
+    assert np.array_equal(read_rgb(tmp_path / "f.png"), rgb)
+    with pytest.raises(MediaError, match="cannot read image \\(missing\\)"):
+        read_rgb(tmp_path / "gone.png")
+    (tmp_path / "bad.png").write_bytes(b"junk")
+    with pytest.raises(MediaError, match="corrupt or not an image"):
+        read_rgb(tmp_path / "bad.png")
+    (tmp_path / "locked.png").write_bytes(b"x")
+    # an I/O error other than 'missing' reaches the stage as an OSError (retried
+    # when transient); here a folder named like a frame under a file: ENOTDIR
+    with pytest.raises(NotADirectoryError):
+        read_rgb(tmp_path / "locked.png" / "f.png")

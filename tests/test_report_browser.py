@@ -127,4 +127,5 @@ def test_report_page_renders_in_headless_chromium(served, tmp_path):
                                interpolation=cv2.INTER_LINEAR)
             sqdiff = cv2.matchTemplate(img.astype("float32"), thumb.astype("float32"),
                                        cv2.TM_SQDIFF).min() / thumb.size
-            assert sqdiff < 25, (row["frame"], label, sqdiff)  # RMS under 5 levels (seen: ~1)
+            # seen: RMS ~1 level where it is shown; anywhere else RMS > 30
+            assert sqdiff < 100, (row["frame"], label, sqdiff)

@@ -69,6 +69,22 @@ class _Flaky(PipelineTask):
         Path(self.output().path).write_text("ok")
 
 
+class _Ready(luigi.ExternalTask):
+    folder = luigi.Parameter()
+
+    def output(self):
+        return luigi.LocalTarget(str(Path(self.folder) / "ready.txt"))
+
+
+class _FlakyDynamic(_Flaky):
+    """Like _Flaky, but yields a dynamic dependency first (as EncodeClip does)."""
+
+    def execute(self, plan):
+        ready = yield _Ready(folder=self.folder)
+        assert Path(ready.path).read_text() == "ready"
+        super().execute(plan)
+
+
 def _build(task) -> bool:
     return luigi.build([task], local_scheduler=True, detailed_summary=False, log_level="ERROR")
 
@@ -95,3 +111,11 @@ def test_disk_full_fails_at_once_with_a_failure_record(tmp_path):
     failure = json.loads((tmp_path / "logs" / "flaky.failed.json").read_text())
     assert failure["error"].startswith("DiskFullError: disk full writing ")
     assert failure["log"] == str(tmp_path / "logs" / "flaky.log")
+
+
+def test_stage_with_dynamic_dependencies_is_retried_whole(tmp_path):
+    (tmp_path / "ready.txt").write_text("ready")
+    assert _build(_FlakyDynamic(folder=str(tmp_path), code=errno.ETIMEDOUT, fail_times=1))
+    assert (tmp_path / "out.txt").read_text() == "ok"
+    assert (tmp_path / "calls").read_text() == "2"
+    assert "retry 1/2" in (tmp_path / "logs" / "flaky.log").read_text()
