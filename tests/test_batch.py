@@ -169,3 +169,29 @@ def test_killed_worker_and_restarted_scheduler(project, tmp_path, luigid):
         assert ffprobe_video(project.renders / shot / f"{shot}_styled.mov")["frames"] == 12
         summary = json.loads((project.renders / shot / "metrics.json").read_text())["summary"]
         assert summary["frames"] == 12
+
+
+def test_scheduling_never_imports_torch(project, tmp_path):
+    """Luigi checks complete() and requires() in the worker's parent process, which
+    then forks one process per task (--workers N): torch (and so CUDA) must be
+    loaded only by the tasks that run a model, never by the scheduling."""
+    _shots(project, tmp_path)
+    code = """
+import sys
+import luigi
+import tasks
+seen, todo = set(), [tasks.NightlyBatch()]
+while todo:
+    task = todo.pop()
+    if task.task_id in seen:
+        continue
+    seen.add(task.task_id)
+    task.complete()
+    todo.extend(luigi.task.flatten(task.requires()))
+print(len(seen), 'torch' in sys.modules)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=project.root, env=project.env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split()[-1] == "False", proc.stdout
+    assert int(proc.stdout.split()[-2]) > 3 * 5  # every shot's static graph was walked
