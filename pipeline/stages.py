@@ -59,6 +59,7 @@ def decode(plan: ShotPlan, progress: Progress = None) -> int:
     count = decode_to_pngs(info, plan.stage_dir("plates"), plan.shot, first,
                            plan.pipeline.png_compression,
                            progress=lambda d, t: report(progress, d, t, "decoding"))
+    report(progress, count, count, "decoded")
     seconds = time.monotonic() - t0
     write_manifest(plan.stage_manifest("plates"), stage="plates", shot=plan.shot,
                    key=plan.plates_key, frames=(first, first + count - 1), count=count,

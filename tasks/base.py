@@ -77,6 +77,7 @@ class PipelineTask(luigi.Task):
         log.info("%s: start %s", self.label, self.task_id)
         try:
             yield from self._execute_with_retries(plan)
+            self.set_progress_percentage(100)
             clear_failure(plan.logs_dir, self.log_name())
             log.info("%s: done %s", self.label, self.task_id)
         except ShotstyleError as exc:

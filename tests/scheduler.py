@@ -1,12 +1,14 @@
 """A real `luigid` on 127.0.0.1 for the batch tests, and workers that talk to it."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -81,6 +83,13 @@ class Luigid:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def tasks(self, status: str) -> dict:
+        """The scheduler's tasks in ``status`` (what the web UI shows), by task id."""
+        query = urllib.parse.quote(json.dumps({"status": status}))
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/task_list?data={query}",
+                                    timeout=10) as resp:
+            return json.loads(resp.read())["response"]
 
     def worker_cmd(self, task: str, *args: str, workers: int = 1,
                    keep_alive: bool = False) -> list[str]:

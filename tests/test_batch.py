@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -80,6 +81,16 @@ def test_nightly_batch_two_workers_then_rerun_one_stage(project, tmp_path, luigi
         f"rc={p.returncode}\n" + o[-4000:] for p, o in zip(procs, outs))
     for shot, frames in shots.items():
         _check_rendered(project, shot, frames)
+
+    # the web UI's view: every stage task reached 100 %, chunked ones said how far
+    done = luigid.tasks("DONE")
+    stages = {tid: t for tid, t in done.items()
+              if not tid.startswith(("NightlyBatch", "RenderShot"))}
+    assert len(stages) >= 3 * 8, sorted(done)
+    assert all(t["progress_percentage"] == 100 for t in stages.values()), stages
+    for tid, t in stages.items():
+        if tid.startswith(("StylizeChunk", "FlowChunk", "SmoothChunk")):
+            assert re.search(r"\d+-\d+: (\d+)/\1$", t["status_message"] or ""), (tid, t)
 
     status = subprocess.run([sys.executable, "-m", "pipeline", "status"], cwd=project.root,
                             env=env, capture_output=True, text=True)
