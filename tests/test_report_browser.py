@@ -5,6 +5,7 @@ it this test skips, except under CI=true where it fails."""
 from __future__ import annotations
 
 import functools
+import html
 import json
 import os
 import re
@@ -100,7 +101,6 @@ def test_report_page_renders_in_headless_chromium(served, tmp_path):
     assert dom.returncode == 0, dom.stderr[-2000:]
     found = re.search(r'<pre id="result">(.*?)</pre>', dom.stdout, re.S)
     assert found and found.group(1) != "pending", dom.stdout[-2000:]
-    import html
     page = json.loads(html.unescape(found.group(1)))
     assert page["title"] == "shotstyle report: web"
     assert len(page["images"]) == expected_images >= 9  # plate/stylised/final x >= 3 frames
