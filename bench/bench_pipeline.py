@@ -32,26 +32,24 @@ STAGES = ("probe", "decode", "stylize", "flow", "smooth", "encode", "metrics")
 
 def run_stage(stage: str, shot: str) -> dict:
     """Child side: run one stage for every chunk, report time and memory."""
-    from pipeline import shot_metrics, stages, temporal_stages
-    from pipeline.workarea import ShotPlan
+    from pipeline.stages.table import lookup
+    from pipeline.workarea.plan import ShotPlan
 
     plan = ShotPlan.load(shot)
     t0 = time.perf_counter()
     frames = 0
-    if stage == "probe":
-        frames = stages.probe(plan).frame_count
-    elif stage == "decode":
-        frames = stages.decode(plan)
-    elif stage in ("stylize", "flow", "smooth"):
-        fn = {"stylize": stages.stylize_chunk, "flow": temporal_stages.flow_chunk,
-              "smooth": temporal_stages.smooth_chunk}[stage]
+    row = lookup(stage)  # a stage name or alias of the stage table
+    if row.chunked:
         for a, b in plan.chunks():
-            fn(plan, a, b)
+            row.function(plan, a, b)
             frames += b - a + 1
-    elif stage in ("encode", "metrics"):
-        (stages.encode if stage == "encode" else shot_metrics.shot_metrics)(plan)
-        a, b = plan.frame_range()
-        frames = b - a + 1
+    else:
+        result = row.function(plan)
+        if stage in ("probe", "decode"):
+            frames = result.frame_count if stage == "probe" else result
+        else:
+            a, b = plan.frame_range()
+            frames = b - a + 1
     wall = time.perf_counter() - t0
     return {"stage": stage, "frames": frames, "wall_s": wall,
             "py_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

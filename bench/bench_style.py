@@ -61,10 +61,11 @@ from bench.common import decode_frames, machine, note  # noqa: E402
 
 from models.checkpoint import load_generator  # noqa: E402
 from models.inference import Stylizer  # noqa: E402
-from models.training import KeyframeTrainSettings, train_keyframes  # noqa: E402
+from models.train_settings import TrainSettings  # noqa: E402
+from models.training import train_keyframes  # noqa: E402
 from pipeline.config import PipelineConfig  # noqa: E402
-from pipeline.imageio import read_rgb  # noqa: E402
-from pipeline.metrics import psnr, ssim  # noqa: E402
+from pipeline.media.imageio import read_rgb  # noqa: E402
+from pipeline.temporal.metrics import psnr, ssim  # noqa: E402
 from samples.paint_keyframe import paint  # noqa: E402
 
 SAMPLE_SHOT = REPO / "samples" / "city_s01.mpg"
@@ -129,8 +130,7 @@ def load_sintel_dataset() -> Optional[Dataset]:
 def train_style(plate: np.ndarray, painted: np.ndarray, minutes: float, steps: int, seed: int,
                 checkpoint: Path) -> dict:
     """Train on one (plate, painted) pair for a wall-clock budget; returns the summary."""
-    settings = KeyframeTrainSettings(minutes=0 if steps else minutes, steps=steps or 10 ** 9,
-                                     seed=seed)
+    settings = TrainSettings(minutes=0 if steps else minutes, steps=steps or 10 ** 9, seed=seed)
     return train_keyframes([(plate, painted)], settings, checkpoint, state_path=None)
 
 
@@ -241,8 +241,8 @@ def run_train_speed(args: argparse.Namespace) -> None:
     note("[train] painting the sample keyframe")
     plate = decode_frames(SAMPLE_SHOT, [0])[0]
     painted = paint_rgb(plate)
-    settings = KeyframeTrainSettings(minutes=args.speed_seconds / 60, steps=10 ** 9,
-                                     patch_size=64, batch_size=16, seed=args.seed, log_every=1)
+    settings = TrainSettings(minutes=args.speed_seconds / 60, steps=10 ** 9,
+                             patch_size=64, batch_size=16, seed=args.seed, log_every=1)
     step_times: list[float] = []  # progress fires after every step (log_every=1)
     note(f"[train] training for {args.speed_seconds:g} s")
     with tempfile.TemporaryDirectory(prefix="bench-style-") as tmp:

@@ -14,11 +14,11 @@ from ``--style`` (default samples/styles/city_paint.pt) via models.inference.Sty
 
 Sections:
 
-quality  E_warp (Lai et al. 2018, pipeline.metrics.warp_error) of the plates,
+quality  E_warp (Lai et al. 2018, pipeline.temporal.metrics.warp_error) of the plates,
          the per-frame stylised frames, a flow-free blend (out = s * prev_out +
          (1-s) * styled, the naive baseline) and the smoothed frames for each
          method and strength; mean over consecutive pairs, pairs that
-         pipeline.flow detects as scene cuts left out. The metric's flow is NOT
+         pipeline.temporal.flow detects as scene cuts left out. The metric's flow is NOT
          the one the smoother uses: it is a slower, finer DIS (finest scale 0,
          patch stride 2, 50 gradient-descent and 10 variational iterations, full
          size) with its own forward-backward/motion-boundary mask, so the
@@ -38,8 +38,8 @@ speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
          pair of the sample upscaled): motion analysis (two DIS flows,
          reliability mask, scene-cut test) and the smoothing step per method.
 stage    The pipeline's own stage functions on disk, as a render runs them
-         (pipeline.temporal_stages.flow_chunk / smooth_chunk and
-         pipeline.shot_metrics.compute_shot_metrics, PNG and npz I/O included),
+         (pipeline.stages.final.flow_chunk / smooth_chunk and
+         pipeline.stages.metrics.compute_shot_metrics, PNG and npz I/O included),
          on 48 sample frames at 720x405 and 24 of them upscaled to 1920x1080,
          default settings (adaptive, strength 0.9, full-size DIS MEDIUM).
 """
@@ -59,11 +59,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import decode_frames, machine, note  # noqa: E402
-from pipeline.imageio import read_rgb  # noqa: E402
-from pipeline.flow import (DEFAULT_DIS_PRESET, DEFAULT_FLOW_SCALE, FlowPair,  # noqa: E402
-                           inside_frame, reliable_mask, scene_cut_score, warp)
-from pipeline.metrics import ssim, warp_error  # noqa: E402
-from pipeline.temporal import DEFAULT_METHOD, DEFAULT_STRENGTH, FlowSmoother, Motion  # noqa: E402
+from pipeline.media.imageio import read_rgb  # noqa: E402
+from pipeline.config import SmoothingConfig  # noqa: E402
+from pipeline.temporal.cuts import scene_cut_score  # noqa: E402
+from pipeline.temporal.flow import FlowPair, inside_frame, reliable_mask, warp  # noqa: E402
+from pipeline.stages.table import FLOW, PLATES, STYLED  # noqa: E402
+from pipeline.temporal.metrics import psnr_from_mse, ssim, warp_error  # noqa: E402
+from pipeline.temporal.smoother import FlowSmoother, Motion  # noqa: E402
+
+DEFAULTS = SmoothingConfig()
 
 SAMPLE_SHOT = REPO / "samples" / "city_s01.mpg"
 SAMPLE_STYLE = REPO / "samples" / "styles" / "city_paint.pt"
@@ -191,7 +195,7 @@ def score(ds: Dataset, label: str, frames: list[np.ndarray]) -> Score:
     mse = np.mean([np.mean((o.astype(np.float64) - r) ** 2) for o, r in zip(frames, ref)])
     return Score(label, mean_warp_error(ds, frames),
                  ssim=float(np.mean([ssim(o, r) for o, r in zip(frames, ref)])),
-                 psnr=float("inf") if mse == 0 else 10.0 * np.log10(255.0 ** 2 / mse),
+                 psnr=psnr_from_mse(mse),
                  detail=float(np.mean([_laplacian_energy(o) / max(_laplacian_energy(r), 1e-6)
                                        for o, r in zip(frames, ref)])),
                  dev=100.0 * float(np.mean([_deviation_share(o, r) for o, r in zip(frames, ref)])))
@@ -244,7 +248,7 @@ def run_quality(datasets: list[Dataset], out_dir: Path) -> None:
         for method, strength in SMOOTHERS:
             frames, _ = run_smoother(ds, ds.motions, method, strength)
             rows.append(score(ds, f"{method}, s={strength}", frames))
-            if strength == DEFAULT_STRENGTH:
+            if strength == DEFAULTS.strength:
                 crops[method] = frames
             note(f"{ds.name}: scored {method} s={strength}")
         cuts = [ds.first_index + t for t in range(1, len(ds.plates)) if ds.motions[t].scene_cut]
@@ -261,7 +265,7 @@ def run_quality(datasets: list[Dataset], out_dir: Path) -> None:
         print_cut_scores(ds)
         crop_path = write_crops(ds, crops, out_dir)
         shown = crop_path.relative_to(REPO) if crop_path.is_relative_to(REPO) else crop_path
-        print(f"Crops (stylised | flow | adaptive, s={DEFAULT_STRENGTH}): `{shown}`. {ds.credit}\n")
+        print(f"Crops (stylised | flow | adaptive, s={DEFAULTS.strength}): `{shown}`. {ds.credit}\n")
 
 
 def print_cut_scores(ds: Dataset) -> None:
@@ -284,8 +288,8 @@ def print_cut_scores(ds: Dataset) -> None:
 
 def run_flow(datasets: list[Dataset]) -> None:
     print("## Flow: DIS preset and working scale\n")
-    print(f"Default: preset {preset_name(DEFAULT_DIS_PRESET)}, scale {DEFAULT_FLOW_SCALE}. "
-          f"E_warp ratio and SSIM: {DEFAULT_METHOD} smoother, s={DEFAULT_STRENGTH}, run with "
+    print(f"Default: preset {preset_name(DEFAULTS.flow_preset)}, scale {DEFAULTS.flow_scale}. "
+          f"E_warp ratio and SSIM: {DEFAULTS.method} smoother, s={DEFAULTS.strength}, run with "
           "that flow, scored with the reference flow.\n")
     print("| dataset | preset | scale | ms per pair (2 flows) | plate warp error x1e-3 | "
           "E_warp vs stylised | SSIM |")
@@ -293,7 +297,7 @@ def run_flow(datasets: list[Dataset]) -> None:
     for ds in datasets:
         styled_e = mean_warp_error(ds, ds.styled)
         for name, scale in FLOW_CONFIGS:
-            preset = getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{name}")
+            preset = name.lower()
             motions: list[Optional[Motion]] = [None]
             photo, seconds = [], 0.0
             scored = set(ds.scored_pairs())
@@ -305,7 +309,7 @@ def run_flow(datasets: list[Dataset]) -> None:
                 motions.append(Motion.from_plates(prev, cur, flows))
                 if t in scored:
                     photo.append(_photometric_error(prev, cur, flows.cur_to_prev))
-            frames, _ = run_smoother(ds, motions, DEFAULT_METHOD, DEFAULT_STRENGTH)
+            frames, _ = run_smoother(ds, motions, DEFAULTS.method, DEFAULTS.strength)
             ratio = mean_warp_error(ds, frames) / styled_e
             quality = np.mean([ssim(o, r) for o, r in zip(frames, ds.styled)])
             print(f"| {ds.name} | {name} | {scale} | {1e3 * seconds / (len(ds.plates) - 1):.1f} | "
@@ -314,9 +318,8 @@ def run_flow(datasets: list[Dataset]) -> None:
     print()
 
 
-def preset_name(preset: int) -> str:
-    return next(n for n in ("ULTRAFAST", "FAST", "MEDIUM")
-                if getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{n}") == preset)
+def preset_name(preset: str) -> str:
+    return preset.upper()
 
 
 def _photometric_error(prev: np.ndarray, cur: np.ndarray, flow_cur_to_prev: np.ndarray) -> float:
@@ -339,7 +342,7 @@ def _per_second(fn: Callable[[], object], min_seconds: float = 2.0, min_runs: in
 def run_speed(ds: Dataset) -> None:
     print("## Speed: smoothing frames/s (motion analysis + smoothing step)\n")
     print(f"OpenCV threads: {cv2.getNumThreads()}. Motion analysis = two DIS flows "
-          f"({preset_name(DEFAULT_DIS_PRESET)}, scale {DEFAULT_FLOW_SCALE}), reliability mask "
+          f"({preset_name(DEFAULTS.flow_preset)}, scale {DEFAULTS.flow_scale}), reliability mask "
           "and scene-cut test; it is the same for every method.\n")
     print("| size | method | motion analysis frames/s | smoothing step frames/s | "
           "total frames/s |")
@@ -376,10 +379,9 @@ def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], 
     """A throwaway project whose plates and stylised frames are already on disk."""
     import yaml
 
-    from pipeline.frames import frame_path
-    from pipeline.imageio import write_rgb
-    from pipeline.manifest import write_manifest
-    from pipeline.workarea import ShotPlan
+    from pipeline.media.imageio import write_rgb
+    from pipeline.workarea.manifest import write_manifest
+    from pipeline.workarea.plan import ShotPlan
 
     cfg = root / "configs"
     (cfg / "shots").mkdir(parents=True)
@@ -391,25 +393,26 @@ def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], 
     (cfg / "styles" / "bench.yaml").write_text(yaml.safe_dump({"checkpoint": str(style)}))
     plan = ShotPlan.load("b01", cfg)
     first = plan.cfg.first_frame
-    for stage in ("plates", "styled"):
+    for stage in (PLATES, STYLED):
         plan.stage_dir(stage).mkdir(parents=True)
     for i, (plate, frame) in enumerate(zip(plates, styled)):
-        write_rgb(frame_path(plan.stage_dir("plates"), "b01", first + i), plate)
-        write_rgb(frame_path(plan.stage_dir("styled"), "b01", first + i), frame)
-    write_manifest(plan.stage_manifest("plates"), stage="plates", shot="b01",
-                   key=plan.plates_key, frames=(first, first + len(plates) - 1))
+        write_rgb(plan.frame_file(PLATES, first + i), plate)
+        write_rgb(plan.frame_file(STYLED, first + i), frame)
+    write_manifest(plan.stage_manifest(PLATES), stage=PLATES, shot="b01",
+                   key=plan.key(PLATES), frames=(first, first + len(plates) - 1))
     return plan
 
 
 def run_stage(ds: Dataset, style: Path) -> None:
     import tempfile
 
-    from pipeline.shot_metrics import compute_shot_metrics
-    from pipeline.temporal_stages import flow_chunk, smooth_chunk
+    from pipeline.stages import final, flow
+    from pipeline.stages.metrics import compute_shot_metrics
 
     print("## Stage: the flow / smooth / metrics stages as a render runs them\n")
-    print("Frames/s of `pipeline.temporal_stages.flow_chunk` and `smooth_chunk` and of "
-          "`pipeline.shot_metrics.compute_shot_metrics` on one chunk, reading and writing "
+    print("Frames/s of the flow and final stages (`pipeline.stages.flow.run`, "
+          "`pipeline.stages.final.run`) and of "
+          "`pipeline.stages.metrics.compute_shot_metrics` on one chunk, reading and writing "
           "PNG / npz in a temporary work area (default settings). \"smoothing stage\" = "
           "flow + smooth, the time a render spends on temporal consistency.\n")
     print("| size | frames | flow frames/s | smooth frames/s | smoothing stage frames/s | "
@@ -436,7 +439,7 @@ def run_stage(ds: Dataset, style: Path) -> None:
             plan = _stage_plan(Path(tmp), plates, styled, style)
             first, last = plan.frame_range()
             fps = {}
-            for name, fn in (("flow", flow_chunk), ("smooth", smooth_chunk)):
+            for name, fn in (("flow", flow.run), ("smooth", final.run)):
                 t0 = time.perf_counter()
                 fn(plan, first, last)
                 fps[name] = n / (time.perf_counter() - t0)
@@ -444,7 +447,7 @@ def run_stage(ds: Dataset, style: Path) -> None:
             t0 = time.perf_counter()
             compute_shot_metrics(plan)
             fps["metrics"] = n / (time.perf_counter() - t0)
-            cache = sum(p.stat().st_size for p in plan.stage_dir("flow").glob("*.npz"))
+            cache = sum(p.stat().st_size for p in plan.stage_dir(FLOW).glob("*.npz"))
         h, w = plates[0].shape[:2]
         both = 1.0 / (1.0 / fps["flow"] + 1.0 / fps["smooth"])
         print(f"| {w}x{h} | {n} | {fps['flow']:.2f} | {fps['smooth']:.1f} | {both:.2f} | "

@@ -1,7 +1,6 @@
 """Generators, discriminators, losses, training and checkpoint I/O.
 
-Importing the package registers every architecture.
+Stands alone: nothing here imports ``pipeline`` or knows of shots, file
+layouts or Luigi. Importing the package itself loads nothing (no torch);
+``models.registry`` registers every architecture when it is imported.
 """
-from models import discriminators, generators, public_archs  # noqa: F401  (registers architectures)
-from models.registry import (DISCRIMINATORS, GENERATORS, build_discriminator,  # noqa: F401
-                             build_generator)

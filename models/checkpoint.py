@@ -11,8 +11,9 @@ and plain containers is refused.
 """
 from __future__ import annotations
 
-import io
+import os
 import pickle
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any, Optional
@@ -21,8 +22,7 @@ import torch
 from torch import nn
 
 from models.registry import build_generator
-from pipeline.atomic import write_bytes
-from pipeline.errors import CheckpointError
+from models.errors import CheckpointError
 
 FORMAT = "shotstyle.generator/1"
 
@@ -38,10 +38,22 @@ def save_generator(path: Path, model: nn.Module, kwargs: dict[str, Any],
         "meta": dict(meta or {}),
         "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
     }
-    buf = io.BytesIO()
-    torch.save(payload, buf)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    write_bytes(Path(path), buf.getvalue(), durable=True)
+    save_atomically(Path(path), payload)
+
+
+def save_atomically(path: Path, payload: Any) -> None:
+    """``torch.save`` under a temporary name beside ``path``, fsync, rename: a
+    reader or a killed run never sees a half-written checkpoint."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "wb") as fh:
+            torch.save(payload, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load_file(path: Path) -> Any:

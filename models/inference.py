@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.tiling import tiled_apply
-from pipeline.errors import DeviceError
+from models.errors import DeviceError
 
 log = logging.getLogger("shotstyle")
 

@@ -53,7 +53,8 @@ from models.checkpoint import load_file, load_generator, load_state_dict_strict
 from models.checkpoint import FORMAT as SHOTSTYLE_FORMAT
 from models.public_archs import NORMS  # importing it registers the public architectures
 from models.registry import build_generator
-from pipeline.errors import CheckpointError
+from models.errors import CheckpointError
+from models.formats import CHECKPOINT_FORMATS
 
 # netG name -> (registered architecture, constructor kwargs it implies)
 CYCLEGAN_NETS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -272,11 +273,6 @@ def _load_torchscript(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     return model, info
 
 
+#: format -> its loader: ``_load_<format>`` for each of ``CHECKPOINT_FORMATS``.
 LOADERS: dict[str, Callable[[Path, dict], tuple[nn.Module, dict]]] = {
-    "shotstyle": _load_shotstyle,
-    "cyclegan": _load_cyclegan,
-    "fast_neural_style": _load_fast_neural_style,
-    "animeganv2": _load_animeganv2,
-    "torchscript": _load_torchscript,
-}
-FORMATS = tuple(LOADERS)
+    fmt: globals()[f"_load_{fmt}"] for fmt in CHECKPOINT_FORMATS}

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.checkpoint import load_file, load_state_dict_strict
-from pipeline.errors import CheckpointError
+from models.errors import CheckpointError
 
 # torchvision's configurations: channel counts, 'M' = max pool.
 _CFG = {

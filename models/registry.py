@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from torch import nn
 
-from pipeline.errors import CheckpointError
+from models.errors import CheckpointError
 
 GENERATORS: dict[str, type[nn.Module]] = {}
 DISCRIMINATORS: dict[str, type[nn.Module]] = {}
@@ -49,3 +49,7 @@ def build_generator(name: str, **kwargs: Any) -> nn.Module:
 
 def build_discriminator(name: str, **kwargs: Any) -> nn.Module:
     return _build(DISCRIMINATORS, "discriminator", name, kwargs)
+
+
+# Every architecture module registers itself on import (decorators above).
+from models import discriminators, generators, public_archs  # noqa: E402,F401

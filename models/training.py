@@ -10,11 +10,9 @@ atomically every ``save_every_s`` seconds, so a killed run resumes.
 """
 from __future__ import annotations
 
-import io
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -22,34 +20,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models.checkpoint import load_file, save_generator
+from models.checkpoint import load_file, save_atomically, save_generator
 from models.losses import feature_matching_loss, lsgan_loss
 from models.registry import build_discriminator, build_generator
-from pipeline.atomic import write_bytes
+from models.train_settings import TrainSettings, settings_record
 
 log = logging.getLogger("shotstyle")
-
-
-@dataclass
-class KeyframeTrainSettings:
-    generator: str = "fewshot_unet"
-    generator_kwargs: dict = field(default_factory=dict)
-    discriminator_kwargs: dict = field(default_factory=dict)
-    steps: int = 3000
-    minutes: float = 0.0  # wall-clock budget; 0 = steps only
-    patch_size: int = 64
-    batch_size: int = 16
-    lr: float = 2e-4
-    l1_weight: float = 1.0
-    adv_weight: float = 0.02  # 0 disables the discriminator
-    fm_weight: float = 1.0
-    perceptual_weight: float = 0.0  # VGG feature loss; needs vgg_weights
-    vgg_weights: Optional[str] = None  # torchvision VGG16/19 state_dict on disk
-    jitter: float = 0.1  # colour jitter amplitude on the input
-    noise: float = 0.02  # gaussian noise sigma on the input ([-1, 1] units)
-    seed: int = 0
-    save_every_s: float = 60.0
-    log_every: int = 50
 
 
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -105,10 +81,7 @@ def augment(x: torch.Tensor, jitter: float, noise: float, gen: torch.Generator) 
 
 def save_training_state(path: Path, payload: dict) -> None:
     """Atomic, durable torch.save of a training-state dict."""
-    buf = io.BytesIO()
-    torch.save(payload, buf)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes(path, buf.getvalue(), durable=True)
+    save_atomically(path, payload)
 
 
 class TrainLoop:
@@ -171,7 +144,7 @@ class TrainLoop:
                 "losses": {k: round(v, 5) for k, v in losses.items()}}
 
 
-def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: KeyframeTrainSettings,
+def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: TrainSettings,
                     checkpoint: Path, state_path: Optional[Path] = None,
                     progress: Optional[Callable[[int, int, str], None]] = None,
                     meta: Optional[dict] = None) -> dict:
@@ -234,5 +207,5 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Ke
     summary = loop.finish(losses)
     G.eval()
     save_generator(checkpoint, G, s.generator_kwargs,
-                   meta={"train": asdict(s), **summary, **(meta or {})})
+                   meta={"train": settings_record(s), **summary, **(meta or {})})
     return summary

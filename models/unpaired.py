@@ -9,7 +9,6 @@ as the style's checkpoint. Resumable like keyframe training.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -20,28 +19,10 @@ import torch.nn.functional as F
 from models.checkpoint import save_generator
 from models.losses import lsgan_loss
 from models.registry import build_discriminator, build_generator
+from models.train_settings import TrainSettings, settings_record
 from models.training import TrainLoop, augment, to_tensor
 
 log = logging.getLogger("shotstyle")
-
-
-@dataclass
-class UnpairedTrainSettings:
-    generator: str = "fewshot_unet"
-    generator_kwargs: dict = field(default_factory=dict)
-    discriminator_kwargs: dict = field(default_factory=dict)
-    steps: int = 3000
-    minutes: float = 0.0
-    patch_size: int = 64
-    batch_size: int = 8
-    lr: float = 2e-4
-    cycle_weight: float = 10.0
-    identity_weight: float = 5.0  # 0.5 x cycle, as in CycleGAN
-    jitter: float = 0.05
-    noise: float = 0.0
-    seed: int = 0
-    save_every_s: float = 60.0
-    log_every: int = 50
 
 
 class _Patches:
@@ -76,7 +57,7 @@ class _Patches:
 
 
 def train_unpaired(content: Sequence[np.ndarray], style: Sequence[np.ndarray],
-                   settings: UnpairedTrainSettings, checkpoint: Path,
+                   settings: TrainSettings, checkpoint: Path,
                    state_path: Optional[Path] = None,
                    progress: Optional[Callable[[int, int, str], None]] = None,
                    meta: Optional[dict] = None) -> dict:
@@ -120,5 +101,5 @@ def train_unpaired(content: Sequence[np.ndarray], style: Sequence[np.ndarray],
     summary = loop.finish(losses)
     g_ab.eval()
     save_generator(checkpoint, g_ab, s.generator_kwargs,
-                   meta={"train": asdict(s), "method": "unpaired", **summary, **(meta or {})})
+                   meta={"train": settings_record(s), "method": "unpaired", **summary, **(meta or {})})
     return summary

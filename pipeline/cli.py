@@ -12,16 +12,17 @@ import json
 import sys
 from typing import Optional
 
-from pipeline.checkpoints import metrics_checkpoint
 from pipeline.config import config_dir, configured_shots
 from pipeline.errors import ShotstyleError
-from pipeline.shot_metrics import format_summary
-from pipeline.workarea import ShotPlan
+from pipeline.stages.table import METRICS, STAGES
+from pipeline.workarea.checkpoints import checkpoint
+from pipeline.workarea.plan import ShotPlan
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
+    from pipeline.stages.metrics import format_summary
     plan = ShotPlan.load(args.shot)
-    why = metrics_checkpoint(plan).why_not_current()
+    why = checkpoint(plan, METRICS).why_not_current()
     if why is not None:
         raise ShotstyleError(f"{args.shot}: metrics are not current (metrics: {why}); compute "
                              f"them with: luigi --module tasks ShotMetrics --shot {args.shot} "
@@ -36,7 +37,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipeline.status import format_status, shot_status
+    from pipeline.workarea.status import format_status, shot_status
     shots = args.shots or configured_shots()
     if not shots:
         raise ShotstyleError(f"no shots in {config_dir() / 'shots'}")
@@ -56,9 +57,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
-    from pipeline.rerun import parse_frames, rerun
+    from pipeline.media.sequence import parse_frame_range
+    from pipeline.workarea.rerun import rerun
     plan = ShotPlan.load(args.shot)
-    frames = parse_frames(args.frames) if args.frames else None
+    frames = parse_frame_range(args.frames) if args.frames else None
     removed = rerun(plan, args.stage, frames)
     print(f"{args.shot}: removed {', '.join(removed)}")
     print(f"redo them with: luigi --module tasks RenderShot --shot {args.shot} "
@@ -77,10 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rerun", help="remove a stage's outputs (or some chunks') and "
                                      "everything downstream, for the next render to redo")
     p.add_argument("shot")
-    p.add_argument("--stage", required=True,
-                   help="probe, plates (decode), flow, styled (stylize), final (smooth), "
-                        "encode, metrics or report")
-    p.add_argument("--frames", help="only the chunks overlapping FIRST-LAST (flow, styled, final)")
+    p.add_argument("--stage", required=True, help=", ".join(
+        s.name + (f" ({', '.join(s.aliases)})" if s.aliases else "") for s in STAGES))
+    p.add_argument("--frames", help="only the chunks overlapping FIRST-LAST (" + ", ".join(
+        s.name for s in STAGES if s.chunked) + ")")
     p.set_defaults(func=cmd_rerun)
     p = sub.add_parser("metrics", help="temporal metrics (E_warp, SSIM, PSNR) of a rendered shot")
     p.add_argument("shot")

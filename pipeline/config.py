@@ -26,6 +26,8 @@ from typing import Any, Literal, Optional
 
 import yaml
 
+from models.formats import CHECKPOINT_FORMATS
+from models.train_settings import TrainSettings
 from pipeline.errors import ConfigError
 
 SHOT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -55,14 +57,26 @@ class PipelineConfig:
     retry_wait: float = 10.0  # seconds before the first retry; doubles each time
 
 
+#: How smoothing blends the history (``pipeline.temporal.smoother``).
+SMOOTHING_METHODS = ("adaptive", "flow", "none")
+#: OpenCV DIS optical-flow presets (cv2.DISOPTICAL_FLOW_PRESET_<NAME>).
+FLOW_PRESETS = ("medium", "fast", "ultrafast")
+
+
 @dataclass(frozen=True)
 class SmoothingConfig:
+    """Temporal smoothing and its optical flow: these defaults are the only ones."""
     # adaptive: flow-guided, history weight falls where the picture really
     # changed (best measured); flow: the plain flow-guided blend; none: off.
-    method: Literal["adaptive", "flow", "none"] = "adaptive"
+    method: Literal[SMOOTHING_METHODS] = "adaptive"
     strength: float = 0.9  # weight of the carried history, 0 <= strength < 1
-    flow_scale: float = 1.0  # optical flow computed at this fraction of the frame size
-    flow_preset: Literal["medium", "fast", "ultrafast"] = "medium"  # OpenCV DIS preset
+    # Optical flow computed at this fraction of the frame size. Measured in
+    # bench/bench_temporal.py: half size is about 3x faster but not as good
+    # (larger photometric error of the warped plates, a smaller cut in E_warp
+    # after smoothing, most on large motion), so the flow is computed at full size.
+    flow_scale: float = 1.0
+    # MEDIUM, measured against FAST and ULTRAFAST (both much worse for smoothing).
+    flow_preset: Literal[FLOW_PRESETS] = "medium"
 
 
 @dataclass(frozen=True)
@@ -89,39 +103,23 @@ class ShotConfig:
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """How TrainStyle makes the style's checkpoint (when the file is missing)."""
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig(TrainSettings):
+    """How TrainStyle makes the style's checkpoint (when the file is missing): the
+    training settings (``models.train_settings.TrainSettings``, its defaults)
+    plus where the training images come from."""
     method: Literal["keyframes", "unpaired"]
     shot: str  # the shot whose plates are painted (keyframes) / give content (unpaired)
     keyframes: dict[int, Path] = _path("file", must_exist=True, default=None)
     style_images: Optional[Path] = _path("dir", must_exist=True)
     content_frames: int = 24  # unpaired: plates sampled evenly from the shot
-    steps: int = 3000
-    minutes: float = 0.0  # wall-clock budget, 0 = steps only
-    generator: str = "fewshot_unet"
-    generator_kwargs: dict[str, Any] = field(default_factory=dict)
-    patch_size: int = 64
-    batch_size: int = 16
-    lr: float = 2e-4
-    l1_weight: float = 1.0
-    adv_weight: float = 0.02
-    fm_weight: float = 1.0
-    perceptual_weight: float = 0.0
     vgg_weights: Optional[Path] = _path("file", must_exist=True)
-    cycle_weight: float = 10.0
-    identity_weight: float = 5.0
-    jitter: float = 0.1
-    noise: float = 0.02
-    seed: int = 0
-    save_every_s: float = 60.0  # training state is saved this often (resume after a kill)
 
 
 @dataclass(frozen=True)
 class StyleConfig:
     checkpoint: Optional[Path] = _path("file")
-    format: Literal["shotstyle", "cyclegan", "fast_neural_style", "animeganv2",
-                    "torchscript"] = "shotstyle"
+    format: Literal[CHECKPOINT_FORMATS] = "shotstyle"
     model: dict[str, Any] = field(default_factory=dict)  # kwargs for public formats
     train: Optional[TrainConfig] = None
     description: str = ""

@@ -1,19 +1,22 @@
-"""Exceptions that carry one clear, user-facing line.
+"""Exceptions that carry one clear, user-facing line, and what an OSError means.
 
 Every error a user can cause (bad config, bad footage, bad checkpoint, missing
-GPU) is raised as a ShotstyleError subclass whose str() is the whole message:
-the CLI and the Luigi failure handler print exactly that line.
+GPU, a full disk) is a ShotstyleError whose str() is the whole message: the CLI
+and the Luigi failure handler print exactly that line. The base class and the
+model errors come from ``models.errors`` (models stand alone); the pipeline's
+own kinds are here.
 """
+from __future__ import annotations
 
+import errno
+import os
+from pathlib import Path
+from typing import Optional
 
-class ShotstyleError(Exception):
-    """Base class: str(err) is a single line meant for the user."""
+from models.errors import CheckpointError, DeviceError, ShotstyleError  # noqa: F401
 
-    @property
-    def condition(self) -> str:
-        """What the error is about: tasks failing for the same condition print
-        their line once (per worker process)."""
-        return str(self)
+DISK_FULL_ERRNOS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT")
+                             if hasattr(errno, name))
 
 
 class ConfigError(ShotstyleError):
@@ -22,14 +25,6 @@ class ConfigError(ShotstyleError):
 
 class MediaError(ShotstyleError):
     """Footage cannot be probed, decoded or encoded."""
-
-
-class CheckpointError(ShotstyleError):
-    """A model checkpoint is unreadable or does not match its architecture."""
-
-
-class DeviceError(ShotstyleError):
-    """The requested compute device is not available."""
 
 
 class DiskFullError(ShotstyleError):
@@ -42,3 +37,21 @@ class DiskFullError(ShotstyleError):
     @property
     def condition(self) -> str:
         return f"disk full: {self.folder}" if self.folder else str(self)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+def disk_full_error(exc: OSError, folder: Optional[Path] = None) -> DiskFullError:
+    """The one line for ``exc`` (ENOSPC/EDQUOT); ``folder`` names where the stage
+    writes when the error itself names no file."""
+    what = "quota exceeded" if exc.errno == getattr(errno, "EDQUOT", None) else "disk full"
+    if exc.filename:
+        parent = os.path.dirname(str(exc.filename))
+        return DiskFullError(f"{what} writing {exc.filename}: free space on the volume of "
+                             f"{parent} and re-run; finished chunks are kept", parent)
+    if folder is not None:
+        return DiskFullError(f"{what} writing under {folder}: free space on that volume and "
+                             f"re-run; finished chunks are kept", str(folder))
+    return DiskFullError(f"{what}: free space and re-run; finished chunks are kept")

@@ -1,155 +1,70 @@
-"""The stages of one shot as Luigi tasks (wiring only; the work is in pipeline/).
+"""The stages of one shot as Luigi tasks: wiring only, read from the stage table.
 
     ProbeSource -> DecodeFrames -> StylizeChunk x N ----> SmoothChunk x N -> EncodeClip --> ShotReport -> RenderShot
                                 -> FlowChunk x N ------/  (chunk N after N-1)  ShotMetrics -/
+
+Each task names its stage (``stage_name``, a row of ``pipeline.stages.table``);
+what it requires, when it is done and what it runs all come from that row:
+the tasks of the stages it reads (the same chunk of a chunked stage, every
+chunk of it for a whole stage: those are dynamic dependencies, known once the
+plates exist), its checkpoint, and ``pipeline/stages/<stage>.py``'s ``run``.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import luigi
 
-from pipeline import checkpoints, report, shot_metrics, stages, temporal_stages
-from pipeline.errors import ShotstyleError
-from pipeline.workarea import ShotPlan
-from tasks.base import ManifestTarget, ShotTask
+from pipeline.stages.table import (ENCODE, FINAL, FLOW, METRICS, PLATES, PROBE, REPORT, STYLED)
+from pipeline.workarea.plan import ShotPlan
+from tasks.base import ChunkTask, StageTask, task_for
 from tasks.style import TrainStyle
 
-
-class ProbeSource(ShotTask):
+class ProbeSource(StageTask):
     """Read the source's frame count, rate, size, audio and timecode."""
-    stage_name = "probe"
-
-    def output(self):
-        return ManifestTarget(checkpoints.probe_checkpoint(self.plan))
-
-    def execute(self, plan):
-        stages.probe(plan)
+    stage_name = PROBE
 
 
-class DecodeFrames(ShotTask):
+class DecodeFrames(StageTask):
     """Decode the source to work/<shot>/plates/<shot>.%04d.png."""
-    stage_name = "plates"
-
-    def requires(self):
-        return ProbeSource(shot=self.shot)
-
-    def output(self):
-        return ManifestTarget(checkpoints.plates_checkpoint(self.plan))
-
-    def execute(self, plan):
-        stages.decode(plan, self.progress())
+    stage_name = PLATES
 
 
-class _ChunkTask(ShotTask):
-    first = luigi.IntParameter(description="first frame of the chunk")
-    last = luigi.IntParameter(description="last frame of the chunk (inclusive)")
-
-    def log_name(self) -> str:
-        return f"{self.stage_name}.{self.first:04d}-{self.last:04d}"
-
-    def output(self):
-        return ManifestTarget(checkpoints.chunk_checkpoint(self.plan, self.stage_name,
-                                                           self.first, self.last))
-
-
-class FlowChunk(_ChunkTask):
+class FlowChunk(ChunkTask):
     """Optical flow between consecutive plates of one chunk -> work/<shot>/flow/."""
-    stage_name = "flow"
-
-    def requires(self):
-        return DecodeFrames(shot=self.shot)
-
-    def execute(self, plan):
-        temporal_stages.flow_chunk(plan, self.first, self.last, self.progress())
+    stage_name = FLOW
 
 
-class StylizeChunk(_ChunkTask):
+class StylizeChunk(ChunkTask):
     """Run the style's generator over one chunk of plates -> work/<shot>/styled/."""
-    stage_name = "styled"
+    stage_name = STYLED
     resources = {"gpu": 1}
 
-    def requires(self):
-        deps = [DecodeFrames(shot=self.shot)]
-        try:
-            plan = ShotPlan.load(self.shot)
-        except ShotstyleError:
-            return deps  # run() reports the config error as this task's failure
-        if plan.style.train is not None:
-            deps.append(TrainStyle(style=plan.cfg.style))
-        return deps
-
-    def execute(self, plan):
-        stages.stylize_chunk(plan, self.first, self.last, self.progress())
+    def extra_requires(self, plan: Optional[ShotPlan]) -> list:
+        # A style trained here is trained before any frame is stylised with it.
+        if plan is not None and plan.style.train is not None:
+            return [TrainStyle(style=plan.cfg.style)]
+        return []
 
 
-class SmoothChunk(_ChunkTask):
-    """Temporal smoothing of one chunk -> work/<shot>/final/.
-
-    Continues from the previous chunk's last final frame, so it runs after it.
-    """
-    stage_name = "final"
-
-    def requires(self):
-        deps = [StylizeChunk(shot=self.shot, first=self.first, last=self.last)]
-        try:
-            plan = ShotPlan.load(self.shot)
-        except ShotstyleError:
-            return deps
-        if plan.smoothing_uses_flow:
-            deps.append(FlowChunk(shot=self.shot, first=self.first, last=self.last))
-            previous = checkpoints.previous_chunk(plan, self.first)
-            if previous is not None:
-                deps.append(SmoothChunk(shot=self.shot, first=previous[0], last=previous[1]))
-        return deps
-
-    def execute(self, plan):
-        temporal_stages.smooth_chunk(plan, self.first, self.last, self.progress())
+class SmoothChunk(ChunkTask):
+    """Temporal smoothing of one chunk -> work/<shot>/final/ (after the chunk before it)."""
+    stage_name = FINAL
 
 
-class EncodeClip(ShotTask):
+class EncodeClip(StageTask):
     """Encode renders/<shot>/<shot>_styled.{mov,mp4} and publish the frames."""
-    stage_name = "encode"
-
-    def requires(self):
-        return DecodeFrames(shot=self.shot)
-
-    def output(self):
-        return ManifestTarget(checkpoints.encode_checkpoint(self.plan))
-
-    def execute(self, plan):
-        # The chunks are known only once the plates exist: dynamic dependencies.
-        yield [SmoothChunk(shot=self.shot, first=a, last=b) for a, b in plan.chunks()]
-        stages.encode(plan, self.progress())
+    stage_name = ENCODE
 
 
-class ShotMetrics(ShotTask):
+class ShotMetrics(StageTask):
     """E_warp of plates / stylised / final frames, SSIM and PSNR -> renders/<shot>/metrics.json."""
-    stage_name = "metrics"
-
-    def requires(self):
-        return DecodeFrames(shot=self.shot)
-
-    def output(self):
-        return ManifestTarget(checkpoints.metrics_checkpoint(self.plan))
-
-    def execute(self, plan):
-        chunks = plan.chunks()
-        yield [FlowChunk(shot=self.shot, first=a, last=b) for a, b in chunks] + \
-              [SmoothChunk(shot=self.shot, first=a, last=b) for a, b in chunks]
-        shot_metrics.shot_metrics(plan, self.progress())
+    stage_name = METRICS
 
 
-class ShotReport(ShotTask):
+class ShotReport(StageTask):
     """renders/<shot>/report.html + report.json: contact sheet, E_warp plot, timings, config."""
-    stage_name = "report"
-
-    def requires(self):
-        return [EncodeClip(shot=self.shot), ShotMetrics(shot=self.shot)]
-
-    def output(self):
-        return ManifestTarget(checkpoints.report_checkpoint(self.plan))
-
-    def execute(self, plan):
-        report.build_report(plan)
+    stage_name = REPORT
 
 
 class RenderShot(luigi.WrapperTask):
@@ -157,4 +72,4 @@ class RenderShot(luigi.WrapperTask):
     shot = luigi.Parameter(description="shot name: configs/shots/<shot>.yaml")
 
     def requires(self):
-        return ShotReport(shot=self.shot)
+        return task_for(REPORT)(shot=self.shot)

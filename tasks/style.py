@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import luigi
 
-from pipeline import stages
 from pipeline.errors import ShotstyleError
-from pipeline.workarea import StylePlan
-from tasks.base import PipelineTask
+from pipeline.stages import train
+from pipeline.stages.table import PLATES
+from pipeline.workarea.plan import StylePlan
+from tasks.base import PipelineTask, task_for
 
 
 class TrainStyle(PipelineTask):
@@ -28,12 +29,11 @@ class TrainStyle(PipelineTask):
         return f"style {self.style}"
 
     def requires(self):
-        from tasks.shot import DecodeFrames  # the shot whose plates are trained on
         try:
-            train = self.plan.style.train
+            training = self.plan.style.train
         except ShotstyleError:
             return []
-        return [DecodeFrames(shot=train.shot)] if train else []
+        return [task_for(PLATES)(shot=training.shot)] if training else []  # its plates
 
     def output(self):
         return luigi.LocalTarget(str(self.plan.style.checkpoint))
@@ -42,4 +42,4 @@ class TrainStyle(PipelineTask):
         if plan.style.train is None:
             raise ShotstyleError(f"style {self.style}: checkpoint {plan.style.checkpoint} is "
                                  f"missing and the style has no 'train' section")
-        stages.train_style(plan, self.progress())
+        train.run(plan, self.progress())

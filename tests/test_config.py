@@ -7,7 +7,7 @@ from helpers import write_yaml
 from pipeline.config import (load_pipeline_config, load_shot_config, load_style_config,
                              parse_fps)
 from pipeline.errors import ConfigError
-from pipeline.workarea import ShotPlan
+from pipeline.workarea.plan import ShotPlan
 
 
 def test_sample_configs_load_and_resolve_paths_relative_to_their_file(monkeypatch):
@@ -130,8 +130,8 @@ def test_stage_keys_follow_inputs(project, tmp_path):
     project.add_shot("k1", src, output={"mp4": False})
     after = ShotPlan.load("k1")
     # Output settings only change the encode stage.
-    assert before.styled_key == after.styled_key and before.final_key == after.final_key
-    assert before.encode_key != after.encode_key
+    assert before.key("styled") == after.key("styled") and before.key("final") == after.key("final")
+    assert before.key("encode") != after.key("encode")
     src.write_bytes(b"xy")  # new footage: everything downstream changes
     changed = ShotPlan.load("k1")
-    assert changed.probe_key != after.probe_key and changed.styled_key != after.styled_key
+    assert changed.key("probe") != after.key("probe") and changed.key("styled") != after.key("styled")

@@ -1,7 +1,7 @@
 import pytest
 
 from pipeline.errors import MediaError
-from pipeline.frames import chunk_ranges, is_sequence_pattern, scan_sequence, to_printf
+from pipeline.media.sequence import chunk_ranges, is_sequence_pattern, scan_sequence, to_printf
 
 
 def test_patterns():
@@ -37,7 +37,7 @@ def test_stale_temporaries_are_removed_by_age_only(tmp_path):
     import os
     import time
 
-    from pipeline.atomic import remove_stale_temporaries, tmp_name, write_bytes
+    from pipeline.media.atomic import remove_stale_temporaries, tmp_name, write_bytes
     old = tmp_name(tmp_path / "a.png")
     old.write_bytes(b"x")
     past = time.time() - 3600

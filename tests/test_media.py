@@ -7,11 +7,11 @@ import pytest
 
 from helpers import ffprobe_video, make_clip, write_pngs
 from pipeline.config import OutputConfig
-from pipeline.decode import decode_to_pngs
-from pipeline.encode import EncodeJob, encode_h264, encode_prores
+from pipeline.media.decode import decode_to_pngs
+from pipeline.media.encode import EncodeJob, encode_h264, encode_prores
 from pipeline.errors import MediaError
-from pipeline.frames import frame_pattern
-from pipeline.probe import probe_source
+from pipeline.media.sequence import frame_pattern
+from pipeline.media.probe import probe_source
 
 
 def test_probe_movie_with_audio_and_timecode(tmp_path):
@@ -143,7 +143,7 @@ def test_variable_frame_rate_is_refused_unless_conformed(tmp_path):
 
 
 def test_deep_sources_are_recognised():
-    from pipeline.probe import bits_per_component
+    from pipeline.media.probe import bits_per_component
     assert [bits_per_component(f) for f in ("yuv420p", "yuv422p10le", "rgb48le", "gray16le",
                                             "yuv444p12le", "rgb24")] == [8, 10, 16, 16, 12, 8]
 
@@ -153,7 +153,7 @@ def test_sequence_with_an_odd_sized_frame_is_refused(tmp_path, ext):
     """FFmpeg would rescale a frame of another size without a word: the probe
     reads every frame's header and names the odd one."""
     import subprocess
-    from pipeline.image_header import image_size
+    from pipeline.media.image_header import image_size
 
     def frames(size: str, start: int, count: int) -> None:
         subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
@@ -176,7 +176,7 @@ def test_sequence_with_an_odd_sized_frame_is_refused(tmp_path, ext):
 
 def test_image_headers_that_are_damaged_or_unusual(tmp_path):
     import struct
-    from pipeline.image_header import image_size
+    from pipeline.media.image_header import image_size
     # EXR whose attribute size is negative: must end, not loop
     exr = tmp_path / "bad.exr"
     exr.write_bytes(b"\x76\x2f\x31\x01" + b"\x02\0\0\0" + b"a\0b\0" + struct.pack("<i", -8))
@@ -201,7 +201,7 @@ def test_image_headers_that_are_damaged_or_unusual(tmp_path):
 
 
 def test_read_rgb_errors_are_one_line_and_reads_raise_real_os_errors(tmp_path):
-    from pipeline.imageio import read_rgb, write_rgb
+    from pipeline.media.imageio import read_rgb, write_rgb
     rgb = np.random.RandomState(0).randint(0, 255, (6, 7, 3)).astype(np.uint8)
     write_rgb(tmp_path / "f.png", rgb)
     assert np.array_equal(read_rgb(tmp_path / "f.png"), rgb)

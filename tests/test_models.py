@@ -1,5 +1,7 @@
 """Real model code on tiny sizes: registry, checkpoints, inference, training."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +11,8 @@ from helpers import textured_frame, tiny_checkpoint
 from models.checkpoint import load_generator
 from models.inference import Stylizer, select_device, select_dtype
 from models.registry import GENERATORS, build_generator
-from models.training import KeyframeTrainSettings, train_keyframes
+from models.train_settings import TrainSettings
+from models.training import train_keyframes
 from pipeline.errors import CheckpointError, DeviceError
 
 
@@ -94,11 +97,11 @@ def test_training_learns_and_resumes(tmp_path):
     rng = np.random.RandomState(0)
     plate = rng.randint(0, 255, (40, 48, 3), dtype=np.uint8)
     key = 255 - plate  # an easy 'style': invert
-    s = KeyframeTrainSettings(generator_kwargs={"base_channels": 4, "levels": 2}, steps=6,
-                              patch_size=24, batch_size=4, log_every=3, lr=2e-3)
+    s = TrainSettings(generator_kwargs={"base_channels": 4, "levels": 2}, steps=6,
+                      patch_size=24, batch_size=4, log_every=3, lr=2e-3)
     first = train_keyframes([(plate, key)], s, tmp_path / "g.pt", tmp_path / "g.state")
     assert first["steps"] == 6
-    s.steps = 10
+    s = dataclasses.replace(s, steps=10)
     second = train_keyframes([(plate, key)], s, tmp_path / "g.pt", tmp_path / "g.state")
     assert second["steps"] == 10  # 4 more steps, not 10 from scratch
     model, info = load_generator(tmp_path / "g.pt")

@@ -35,7 +35,8 @@ from torch import nn
 import models.public_archs  # noqa: F401  (registers the public architectures)
 from helpers import tiny_checkpoint
 from models.inference import Stylizer
-from models.loaders import FORMATS, load_style_model
+from models.formats import CHECKPOINT_FORMATS as FORMATS
+from models.loaders import load_style_model
 from models.registry import GENERATORS, build_generator
 from pipeline.errors import CheckpointError
 

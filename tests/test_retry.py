@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.config import PipelineConfig
 from pipeline.errors import DiskFullError, MediaError
-from pipeline.retry import RetryPolicy, is_transient, retry_delay
+from pipeline.stages.retry import RetryPolicy, is_transient, retry_delay
 from tasks.base import PipelineTask
 
 

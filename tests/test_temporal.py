@@ -13,10 +13,10 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.flow import (FlowPair, compute_flow, is_scene_cut, reliable_mask,
-                           scene_cut_score, warp)
-from pipeline.metrics import psnr, ssim, warp_error
-from pipeline.temporal import FlowSmoother, Motion, smooth_frames
+from pipeline.temporal.cuts import is_scene_cut, scene_cut_score
+from pipeline.temporal.flow import FlowPair, compute_flow, reliable_mask, warp
+from pipeline.temporal.metrics import psnr, ssim, warp_error
+from pipeline.temporal.smoother import FlowSmoother, Motion, smooth_frames
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "city_s01.mpg"

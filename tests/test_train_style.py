@@ -98,29 +98,31 @@ def test_train_section_is_validated(project, tmp_path):
 
 
 def test_painted_keyframe_must_match_plate_size(project, tmp_path):
-    from pipeline import stages
+    from pipeline.stages import plates, probe, train
     from pipeline.errors import MediaError
-    from pipeline.workarea import ShotPlan, StylePlan
+    from pipeline.workarea.plan import ShotPlan, StylePlan
     _keyframe_project(project, tmp_path)
     key = next((tmp_path / "keys").iterdir())
     cv2.imwrite(str(key), np.zeros((10, 10, 3), np.uint8))
     plan = ShotPlan.load("t10")
-    stages.probe(plan)
-    stages.decode(plan)
+    probe.run(plan)
+    plates.run(plan)
     with pytest.raises(MediaError, match=r"painted keyframe is 10x10 but plate 1001 of t10 is 64x48"):
-        stages.train_style(StylePlan.load("learned"))
+        train.run(StylePlan.load("learned"))
 
 
 def test_unpaired_training_runs_and_resumes(tmp_path):
     from models.checkpoint import load_generator
-    from models.unpaired import UnpairedTrainSettings, train_unpaired
+    import dataclasses
+
+    from models.train_settings import TrainSettings
+    from models.unpaired import train_unpaired
     rng = np.random.RandomState(0)
     content = [rng.randint(0, 255, (40, 50, 3), dtype=np.uint8) for _ in range(2)]
     style = [rng.randint(0, 255, (20, 30, 3), dtype=np.uint8)]  # smaller than a patch: upscaled
-    s = UnpairedTrainSettings(generator_kwargs=TINY, steps=3, patch_size=24, batch_size=2,
-                              log_every=1)
+    s = TrainSettings(generator_kwargs=TINY, steps=3, patch_size=24, batch_size=2, log_every=1)
     assert train_unpaired(content, style, s, tmp_path / "u.pt", tmp_path / "u.state")["steps"] == 3
-    s.steps = 5
+    s = dataclasses.replace(s, steps=5)
     assert train_unpaired(content, style, s, tmp_path / "u.pt", tmp_path / "u.state")["steps"] == 5
     model, info = load_generator(tmp_path / "u.pt")
     assert info["meta"]["method"] == "unpaired" and info["meta"]["steps"] == 5

@@ -4,19 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from pipeline.checkpoints import (Checkpoint, chunk_checkpoint, encode_checkpoint,
-                                  metrics_checkpoint, plates_checkpoint, probe_checkpoint,
-                                  report_checkpoint)
-from pipeline.failures import read_failure
-from pipeline.manifest import read_manifest
-from pipeline.workarea import ShotPlan
-
-#: Stages in pipeline order, as `status` and `rerun` name them.
-STAGES = ("probe", "plates", "flow", "styled", "final", "encode", "metrics", "report")
-CHUNKED = ("flow", "styled", "final")
-#: Other names people use for a stage.
-ALIASES = {"decode": "plates", "stylize": "styled", "smooth": "final", "metric": "metrics"}
-
+from pipeline.stages.table import STAGES
+from pipeline.workarea.checkpoints import Checkpoint, checkpoint, chunk_checkpoint
+from pipeline.workarea.failures import read_failure
+from pipeline.workarea.manifest import read_manifest
+from pipeline.workarea.plan import ShotPlan
 
 @dataclass
 class StageStatus:
@@ -68,20 +60,19 @@ def _chunked(plan: ShotPlan, stage: str, chunks: list[tuple[int, int]]) -> Stage
 
 
 def shot_status(plan: ShotPlan) -> list[StageStatus]:
-    rows = [_whole(plan, "probe", probe_checkpoint(plan)),
-            _whole(plan, "plates", plates_checkpoint(plan))]
+    """One row per stage of the stage table, in its order."""
     try:
         chunks = plan.chunks()
     except RuntimeError:
         chunks = None
-    for stage in CHUNKED:
-        if chunks is None:
-            rows.append(StageStatus(stage, "missing", "plates not decoded yet"))
+    rows = []
+    for st in STAGES:
+        if not st.chunked:
+            rows.append(_whole(plan, st.name, checkpoint(plan, st.name)))
+        elif chunks is None:
+            rows.append(StageStatus(st.name, "missing", "plates not decoded yet"))
         else:
-            rows.append(_chunked(plan, stage, chunks))
-    rows.append(_whole(plan, "encode", encode_checkpoint(plan)))
-    rows.append(_whole(plan, "metrics", metrics_checkpoint(plan)))
-    rows.append(_whole(plan, "report", report_checkpoint(plan)))
+            rows.append(_chunked(plan, st.name, chunks))
     return rows
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline.atomic import write_bytes
+from pipeline.media.atomic import write_bytes
 from pipeline.errors import MediaError
 
 

@@ -10,11 +10,11 @@ from typing import Callable, Optional
 
 import ffmpeg
 
-from pipeline import ffmpeg_run
-from pipeline.atomic import temporary_path
+from pipeline.media import ffmpeg_run
+from pipeline.media.atomic import temporary_path
 from pipeline.errors import MediaError
-from pipeline.frames import frame_name, frame_pattern
-from pipeline.probe import SourceInfo
+from pipeline.media.sequence import frame_name, frame_pattern
+from pipeline.media.probe import SourceInfo
 
 
 def _input(info: SourceInfo):

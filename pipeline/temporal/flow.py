@@ -1,4 +1,4 @@
-"""Dense optical flow between plates, warping, occlusion masks, scene cuts.
+"""Dense optical flow between plates, warping, occlusion masks, the flow cache.
 
 Conventions (used by every function here and in ``pipeline.temporal``):
 
@@ -23,16 +23,11 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from pipeline.atomic import write_bytes
+from pipeline.config import SmoothingConfig
+from pipeline.media.atomic import write_bytes
 
-#: Default working scale of the flow. Measured in bench/bench_temporal.py: half
-#: size is about 3x faster but not as good (larger photometric error of the
-#: warped plates, and a smaller cut in E_warp after smoothing, most on large
-#: motion), so the flow is computed at full size.
-DEFAULT_FLOW_SCALE = 1.0
-#: DIS preset (cv2.DISOPTICAL_FLOW_PRESET_*): MEDIUM, measured against FAST
-#: and ULTRAFAST (both much worse for smoothing) in bench/bench_temporal.py.
-DEFAULT_DIS_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
+#: The flow's defaults are the smoothing config's (``SmoothingConfig``).
+_DEFAULTS = SmoothingConfig()
 
 # Sundaram et al. 2010 forward-backward consistency and motion-boundary tests.
 _FB_REL, _FB_ABS = 0.01, 0.5
@@ -64,18 +59,24 @@ def resize_flow(flow: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
     return resized.astype(np.float32, copy=False)
 
 
-def compute_flow(a_rgb: np.ndarray, b_rgb: np.ndarray, scale: float = DEFAULT_FLOW_SCALE,
-                 preset: int = DEFAULT_DIS_PRESET) -> np.ndarray:
+def dis_preset(name: str) -> int:
+    """OpenCV's DIS preset for a config name (``SmoothingConfig.flow_preset``)."""
+    return getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{name.upper()}")
+
+
+def compute_flow(a_rgb: np.ndarray, b_rgb: np.ndarray, scale: float = _DEFAULTS.flow_scale,
+                 preset: str = _DEFAULTS.flow_preset) -> np.ndarray:
     """Dense flow FROM a TO b (HxWx2 float32): a(x) ≈ b(x + flow(x)).
 
-    OpenCV DIS on grey frames downscaled by ``scale`` (area filter); the flow is
+    OpenCV DIS (``preset``: medium, fast, ultrafast) on grey frames downscaled by
+    ``scale`` (area filter); the flow is
     upscaled bilinearly to the frames' size and its vectors multiplied by the
     size ratio.
     """
     if a_rgb.shape != b_rgb.shape:
         raise ValueError(f"compute_flow: frame shapes differ: {a_rgb.shape} vs {b_rgb.shape}")
     ga, gb = _grey(a_rgb, scale), _grey(b_rgb, scale)
-    dis = cv2.DISOpticalFlow_create(preset)
+    dis = cv2.DISOpticalFlow_create(dis_preset(preset))
     flow = dis.calc(ga, gb, None)
     return resize_flow(flow, a_rgb.shape[:2])
 
@@ -182,7 +183,8 @@ class FlowPair:
 
     @classmethod
     def compute(cls, prev_rgb: np.ndarray, cur_rgb: np.ndarray,
-                scale: float = DEFAULT_FLOW_SCALE, preset: int = DEFAULT_DIS_PRESET) -> "FlowPair":
+                scale: float = _DEFAULTS.flow_scale,
+                preset: str = _DEFAULTS.flow_preset) -> "FlowPair":
         """Both flows between plates t-1 and t (``compute_flow`` twice, in parallel:
         OpenCV releases the GIL)."""
         backward = _POOL.submit(compute_flow, cur_rgb, prev_rgb, scale, preset)
@@ -253,64 +255,3 @@ class FlowPair:
     @classmethod
     def load(cls, path: Path) -> "FlowPair":
         return cls.from_bytes(Path(path).read_bytes(), str(path))
-
-
-# ---------------------------------------------------------------------------
-# Scene cuts
-# ---------------------------------------------------------------------------
-
-def _hue_sat_hist(rgb: np.ndarray) -> np.ndarray:
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    hist = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
-    return cv2.normalize(hist, None, 1.0, 0.0, cv2.NORM_L1)
-
-
-def histogram_distance(a_rgb: np.ndarray, b_rgb: np.ndarray) -> float:
-    """Bhattacharyya distance (0 = same, 1 = disjoint) of hue-saturation histograms."""
-    return float(cv2.compareHist(_hue_sat_hist(a_rgb), _hue_sat_hist(b_rgb),
-                                 cv2.HISTCMP_BHATTACHARYYA))
-
-
-#: A pair is a hard cut when the flow explains at most half of frame t
-#: (``unreliable`` ≥ 0.5) and the warped frame t-1 still leaves a large
-#: residual, or the colours changed. Measured with the default flow: the
-#: sample shot's cut (0-based frames 115 | 116) scores unreliable / residual /
-#: histogram 0.965 / 0.168 / 0.574, its other pairs at most 0.429 / 0.024 /
-#: 0.089 (each maximum over all pairs); Sintel 0016-0025 at most 0.104 / 0.013 / 0.023.
-CUT_MIN_UNRELIABLE = 0.5
-CUT_MIN_RESIDUAL = 0.06
-CUT_MIN_HISTOGRAM = 0.3
-
-
-@dataclass(frozen=True)
-class CutScore:
-    """How badly frame t-1 predicts frame t.
-
-    unreliable: fraction of frame t the flow marks unreliable (0..1).
-    residual: mean |cur - warp(prev, flow_cur_to_prev)| over all pixels, RGB in [0, 1].
-    histogram: Bhattacharyya distance of the hue-saturation histograms (0..1).
-    """
-
-    unreliable: float
-    residual: float
-    histogram: float
-
-    @property
-    def is_cut(self) -> bool:
-        return self.unreliable >= CUT_MIN_UNRELIABLE and (
-            self.residual >= CUT_MIN_RESIDUAL or self.histogram >= CUT_MIN_HISTOGRAM)
-
-
-def scene_cut_score(prev_rgb: np.ndarray, cur_rgb: np.ndarray, flow_cur_to_prev: np.ndarray,
-                    mask: np.ndarray) -> CutScore:
-    """Score the pair (t-1, t); ``mask`` is frame t's reliability (``reliable_mask``)."""
-    aligned = warp(prev_rgb, flow_cur_to_prev)
-    residual = cv2.absdiff(aligned, cur_rgb).mean() / 255.0
-    unreliable = 1.0 - float(np.mean(np.asarray(mask, dtype=np.float32)))
-    return CutScore(unreliable, float(residual), histogram_distance(prev_rgb, cur_rgb))
-
-
-def is_scene_cut(prev_rgb: np.ndarray, cur_rgb: np.ndarray, flow_cur_to_prev: np.ndarray,
-                 mask: np.ndarray) -> bool:
-    """True when frame t (cur) starts a new shot: see ``CutScore.is_cut``."""
-    return scene_cut_score(prev_rgb, cur_rgb, flow_cur_to_prev, mask).is_cut

@@ -14,11 +14,11 @@ from typing import Callable, Optional
 
 import ffmpeg
 
-from pipeline import ffmpeg_run
-from pipeline.atomic import temporary_path
+from pipeline.media import ffmpeg_run
+from pipeline.media.atomic import temporary_path
 from pipeline.config import OutputConfig
 from pipeline.errors import MediaError
-from pipeline.probe import SourceInfo
+from pipeline.media.probe import SourceInfo
 
 # Audio codecs each container takes as they are; others are re-encoded.
 _MOV_AUDIO_COPY = {"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_s16be",

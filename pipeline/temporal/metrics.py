@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.flow import warp
+from pipeline.temporal.flow import warp
 
 SSIM_C1 = (0.01 * 255.0) ** 2
 SSIM_C2 = (0.03 * 255.0) ** 2
@@ -45,10 +45,14 @@ def warp_error(prev_out: np.ndarray, cur_out: np.ndarray, flow_cur_to_prev: np.n
     return float((diff2 * weight).sum() / total)
 
 
+def psnr_from_mse(mse: float) -> float:
+    """PSNR in dB of 8-bit pictures whose mean squared error is ``mse`` (inf when 0)."""
+    return float("inf") if mse == 0.0 else float(10.0 * np.log10(255.0 ** 2 / mse))
+
+
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """PSNR in dB of two uint8 images of the same shape (inf when identical)."""
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0.0 else 10.0 * np.log10(255.0 ** 2 / mse)
+    return psnr_from_mse(float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)))
 
 
 def _gaussian_filter_valid(x: np.ndarray) -> np.ndarray:

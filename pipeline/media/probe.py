@@ -8,10 +8,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
-from pipeline import ffmpeg_run
+from pipeline.media import ffmpeg_run
 from pipeline.errors import MediaError
-from pipeline.frames import is_sequence_pattern, scan_sequence, to_printf
-from pipeline.image_header import image_size
+from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
+from pipeline.media.image_header import image_size
 
 _YUV_MATRICES = {"bt709": "bt709", "smpte170m": "smpte170m", "bt470bg": "bt470bg",
                  "bt2020nc": "bt2020"}

@@ -3,9 +3,10 @@
 A stage's checkpoint is *current* when
 
 1. its manifest exists and carries the key computed now from the configs and
-   the inputs' identities (``ShotPlan.*_key``), and, where asked, every file
+   the inputs' identities (``ShotPlan.key``), and, where asked, every file
    the manifest lists under ``outputs`` still exists; and
-2. every checkpoint it reads from is current and no older than it: an input
+2. every checkpoint it reads from (its upstream stages in the stage table,
+   ``pipeline.stages.table``) is current and no older than it: an input
    manifest written after this one means the input was redone since
    (``python -m pipeline rerun``, a lost chunk re-made) and this stage must
    be redone too, as ``make`` would.
@@ -24,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from pipeline.manifest import read_manifest
-from pipeline.workarea import ShotPlan
+from pipeline.stages.table import FRAME_RANGE_FROM, Stage, stage
+from pipeline.workarea.manifest import read_manifest
+from pipeline.workarea.plan import ShotPlan
 
 
 @dataclass
@@ -80,70 +82,54 @@ class Checkpoint:
 
 
 # --------------------------------------------------------------------------- #
-# A shot's checkpoints
+# A shot's checkpoints, from the stage table
 # --------------------------------------------------------------------------- #
-def probe_checkpoint(plan: ShotPlan) -> Checkpoint:
-    return Checkpoint("probe", plan.probe_manifest, plan.probe_key)
+def checkpoint(plan: ShotPlan, name: str) -> Checkpoint:
+    """Stage ``name`` as a whole (a stage that is not chunked)."""
+    st = stage(name)
+    return Checkpoint(name, plan.stage_manifest(name), plan.key(name),
+                      lambda: _inputs(plan, st), check_outputs=st.delivers)
 
 
-def plates_checkpoint(plan: ShotPlan) -> Checkpoint:
-    return Checkpoint("plates", plan.stage_manifest("plates"), plan.plates_key,
-                      lambda: [probe_checkpoint(plan)])
+def chunk_checkpoint(plan: ShotPlan, name: str, first: int, last: int) -> Checkpoint:
+    """One chunk of chunked stage ``name``."""
+    st = stage(name)
+    return Checkpoint(f"{name} {first:04d}-{last:04d}", plan.chunk_manifest(name, first, last),
+                      plan.chunk_key(name, first, last), lambda: _inputs(plan, st, (first, last)),
+                      check_outputs=st.delivers)
+
+
+def _inputs(plan: ShotPlan, st: Stage, chunk: Optional[tuple[int, int]] = None) -> list[Checkpoint]:
+    """The checkpoints ``st`` (or its ``chunk``) reads from, as the table says."""
+    deps: list[Checkpoint] = []
+    for up in (u for u in st.upstream if plan.reads(st, u)):
+        if not stage(up).chunked:
+            deps.append(checkpoint(plan, up))
+        elif chunk is not None:
+            deps.append(chunk_checkpoint(plan, up, *chunk))
+        else:
+            chunks = _chunks_or_none(plan)
+            if chunks is None:  # frames not decoded: nothing downstream can be current
+                return [checkpoint(plan, FRAME_RANGE_FROM)]
+            deps += [chunk_checkpoint(plan, up, a, b) for a, b in chunks]
+    if chunk is not None and st.continues_previous_chunk(plan.smoothing_uses_flow):
+        previous = plan.previous_chunk(chunk[0])
+        if previous is not None:
+            deps.append(chunk_checkpoint(plan, st.name, *previous))
+    return deps
 
 
 def _chunks_or_none(plan: ShotPlan) -> Optional[list[tuple[int, int]]]:
     try:
         return plan.chunks()
-    except RuntimeError:  # plates not decoded: nothing downstream can be current
+    except RuntimeError:
         return None
 
 
-def chunk_checkpoint(plan: ShotPlan, stage: str, first: int, last: int) -> Checkpoint:
-    """``stage`` is 'flow', 'styled' or 'final'."""
-    def inputs() -> list[Checkpoint]:
-        if stage != "final":
-            return [plates_checkpoint(plan)]
-        deps = [chunk_checkpoint(plan, "styled", first, last)]
-        if plan.smoothing_uses_flow:
-            deps.append(chunk_checkpoint(plan, "flow", first, last))
-            previous = previous_chunk(plan, first)
-            if previous is not None:
-                deps.append(chunk_checkpoint(plan, "final", *previous))
-        return deps
-
-    return Checkpoint(f"{stage} {first:04d}-{last:04d}", plan.chunk_manifest(stage, first, last),
-                      plan.chunk_key(stage, first, last), inputs)
-
-
-def previous_chunk(plan: ShotPlan, first: int) -> Optional[tuple[int, int]]:
-    """The chunk that ends at frame first-1, or None for the shot's first chunk.
-
-    Chunks are laid out from the shot's first frame (``ShotPlan.chunks``).
-    """
-    start = plan.cfg.first_frame
-    if first <= start:
-        return None
-    return max(start, first - plan.chunk_size), first - 1
-
-
-def _all_chunks(plan: ShotPlan, stages: tuple[str, ...]) -> list[Checkpoint]:
+def stage_checkpoints(plan: ShotPlan, name: str) -> Optional[list[Checkpoint]]:
+    """Every checkpoint of stage ``name``: its chunks' (None while the frame range
+    is unknown) or the whole stage's."""
+    if not stage(name).chunked:
+        return [checkpoint(plan, name)]
     chunks = _chunks_or_none(plan)
-    if chunks is None:
-        return [plates_checkpoint(plan)]
-    return [chunk_checkpoint(plan, s, a, b) for s in stages for a, b in chunks]
-
-
-def encode_checkpoint(plan: ShotPlan) -> Checkpoint:
-    return Checkpoint("encode", plan.stage_manifest("encode"), plan.encode_key,
-                      lambda: _all_chunks(plan, ("final",)), check_outputs=True)
-
-
-def metrics_checkpoint(plan: ShotPlan) -> Checkpoint:
-    return Checkpoint("metrics", plan.stage_manifest("metrics"), plan.metrics_key,
-                      lambda: _all_chunks(plan, ("flow", "final")), check_outputs=True)
-
-
-def report_checkpoint(plan: ShotPlan) -> Checkpoint:
-    return Checkpoint("report", plan.stage_manifest("report"), plan.report_key,
-                      lambda: [encode_checkpoint(plan), metrics_checkpoint(plan)],
-                      check_outputs=True)
+    return None if chunks is None else [chunk_checkpoint(plan, name, a, b) for a, b in chunks]

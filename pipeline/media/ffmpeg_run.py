@@ -14,8 +14,8 @@ from typing import Any, Callable, Optional
 import ffmpeg
 
 from pipeline.errors import MediaError
-from pipeline.atomic import TMP_MARK
-from pipeline.retry import disk_full_error
+from pipeline.media.atomic import TMP_MARK
+from pipeline.errors import disk_full_error
 
 GLOBAL_ARGS = ("-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y")
 

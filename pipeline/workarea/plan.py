@@ -2,9 +2,11 @@
 
 ``ShotPlan`` is built from the configs alone (plus cheap stats of the source
 and checkpoint files), so every stage's expected key can be computed before any
-stage has run: a stage is done when its manifest carries that key. Changing the
-source, the style checkpoint, the precision or the smoothing settings changes
-the keys of the affected stage and everything downstream.
+stage has run: a stage is done when its manifest carries that key. A stage's
+key hashes its name, the keys of the stages it reads and the settings it
+depends on, as the stage table (``pipeline.stages.table``) lists them, so
+changing the source, the style checkpoint, the precision or the smoothing
+settings changes the keys of the affected stage and everything downstream.
 """
 from __future__ import annotations
 
@@ -12,14 +14,15 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot_name,
                              load_pipeline_config, load_shot_config, load_style_config,
                              parse_fps, shot_config_path)
-from pipeline.errors import ConfigError
-from pipeline.frames import chunk_ranges, frame_path, is_sequence_pattern, to_printf
-from pipeline.manifest import file_fingerprint, read_manifest, stable_hash
+from pipeline.errors import ConfigError, MediaError
+from pipeline.media.sequence import chunk_ranges, frame_path, is_sequence_pattern, sequence_files
+from pipeline.stages.table import FRAME_RANGE_FROM, Stage, stage
+from pipeline.workarea.manifest import file_fingerprint, read_manifest, stable_hash
 
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
 
@@ -88,26 +91,24 @@ class ShotPlan:
             if not path.resolve().is_relative_to(root.resolve()):
                 raise ConfigError(f"shot name {self.shot!r} would write outside {root}")
 
-    def stage_dir(self, stage: str) -> Path:
-        return self.root / stage
+    def stage_dir(self, name: str) -> Path:
+        """``work/<shot>/<stage folder>/``."""
+        return self.root / stage(name).folder
 
     @property
     def logs_dir(self) -> Path:
         return self.root / "logs"
 
-    @property
-    def probe_manifest(self) -> Path:
-        return self.root / "probe" / "manifest.json"
+    def stage_manifest(self, name: str) -> Path:
+        return self.stage_dir(name) / "manifest.json"
 
-    def stage_manifest(self, stage: str) -> Path:
-        return self.stage_dir(stage) / "manifest.json"
+    def chunk_manifest(self, name: str, first: int, last: int) -> Path:
+        return self.stage_dir(name) / "chunks" / f"{first:04d}-{last:04d}.json"
 
-    def chunk_manifest(self, stage: str, first: int, last: int) -> Path:
-        return self.stage_dir(stage) / "chunks" / f"{first:04d}-{last:04d}.json"
-
-    def flow_path(self, frame: int) -> Path:
-        """Flows between plates frame-1 and frame (``pipeline.flow.FlowPair``)."""
-        return frame_path(self.stage_dir("flow"), self.shot, frame, "npz")
+    def frame_file(self, name: str, frame: int) -> Path:
+        """Stage ``name``'s file for ``frame`` (its ``frame_ext``); for the flow stage,
+        the flows between plates frame-1 and frame (``FlowPair``)."""
+        return frame_path(self.stage_dir(name), self.shot, frame, stage(name).frame_ext)
 
     @property
     def metrics_json(self) -> Path:
@@ -153,73 +154,64 @@ class ShotPlan:
             return None
         return parse_fps(self.cfg.fps, f"{self.config_file}: key 'fps'")
 
+    @property
+    def smoothing_uses_flow(self) -> bool:
+        return self.cfg.smoothing.method != "none"
+
+    def reads(self, consumer: Stage, upstream: str) -> bool:
+        """Whether stage ``consumer`` reads ``upstream``'s outputs for this shot."""
+        return consumer.reads(upstream, self.smoothing_uses_flow)
+
     # ----------------------------------------------------------------- keys
     def _source_fingerprint(self) -> list:
         src = self.cfg.source
         if not is_sequence_pattern(src):
             return file_fingerprint(Path(src)) if Path(src).is_file() else [src, "missing"]
-        printf = Path(to_printf(src))
-        folder = printf.parent
-        stem = printf.name.split("%")[0]
-        if not folder.is_dir():
+        try:
+            return [src] + [file_fingerprint(p) for p in sequence_files(src)]
+        except MediaError:
             return [src, "missing"]
-        return [src] + sorted(file_fingerprint(p) for p in folder.iterdir()
-                              if p.name.startswith(stem))
+
+    def setting(self, name: str) -> Any:
+        """The value of a setting a stage key depends on (``Stage.settings``)."""
+        s, p = self.cfg.smoothing, self.pipeline
+        values = {
+            "source": self._source_fingerprint,
+            "fps": lambda: str(self.fps_override),
+            "first_frame": lambda: self.cfg.first_frame,
+            "style": lambda: style_key(self.style),
+            # Batch size and device do not change the result; precision and tiling do.
+            "precision": lambda: p.precision,
+            "tile_size": lambda: p.tile_size,
+            "tile_overlap": lambda: p.tile_overlap,
+            "flow_scale": lambda: s.flow_scale,
+            "flow_preset": lambda: s.flow_preset,
+            "smoothing": lambda: asdict(s),
+            "output": lambda: asdict(self.cfg.output),
+        }
+        return values[name]()
 
     @cached_property
-    def probe_key(self) -> str:
-        return stable_hash("probe", self._source_fingerprint(), str(self.fps_override))
+    def _keys(self) -> dict[str, str]:
+        return {}
 
-    @cached_property
-    def plates_key(self) -> str:
-        return stable_hash("plates", self.probe_key, self.cfg.first_frame)
+    def key(self, name: str) -> str:
+        """The key stage ``name``'s manifest must carry: its name, the keys of the
+        stages it reads (None in the place of one it does not read for this
+        shot) and its settings."""
+        if name not in self._keys:
+            st = stage(name)
+            inputs = [self.key(u) if self.reads(st, u) else None for u in st.upstream]
+            self._keys[name] = stable_hash(name, *inputs, *(self.setting(k) for k in st.settings))
+        return self._keys[name]
 
-    @cached_property
-    def style_key(self) -> str:
-        return style_key(self.style)
-
-    @cached_property
-    def styled_key(self) -> str:
-        # Batch size and device do not change the result; precision and tiling do.
-        p = self.pipeline
-        return stable_hash("styled", self.plates_key, self.style_key, p.precision,
-                           p.tile_size, p.tile_overlap)
-
-    @property
-    def smoothing_uses_flow(self) -> bool:
-        return self.cfg.smoothing.method != "none"
-
-    @cached_property
-    def flow_key(self) -> str:
-        s = self.cfg.smoothing
-        return stable_hash("flow", self.plates_key, s.flow_scale, s.flow_preset)
-
-    @cached_property
-    def final_key(self) -> str:
-        flow = self.flow_key if self.smoothing_uses_flow else None
-        return stable_hash("final", self.styled_key, flow, asdict(self.cfg.smoothing))
-
-    @cached_property
-    def metrics_key(self) -> str:
-        return stable_hash("metrics", self.final_key, self.flow_key)
-
-    @cached_property
-    def encode_key(self) -> str:
-        return stable_hash("encode", self.final_key, asdict(self.cfg.output))
-
-    @cached_property
-    def report_key(self) -> str:
-        return stable_hash("report", self.encode_key, self.metrics_key)
-
-    def chunk_key(self, stage: str, first: int, last: int) -> str:
-        base = {"flow": self.flow_key, "styled": self.styled_key,
-                "final": self.final_key}[stage]
-        return stable_hash(stage, base, first, last)
+    def chunk_key(self, name: str, first: int, last: int) -> str:
+        return stable_hash(name, self.key(name), first, last)
 
     # --------------------------------------------------------- frame ranges
     def frame_range(self) -> tuple[int, int]:
         """The decoded frame range; needs the plates stage's manifest."""
-        data = read_manifest(self.stage_manifest("plates"))
+        data = read_manifest(self.stage_manifest(FRAME_RANGE_FROM))
         if not data or not data.get("frames"):
             raise RuntimeError(f"{self.shot}: plates are not decoded yet")
         first, last = data["frames"]
@@ -228,3 +220,11 @@ class ShotPlan:
     def chunks(self) -> list[tuple[int, int]]:
         first, last = self.frame_range()
         return chunk_ranges(first, last, self.chunk_size)
+
+    def previous_chunk(self, first: int) -> Optional[tuple[int, int]]:
+        """The chunk that ends at frame first-1, or None for the shot's first chunk
+        (chunks are laid out from the shot's first frame)."""
+        start = self.cfg.first_frame
+        if first <= start:
+            return None
+        return max(start, first - self.chunk_size), first - 1

@@ -11,12 +11,12 @@ the history. The recursion is an exponential filter along motion trajectories;
 
 Methods (``FlowSmoother.METHODS``; numbers in bench/bench_temporal.py):
 
-* ``"flow"``: the plain filter. out = styled + strength * mask * (carried -
+* ``flow``: the plain filter. out = styled + strength * mask * (carried -
   styled), the history warped bilinearly, the mask binary. Repeated bilinear
   resampling softens the stylised texture over time (wash-out), and where the
   style's rendering of static background changes with a nearby moving object
   (halos, shading) the old rendering lingers as a trail with hard seams.
-* ``"adaptive"`` (default): the same filter with three changes that measured
+* ``adaptive`` (default): the same filter with three changes that measured
   better: the history is warped bicubically (keeps the texture sharp; Lanczos-4
   was marginally better at 3.5x the time); the reliability mask gets soft
   edges (``mask * blur(mask)``: no seams where smoothing stops); and the
@@ -29,7 +29,7 @@ Methods (``FlowSmoother.METHODS``; numbers in bench/bench_temporal.py):
   error) is large and coherent, so the current frame wins there.
   At strength 0.9 on the sample shot / Sintel: E_warp 0.22x / 0.27x of the
   per-frame stylised frames at SSIM 0.94 / 0.97 against them, no pixel off by
-  more than 24 levels; "flow" at 0.8 reaches 0.11x / 0.16x but at a third of
+  more than 24 levels; ``flow`` at 0.8 reaches 0.11x / 0.16x but at a third of
   the texture energy lost on the sample and with visible trails.
 
 Chunks: the only state is the previous output frame (uint8, exactly what was
@@ -40,7 +40,7 @@ shot smoothed in one go. Chunk N+1 therefore runs after chunk N; the motion
 analysis (two DIS flows per frame, the costly part) depends on the plates only
 and can run ahead in parallel (``FlowPair.save`` / ``FlowPair.load``).
 
-Frames are RGB uint8 HxWx3; flows follow ``pipeline.flow``'s convention.
+Frames are RGB uint8 HxWx3; flows follow ``pipeline.temporal.flow``'s convention.
 """
 from __future__ import annotations
 
@@ -50,11 +50,14 @@ from typing import Iterable, Optional, Sequence
 import cv2
 import numpy as np
 
-from pipeline.flow import DEFAULT_FLOW_SCALE, FlowPair, scene_cut_score, warp
+from pipeline.config import SMOOTHING_METHODS, SmoothingConfig
+from pipeline.temporal.cuts import scene_cut_score
+from pipeline.temporal.flow import FlowPair, warp
 
-METHODS = ("flow", "adaptive")
-DEFAULT_METHOD = "adaptive"
-DEFAULT_STRENGTH = 0.9
+#: What ``FlowSmoother`` does ("none" is the stage copying the stylised frames).
+METHODS = tuple(m for m in SMOOTHING_METHODS if m != "none")
+#: Method, strength and flow scale default to the smoothing config's.
+_DEFAULTS = SmoothingConfig()
 #: "adaptive": blurred |carried - styled| (RGB in [0, 1]) at which the history's
 #: weight has fallen to 1/e of ``strength``.
 DEFAULT_CHANGE_SCALE = 0.2
@@ -82,7 +85,7 @@ class Motion:
     @classmethod
     def from_plates(cls, prev_plate: np.ndarray, cur_plate: np.ndarray,
                     flows: Optional[FlowPair] = None,
-                    flow_scale: float = DEFAULT_FLOW_SCALE) -> "Motion":
+                    flow_scale: float = _DEFAULTS.flow_scale) -> "Motion":
         """Analyse plates t-1 and t (the flows are computed unless given)."""
         if flows is None:
             flows = FlowPair.compute(prev_plate, cur_plate, flow_scale)
@@ -119,7 +122,7 @@ class FlowSmoother:
 
     METHODS = METHODS
 
-    def __init__(self, strength: float = DEFAULT_STRENGTH, method: str = DEFAULT_METHOD,
+    def __init__(self, strength: float = _DEFAULTS.strength, method: str = _DEFAULTS.method,
                  previous_output: Optional[np.ndarray] = None,
                  change_scale: float = DEFAULT_CHANGE_SCALE,
                  change_blur: float = DEFAULT_CHANGE_BLUR,
@@ -132,6 +135,7 @@ class FlowSmoother:
             raise ValueError("change_scale must be > 0, change_blur and edge_feather >= 0")
         self.strength = float(strength)
         self.method = method
+        self._adaptive = method == "adaptive"
         self.change_scale = float(change_scale)
         self.change_blur = float(change_blur)
         self.edge_feather = float(edge_feather)
@@ -151,7 +155,7 @@ class FlowSmoother:
 
     def _carry(self, flow_cur_to_prev: np.ndarray) -> np.ndarray:
         """The previous output warped onto frame t (uint8)."""
-        interpolation = cv2.INTER_CUBIC if self.method == "adaptive" else cv2.INTER_LINEAR
+        interpolation = cv2.INTER_CUBIC if self._adaptive else cv2.INTER_LINEAR
         return warp(self._previous, flow_cur_to_prev, interpolation)
 
     def history_weight(self, carried: np.ndarray, styled: np.ndarray,
@@ -160,7 +164,7 @@ class FlowSmoother:
 
         ``carried`` (the warped previous output) and ``styled`` are uint8 frames.
         """
-        if self.method == "flow":
+        if not self._adaptive:  # the plain blend
             return self.strength * np.asarray(reliable, dtype=np.float32)
         weight = soft_edged(reliable, self.edge_feather)
         weight *= change_weight(carried, styled, self.change_scale, self.change_blur)
@@ -195,7 +199,7 @@ def _check_frame(frame: np.ndarray, what: str) -> None:
 
 
 def plate_motions(plates: Sequence[np.ndarray], previous_plate: Optional[np.ndarray] = None,
-                  flow_scale: float = DEFAULT_FLOW_SCALE) -> Iterable[Optional[Motion]]:
+                  flow_scale: float = _DEFAULTS.flow_scale) -> Iterable[Optional[Motion]]:
     """Yield the Motion of each plate relative to the one before it.
 
     The first plate's motion is relative to ``previous_plate`` (the plate
@@ -209,7 +213,7 @@ def plate_motions(plates: Sequence[np.ndarray], previous_plate: Optional[np.ndar
 
 def smooth_frames(styled: Sequence[np.ndarray], plates: Sequence[np.ndarray],
                   smoother: FlowSmoother, previous_plate: Optional[np.ndarray] = None,
-                  flow_scale: float = DEFAULT_FLOW_SCALE) -> list[np.ndarray]:
+                  flow_scale: float = _DEFAULTS.flow_scale) -> list[np.ndarray]:
     """Smooth consecutive frames (a chunk) with a smoother carrying frame first-1's output."""
     if len(styled) != len(plates):
         raise ValueError(f"smooth_frames: {len(styled)} stylised frames for {len(plates)} plates")

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from pipeline.atomic import write_json
-from pipeline.manifest import read_manifest
+from pipeline.media.atomic import write_json
+from pipeline.workarea.manifest import read_manifest
 
 
 def failure_path(logs_dir: Path, log_name: str) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from pipeline import __version__
-from pipeline.atomic import write_json
+from pipeline.media.atomic import write_json
 
 
 def stable_hash(*parts: Any) -> str:

@@ -1,0 +1,26 @@
+"""Errors with one clear, user-facing line.
+
+``ShotstyleError`` is the base of every error a user can cause, in ``models``
+and in ``pipeline`` alike (``pipeline.errors`` adds its own kinds): str(err)
+is the whole message, and the command line and the Luigi failure handler
+print exactly that line. This module imports nothing, so ``pipeline`` can
+import it without loading torch.
+"""
+
+
+class ShotstyleError(Exception):
+    """Base class: str(err) is a single line meant for the user."""
+
+    @property
+    def condition(self) -> str:
+        """What the error is about: tasks failing for the same condition print
+        their line once (per worker process)."""
+        return str(self)
+
+
+class CheckpointError(ShotstyleError):
+    """A model checkpoint is unreadable or does not match its architecture."""
+
+
+class DeviceError(ShotstyleError):
+    """The requested compute device is not available."""

@@ -1,0 +1,67 @@
+"""The final stage: temporal smoothing of one chunk of stylised frames -> ``work/<shot>/final/``.
+
+``pipeline.temporal.smoother.FlowSmoother`` over the chunk, with the plates'
+flow and masks from the flow cache and the cuts from the flow chunk's
+manifest. A chunk continues from the last final frame of the chunk before it
+(read back from disk, lossless), so the frames do not depend on the chunk size.
+"""
+from __future__ import annotations
+
+import time
+
+from pipeline.media.atomic import link_or_copy, remove_stale_temporaries
+from pipeline.media.imageio import read_rgb, write_rgb
+from pipeline.media.stream import WriteBehind, read_ahead
+from pipeline.stages.common import Progress, check_chunk, notify
+from pipeline.stages.flow import chunk_cuts
+from pipeline.stages.table import FINAL, FLOW, STYLED
+from pipeline.temporal.flow import FlowPair
+from pipeline.temporal.smoother import FlowSmoother, Motion
+from pipeline.workarea.manifest import write_manifest
+from pipeline.workarea.plan import ShotPlan
+
+
+def load_motion(plan: ShotPlan, frame: int, cut: bool) -> Motion:
+    """The plates' motion from frame-1 to frame, read from the flow cache."""
+    pair = FlowPair.load(plan.frame_file(FLOW, frame))
+    return Motion(pair.cur_to_prev, pair.reliable(), cut)
+
+
+def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
+    """Smooth stylised frames [first, last] into work/<shot>/final/."""
+    check_chunk(plan, first, last)
+    t0 = time.monotonic()
+    settings = plan.cfg.smoothing
+    out_dir = plan.stage_dir(FINAL)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    n = last - first + 1
+    frames = range(first, last + 1)
+    if settings.method == "none":
+        for i, f in enumerate(frames):
+            link_or_copy(plan.frame_file(STYLED, f), plan.frame_file(FINAL, f))
+            notify(progress, i + 1, n, f"smoothing {first}-{last}")
+        cuts: set[int] = set()
+    else:
+        cuts = chunk_cuts(plan, first, last)
+        start = plan.cfg.first_frame
+        smoother = FlowSmoother(settings.strength, settings.method)
+        if first > start:
+            smoother.reset(read_rgb(plan.frame_file(FINAL, first - 1)))
+
+        def load(f: int) -> tuple:
+            motion = None if f == start else load_motion(plan, f, f in cuts)
+            return read_rgb(plan.frame_file(STYLED, f)), motion
+
+        with WriteBehind(workers=2, limit=2) as writer:
+            for i, (f, (styled, motion)) in enumerate(zip(frames, read_ahead(frames, load))):
+                writer.submit(write_rgb, plan.frame_file(FINAL, f),
+                              smoother.smooth(styled, motion), plan.pipeline.png_compression)
+                notify(progress, i + 1, n, f"smoothing {first}-{last}")
+    seconds = time.monotonic() - t0
+    stats = {"method": settings.method, "strength": settings.strength,
+             "cuts": sorted(cuts), "frames_per_s": round(n / max(seconds, 1e-6), 3),
+             "seconds": round(seconds, 3)}
+    write_manifest(plan.chunk_manifest(FINAL, first, last), stage=FINAL, shot=plan.shot,
+                   key=plan.chunk_key(FINAL, first, last), frames=(first, last), **stats)
+    return stats

@@ -1,0 +1,29 @@
+"""The plates stage: decode the source to ``work/<shot>/plates/<shot>.####.png``."""
+from __future__ import annotations
+
+import time
+
+from pipeline.media.atomic import remove_stale_temporaries
+from pipeline.media.decode import decode_to_pngs
+from pipeline.stages.common import Progress, log, notify, source_info
+from pipeline.stages.table import PLATES
+from pipeline.workarea.manifest import write_manifest
+from pipeline.workarea.plan import ShotPlan
+
+
+def run(plan: ShotPlan, progress: Progress = None) -> int:
+    t0 = time.monotonic()
+    info = source_info(plan)
+    first = plan.cfg.first_frame
+    remove_stale_temporaries(plan.root)  # a killed decode's temporary folder
+    count = decode_to_pngs(info, plan.stage_dir(PLATES), plan.shot, first,
+                           plan.pipeline.png_compression,
+                           progress=lambda d, t: notify(progress, d, t, "decoding"))
+    notify(progress, count, count, "decoded")
+    seconds = time.monotonic() - t0
+    write_manifest(plan.stage_manifest(PLATES), stage=PLATES, shot=plan.shot,
+                   key=plan.key(PLATES), frames=(first, first + count - 1), count=count,
+                   seconds=round(seconds, 3))
+    log.info("%s: decoded %d frames in %.1fs (%.1f frames/s)", plan.shot, count, seconds,
+             count / max(seconds, 1e-6))
+    return count

@@ -1,0 +1,206 @@
+"""The report stage: renders/<shot>/report.html and report.json.
+
+A page a supervisor opens in a browser: the deliverables, a contact sheet of
+plate / stylised / final frames, the per-frame warping error (E_warp) as an
+inline SVG plot, the temporal metrics, stage timings and the configs used.
+report.json holds the same data. Images are JPEG thumbnails in
+renders/<shot>/report/, linked relatively, so the folder can be copied.
+Self-contained: no scripts, no network. The page is the Jinja2 template
+``templates/report.html`` (autoescaped); this module only gathers the data
+and the plot's geometry.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Optional
+
+import cv2
+import jinja2
+
+from pipeline.media.atomic import temporary_path, write_bytes, write_json
+from pipeline.media.imageio import read_rgb
+from pipeline.stages.common import Progress
+from pipeline.stages.table import (ENCODE, FINAL, PICTURES, PLATES, PROBE, REPORT, STAGES,
+                                   STYLED, stage)
+from pipeline.workarea.manifest import read_manifest, write_manifest
+from pipeline.workarea.plan import ShotPlan
+
+THUMB_WIDTH = 320
+CONTACT_FRAMES = 6
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("pipeline.stages", "templates"),
+    autoescape=jinja2.select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined)
+
+
+def contact_frames(first: int, last: int, cuts: list[int], n: int = CONTACT_FRAMES) -> list[int]:
+    """n frames spread over the shot, plus the first frame after each cut."""
+    count = last - first + 1
+    picks = {first + round(i * (count - 1) / max(n - 1, 1)) for i in range(min(n, count))}
+    picks.update(c for c in cuts if first <= c <= last)
+    return sorted(picks)
+
+
+def _thumbnail(src: Path, dst: Path) -> None:
+    rgb = read_rgb(src)
+    h, w = rgb.shape[:2]
+    width = min(THUMB_WIDTH, w)
+    height = max(1, round(h * width / w))
+    small = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_JPEG_QUALITY, 88])
+    if not ok:
+        raise OSError(f"{dst}: JPEG encoding failed")
+    write_bytes(dst, buf.tobytes())
+
+
+def stage_timings(plan: ShotPlan) -> list[dict]:
+    """Seconds per stage from the manifests (chunked stages summed over chunks)."""
+    rows = []
+    chunks = plan.chunks()
+    for st in STAGES:
+        if st.name == REPORT:
+            continue  # still running
+        if not st.chunked:
+            data = read_manifest(plan.stage_manifest(st.name)) or {}
+            rows.append({"stage": st.name, "seconds": data.get("seconds"), "chunks": None})
+            continue
+        seconds = [(read_manifest(plan.chunk_manifest(st.name, a, b)) or {}).get("seconds")
+                   for a, b in chunks]
+        known = [s for s in seconds if s is not None]
+        rows.append({"stage": st.name, "seconds": round(sum(known), 3) if known else None,
+                     "chunks": len(chunks)})
+    return rows
+
+
+def _config_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return f"(cannot read: {exc})"
+
+
+def collect(plan: ShotPlan, image_dir_name: str) -> dict:
+    """Everything the report shows, as JSON-ready data."""
+    metrics = json.loads(plan.metrics_json.read_text(encoding="utf-8"))
+    encode = read_manifest(plan.stage_manifest(ENCODE)) or {}
+    probe = read_manifest(plan.stage_manifest(PROBE)) or {}
+    first, last = plan.frame_range()
+    cuts = metrics["summary"].get("cuts", [])
+    sheet = []
+    for f in contact_frames(first, last, cuts):
+        sheet.append({"frame": f, "cut": f in cuts, "images": {
+            s.label: f"{image_dir_name}/{plan.shot}.{f:04d}.{s.label}.jpg" for s in PICTURES}})
+    outputs = {k: Path(v).name if Path(v).parent == plan.render_dir else str(v)
+               for k, v in (encode.get("outputs") or {}).items()}
+    per_frame_keys = ["frame"] + [f"ewarp_{s.name}" for s in PICTURES] + ["ssim"]
+    return {
+        "shot": plan.shot,
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "source": probe.get("source", {}),
+        "frames": [first, last],
+        "outputs": outputs,
+        "metrics": metrics["summary"],
+        "ewarp_per_frame": [{k: r.get(k) for k in per_frame_keys} for r in metrics["per_frame"]],
+        "contact_sheet": sheet,
+        "timings": stage_timings(plan),
+        "config": {"shot": asdict(plan.cfg), "style": asdict(plan.style),
+                   "pipeline": asdict(plan.pipeline)},
+        "config_files": {"shot": str(plan.config_file)},
+        "config_text": {"shot": _config_text(plan.config_file)},
+    }
+
+
+#: Plot series, drawn in this order: (stage, colour).
+_SERIES = ((STYLED, "#d62728"), (FINAL, "#1f77b4"), (PLATES, "#7f7f7f"))
+
+
+def ewarp_plot(rows: list[dict], cuts: list[int], width: int = 900, height: int = 260) -> dict:
+    """The geometry of the per-frame E_warp plot (plates / stylised / final)."""
+    keys = [f"ewarp_{name}" for name, _ in _SERIES]
+    frames = [r["frame"] for r in rows]
+    values = [r[k] for r in rows for k in keys if r.get(k) is not None]
+    left, right, top, bottom = 60, 30, 28, 30
+    pw, ph = width - left - right, height - top - bottom
+    f0, f1 = (frames[0], frames[-1]) if frames else (0, 1)
+    vmax = max(values) if values else 1.0
+    vmax = vmax if vmax > 0 else 1.0
+
+    def x(f: float) -> float:
+        return left + (f - f0) / max(f1 - f0, 1) * pw
+
+    def y(v: float) -> float:
+        return top + ph - v / vmax * ph
+
+    lines = []
+    for n, ((name, colour), key) in enumerate(zip(_SERIES, keys)):
+        segments, current = [], []
+        for r in rows:
+            if r.get(key) is None:
+                if current:
+                    segments.append(current)
+                current = []
+            else:
+                current.append(f"{x(r['frame']):.1f},{y(r[key]):.1f}")
+        if current:
+            segments.append(current)
+        lines.append({"label": stage(name).description, "colour": colour,
+                      "segments": [" ".join(seg) for seg in segments],
+                      "legend_x": left + 50 + n * 170})  # after the axis title
+    return {
+        "width": width, "height": height, "left": left, "top": top, "pw": pw, "ph": ph,
+        "y_ticks": [{"y": f"{y(vmax * i / 4) + 4:.1f}", "text": f"{vmax * i / 4 * 1e3:.2f}"}
+                    for i in range(5)],
+        "x_ticks": [{"x": f"{x(f):.1f}", "text": f} for f in (f0, (f0 + f1) // 2, f1)],
+        "cuts": [{"x": f"{x(c):.1f}", "frame": c} for c in cuts],
+        "lines": lines,
+    }
+
+
+def _fmt(value: Optional[float], scale: float = 1.0, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value * scale:.{digits}f}"
+
+
+def render_html(data: dict) -> str:
+    m = data["metrics"]
+    styled = m.get(f"ewarp_{STYLED}")
+    temporal = [{"label": s.description, "ewarp": _fmt(m.get(f"ewarp_{s.name}"), 1e3),
+                 "ratio": (f"{m[f'ewarp_{s.name}'] / styled:.3f}"
+                           if m.get(f"ewarp_{s.name}") is not None and styled else "n/a")}
+                for s in PICTURES]
+    psnr = m.get("psnr_final_vs_styled")
+    return _TEMPLATES.get_template("report.html").render(
+        data=data, temporal=temporal, pictures=[s.label for s in PICTURES],
+        ssim=_fmt(m.get("ssim_final_vs_styled")),
+        psnr="inf" if psnr is None else f"{psnr:.2f} dB",
+        cuts=", ".join(map(str, m.get("cuts") or [])) or "none",
+        smoothing=json.dumps(data["config"]["shot"]["smoothing"]),
+        plot=ewarp_plot(data["ewarp_per_frame"], m.get("cuts") or []),
+        timings=[{"stage": t["stage"], "seconds": _fmt(t["seconds"], digits=1),
+                  "chunks": t["chunks"] or ""} for t in data["timings"]],
+        config_json=json.dumps(data["config"], indent=2, default=str))
+
+
+def run(plan: ShotPlan, progress: Progress = None) -> dict:
+    """The report stage: thumbnails, report.json, report.html, then the manifest."""
+    t0 = time.monotonic()
+    plan.render_dir.mkdir(parents=True, exist_ok=True)
+    final_dir = plan.report_images_dir
+    data = collect(plan, final_dir.name)
+    with temporary_path(final_dir) as tmp:  # the thumbnails, swapped in as a whole
+        tmp.mkdir()
+        for row in data["contact_sheet"]:
+            for s in PICTURES:
+                _thumbnail(plan.frame_file(s.name, row["frame"]),
+                           tmp / Path(row["images"][s.label]).name)
+    write_json(plan.report_json, json.loads(json.dumps(data, default=str)))
+    write_bytes(plan.report_html, render_html(data).encode("utf-8"))
+    first, last = plan.frame_range()
+    write_manifest(plan.stage_manifest(REPORT), stage=REPORT, shot=plan.shot,
+                   key=plan.key(REPORT), frames=(first, last),
+                   outputs={"html": str(plan.report_html), "json": str(plan.report_json)},
+                   seconds=round(time.monotonic() - t0, 3))
+    return data

@@ -1,0 +1,79 @@
+"""The styled stage: the style's generator over one chunk of plates -> ``work/<shot>/styled/``.
+
+Frames stream through the model: the next batches are read ahead while the
+model runs and finished frames are written behind (``pipeline.media.stream``),
+so at most a few batches are in memory at once, whatever the shot's length.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from pipeline.media.atomic import remove_stale_temporaries
+from pipeline.media.imageio import read_rgb, write_rgb
+from pipeline.media.stream import WriteBehind, read_ahead
+from pipeline.stages.common import Progress, check_chunk, log, notify
+from pipeline.stages.table import PLATES, STYLED
+from pipeline.workarea.manifest import write_manifest
+from pipeline.workarea.plan import ShotPlan
+
+
+def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
+    # Imported here so that scheduling (and a worker's parent process) never
+    # loads torch or touches CUDA; only the process that runs the chunk does.
+    from models.inference import Stylizer, select_device, select_dtype, set_cpu_threads
+    from models.loaders import load_style_model
+    from pipeline.stages.memory import fix_malloc_mmap_threshold
+
+    fix_malloc_mmap_threshold()
+    check_chunk(plan, first, last)
+    t0 = time.monotonic()
+    device = select_device(plan.pipeline.device)
+    dtype = select_dtype(device, plan.pipeline.precision)
+    threads = set_cpu_threads(plan.pipeline.threads) if device.type == "cpu" else None
+    model, info = load_style_model(plan.style.checkpoint, plan.style.format, plan.style.model)
+    stylizer = Stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
+                        plan.pipeline.tile_size, plan.pipeline.tile_overlap)
+    out_dir = plan.stage_dir(STYLED)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)  # left by a killed run
+    pairs = [(plan.frame_file(PLATES, f), plan.frame_file(STYLED, f))
+             for f in range(first, last + 1)]
+    t1 = time.monotonic()
+    n = stylize_files(pairs, stylizer, plan.batch_size, plan.pipeline.png_compression,
+                      progress=lambda d, t: notify(progress, d, t, f"stylising {first}-{last}"))
+    seconds = time.monotonic() - t1
+    stats = {"device": str(device), "dtype": str(dtype or "float32"), "threads": threads,
+             "batch_size": plan.batch_size, "frames_per_s": round(n / max(seconds, 1e-6), 3),
+             "seconds": round(time.monotonic() - t0, 3), "arch": info["arch"]}
+    write_manifest(plan.chunk_manifest(STYLED, first, last), stage=STYLED, shot=plan.shot,
+                   key=plan.chunk_key(STYLED, first, last), frames=(first, last), **stats)
+    log.info("%s: stylised %d-%d on %s (%s) at %.2f frames/s", plan.shot, first, last, device,
+             stats["dtype"], stats["frames_per_s"])
+    return stats
+
+
+def stylize_files(pairs: Sequence[tuple[Path, Path]], stylizer: Callable[[np.ndarray], np.ndarray],
+                  batch_size: int, png_compression: int = 1, prefetch: int = 2,
+                  progress: Optional[Callable[[int, int], None]] = None) -> int:
+    """Stylise (input, output) file pairs in batches; returns frames written.
+
+    Frames of one batch must share a size (they do within a shot).
+    """
+    batches = [pairs[i:i + batch_size] for i in range(0, len(pairs), batch_size)]
+    done = 0
+
+    def load(batch: Sequence[tuple[Path, Path]]) -> tuple[list[Path], np.ndarray]:
+        return [dst for _, dst in batch], np.stack([read_rgb(src) for src, _ in batch])
+
+    with WriteBehind(workers=2, limit=2 * batch_size) as writer:
+        for dsts, frames in read_ahead(batches, load, depth=prefetch):
+            for dst, frame in zip(dsts, stylizer(frames)):
+                writer.submit(write_rgb, dst, frame, png_compression)
+            done += len(dsts)
+            if progress:
+                progress(done, len(pairs))
+    return done

@@ -1,0 +1,113 @@
+"""The stage table: every stage of a shot, declared once.
+
+Everything that needs to know the stages reads this table: the Luigi tasks'
+``requires()`` (``tasks/shot.py``), the done-checks
+(``pipeline.workarea.checkpoints``), the stage keys (``ShotPlan.key``),
+``status``, ``rerun`` and the report's timings.
+
+A stage has one name. It is the name ``status`` and ``rerun`` print, the
+``stage`` field of its manifests, the stem of its log files, its work folder
+``work/<shot>/<name>/`` and the module that does its work,
+``pipeline/stages/<name>.py`` (its function is ``run``). The command line also
+accepts the stage's ``aliases``. The Luigi task that runs it is the class in
+``tasks/`` whose ``stage_name`` is the stage's name.
+
+Adding a stage: a row here, its module ``pipeline/stages/<name>.py``, its task.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+PROBE = "probe"
+PLATES = "plates"
+FLOW = "flow"
+STYLED = "styled"
+FINAL = "final"
+ENCODE = "encode"
+METRICS = "metrics"
+REPORT = "report"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    #: other names the command line accepts (``rerun --stage``)
+    aliases: tuple[str, ...] = ()
+    #: runs per chunk of frames (``work/<shot>/<name>/chunks/<first>-<last>.json``)
+    chunked: bool = False
+    #: stages whose outputs it reads, in the order their keys enter its key
+    upstream: tuple[str, ...] = ()
+    #: settings (``ShotPlan.setting``) its key depends on, after the upstream keys
+    settings: tuple[str, ...] = ()
+    #: each chunk continues from the output of the chunk before it
+    along_time: bool = False
+    #: upstream stages it reads (and ``along_time`` applies) only while the
+    #: shot's smoothing uses the flow (``smoothing.method`` is not ``none``)
+    only_with_flow: tuple[str, ...] = ()
+    #: per-frame files ``work/<shot>/<name>/<shot>.####.<ext>``, or None
+    frame_ext: Optional[str] = None
+    #: how the report and the metrics name its frames (a stage with frames)
+    label: str = ""
+    description: str = ""
+    #: its manifest lists deliverables that must still exist for it to be done
+    delivers: bool = False
+
+    @property
+    def folder(self) -> str:
+        """``work/<shot>/<folder>/``: the stage's name."""
+        return self.name
+
+    def reads(self, upstream: str, uses_flow: bool) -> bool:
+        """Whether this stage reads ``upstream`` for a shot (``uses_flow``: its smoothing)."""
+        return upstream in self.upstream and (uses_flow or upstream not in self.only_with_flow)
+
+    def continues_previous_chunk(self, uses_flow: bool) -> bool:
+        return self.along_time and (uses_flow or not self.only_with_flow)
+
+    @property
+    def function(self) -> Callable:
+        """``pipeline.stages.<name>.run``: the stage's work (imported on first use)."""
+        return importlib.import_module(f"pipeline.stages.{self.name}").run
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(PROBE, settings=("source", "fps")),
+    Stage(PLATES, aliases=("decode",), upstream=(PROBE,), settings=("first_frame",),
+          frame_ext="png", label="plate", description="plates"),
+    Stage(FLOW, chunked=True, upstream=(PLATES,), settings=("flow_scale", "flow_preset"),
+          frame_ext="npz"),
+    Stage(STYLED, aliases=("stylize",), chunked=True, upstream=(PLATES,),
+          settings=("style", "precision", "tile_size", "tile_overlap"),
+          frame_ext="png", label="stylised", description="stylised, per frame"),
+    Stage(FINAL, aliases=("smooth",), chunked=True, upstream=(STYLED, FLOW),
+          settings=("smoothing",), along_time=True, only_with_flow=(FLOW,),
+          frame_ext="png", label="final", description="final (smoothed)"),
+    Stage(ENCODE, upstream=(FINAL,), settings=("output",), delivers=True),
+    Stage(METRICS, aliases=("metric",), upstream=(FINAL, FLOW), delivers=True),
+    Stage(REPORT, upstream=(ENCODE, METRICS), delivers=True),
+)
+
+BY_NAME: dict[str, Stage] = {s.name: s for s in STAGES}
+#: The stage whose manifest gives the shot's frame range (and so its chunks).
+FRAME_RANGE_FROM = PLATES
+#: Stages that hold frames (the pictures the metrics and the report compare).
+PICTURES: tuple[Stage, ...] = tuple(s for s in STAGES if s.label)
+
+
+def stage(name: str) -> Stage:
+    return BY_NAME[name]
+
+
+def lookup(text: str) -> Optional[Stage]:
+    """The stage called ``text`` (its name or an alias), or None."""
+    for s in STAGES:
+        if text == s.name or text in s.aliases:
+            return s
+    return None
+
+
+def downstream(name: str, uses_flow: bool) -> tuple[Stage, ...]:
+    """Stages that read ``name``'s outputs directly (table order)."""
+    return tuple(s for s in STAGES if s.reads(name, uses_flow))
