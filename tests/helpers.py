@@ -105,6 +105,27 @@ def write_yaml(path: Path, data: dict) -> Path:
     return path
 
 
+TINY_UNET = {"base_channels": 4, "levels": 2}
+
+
+def keyframe_project(project, tmp_path, steps=8, **train):
+    """Shot t10 and style 'learned', trained from one painted keyframe (an inverted plate)."""
+    clip = make_clip(tmp_path / "in.mov", 64, 48, frames=6, audio=False)
+    project.add_shot("t10", clip, style="learned")
+    # The 'painting': an inverted copy of plate 1001, made from the source PNG
+    # (same pixels as the decoded plate up to codec loss).
+    src = cv2.imread(str(tmp_path / ".in_src" / "src.0001.png"))
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    cv2.imwrite(str(keys / "t10.1001.png"), 255 - src)
+    write_yaml(project.configs / "styles" / "learned.yaml", {
+        "checkpoint": "../../styles/learned.pt",
+        "train": {"method": "keyframes", "shot": "t10", "keyframes": {1001: str(keys / "t10.1001.png")},
+                  "steps": steps, "patch_size": 32, "batch_size": 4, "generator_kwargs": TINY_UNET,
+                  **train}})
+    return project.root / "styles" / "learned.pt"
+
+
 class Project:
     """A throwaway shotstyle project: configs, work and render roots under tmp."""
 

@@ -80,7 +80,7 @@ def compute_shot_metrics(plan: ShotPlan, progress: Progress = None) -> dict:
                 row[f"ewarp_{name}"] = warp_error(prev[name], cur[name], pair.cur_to_prev, mask)
         rows.append(row)
         prev = cur
-        notify(progress, f - first + 1, last - first + 1, "metrics")
+        notify(progress, f - first + 1, last - first + 1, METRICS)
     summary: dict = {"frames": last - first + 1,
                      "pairs": sum(f"ewarp_{FINAL}" in r for r in rows), "cuts": sorted(cuts)}
     for name in SEQUENCES:
@@ -130,7 +130,7 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
     first, last = plan.frame_range()
     write_manifest(plan.stage_manifest(METRICS), stage=METRICS, shot=plan.shot,
                    key=plan.key(METRICS), frames=(first, last),
-                   outputs={"metrics": str(plan.metrics_json)}, summary=data["summary"],
+                   outputs={METRICS: str(plan.metrics_json)}, summary=data["summary"],
                    seconds=round(time.monotonic() - t0, 3))
     log.info("%s", format_summary(plan.shot, data["summary"]))
     return data["summary"]

@@ -39,7 +39,9 @@ class Stage:
     chunked: bool = False
     #: stages whose outputs it reads, in the order their keys enter its key
     upstream: tuple[str, ...] = ()
-    #: settings (``ShotPlan.setting``) its key depends on, after the upstream keys
+    #: what else its key depends on, after the upstream keys: attribute paths on
+    #: the shot's ``ShotPlan`` (``cfg.`` the shot config, ``pipeline.`` the
+    #: pipeline config; ``*_identity``: a file's identity), see ``ShotPlan.setting``
     settings: tuple[str, ...] = ()
     #: each chunk continues from the output of the chunk before it
     along_time: bool = False
@@ -73,18 +75,20 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage(PROBE, settings=("source", "fps")),
-    Stage(PLATES, aliases=("decode",), upstream=(PROBE,), settings=("first_frame",),
+    Stage(PROBE, settings=("source_identity", "fps_identity")),
+    Stage(PLATES, aliases=("decode",), upstream=(PROBE,), settings=("cfg.first_frame",),
           frame_ext="png", label="plate", description="plates"),
-    Stage(FLOW, chunked=True, upstream=(PLATES,), settings=("flow_scale", "flow_preset"),
-          frame_ext="npz"),
+    Stage(FLOW, chunked=True, upstream=(PLATES,),
+          settings=("cfg.smoothing.flow_scale", "cfg.smoothing.flow_preset"), frame_ext="npz"),
+    # Batch size and device do not change the result; precision and tiling do.
     Stage(STYLED, aliases=("stylize",), chunked=True, upstream=(PLATES,),
-          settings=("style", "precision", "tile_size", "tile_overlap"),
+          settings=("style_identity", "pipeline.precision", "pipeline.tile_size",
+                    "pipeline.tile_overlap"),
           frame_ext="png", label="stylised", description="stylised, per frame"),
     Stage(FINAL, aliases=("smooth",), chunked=True, upstream=(STYLED, FLOW),
-          settings=("smoothing",), along_time=True, only_with_flow=(FLOW,),
+          settings=("cfg.smoothing",), along_time=True, only_with_flow=(FLOW,),
           frame_ext="png", label="final", description="final (smoothed)"),
-    Stage(ENCODE, upstream=(FINAL,), settings=("output",), delivers=True),
+    Stage(ENCODE, upstream=(FINAL,), settings=("cfg.output",), delivers=True),
     Stage(METRICS, aliases=("metric",), upstream=(FINAL, FLOW), delivers=True),
     Stage(REPORT, upstream=(ENCODE, METRICS), delivers=True),
 )

@@ -155,7 +155,7 @@ _FLOWPAIR_FORMAT = "shotstyle-flowpair-1"
 _FLOW_STEP = 1.0 / 32.0
 _FLOW_LIMIT = np.iinfo(np.int16).max * _FLOW_STEP
 #: Runs the second flow of ``FlowPair.compute`` beside the first.
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flow")
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dis-flow")
 
 
 def _quantize(flow: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ settings changes the keys of the affected stage and everything downstream.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -21,7 +21,7 @@ from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot
                              parse_fps, shot_config_path)
 from pipeline.errors import ConfigError, MediaError
 from pipeline.media.sequence import chunk_ranges, frame_path, is_sequence_pattern, sequence_files
-from pipeline.stages.table import FRAME_RANGE_FROM, Stage, stage
+from pipeline.stages.table import FRAME_RANGE_FROM, REPORT, Stage, stage
 from pipeline.workarea.manifest import file_fingerprint, read_manifest, stable_hash
 
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
@@ -124,7 +124,7 @@ class ShotPlan:
 
     @property
     def report_images_dir(self) -> Path:
-        return self.render_dir / "report"
+        return self.render_dir / REPORT
 
     @property
     def movie_paths(self) -> dict[str, Path]:
@@ -163,7 +163,9 @@ class ShotPlan:
         return consumer.reads(upstream, self.smoothing_uses_flow)
 
     # ----------------------------------------------------------------- keys
-    def _source_fingerprint(self) -> list:
+    @property
+    def source_identity(self) -> list:
+        """The source file's (or every sequence file's) path, size and mtime."""
         src = self.cfg.source
         if not is_sequence_pattern(src):
             return file_fingerprint(Path(src)) if Path(src).is_file() else [src, "missing"]
@@ -172,24 +174,22 @@ class ShotPlan:
         except MediaError:
             return [src, "missing"]
 
-    def setting(self, name: str) -> Any:
-        """The value of a setting a stage key depends on (``Stage.settings``)."""
-        s, p = self.cfg.smoothing, self.pipeline
-        values = {
-            "source": self._source_fingerprint,
-            "fps": lambda: str(self.fps_override),
-            "first_frame": lambda: self.cfg.first_frame,
-            "style": lambda: style_key(self.style),
-            # Batch size and device do not change the result; precision and tiling do.
-            "precision": lambda: p.precision,
-            "tile_size": lambda: p.tile_size,
-            "tile_overlap": lambda: p.tile_overlap,
-            "flow_scale": lambda: s.flow_scale,
-            "flow_preset": lambda: s.flow_preset,
-            "smoothing": lambda: asdict(s),
-            "output": lambda: asdict(self.cfg.output),
-        }
-        return values[name]()
+    @property
+    def fps_identity(self) -> str:
+        return str(self.fps_override)
+
+    @property
+    def style_identity(self) -> str:
+        return style_key(self.style)
+
+    def setting(self, path: str) -> Any:
+        """A value a stage key depends on (``Stage.settings``): an attribute path
+        from this plan, e.g. ``cfg.smoothing.flow_scale``; a config section
+        (a dataclass) as a mapping."""
+        value: Any = self
+        for name in path.split("."):
+            value = getattr(value, name)
+        return asdict(value) if is_dataclass(value) else value
 
     @cached_property
     def _keys(self) -> dict[str, str]:

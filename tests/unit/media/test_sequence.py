@@ -31,19 +31,3 @@ def test_scan_sequence_range_and_gaps(tmp_path):
 def test_chunks_cover_range_exactly():
     assert chunk_ranges(1001, 1010, 4) == [(1001, 1004), (1005, 1008), (1009, 1010)]
     assert chunk_ranges(1001, 1001, 48) == [(1001, 1001)]
-
-
-def test_stale_temporaries_are_removed_by_age_only(tmp_path):
-    import os
-    import time
-
-    from pipeline.media.atomic import remove_stale_temporaries, tmp_name, write_bytes
-    old = tmp_name(tmp_path / "a.png")
-    old.write_bytes(b"x")
-    past = time.time() - 3600
-    os.utime(old, (past, past))
-    fresh = tmp_name(tmp_path / "b.png")
-    fresh.write_bytes(b"x")
-    write_bytes(tmp_path / "c.png", b"done")
-    assert remove_stale_temporaries(tmp_path) == 1
-    assert not old.exists() and fresh.exists() and (tmp_path / "c.png").read_bytes() == b"done"

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import write_yaml
+from helpers import REPO, write_yaml
 from pipeline.config import (load_pipeline_config, load_shot_config, load_style_config,
                              parse_fps)
 from pipeline.errors import ConfigError
@@ -12,7 +12,7 @@ from pipeline.workarea.plan import ShotPlan
 
 def test_sample_configs_load_and_resolve_paths_relative_to_their_file(monkeypatch):
     monkeypatch.delenv("SHOTSTYLE_CONFIG_DIR", raising=False)
-    repo = Path(__file__).resolve().parents[1]
+    repo = REPO
     plan = ShotPlan.load("s01", repo / "configs")
     assert plan.cfg.first_frame == 1001
     assert Path(plan.cfg.source) == repo / "samples" / "city_s01.mpg"

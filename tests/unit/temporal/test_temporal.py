@@ -13,12 +13,12 @@ import cv2
 import numpy as np
 import pytest
 
+from helpers import REPO
 from pipeline.temporal.cuts import is_scene_cut, scene_cut_score
 from pipeline.temporal.flow import FlowPair, compute_flow, reliable_mask, warp
 from pipeline.temporal.metrics import psnr, ssim, warp_error
 from pipeline.temporal.smoother import FlowSmoother, Motion, smooth_frames
 
-REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "city_s01.mpg"
 SINTEL_DIR = REPO.parent / "shared" / "footage" / "sintel"
 

@@ -1,0 +1,102 @@
+"""The stage table is the one place the stages are declared: check that it is
+consistent and that everything else reads it."""
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import tasks  # noqa: F401  (defines the Luigi tasks)
+from helpers import REPO
+from pipeline.stages.table import (FINAL, FLOW, FRAME_RANGE_FROM, PICTURES, STAGES, STYLED,
+                                   downstream, lookup, stage)
+from tasks.base import TASKS
+
+
+def test_each_stage_reads_only_stages_declared_before_it():
+    seen: set[str] = set()
+    for st in STAGES:
+        assert set(st.upstream) <= seen, st.name
+        assert set(st.only_with_flow) <= set(st.upstream)
+        assert not st.along_time or st.chunked
+        seen.add(st.name)
+    assert not stage(FRAME_RANGE_FROM).chunked
+
+
+def test_one_name_per_stage_and_aliases_that_name_one_stage():
+    words = [w for st in STAGES for w in (st.name, *st.aliases)]
+    assert len(words) == len(set(words))
+    for st in STAGES:
+        assert st.folder == st.name
+        assert all(lookup(w) is st for w in (st.name, *st.aliases))
+    assert lookup("paint") is None
+
+
+def test_each_stage_has_its_module_function_and_task():
+    for st in STAGES:
+        module = importlib.import_module(f"pipeline.stages.{st.name}")
+        assert st.function is module.run
+        params = list(inspect.signature(module.run).parameters)
+        assert params[:3] == (["plan", "first", "last"] if st.chunked else ["plan", "progress"])[:3]
+        task = TASKS[st.name]
+        assert task.stage_name == st.name
+        assert hasattr(task, "first") == st.chunked, task
+    assert set(TASKS) == {st.name for st in STAGES}
+
+
+def test_downstream_follows_the_smoothing_method():
+    assert [s.name for s in downstream(FLOW, uses_flow=True)] == ["final", "metrics"]
+    assert [s.name for s in downstream(FLOW, uses_flow=False)] == ["metrics"]
+    assert [s.name for s in downstream(STYLED, uses_flow=False)] == ["final"]
+    assert stage(FINAL).continues_previous_chunk(True)
+    assert not stage(FINAL).continues_previous_chunk(False)
+    assert [s.label for s in PICTURES] == ["plate", "stylised", "final"]
+
+
+def test_keys_chain_through_the_table(project, tmp_path):
+    from pipeline.workarea.plan import ShotPlan
+    src = tmp_path / "a.mov"
+    src.write_bytes(b"x")
+    project.add_shot("k1", src)
+    before = ShotPlan.load("k1")
+    project.add_shot("k1", src, smoothing={"strength": 0.5})
+    after = ShotPlan.load("k1")
+    changed = {st.name for st in STAGES if before.key(st.name) != after.key(st.name)}
+    assert changed == {"final", "encode", "metrics", "report"}
+    project.add_shot("k1", src, smoothing={"flow_preset": "fast"})
+    flow_changed = ShotPlan.load("k1")
+    changed = {st.name for st in STAGES if before.key(st.name) != flow_changed.key(st.name)}
+    assert changed == {"flow", "final", "encode", "metrics", "report"}
+
+
+_STAGE_WORDS = "|".join(re.escape(st.name) for st in STAGES)
+
+
+@pytest.mark.parametrize("package", ["pipeline", "tasks"])
+def test_stage_names_are_spelled_out_only_in_the_table(package):
+    """Code refers to a stage through the table's constants, never by a string of
+    its name (the smoothing method ``flow`` in the config is another word)."""
+    allowed = {"pipeline/stages/table.py", "pipeline/config.py"}
+    offenders = []
+    for path in sorted((REPO / package).rglob("*.py")):
+        rel = path.relative_to(REPO).as_posix()
+        if rel in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.fullmatch(_STAGE_WORDS, node.value):
+                offenders.append(f"{rel}:{node.lineno}: {node.value!r}")
+    assert not offenders, offenders
+
+
+def test_models_import_nothing_from_pipeline():
+    for path in sorted((REPO / "models").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n == "pipeline" or n.startswith(("pipeline.", "tasks")) for n in names), \
+                f"{path}: imports {names}"

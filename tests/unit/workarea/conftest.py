@@ -1,0 +1,75 @@
+"""A shot whose work area is written by hand: manifests with the keys the plan
+computes, so the done-checks, status and rerun are tested without rendering."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipeline.stages.table import PROBE, STAGES, stage
+from pipeline.workarea.manifest import write_manifest
+from pipeline.workarea.plan import ShotPlan
+
+FIRST, LAST = 1001, 1010  # chunks of 4: 1001-1004, 1005-1008, 1009-1010
+
+
+class WorkArea:
+    def __init__(self, project, shot: str = "w01"):
+        self.project, self.shot = project, shot
+        self.source = project.root / "footage" / "w01.mov"
+        self.source.parent.mkdir(parents=True, exist_ok=True)
+        self.source.write_bytes(b"not decoded in these tests")
+        self.configure()
+        self._clock = 1_700_000_000
+
+    def configure(self, **extra) -> ShotPlan:
+        self.project.add_shot(self.shot, self.source, **extra)
+        return self.plan
+
+    @property
+    def plan(self) -> ShotPlan:
+        return ShotPlan.load(self.shot)
+
+    def _stamp(self, path: Path) -> None:
+        """Manifests written in order get increasing mtimes (make's rule reads them)."""
+        self._clock += 10
+        os.utime(path, ns=(self._clock * 10**9, self._clock * 10**9))
+
+    def done(self, name: str, chunk=None, **fields) -> Path:
+        """Write the manifest of stage ``name`` (or one chunk of it) as a run would."""
+        plan = self.plan
+        if chunk is None:
+            path = plan.stage_manifest(name)
+            frames = None if name == PROBE else (FIRST, LAST)
+            write_manifest(path, stage=name, shot=self.shot, key=plan.key(name),
+                           frames=frames, **fields)
+        else:
+            path = plan.chunk_manifest(name, *chunk)
+            write_manifest(path, stage=name, shot=self.shot,
+                           key=plan.chunk_key(name, *chunk), frames=chunk, **fields)
+            if stage(name).frame_ext:
+                for f in range(chunk[0], chunk[1] + 1):
+                    plan.frame_file(name, f).parent.mkdir(parents=True, exist_ok=True)
+                    plan.frame_file(name, f).write_bytes(b"frame")
+        self._stamp(path)
+        return path
+
+    def all_done(self) -> None:
+        """Every stage done, in the order a render finishes them."""
+        for st in STAGES:
+            if st.chunked:
+                for chunk in self.plan.chunks():
+                    self.done(st.name, chunk)
+            elif st.delivers:
+                out = self.project.renders / self.shot / f"{st.name}.out"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text("x")
+                self.done(st.name, outputs={st.name: str(out)})
+            else:
+                self.done(st.name)
+
+
+@pytest.fixture
+def work(project) -> WorkArea:
+    return WorkArea(project)

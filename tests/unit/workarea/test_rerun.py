@@ -1,0 +1,88 @@
+"""What `rerun` removes: the stage (or its chunks) and everything downstream."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.stages.table import FINAL, PLATES, STYLED
+from pipeline.workarea.checkpoints import checkpoint, chunk_checkpoint
+from pipeline.workarea.rerun import plan_rerun, rerun, stage_name
+from pipeline.workarea.status import shot_status
+
+C1, C2, C3 = (1001, 1004), (1005, 1008), (1009, 1010)
+
+
+def test_stage_names_and_aliases():
+    assert [stage_name(t) for t in ("decode", "stylize", "smooth", "metric", "flow")] == [
+        "plates", "styled", "final", "metrics", "flow"]
+    with pytest.raises(ConfigError) as err:
+        stage_name("paint")
+    assert str(err.value) == ("unknown stage 'paint': expected one of probe, plates, flow, "
+                              "styled, final, encode, metrics, report (or decode, stylize, "
+                              "smooth, metric)")
+
+
+def test_whole_stage_and_everything_downstream(work):
+    work.all_done()
+    assert plan_rerun(work.plan, "plates") == [(s, None) for s in (
+        "plates", "flow", "styled", "final", "encode", "metrics", "report")]
+    assert plan_rerun(work.plan, "smooth") == [(s, None) for s in (
+        "final", "encode", "metrics", "report")]
+    assert plan_rerun(work.plan, "encode") == [("encode", None), ("report", None)]
+
+
+def test_chunks_of_a_stage_then_smoothing_along_time(work):
+    work.all_done()
+    assert plan_rerun(work.plan, "stylize", (1006, 1007)) == [
+        ("styled", C2), ("final", C2), ("final", C3),
+        ("encode", None), ("metrics", None), ("report", None)]
+    assert plan_rerun(work.plan, "flow", (1001, 1001)) == [
+        ("flow", C1), ("final", C1), ("final", C2), ("final", C3),
+        ("encode", None), ("metrics", None), ("report", None)]
+    assert plan_rerun(work.plan, "final", (1005, 1010)) == [
+        ("final", C2), ("final", C3), ("encode", None), ("metrics", None), ("report", None)]
+
+
+def test_without_flow_smoothing_chunks_stand_alone(work):
+    work.configure(smoothing={"method": "none"})
+    work.all_done()
+    assert plan_rerun(work.plan, "styled", (1005, 1005)) == [
+        ("styled", C2), ("final", C2), ("encode", None), ("metrics", None), ("report", None)]
+    # the flow feeds only the metrics then
+    assert plan_rerun(work.plan, "flow", (1005, 1005)) == [
+        ("flow", C2), ("metrics", None), ("report", None)]
+    assert plan_rerun(work.plan, "flow") == [("flow", None), ("metrics", None), ("report", None)]
+
+
+def test_bad_frame_requests(work):
+    with pytest.raises(ConfigError, match="plates are not decoded yet"):
+        plan_rerun(work.plan, "styled", (1001, 1002))
+    work.all_done()
+    with pytest.raises(ConfigError, match=r"frames 2001-2002 are outside the shot \(1001-1010\)"):
+        plan_rerun(work.plan, "styled", (2001, 2002))
+    with pytest.raises(ConfigError, match=r"--frames applies to the chunked stages \(flow, "
+                                          r"styled, final\), not 'plates'"):
+        plan_rerun(work.plan, "decode", (1001, 1002))
+
+
+def test_rerun_removes_manifests_frames_and_failure_records(work):
+    work.all_done()
+    record = work.plan.logs_dir / "styled.1005-1008.failed.json"
+    record.parent.mkdir(parents=True)
+    record.write_text("{}")
+    removed = rerun(work.plan, "stylize", (1005, 1005))
+    assert removed == ["styled 1005-1008", "final 1005-1008", "final 1009-1010", "encode",
+                       "metrics", "report"]
+    plan = work.plan
+    assert not record.exists()
+    assert not any(plan.frame_file(STYLED, f).exists() for f in range(1005, 1009))
+    assert all(plan.frame_file(STYLED, f).exists() for f in range(1001, 1005))
+    assert chunk_checkpoint(plan, FINAL, *C1).is_current()
+    assert not chunk_checkpoint(plan, FINAL, *C2).is_current()
+    assert checkpoint(plan, PLATES).is_current()
+    states = {row.stage: row.state for row in shot_status(plan)}
+    assert states == {"probe": "done", "plates": "done", "flow": "done", "styled": "missing",
+                      "final": "missing", "encode": "missing", "metrics": "missing",
+                      "report": "missing"}
+    rerun(plan, "plates")
+    assert not plan.stage_dir(PLATES).exists() and not plan.stage_dir(FINAL).exists()

@@ -1,0 +1,49 @@
+"""`python -m pipeline status`: one row per stage of the table."""
+from __future__ import annotations
+
+from pipeline.errors import MediaError
+from pipeline.stages.table import PLATES, PROBE, STYLED
+from pipeline.workarea.failures import clear_failure, read_failure, record_failure
+from pipeline.workarea.status import format_status, shot_status
+
+
+def test_a_new_shot_is_missing_everywhere(work):
+    assert format_status("w01", shot_status(work.plan)) == "\n".join([
+        "w01",
+        "  probe    missing  missing",
+        "  plates   missing  missing",
+        "  flow     missing  plates not decoded yet",
+        "  styled   missing  plates not decoded yet",
+        "  final    missing  plates not decoded yet",
+        "  encode   missing  missing",
+        "  metrics  missing  missing",
+        "  report   missing  missing"])
+
+
+def test_done_stale_and_failed_chunks(work):
+    work.all_done()
+    assert [r.state for r in shot_status(work.plan)] == ["done"] * 8
+    work.plan.chunk_manifest(STYLED, 1005, 1008).unlink()  # as a failed run leaves it
+    logs = work.plan.logs_dir
+    record_failure(logs, "styled.1005-1008", MediaError("frame 1006: cannot read image"),
+                   "StylizeChunk_x")
+    rows = {r.stage: r for r in shot_status(work.plan)}
+    assert rows["styled"].state == "failed"
+    assert rows["styled"].detail == "2/3 chunks done"
+    assert rows["final"].state == "stale" and rows["final"].detail == "1/3 chunks done, 2 stale"
+    text = format_status("w01", list(rows.values()))
+    assert "      styled.1005-1008: MediaError: frame 1006: cannot read image" in text
+    assert f"      log: {logs / 'styled.1005-1008.log'}" in text
+    clear_failure(logs, "styled.1005-1008")
+    assert read_failure(logs, "styled.1005-1008") is None
+    assert {r.stage: r.state for r in shot_status(work.plan)}["styled"] == "missing"
+
+
+def test_a_changed_setting_makes_its_stage_stale(work):
+    work.done(PROBE)
+    work.done(PLATES)
+    work.configure(first_frame=1)
+    rows = {r.stage: r for r in shot_status(work.plan)}
+    assert rows["probe"].state == "done"
+    assert rows["plates"].state == "stale"
+    assert rows["plates"].detail == "stale (settings or inputs changed)"
