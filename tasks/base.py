@@ -1,29 +1,19 @@
 """Luigi plumbing shared by the tasks: manifest targets, logs, progress, retries,
-one-line failure messages, and the generic stage task.
-
-``StageTask`` turns a row of the stage table (``pipeline.stages.table``) into
-a Luigi task: it requires the tasks of the stages the row reads (the same
-chunk of a chunked stage; every chunk of it for a whole stage, as dynamic
-dependencies known once the plates exist), is done when its checkpoint is
-current, and runs ``pipeline/stages/<stage>.py``'s ``run``. ``tasks/shot.py``
-declares one subclass per stage.
-"""
+one-line failure messages, and the stage name -> task registry."""
 from __future__ import annotations
 
 import logging
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 import luigi
 
 from pipeline.errors import ShotstyleError
-from pipeline.stages.table import FRAME_RANGE_FROM, stage
 from pipeline.stages.retry import RetryPolicy, log_retry
-from pipeline.workarea.checkpoints import Checkpoint, checkpoint, chunk_checkpoint
+from pipeline.workarea.checkpoints import Checkpoint
 from pipeline.workarea.failures import clear_failure, record_failure
-from pipeline.workarea.plan import ShotPlan
 
 log = logging.getLogger("shotstyle")
 
@@ -127,101 +117,12 @@ class PipelineTask(luigi.Task):
 
 
 #: stage name -> the task class that runs it
-TASKS: dict[str, type["StageTask"]] = {}
+TASKS: dict[str, type[PipelineTask]] = {}
 
 
-def task_for(name: str) -> type["StageTask"]:
+def task_for(name: str) -> type[PipelineTask]:
+    """The Luigi task of stage ``name`` (defined in ``tasks/shot.py``)."""
     return TASKS[name]
-
-
-class StageTask(PipelineTask):
-    """A stage of one shot: ``stage_name`` picks its row of the stage table."""
-
-    shot = luigi.Parameter(description="shot name: configs/shots/<shot>.yaml")
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "stage_name" in cls.__dict__:
-            TASKS[cls.stage_name] = cls
-
-    @property
-    def stage(self):
-        return stage(self.stage_name)
-
-    @property
-    def plan(self) -> ShotPlan:
-        # Built afresh per call: configs may change between scheduling and running.
-        return ShotPlan.load(self.shot)
-
-    @property
-    def label(self) -> str:
-        return self.shot
-
-    def _plan_or_none(self) -> Optional[ShotPlan]:
-        try:
-            return self.plan
-        except ShotstyleError:
-            return None  # run() reports the config error as this task's failure
-
-    def _reads(self, plan: Optional[ShotPlan]) -> list[str]:
-        """Upstream stages read for this shot (all that are read regardless of
-        the config when it does not load)."""
-        st = self.stage
-        if plan is None:
-            return [u for u in st.upstream if u not in st.only_with_flow]
-        return [u for u in st.upstream if plan.reads(st, u)]
-
-    def requires(self):
-        plan = self._plan_or_none()
-        deps = []
-        for up in self._reads(plan):
-            if not stage(up).chunked:
-                deps.append(task_for(up)(shot=self.shot))
-            elif self.stage.chunked:
-                deps.append(task_for(up)(shot=self.shot, first=self.first, last=self.last))
-            elif task_for(FRAME_RANGE_FROM)(shot=self.shot) not in deps:
-                deps.append(task_for(FRAME_RANGE_FROM)(shot=self.shot))  # chunks come later
-        return deps + self.extra_requires(plan)
-
-    def extra_requires(self, plan: Optional[ShotPlan]) -> list:
-        return []
-
-    def output(self):
-        return ManifestTarget(checkpoint(self.plan, self.stage_name))
-
-    def execute(self, plan):
-        # Chunks of the chunked stages it reads are known only once the plates
-        # exist: dynamic dependencies.
-        chunked = [up for up in self._reads(plan) if stage(up).chunked]
-        if chunked:
-            chunks = plan.chunks()
-            yield [task_for(up)(shot=self.shot, first=a, last=b)
-                   for up in chunked for a, b in chunks]
-        self.stage.function(plan, self.progress())
-
-
-class ChunkTask(StageTask):
-    """One chunk of a chunked stage."""
-    first = luigi.IntParameter(description="first frame of the chunk")
-    last = luigi.IntParameter(description="last frame of the chunk (inclusive)")
-
-    def log_name(self) -> str:
-        return f"{self.stage_name}.{self.first:04d}-{self.last:04d}"
-
-    def requires(self):
-        deps = super().requires()
-        plan = self._plan_or_none()
-        if plan is not None and self.stage.continues_previous_chunk(plan.smoothing_uses_flow):
-            previous = plan.previous_chunk(self.first)
-            if previous is not None:
-                deps.append(type(self)(shot=self.shot, first=previous[0], last=previous[1]))
-        return deps
-
-    def output(self):
-        return ManifestTarget(chunk_checkpoint(self.plan, self.stage_name, self.first, self.last))
-
-    def execute(self, plan):
-        self.stage.function(plan, self.first, self.last, self.progress())
 
 
 class _StageLogHandler(logging.FileHandler):

@@ -7,9 +7,11 @@ from disk, writes its outputs atomically and its manifest last.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Callable, Optional
 
 from pipeline.errors import MediaError
+from pipeline.media.atomic import remove_stale_temporaries
 from pipeline.media.probe import SourceInfo
 from pipeline.stages.table import PROBE
 from pipeline.workarea.manifest import read_manifest
@@ -32,7 +34,13 @@ def source_info(plan: ShotPlan) -> SourceInfo:
     return SourceInfo.from_dict(data["source"])
 
 
-def check_chunk(plan: ShotPlan, first: int, last: int) -> None:
+def chunk_folder(plan: ShotPlan, name: str, first: int, last: int) -> Path:
+    """Stage ``name``'s folder, ready for chunk [first, last]: the chunk lies in
+    the shot, the folder exists, temporaries a killed run left there are gone."""
     lo, hi = plan.frame_range()
     if first < lo or last > hi or first > last:
         raise MediaError(f"{plan.shot}: frames {first}-{last} are outside the shot ({lo}-{hi})")
+    folder = plan.stage_dir(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(folder)
+    return folder

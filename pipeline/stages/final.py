@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 
-from pipeline.media.atomic import link_or_copy, remove_stale_temporaries
+from pipeline.media.atomic import link_or_copy
 from pipeline.media.imageio import read_rgb, write_rgb
 from pipeline.media.stream import WriteBehind, read_ahead
-from pipeline.stages.common import Progress, check_chunk, notify
+from pipeline.stages.common import Progress, chunk_folder, notify
 from pipeline.stages.flow import chunk_cuts
 from pipeline.stages.table import FINAL, FLOW, STYLED
 from pipeline.temporal.flow import FlowPair
@@ -29,12 +29,9 @@ def load_motion(plan: ShotPlan, frame: int, cut: bool) -> Motion:
 
 def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
     """Smooth stylised frames [first, last] into work/<shot>/final/."""
-    check_chunk(plan, first, last)
+    chunk_folder(plan, FINAL, first, last)
     t0 = time.monotonic()
     settings = plan.cfg.smoothing
-    out_dir = plan.stage_dir(FINAL)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir)
     n = last - first + 1
     frames = range(first, last + 1)
     if settings.method == "none":

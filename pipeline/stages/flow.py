@@ -10,9 +10,8 @@ from __future__ import annotations
 import time
 
 from pipeline.errors import MediaError
-from pipeline.media.atomic import remove_stale_temporaries
 from pipeline.media.imageio import read_rgb
-from pipeline.stages.common import Progress, check_chunk, log, notify
+from pipeline.stages.common import Progress, chunk_folder, log, notify
 from pipeline.stages.table import FLOW, PLATES
 from pipeline.temporal.cuts import scene_cut_score
 from pipeline.temporal.flow import FlowPair
@@ -22,12 +21,9 @@ from pipeline.workarea.plan import ShotPlan
 
 def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
     """Flows (and cut scores) for the pairs (f-1, f), f in [first, last]."""
-    check_chunk(plan, first, last)
+    chunk_folder(plan, FLOW, first, last)
     t0 = time.monotonic()
     settings = plan.cfg.smoothing
-    out_dir = plan.stage_dir(FLOW)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir)
     start = plan.cfg.first_frame
     prev = read_rgb(plan.frame_file(PLATES, first - 1)) if first > start else None
     cuts: list[int] = []

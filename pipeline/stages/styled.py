@@ -12,10 +12,9 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from pipeline.media.atomic import remove_stale_temporaries
 from pipeline.media.imageio import read_rgb, write_rgb
 from pipeline.media.stream import WriteBehind, read_ahead
-from pipeline.stages.common import Progress, check_chunk, log, notify
+from pipeline.stages.common import Progress, chunk_folder, log, notify
 from pipeline.stages.table import PLATES, STYLED
 from pipeline.workarea.manifest import write_manifest
 from pipeline.workarea.plan import ShotPlan
@@ -29,7 +28,7 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     from pipeline.stages.memory import fix_malloc_mmap_threshold
 
     fix_malloc_mmap_threshold()
-    check_chunk(plan, first, last)
+    chunk_folder(plan, STYLED, first, last)
     t0 = time.monotonic()
     device = select_device(plan.pipeline.device)
     dtype = select_dtype(device, plan.pipeline.precision)
@@ -37,9 +36,6 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     model, info = load_style_model(plan.style.checkpoint, plan.style.format, plan.style.model)
     stylizer = Stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
                         plan.pipeline.tile_size, plan.pipeline.tile_overlap)
-    out_dir = plan.stage_dir(STYLED)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir)  # left by a killed run
     pairs = [(plan.frame_file(PLATES, f), plan.frame_file(STYLED, f))
              for f in range(first, last + 1)]
     t1 = time.monotonic()

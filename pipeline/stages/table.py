@@ -9,10 +9,12 @@ A stage has one name. It is the name ``status`` and ``rerun`` print, the
 ``stage`` field of its manifests, the stem of its log files, its work folder
 ``work/<shot>/<name>/`` and the module that does its work,
 ``pipeline/stages/<name>.py`` (its function is ``run``). The command line also
-accepts the stage's ``aliases``. The Luigi task that runs it is the class in
-``tasks/`` whose ``stage_name`` is the stage's name.
+accepts the stage's ``aliases``. The Luigi task that runs it is named in the
+row (``task``: the name on Luigi's command line and in its web UI);
+``tasks/shot.py`` defines one task per row.
 
-Adding a stage: a row here, its module ``pipeline/stages/<name>.py``, its task.
+Adding a stage: a row here and its module ``pipeline/stages/<name>.py`` (plus,
+for a setting its key needs that no config section has yet, that setting).
 """
 from __future__ import annotations
 
@@ -33,6 +35,9 @@ REPORT = "report"
 @dataclass(frozen=True)
 class Stage:
     name: str
+    #: the Luigi task that runs it, and what that task does (its docstring)
+    task: str
+    summary: str
     #: other names the command line accepts (``rerun --stage``)
     aliases: tuple[str, ...] = ()
     #: runs per chunk of frames (``work/<shot>/<name>/chunks/<first>-<last>.json``)
@@ -55,6 +60,9 @@ class Stage:
     description: str = ""
     #: its manifest lists deliverables that must still exist for it to be done
     delivers: bool = False
+    #: runs the style's generator: takes a ``gpu`` slot (luigi.cfg ``[resources]``)
+    #: and needs the style's checkpoint (trained first when the style trains here)
+    runs_model: bool = False
 
     @property
     def folder(self) -> str:
@@ -75,22 +83,31 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage(PROBE, settings=("source_identity", "fps_identity")),
-    Stage(PLATES, aliases=("decode",), upstream=(PROBE,), settings=("cfg.first_frame",),
+    Stage(PROBE, "ProbeSource", "Read the source's frame count, rate, size, audio and timecode.",
+          settings=("source_identity", "fps_identity")),
+    Stage(PLATES, "DecodeFrames", "Decode the source to work/<shot>/plates/<shot>.%04d.png.",
+          aliases=("decode",), upstream=(PROBE,), settings=("cfg.first_frame",),
           frame_ext="png", label="plate", description="plates"),
-    Stage(FLOW, chunked=True, upstream=(PLATES,),
+    Stage(FLOW, "FlowChunk", "Optical flow between consecutive plates of one chunk "
+          "-> work/<shot>/flow/.", chunked=True, upstream=(PLATES,),
           settings=("cfg.smoothing.flow_scale", "cfg.smoothing.flow_preset"), frame_ext="npz"),
     # Batch size and device do not change the result; precision and tiling do.
-    Stage(STYLED, aliases=("stylize",), chunked=True, upstream=(PLATES,),
+    Stage(STYLED, "StylizeChunk", "Run the style's generator over one chunk of plates "
+          "-> work/<shot>/styled/.", aliases=("stylize",), chunked=True, upstream=(PLATES,),
           settings=("style_identity", "pipeline.precision", "pipeline.tile_size",
-                    "pipeline.tile_overlap"),
+                    "pipeline.tile_overlap"), runs_model=True,
           frame_ext="png", label="stylised", description="stylised, per frame"),
-    Stage(FINAL, aliases=("smooth",), chunked=True, upstream=(STYLED, FLOW),
-          settings=("cfg.smoothing",), along_time=True, only_with_flow=(FLOW,),
-          frame_ext="png", label="final", description="final (smoothed)"),
-    Stage(ENCODE, upstream=(FINAL,), settings=("cfg.output",), delivers=True),
-    Stage(METRICS, aliases=("metric",), upstream=(FINAL, FLOW), delivers=True),
-    Stage(REPORT, upstream=(ENCODE, METRICS), delivers=True),
+    Stage(FINAL, "SmoothChunk", "Temporal smoothing of one chunk -> work/<shot>/final/ "
+          "(after the chunk before it).", aliases=("smooth",), chunked=True,
+          upstream=(STYLED, FLOW), settings=("cfg.smoothing",), along_time=True,
+          only_with_flow=(FLOW,), frame_ext="png", label="final", description="final (smoothed)"),
+    Stage(ENCODE, "EncodeClip", "Encode renders/<shot>/<shot>_styled.{mov,mp4} and publish "
+          "the frames.", upstream=(FINAL,), settings=("cfg.output",), delivers=True),
+    Stage(METRICS, "ShotMetrics", "E_warp of plates / stylised / final frames, SSIM and PSNR "
+          "-> renders/<shot>/metrics.json.", aliases=("metric",), upstream=(FINAL, FLOW),
+          delivers=True),
+    Stage(REPORT, "ShotReport", "renders/<shot>/report.html + report.json: contact sheet, "
+          "E_warp plot, timings, config.", upstream=(ENCODE, METRICS), delivers=True),
 )
 
 BY_NAME: dict[str, Stage] = {s.name: s for s in STAGES}

@@ -1,0 +1,1 @@
+"""Temporal consistency on frames: optical flow, scene cuts, the smoother, the metrics."""

@@ -15,6 +15,8 @@
 """
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -47,7 +49,7 @@ def warp_error(prev_out: np.ndarray, cur_out: np.ndarray, flow_cur_to_prev: np.n
 
 def psnr_from_mse(mse: float) -> float:
     """PSNR in dB of 8-bit pictures whose mean squared error is ``mse`` (inf when 0)."""
-    return float("inf") if mse == 0.0 else float(10.0 * np.log10(255.0 ** 2 / mse))
+    return float("inf") if mse == 0.0 else 10.0 * math.log10(255.0 ** 2 / mse)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

@@ -1,0 +1,1 @@
+"""A shot's work area: plan and keys, manifests, done-checks, failures, status, rerun."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import tasks  # noqa: F401  (defines the Luigi tasks)
+import tasks.shot
 from helpers import REPO
 from pipeline.stages.table import (FINAL, FLOW, FRAME_RANGE_FROM, PICTURES, STAGES, STYLED,
                                    downstream, lookup, stage)
@@ -36,15 +36,17 @@ def test_one_name_per_stage_and_aliases_that_name_one_stage():
     assert lookup("paint") is None
 
 
-def test_each_stage_has_its_module_function_and_task():
+def test_each_stage_has_its_module_function_and_a_task_named_in_its_row():
     for st in STAGES:
         module = importlib.import_module(f"pipeline.stages.{st.name}")
         assert st.function is module.run
         params = list(inspect.signature(module.run).parameters)
         assert params[:3] == (["plan", "first", "last"] if st.chunked else ["plan", "progress"])[:3]
         task = TASKS[st.name]
-        assert task.stage_name == st.name
+        assert task.stage_name == st.name and task.get_task_family() == st.task
+        assert getattr(tasks.shot, st.task) is task and task.__doc__ == st.summary
         assert hasattr(task, "first") == st.chunked, task
+        assert (getattr(task, "resources", {}) == {"gpu": 1}) == st.runs_model
     assert set(TASKS) == {st.name for st in STAGES}
 
 
