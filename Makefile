@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest tests/unit
 
 bench: $(STAMP)
 	$(PY) bench/bench_pipeline.py

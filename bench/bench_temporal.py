@@ -38,7 +38,7 @@ speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
          pair of the sample upscaled): motion analysis (two DIS flows,
          reliability mask, scene-cut test) and the smoothing step per method.
 stage    The pipeline's own stage functions on disk, as a render runs them
-         (pipeline.stages.final.flow_chunk / smooth_chunk and
+         (pipeline.stages.flow.run / pipeline.stages.final.run and
          pipeline.stages.metrics.compute_shot_metrics, PNG and npz I/O included),
          on 48 sample frames at 720x405 and 24 of them upscaled to 1920x1080,
          default settings (adaptive, strength 0.9, full-size DIS MEDIUM).
