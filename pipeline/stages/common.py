@@ -1,4 +1,4 @@
-"""What every stage function shares: progress reports, the probed source, chunk checks.
+"""What every stage function shares: progress reports, the probed source, chunk folders.
 
 A stage function (``pipeline/stages/<stage>.py``, ``run``) reads its inputs
 from disk, writes its outputs atomically and its manifest last.

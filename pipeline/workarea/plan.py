@@ -10,9 +10,8 @@ settings changes the keys of the affected stage and everything downstream.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from fractions import Fraction
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
 
@@ -65,6 +64,7 @@ class ShotPlan:
     cfg: ShotConfig
     style: StyleConfig
     config_file: Path
+    _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls, shot: str, cfg_dir: Optional[Path] = None) -> "ShotPlan":
@@ -190,10 +190,6 @@ class ShotPlan:
         for name in path.split("."):
             value = getattr(value, name)
         return asdict(value) if is_dataclass(value) else value
-
-    @cached_property
-    def _keys(self) -> dict[str, str]:
-        return {}
 
     def key(self, name: str) -> str:
         """The key stage ``name``'s manifest must carry: its name, the keys of the

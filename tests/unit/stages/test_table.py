@@ -6,7 +6,6 @@ import ast
 import importlib
 import inspect
 import re
-from pathlib import Path
 
 import pytest
 

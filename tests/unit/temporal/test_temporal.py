@@ -7,7 +7,6 @@ shift (flicker).
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import cv2
 import numpy as np
