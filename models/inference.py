@@ -1,6 +1,7 @@
-"""Batched generator inference on uint8 RGB frames.
+"""Batched generator inference on uint8 or uint16 RGB frames.
 
-``Stylizer`` turns a batch of HxWx3 uint8 frames into stylised uint8 frames:
+``Stylizer`` turns a batch of HxWx3 uint8 (or uint16) frames into stylised
+frames of the same type:
 device placement, value range, padding to the network's size multiple,
 channels_last and autocast are handled here so callers only move pixels.
 """
@@ -53,7 +54,7 @@ def _is_oom(exc: BaseException) -> bool:
 
 
 class Stylizer:
-    """uint8 frames in, uint8 frames out.
+    """uint8 frames in, uint8 frames out (uint16 in, uint16 out).
 
     ``tile_size`` > 0: frames with a side larger than that run in overlapping
     tiles (``tile_overlap`` px, feathered), so 4K fits in memory. On CUDA
@@ -87,18 +88,23 @@ class Stylizer:
 
     @torch.inference_mode()
     def _run(self, frames: np.ndarray) -> np.ndarray:
-        x = torch.from_numpy(np.ascontiguousarray(frames)).to(self.device, non_blocking=True)
-        x = x.permute(0, 3, 1, 2).float().div_(255.0)
+        peak = float(np.iinfo(frames.dtype).max)  # 255 or 65535
+        pixels = frames if frames.dtype == np.uint8 else frames.astype(np.float32)
+        x = torch.from_numpy(np.ascontiguousarray(pixels)).to(self.device, non_blocking=True)
+        x = x.permute(0, 3, 1, 2).float().div_(peak)
         x = x.mul_(self.hi - self.lo).add_(self.lo)
         if self.tile_size and max(x.shape[-2:]) > self.tile_size:
             y = tiled_apply(self._net, x, self.tile_size, self.tile_overlap, self.multiple)
         else:
             y = self._net(x)
-        y = y.sub_(self.lo).div_(self.hi - self.lo).clamp_(0.0, 1.0).mul_(255.0).round_()
-        return y.to(torch.uint8).permute(0, 2, 3, 1).contiguous().cpu().numpy()
+        y = y.sub_(self.lo).div_(self.hi - self.lo).clamp_(0.0, 1.0).mul_(peak).round_()
+        if frames.dtype == np.uint8:
+            return y.to(torch.uint8).permute(0, 2, 3, 1).contiguous().cpu().numpy()
+        out = y.to(torch.int32).permute(0, 2, 3, 1).contiguous().cpu().numpy()
+        return out.astype(frames.dtype)
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
-        """frames: N x H x W x 3 uint8 RGB -> N x H x W x 3 uint8 RGB."""
+        """frames: N x H x W x 3 uint8 (or uint16) RGB -> the same shape and type."""
         out, i, n = [], 0, len(frames)
         while i < n:
             size = min(self.max_batch or n, n - i)

@@ -29,8 +29,10 @@ log = logging.getLogger("shotstyle")
 
 
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:
-    """HxWx3 uint8 -> 3xHxW float in [-1, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div(127.5).sub(1.0)
+    """HxWx3 uint8 (or uint16) -> 3xHxW float in [-1, 1]."""
+    half = np.iinfo(rgb.dtype).max / 2.0
+    pixels = rgb if rgb.dtype == np.uint8 else rgb.astype(np.float32)
+    return torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1).float().div(half).sub(1.0)
 
 
 class PatchSampler:

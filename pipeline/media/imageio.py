@@ -1,4 +1,9 @@
-"""Reading and writing frames (RGB uint8 arrays) with OpenCV, atomically."""
+"""Reading and writing work-area frames with OpenCV, atomically.
+
+Frames are HxWx3 RGB arrays: uint8 for 8-bit sources, uint16 (16-bit PNG) for
+deeper ones (10/12/16-bit and float sources), so no 8-bit step comes between a
+deep source and a deep output.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,10 +22,22 @@ def read_rgb(path: Path) -> np.ndarray:
         data = Path(path).read_bytes()
     except (FileNotFoundError, IsADirectoryError):
         raise MediaError(f"{path}: cannot read image (missing)") from None
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
     if img is None:
         raise MediaError(f"{path}: cannot read image (corrupt or not an image)")
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def full_scale(frame: np.ndarray) -> float:
+    """The code value of full white of a uint8 or uint16 frame (255 or 65535)."""
+    return float(np.iinfo(frame.dtype).max)
+
+
+def to_uint8(frame: np.ndarray) -> np.ndarray:
+    """An 8-bit copy of a frame for what needs 8 bits (optical flow, thumbnails)."""
+    if frame.dtype == np.uint8:
+        return frame
+    return cv2.convertScaleAbs(frame, alpha=255.0 / full_scale(frame))
 
 
 def write_rgb(path: Path, rgb: np.ndarray, png_compression: int = 1) -> None:

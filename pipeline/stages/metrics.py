@@ -33,7 +33,7 @@ from pipeline.stages.common import Progress, log, notify
 from pipeline.stages.flow import shot_cuts
 from pipeline.stages.table import FLOW, METRICS, PICTURES, STYLED, FINAL
 from pipeline.temporal.flow import FlowPair
-from pipeline.temporal.metrics import psnr_from_mse, ssim, warp_error
+from pipeline.temporal.metrics import eight_bit_scale, psnr_from_mse, ssim, warp_error
 from pipeline.workarea.manifest import write_manifest
 from pipeline.workarea.plan import ShotPlan
 
@@ -67,6 +67,8 @@ def compute_shot_metrics(plan: ShotPlan, progress: Progress = None) -> dict:
     for f, (cur, pair) in zip(frames, read_ahead(frames, load)):
         final, styled = cur[FINAL], cur[STYLED]
         diff = final.astype(np.float32) - styled.astype(np.float32)
+        if final.dtype != np.uint8:
+            diff *= eight_bit_scale(final)
         sq = float(np.dot(diff.ravel(), diff.ravel()))
         sq_err_sum += sq
         pixels += diff.size

@@ -21,7 +21,7 @@ import cv2
 import jinja2
 
 from pipeline.media.atomic import temporary_path, write_bytes, write_json
-from pipeline.media.imageio import read_rgb
+from pipeline.media.imageio import read_rgb, to_uint8
 from pipeline.stages.common import Progress
 from pipeline.stages.table import (ENCODE, FINAL, METRICS, PICTURES, PLATES, PROBE, REPORT,
                                    STAGES, STYLED, stage)
@@ -45,7 +45,7 @@ def contact_frames(first: int, last: int, cuts: list[int], n: int = CONTACT_FRAM
 
 
 def _thumbnail(src: Path, dst: Path) -> None:
-    rgb = read_rgb(src)
+    rgb = to_uint8(read_rgb(src))
     h, w = rgb.shape[:2]
     width = min(THUMB_WIDTH, w)
     height = max(1, round(h * width / w))

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pipeline.media.imageio import full_scale, to_uint8
 from pipeline.temporal.flow import warp
 
 
 def _hue_sat_hist(rgb: np.ndarray) -> np.ndarray:
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    hsv = cv2.cvtColor(to_uint8(rgb), cv2.COLOR_RGB2HSV)
     hist = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
     return cv2.normalize(hist, None, 1.0, 0.0, cv2.NORM_L1)
 
@@ -58,7 +59,7 @@ def scene_cut_score(prev_rgb: np.ndarray, cur_rgb: np.ndarray, flow_cur_to_prev:
                     mask: np.ndarray) -> CutScore:
     """Score the pair (t-1, t); ``mask`` is frame t's reliability (``reliable_mask``)."""
     aligned = warp(prev_rgb, flow_cur_to_prev)
-    residual = cv2.absdiff(aligned, cur_rgb).mean() / 255.0
+    residual = cv2.absdiff(aligned, cur_rgb).mean() / full_scale(cur_rgb)
     unreliable = 1.0 - float(np.mean(np.asarray(mask, dtype=np.float32)))
     return CutScore(unreliable, float(residual), histogram_distance(prev_rgb, cur_rgb))
 

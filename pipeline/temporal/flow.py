@@ -2,7 +2,7 @@
 
 Conventions (used by every function here and in ``pipeline.temporal``):
 
-* Frames are RGB uint8 HxWx3 arrays.
+* Frames are RGB uint8 (or uint16, deep sources) HxWx3 arrays.
 * A flow is an HxWx2 float32 array of (dx, dy) in pixels. ``flow_ab`` is the
   flow FROM frame a TO frame b: for each pixel x of a, ``a(x) ≈ b(x + flow_ab(x))``.
 * ``warp(b, flow_ab)`` is a backward warp: it samples b at x + flow_ab(x) and so
@@ -25,6 +25,7 @@ import numpy as np
 
 from pipeline.config import SmoothingConfig
 from pipeline.media.atomic import write_bytes
+from pipeline.media.imageio import to_uint8
 
 #: The flow's defaults are the smoothing config's (``SmoothingConfig``).
 _DEFAULTS = SmoothingConfig()
@@ -39,7 +40,7 @@ _MB_REL, _MB_ABS = 0.01, 0.002
 # ---------------------------------------------------------------------------
 
 def _grey(rgb: np.ndarray, scale: float) -> np.ndarray:
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    grey = cv2.cvtColor(to_uint8(rgb), cv2.COLOR_RGB2GRAY)  # DIS takes 8-bit grey
     if scale == 1.0:
         return grey
     h, w = grey.shape

@@ -1,4 +1,5 @@
-"""Image and temporal-consistency metrics. Frames are RGB uint8 HxWx3 arrays.
+"""Image and temporal-consistency metrics. Frames are RGB uint8 HxWx3 arrays, or
+uint16 ones (deep sources), which are scored on the same 8-bit scale.
 
 * ``warp_error``: E_warp of Lai et al. 2018 ("Learning Blind Video Temporal
   Consistency"): the mean, over the pixels the mask marks reliable (not
@@ -20,6 +21,7 @@ import math
 import cv2
 import numpy as np
 
+from pipeline.media.imageio import full_scale
 from pipeline.temporal.flow import warp
 
 SSIM_C1 = (0.01 * 255.0) ** 2
@@ -38,8 +40,9 @@ def warp_error(prev_out: np.ndarray, cur_out: np.ndarray, flow_cur_to_prev: np.n
     ``mask`` (HxW, bool or weights in [0, 1]) marks the non-occluded pixels of
     frame t; a soft mask is used as weights. Returns nan when the mask is empty.
     """
-    aligned = warp(prev_out, flow_cur_to_prev).astype(np.float32) / 255.0
-    diff2 = np.mean((cur_out.astype(np.float32) / 255.0 - aligned) ** 2, axis=2)
+    peak = full_scale(cur_out)
+    aligned = warp(prev_out, flow_cur_to_prev).astype(np.float32) / peak
+    diff2 = np.mean((cur_out.astype(np.float32) / peak - aligned) ** 2, axis=2)
     weight = np.asarray(mask, dtype=np.float32)
     total = float(weight.sum())
     if total <= 0.0:
@@ -52,9 +55,15 @@ def psnr_from_mse(mse: float) -> float:
     return float("inf") if mse == 0.0 else 10.0 * math.log10(255.0 ** 2 / mse)
 
 
+def eight_bit_scale(frame: np.ndarray) -> float:
+    """The factor that brings ``frame``'s code values to the 8-bit scale (1 for uint8)."""
+    return 255.0 / full_scale(frame)
+
+
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR in dB of two uint8 images of the same shape (inf when identical)."""
-    return psnr_from_mse(float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)))
+    """PSNR in dB of two images of the same shape and type (inf when identical)."""
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return psnr_from_mse(mse * eight_bit_scale(a) ** 2)
 
 
 def _gaussian_filter_valid(x: np.ndarray) -> np.ndarray:
@@ -75,6 +84,9 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
         raise ValueError(f"ssim: shapes differ: {a.shape} vs {b.shape}")
     x = a.astype(np.float32)
     y = b.astype(np.float32)
+    if a.dtype != np.uint8:  # the constants are for the 8-bit scale
+        x *= eight_bit_scale(a)
+        y *= eight_bit_scale(b)
     mu_x, mu_y = _gaussian_filter_valid(x), _gaussian_filter_valid(y)
     mu_xx, mu_yy, mu_xy = mu_x * mu_x, mu_y * mu_y, mu_x * mu_y
     var_x = _gaussian_filter_valid(x * x) - mu_xx

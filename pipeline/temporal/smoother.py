@@ -32,7 +32,7 @@ Methods (``FlowSmoother.METHODS``; numbers in bench/bench_temporal.py):
   more than 24 levels; ``flow`` at 0.8 reaches 0.11x / 0.16x but at a third of
   the texture energy lost on the sample and with visible trails.
 
-Chunks: the only state is the previous output frame (uint8, exactly what was
+Chunks: the only state is the previous output frame (exactly what was
 written) and every step is deterministic, so a shot smoothed in chunks, each
 started with ``FlowSmoother(..., previous_output=<smoothed frame first-1>)``
 and the ``Motion`` of (plate first-1, plate first), gives the same frames as the
@@ -40,7 +40,7 @@ shot smoothed in one go. Chunk N+1 therefore runs after chunk N; the motion
 analysis (two DIS flows per frame, the costly part) depends on the plates only
 and can run ahead in parallel (``FlowPair.save`` / ``FlowPair.load``).
 
-Frames are RGB uint8 HxWx3; flows follow ``pipeline.temporal.flow``'s convention.
+Frames are RGB uint8 (or uint16) HxWx3; flows follow ``pipeline.temporal.flow``'s convention.
 """
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ import cv2
 import numpy as np
 
 from pipeline.config import SMOOTHING_METHODS, SmoothingConfig
+from pipeline.media.imageio import full_scale
 from pipeline.temporal.cuts import scene_cut_score
 from pipeline.temporal.flow import FlowPair, warp
 
@@ -102,16 +103,14 @@ def soft_edged(mask: np.ndarray, sigma: float) -> np.ndarray:
     return mask * cv2.GaussianBlur(mask, (0, 0), sigma)
 
 
-_CHANNEL_MEAN_01 = np.full((1, 3), 1.0 / (3.0 * 255.0), dtype=np.float32)
-
-
 def change_weight(carried: np.ndarray, styled: np.ndarray, scale: float,
                   blur_sigma: float) -> np.ndarray:
     """exp(-(D / scale)^2), D = blurred mean |carried - styled| over RGB in [0, 1].
 
-    ``carried`` and ``styled`` are uint8 RGB frames of the same size.
+    ``carried`` and ``styled`` are uint8 (or uint16) RGB frames of the same size.
     """
-    diff = cv2.transform(cv2.absdiff(carried, styled).astype(np.float32), _CHANNEL_MEAN_01)
+    channel_mean_01 = np.full((1, 3), 1.0 / (3.0 * full_scale(styled)), dtype=np.float32)
+    diff = cv2.transform(cv2.absdiff(carried, styled).astype(np.float32), channel_mean_01)
     if blur_sigma > 0.0:
         diff = cv2.GaussianBlur(diff, (0, 0), blur_sigma)
     return np.exp(-np.square(diff / scale))
@@ -154,7 +153,7 @@ class FlowSmoother:
         self._previous = None if previous_output is None else previous_output.copy()
 
     def _carry(self, flow_cur_to_prev: np.ndarray) -> np.ndarray:
-        """The previous output warped onto frame t (uint8)."""
+        """The previous output warped onto frame t (the frames' type)."""
         interpolation = cv2.INTER_CUBIC if self._adaptive else cv2.INTER_LINEAR
         return warp(self._previous, flow_cur_to_prev, interpolation)
 
@@ -162,7 +161,7 @@ class FlowSmoother:
                        reliable: np.ndarray) -> np.ndarray:
         """HxW float32 in [0, strength]: per-pixel weight of the carried history.
 
-        ``carried`` (the warped previous output) and ``styled`` are uint8 frames.
+        ``carried`` (the warped previous output) and ``styled`` are frames of one type.
         """
         if not self._adaptive:  # the plain blend
             return self.strength * np.asarray(reliable, dtype=np.float32)
@@ -185,16 +184,24 @@ class FlowSmoother:
                                  f"{styled.shape} differ in size")
             carried = self._carry(motion.flow_cur_to_prev)
             weight = self.history_weight(carried, styled, motion.reliable)
-            # (1 - weight) * styled + weight * carried, rounded to uint8
-            out = cv2.blendLinear(styled, carried, 1.0 - weight, weight)
+            out = _blend(styled, carried, weight)
         self._previous = out
         return out.copy()
 
 
+def _blend(styled: np.ndarray, carried: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """(1 - weight) * styled + weight * carried, rounded to the frames' type."""
+    if styled.dtype == np.uint8:
+        return cv2.blendLinear(styled, carried, 1.0 - weight, weight)
+    w = weight[..., None]
+    mixed = styled.astype(np.float32) * (1.0 - w) + carried.astype(np.float32) * w
+    return np.rint(mixed).astype(styled.dtype)
+
+
 def _check_frame(frame: np.ndarray, what: str) -> None:
-    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 \
-            or frame.shape[2] != 3:
-        raise ValueError(f"{what}: expected an HxWx3 uint8 RGB array, got "
+    if not isinstance(frame, np.ndarray) or frame.dtype not in (np.uint8, np.uint16) \
+            or frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(f"{what}: expected an HxWx3 uint8 or uint16 RGB array, got "
                          f"{getattr(frame, 'dtype', type(frame))} {getattr(frame, 'shape', '')}")
 
 

@@ -94,3 +94,19 @@ def test_cpu_errors_are_not_swallowed():
     st = Stylizer(_OomAbove(max_batch=0), torch.device("cpu"))
     with pytest.raises(torch.cuda.OutOfMemoryError):
         st(textured_frame(8, 8, 0)[None])
+
+
+def test_sixteen_bit_frames_stay_sixteen_bit_through_the_stylizer():
+    import torch
+    from torch import nn
+
+    class Identity(nn.Module):
+        def forward(self, x):
+            return x
+
+    frames = (np.arange(2 * 9 * 7 * 3, dtype=np.uint32) * 997 % 65536).astype(np.uint16)
+    frames = frames.reshape(2, 9, 7, 3)
+    out = Stylizer(Identity(), torch.device("cpu"), (0.0, 1.0))(frames)
+    assert out.dtype == np.uint16 and np.array_equal(out, frames)
+    eight = (frames // 257).astype(np.uint8)
+    assert np.array_equal(Stylizer(Identity(), torch.device("cpu"), (-1.0, 1.0))(eight), eight)
