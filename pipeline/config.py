@@ -55,6 +55,13 @@ class PipelineConfig:
     png_compression: int = 1  # zlib level for intermediate PNGs (0-9)
     retries: int = 2  # extra attempts of a stage after a transient I/O error
     retry_wait: float = 10.0  # seconds before the first retry; doubles each time
+    # OpenColorIO config for every colour conversion ($OCIO wins when set); the
+    # default is built into OpenColorIO (nothing is downloaded).
+    ocio_config: str = "ocio://studio-config-latest"
+    # The display-referred pictures the generator sees (and keyframes are painted
+    # on) for scene-referred sources; shots may override both.
+    display: str = "sRGB - Display"
+    view: str = "Un-tone-mapped"
 
 
 #: How smoothing blends the history (``pipeline.temporal.smoother``).
@@ -79,6 +86,10 @@ class SmoothingConfig:
     flow_preset: Literal[FLOW_PRESETS] = "medium"
 
 
+#: Lossless OpenEXR compressions (OpenImageIO's names).
+EXR_COMPRESSIONS = ("zip", "zips", "piz", "rle", "none")
+
+
 @dataclass(frozen=True)
 class OutputConfig:
     mov: bool = True  # ProRes 422 HQ
@@ -89,6 +100,10 @@ class OutputConfig:
     # H.264 4:2:0 cannot store odd sizes. 'exact' keeps the size and switches
     # that file to 4:4:4; 'pad' pads to even with black (the mp4 grows by 1 px).
     mp4_odd_size: Literal["exact", "pad"] = "exact"
+    # renders/<shot>/exr/<shot>.####.exr: half float in the source's colour space.
+    # Default (null): on for EXR and DPX sources, off for movies.
+    exr: Optional[bool] = None
+    exr_compression: Literal[EXR_COMPRESSIONS] = "zip"
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,12 @@ class ShotConfig:
     fps: Optional[str] = None  # required for image sequences: 24, 23.976, 24000/1001
     chunk_size: Optional[int] = None  # overrides pipeline.chunk_size
     batch_size: Optional[int] = None  # overrides pipeline.batch_size
+    # The source's colour space in the OCIO config (ACEScg, ARRI LogC3 (EI800),
+    # sRGB - Texture, ...). Default: EXR the config's scene_linear role, DPX
+    # sRGB - Texture; movies as their tags say (display-referred, no OCIO).
+    colorspace: Optional[str] = None
+    display: Optional[str] = None  # overrides pipeline.display
+    view: Optional[str] = None  # overrides pipeline.view
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 

@@ -176,3 +176,39 @@ class Project:
 
 def read_frames(folder: Path) -> dict[str, np.ndarray]:
     return {p.name: cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in sorted(folder.glob("*.png"))}
+
+
+def write_exr_sequence(folder: Path, frames: list, alpha: Optional[list] = None,
+                       name: str = "plate", start: int = 1001, pixel_type: str = "half",
+                       attributes: Optional[dict] = None) -> str:
+    """Write float RGB frames (and alpha) as an OpenEXR sequence with OpenImageIO."""
+    import OpenImageIO as oiio
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, rgb in enumerate(frames):
+        channels = [rgb] + ([alpha[i][..., None]] if alpha is not None else [])
+        data = np.ascontiguousarray(np.concatenate(channels, axis=-1), dtype=np.float32)
+        spec = oiio.ImageSpec(data.shape[1], data.shape[0], data.shape[2], pixel_type)
+        spec.channelnames = ("R", "G", "B", "A")[:data.shape[2]]
+        for key, value in (attributes or {}).items():
+            spec.attribute(key, *value) if isinstance(value, tuple) else spec.attribute(key, value)
+        out = oiio.ImageOutput.create(str(folder / f"{name}.{start + i:04d}.exr"))
+        assert out.open(str(folder / f"{name}.{start + i:04d}.exr"), spec), oiio.geterror()
+        assert out.write_image(data) and out.close()
+    return str(folder / f"{name}.####.exr")
+
+
+def scene_linear_frames(w: int, h: int, n: int, seed: int = 0) -> list:
+    """Textured frames as ACEScg scene-linear floats (through OCIO from sRGB), with
+    sub-8-bit grain and a highlight patch above display white (4.0)."""
+    import PyOpenColorIO as ocio
+    config = ocio.Config.CreateFromFile("ocio://studio-config-latest")
+    cpu = config.getProcessor("sRGB - Texture", "ACEScg").getDefaultCPUProcessor()
+    rng = np.random.RandomState(seed)
+    frames = []
+    for i in range(n):
+        rgb = np.ascontiguousarray(textured_frame(w, h, i, seed).astype(np.float32) / 255.0)
+        cpu.applyRGB(rgb)
+        rgb = rgb * (1.0 + rng.normal(0.0, 0.004, rgb.shape).astype(np.float32))  # grain
+        rgb[2:6, 2:6] = 4.0  # a highlight
+        frames.append(rgb.astype(np.float32))
+    return frames

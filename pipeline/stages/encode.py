@@ -1,20 +1,35 @@
 """The encode stage: the deliverables in ``renders/<shot>/``.
 
 ``<shot>_styled.mov`` (ProRes 422 HQ), ``<shot>_styled.mp4`` (H.264) and
-``frames/`` (the final sequence), each as the shot's output config asks.
+``frames/`` (the final, display-referred sequence), each as the shot's output
+config asks, and for a colour-managed source ``exr/<shot>.####.exr``: half
+float in the source's colour space, with its alpha and header metadata.
+
+The EXR frame is the final frame taken back through the inverse of the
+display/view transform, plus what the display could not show of the source
+frame: ``source - inverse(plate)``, where the plate is the source as the
+display shows it. Where the style left a pixel alone the EXR is the source
+itself (highlights above display white and out-of-gamut colours included);
+where it changed it, the change is carried back exactly within what a display
+shows, and the source's excess over display white rides on top.
 """
 from __future__ import annotations
 
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipeline.errors import MediaError
 from pipeline.media.atomic import remove_stale_temporaries, temporary_path
+from pipeline.media.colour_decode import from_deep_frame, source_frame
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
+from pipeline.media.exr import Picture, frame_rate_attribute, read_picture, write_exr
+from pipeline.media.imageio import read_rgb
+from pipeline.media.probe import SourceInfo
 from pipeline.media.sequence import frame_path, frame_pattern
 from pipeline.stages.common import Progress, log, notify, source_info
-from pipeline.stages.table import ENCODE, FINAL
+from pipeline.stages.table import ENCODE, FINAL, PLATES
 from pipeline.workarea.manifest import write_manifest
 from pipeline.workarea.plan import ShotPlan
 
@@ -29,7 +44,8 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
     steps = list(plan.movie_paths.items()) + ([("frames", plan.frames_out_dir)]
-                                              if plan.cfg.output.frames else [])
+                                              if plan.cfg.output.frames else []) + (
+        [("exr", plan.exr_out_dir)] if plan.writes_exr else [])
     for i, (kind, target) in enumerate(steps):
         notify(progress, i, len(steps), f"writing {Path(target).name}")
         t = time.monotonic()
@@ -41,8 +57,10 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
                             "exact size (set output.mp4_odd_size: pad for 4:2:0)", plan.shot,
                             info.width, info.height)
             encode_h264(job, target, plan.cfg.output)
-        else:
+        elif kind == "frames":
             _publish_frames(plan, first, last)
+        else:
+            _publish_exr(plan, info, first, last)
         timings[kind] = round(time.monotonic() - t, 3)
         outputs[kind] = str(target)
     notify(progress, len(steps), len(steps), "done")
@@ -66,3 +84,24 @@ def _publish_frames(plan: ShotPlan, first: int, last: int) -> None:
             if not src.is_file():
                 raise MediaError(f"{src}: final frame missing")
             shutil.copyfile(src, frame_path(tmp, plan.shot, f))
+
+
+def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> None:
+    """renders/<shot>/exr/: half-float EXR in the source's colour space, swapped in whole."""
+    transform, compression = plan.colour, plan.cfg.output.exr_compression
+    rate = frame_rate_attribute(info.fps_fraction)
+    target = plan.exr_out_dir
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    def one(f: int) -> None:
+        source = read_picture(source_frame(info, f - first))
+        plate = transform.from_display(from_deep_frame(read_rgb(plan.frame_file(PLATES, f))))
+        final = transform.from_display(from_deep_frame(read_rgb(plan.frame_file(FINAL, f))))
+        rgb = final + (source.rgb - plate)
+        write_exr(frame_path(tmp, plan.shot, f, "exr"),
+                  Picture(rgb, source.alpha, {**rate, **source.attributes}), compression)
+
+    with temporary_path(target) as tmp:
+        tmp.mkdir()
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="exr") as pool:
+            list(pool.map(one, range(first, last + 1)))

@@ -1,9 +1,18 @@
-"""The plates stage: decode the source to ``work/<shot>/plates/<shot>.####.png``."""
+"""The plates stage: decode the source to ``work/<shot>/plates/<shot>.####.png``.
+
+A display-referred source (a movie, an 8-bit or 16-bit image sequence without a
+``colorspace``) is decoded by FFmpeg as it is; a colour-managed one (an EXR or
+DPX sequence, or any sequence with a ``colorspace``) is read with OpenImageIO
+and taken through the shot's OCIO display/view to 16-bit display-referred
+plates (``pipeline.media.colour_decode``).
+"""
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from pipeline.media.atomic import remove_stale_temporaries
+from pipeline.media.colour_decode import decode_to_display_plates
 from pipeline.media.decode import decode_to_pngs
 from pipeline.stages.common import Progress, log, notify, source_info
 from pipeline.stages.table import PLATES
@@ -16,9 +25,11 @@ def run(plan: ShotPlan, progress: Progress = None) -> int:
     info = source_info(plan)
     first = plan.cfg.first_frame
     remove_stale_temporaries(plan.root)  # a killed decode's temporary folder
-    count = decode_to_pngs(info, plan.stage_dir(PLATES), plan.shot, first,
-                           plan.pipeline.png_compression,
-                           progress=lambda d, t: notify(progress, d, t, "decoding"))
+    decode = decode_to_pngs if plan.colour is None else partial(
+        decode_to_display_plates, transform=plan.colour)
+    count = decode(info, plan.stage_dir(PLATES), plan.shot, first,
+                   png_compression=plan.pipeline.png_compression,
+                   progress=lambda d, t: notify(progress, d, t, "decoding"))
     notify(progress, count, count, "decoded")
     seconds = time.monotonic() - t0
     write_manifest(plan.stage_manifest(PLATES), stage=PLATES, shot=plan.shot,

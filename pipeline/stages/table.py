@@ -86,7 +86,8 @@ STAGES: tuple[Stage, ...] = (
     Stage(PROBE, "ProbeSource", "Read the source's frame count, rate, size, audio and timecode.",
           settings=("source_identity", "fps_identity")),
     Stage(PLATES, "DecodeFrames", "Decode the source to work/<shot>/plates/<shot>.%04d.png.",
-          aliases=("decode",), upstream=(PROBE,), settings=("cfg.first_frame",),
+          aliases=("decode",), upstream=(PROBE,),
+          settings=("cfg.first_frame", "colour_identity"),
           frame_ext="png", label="plate", description="plates"),
     Stage(FLOW, "FlowChunk", "Optical flow between consecutive plates of one chunk "
           "-> work/<shot>/flow/.", chunked=True, upstream=(PLATES,),

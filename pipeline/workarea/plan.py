@@ -19,11 +19,43 @@ from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot
                              load_pipeline_config, load_shot_config, load_style_config,
                              parse_fps, shot_config_path)
 from pipeline.errors import ConfigError, MediaError
+from pipeline.media.colour import DisplayTransform
 from pipeline.media.sequence import chunk_ranges, frame_path, is_sequence_pattern, sequence_files
 from pipeline.stages.table import FRAME_RANGE_FROM, REPORT, Stage, stage
 from pipeline.workarea.manifest import file_fingerprint, read_manifest, stable_hash
 
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
+#: Image sequences colour-managed (and given EXR output) without a 'colorspace'
+#: key, and the colour space they are taken to be in: None = the config's
+#: scene_linear role.
+SCENE_SEQUENCES = {".exr": None, ".dpx": "sRGB - Texture"}
+
+
+def source_extension(source: str) -> str:
+    return Path(source).suffix.lower()
+
+
+def colour_transform(cfg: ShotConfig, pipeline: PipelineConfig,
+                     config_file: Path) -> Optional[DisplayTransform]:
+    """How a shot's plates are made display-referred (OCIO), or None for a
+    display-referred source decoded as it is. Unknown names stop here, at load."""
+    ext = source_extension(cfg.source)
+    if cfg.colorspace is None and (ext not in SCENE_SEQUENCES
+                                   or not is_sequence_pattern(cfg.source)):
+        return None
+    if not is_sequence_pattern(cfg.source):
+        raise ConfigError(f"{config_file}: key 'colorspace': colour-managed movies are not "
+                          f"supported yet; give the plates as an image sequence (EXR, DPX, "
+                          f"TIFF or PNG)")
+    from pipeline.media import colour
+    source = colour.config_source(pipeline.ocio_config)
+    ocio_config = colour.load_config(source)
+    name = cfg.colorspace or SCENE_SEQUENCES[ext] or colour.scene_linear(ocio_config)
+    canonical = colour.colour_space(ocio_config, name, f"{config_file}: key 'colorspace'", source)
+    display, view = cfg.display or pipeline.display, cfg.view or pipeline.view
+    colour.check_display_view(ocio_config, display, view,
+                              f"{config_file}: key 'display'/'view'", source)
+    return DisplayTransform(source, canonical, display, view)
 
 
 def style_key(style: StyleConfig) -> str:
@@ -64,6 +96,9 @@ class ShotPlan:
     cfg: ShotConfig
     style: StyleConfig
     config_file: Path
+    #: How the source's colours reach the display-referred plates (None: the source
+    #: is display-referred and decoded as it is, as for movies).
+    colour: Optional[DisplayTransform] = None
     _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
@@ -72,8 +107,14 @@ class ShotPlan:
         pipeline = load_pipeline_config(cfg_dir)
         cfg = load_shot_config(shot, cfg_dir)
         style = load_style_config(cfg.style, cfg_dir)
-        plan = cls(shot, pipeline, cfg, style, shot_config_path(shot, cfg_dir))
+        config_file = shot_config_path(shot, cfg_dir)
+        plan = cls(shot, pipeline, cfg, style, config_file,
+                   colour_transform(cfg, pipeline, config_file))
         plan._check_inside_roots()
+        if plan.cfg.output.exr and plan.colour is None:
+            raise ConfigError(f"{config_file}: key 'output.exr': EXR output needs a "
+                              f"colour-managed source (an EXR or DPX sequence, or a "
+                              f"'colorspace' key)")
         return plan
 
     # ---------------------------------------------------------------- paths
@@ -139,6 +180,17 @@ class ShotPlan:
     def frames_out_dir(self) -> Path:
         return self.render_dir / "frames"
 
+    @property
+    def exr_out_dir(self) -> Path:
+        return self.render_dir / "exr"
+
+    @property
+    def writes_exr(self) -> bool:
+        """renders/<shot>/exr/: asked for, or by default for EXR and DPX sources."""
+        if self.cfg.output.exr is not None:
+            return self.cfg.output.exr
+        return self.colour is not None and source_extension(self.cfg.source) in SCENE_SEQUENCES
+
     # ------------------------------------------------------------- settings
     @property
     def chunk_size(self) -> int:
@@ -173,6 +225,12 @@ class ShotPlan:
             return [src] + [file_fingerprint(p) for p in sequence_files(src)]
         except MediaError:
             return [src, "missing"]
+
+    @property
+    def colour_identity(self) -> Optional[list]:
+        """The colour conversion of the plates: config, colour space, display, view."""
+        c = self.colour
+        return None if c is None else [c.source, c.colorspace, c.display, c.view]
 
     @property
     def fps_identity(self) -> str:

@@ -1,0 +1,79 @@
+"""A scene-linear EXR shot end to end: OCIO to display-referred 16-bit plates, the
+generator, and back to half-float EXR in the source's colour space with its alpha
+and metadata; the review movie display-referred."""
+from __future__ import annotations
+
+import subprocess
+
+import cv2
+import numpy as np
+import OpenImageIO as oiio
+import pytest
+from torch import nn
+
+from helpers import (add_torchscript_style, scene_linear_frames, textured_frame,
+                     write_exr_sequence)
+
+pytestmark = pytest.mark.slow
+
+W, H, N = 48, 32, 4
+
+
+class Identity(nn.Module):
+    def forward(self, x):
+        return x
+
+
+def _render_exr_shot(project, tmp_path, **shot):
+    frames = scene_linear_frames(W, H, N)
+    alpha = [np.tile(np.linspace(0, 1, W, dtype=np.float32), (H, 1)) for _ in range(N)]
+    pattern = write_exr_sequence(tmp_path / "plates", frames, alpha, pixel_type="float",
+                                 attributes={"PixelAspectRatio": 1.0})
+    add_torchscript_style(project, "identity", Identity(), size_multiple=1)
+    project.add_shot("lin", pattern, style="identity", fps=24,
+                     smoothing={"method": "none"}, **shot)
+    project.render("lin")
+    return frames, alpha
+
+
+def _read(path):
+    inp = oiio.ImageInput.open(str(path))
+    spec = inp.spec()
+    pixels = inp.read_image(0, 0, 0, spec.nchannels, oiio.FLOAT)
+    inp.close()
+    return spec, pixels
+
+
+def test_scene_linear_exr_comes_back_as_half_exr_in_its_colour_space(project, tmp_path):
+    frames, alpha = _render_exr_shot(project, tmp_path)
+    out = project.renders / "lin" / "exr"
+    assert sorted(p.name for p in out.iterdir()) == [f"lin.{1001 + i}.exr" for i in range(N)]
+    for i, (src, a) in enumerate(zip(frames, alpha)):
+        spec, pixels = _read(out / f"lin.{1001 + i}.exr")
+        assert spec.format == oiio.TypeHalf and spec.channelnames == ("R", "G", "B", "A")
+        assert spec.getattribute("FramesPerSecond") == (24, 1)
+        assert spec.getattribute("PixelAspectRatio") == 1.0
+        assert spec.getattribute("compression") == "zip"
+        rgb = pixels[..., :3]
+        rel = np.abs(rgb - src) / np.maximum(np.abs(src), 1e-6)
+        lum = src.mean(axis=2)
+        mid, deep = (lum > 0.05) & (lum < 1.0), (lum > 1e-4) & (lum < 0.01)
+        assert np.median(rel[mid]) < 0.01 and np.median(rel[deep]) < 0.02
+        assert np.allclose(rgb[2:6, 2:6], 4.0, rtol=1e-3)  # the highlight is not clipped
+        assert np.allclose(pixels[..., 3], a, atol=1e-3)  # alpha copied through
+
+
+def test_review_copies_are_display_referred_and_sixteen_bit_frames(project, tmp_path):
+    _render_exr_shot(project, tmp_path, colorspace="ACEScg")
+    frames = project.renders / "lin" / "frames"
+    first = cv2.imread(str(frames / "lin.1001.png"), cv2.IMREAD_UNCHANGED)
+    assert first.dtype == np.uint16 and first.shape == (H, W, 3)
+    movie = tmp_path / "first.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(project.renders / "lin" / "lin_styled.mp4"),
+                    "-frames:v", "1", str(movie)], check=True)
+    shown = cv2.cvtColor(cv2.imread(str(movie)), cv2.COLOR_BGR2RGB).astype(np.float64)
+    source = textured_frame(W, H, 0).astype(np.float64)
+    assert abs(shown.mean() - source.mean()) < 0.25 * source.mean()
+    # the picture, not just its mean: 8x8-pixel averages (H.264 chroma and grain aside)
+    blocks = [cv2.resize(im[8:, 8:], (5, 3), interpolation=cv2.INTER_AREA) for im in (shown, source)]
+    assert np.abs(blocks[0] - blocks[1]).max() < 12

@@ -1,0 +1,80 @@
+"""Colour management with OpenColorIO: which shots are colour-managed, names checked
+at load with one clear line, $OCIO honoured, exact round trips for display values."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import write_exr_sequence
+from pipeline.errors import ConfigError
+from pipeline.media.colour import DisplayTransform
+from pipeline.workarea.plan import ShotPlan
+
+
+@pytest.fixture
+def exr_source(tmp_path) -> str:
+    return write_exr_sequence(tmp_path / "plates", [np.zeros((4, 6, 3), np.float32)])
+
+
+def test_exr_and_dpx_sequences_are_colour_managed_movies_are_not(project, exr_source, tmp_path):
+    project.add_shot("m1", tmp_path / "clip.mov")
+    assert ShotPlan.load("m1").colour is None and not ShotPlan.load("m1").writes_exr
+    project.add_shot("e1", exr_source, fps=24)
+    plan = ShotPlan.load("e1")
+    assert plan.colour == DisplayTransform("ocio://studio-config-latest", "ACEScg",
+                                           "sRGB - Display", "Un-tone-mapped")
+    assert plan.writes_exr
+    project.add_shot("d1", str(tmp_path / "scan" / "d1.####.dpx"), fps=24)
+    assert ShotPlan.load("d1").colour.colorspace == "sRGB Encoded Rec.709 (sRGB)"
+    project.add_shot("e2", exr_source, fps=24, colorspace="ARRI LogC3 (EI800)",
+                     view="ACES 2.0 - SDR 100 nits (Rec.709)", output={"exr": False})
+    plan = ShotPlan.load("e2")
+    assert (plan.colour.colorspace, plan.colour.view, plan.writes_exr) == (
+        "ARRI LogC3 (EI800)", "ACES 2.0 - SDR 100 nits (Rec.709)", False)
+    assert plan.key("plates") != ShotPlan.load("e1").key("plates")
+
+
+def test_unknown_names_stop_at_load_with_close_names(project, exr_source):
+    path = project.add_shot("e1", exr_source, fps=24, colorspace="ACEScgg")
+    with pytest.raises(ConfigError) as err:
+        ShotPlan.load("e1")
+    assert str(err.value) == (f"{path}: key 'colorspace': unknown colour space 'ACEScgg' in "
+                              f"OCIO config ocio://studio-config-latest (close: ACEScg, "
+                              f"ACEScc, ACEScct, ACES - ACEScg)")
+    project.add_shot("e1", exr_source, fps=24, view="Filmic")
+    with pytest.raises(ConfigError) as err:
+        ShotPlan.load("e1")
+    assert str(err.value) == (f"{path}: key 'display'/'view': unknown view 'Filmic' for "
+                              f"display 'sRGB - Display' (views: ACES 2.0 - SDR 100 nits "
+                              f"(Rec.709), Un-tone-mapped, Video (colorimetric), Raw)")
+
+
+def test_colour_managed_movies_and_exr_from_movies_are_refused(project, tmp_path):
+    path = project.add_shot("m1", tmp_path / "clip.mov", colorspace="ACEScg")
+    with pytest.raises(ConfigError, match=r"key 'colorspace': colour-managed movies are not "
+                                          r"supported yet"):
+        ShotPlan.load("m1")
+    path = project.add_shot("m1", tmp_path / "clip.mov", output={"exr": True})
+    with pytest.raises(ConfigError) as err:
+        ShotPlan.load("m1")
+    assert str(err.value) == (f"{path}: key 'output.exr': EXR output needs a colour-managed "
+                              f"source (an EXR or DPX sequence, or a 'colorspace' key)")
+
+
+def test_ocio_environment_variable_wins(project, exr_source, monkeypatch):
+    monkeypatch.setenv("OCIO", "ocio://cg-config-latest")
+    project.add_shot("e1", exr_source, fps=24)
+    assert ShotPlan.load("e1").colour.source == "ocio://cg-config-latest"
+    monkeypatch.setenv("OCIO", "/nowhere/config.ocio")
+    with pytest.raises(ConfigError, match=r"^OCIO config /nowhere/config.ocio: cannot load it"):
+        ShotPlan.load("e1")
+
+
+def test_display_values_survive_the_round_trip_and_highlights_clip_only_on_screen():
+    t = DisplayTransform("ocio://studio-config-latest", "ACEScg", "sRGB - Display",
+                         "Un-tone-mapped")
+    display = np.random.RandomState(0).rand(16, 16, 3).astype(np.float32)
+    back = t.to_display(t.from_display(display))
+    assert np.abs(back - display).max() < 1e-4
+    bright = np.full((2, 2, 3), 4.0, np.float32)
+    assert t.to_display(bright).min() > 1.0  # above display white: clipped on the plates
