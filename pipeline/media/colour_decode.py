@@ -62,7 +62,7 @@ def decode_to_display_plates(info: SourceInfo, out_dir: Path, shot: str, first_f
 
     with temporary_path(out_dir) as tmp:
         tmp.mkdir()
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="plates") as pool:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="display-plates") as pool:
             for done, _ in enumerate(pool.map(convert, range(total)), 1):
                 if progress:
                     progress(done, total)
