@@ -4,17 +4,19 @@
     python -m pipeline rerun s01 --stage styled [--frames 1001-1048]
                                                            remove a stage (or chunks) + downstream
     python -m pipeline metrics s01 [--json]                temporal metrics of a rendered shot
+    python -m pipeline keyframe s01 1001 [--out PATH]      the frame for an artist to paint
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Optional
 
 from pipeline.config import config_dir, configured_shots
 from pipeline.errors import ShotstyleError
-from pipeline.stages.table import METRICS, STAGES
+from pipeline.stages.table import METRICS, PLATES, PROBE, STAGES
 from pipeline.workarea.checkpoints import checkpoint
 from pipeline.workarea.plan import ShotPlan
 
@@ -68,6 +70,35 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keyframe(args: argparse.Namespace) -> int:
+    """Write plate ``frame`` (decoding the shot first if needed) for an artist to paint:
+    the display-referred picture the generator sees and training reads."""
+    import shutil
+
+    from pipeline.stages import plates, probe
+    plan = ShotPlan.load(args.shot)
+    if not checkpoint(plan, PLATES).is_current():
+        print(f"{args.shot}: decoding the plates first", file=sys.stderr)
+        if not checkpoint(plan, PROBE).is_current():
+            probe.run(plan)
+        plates.run(plan)
+    first, last = plan.frame_range()
+    if not first <= args.frame <= last:
+        raise ShotstyleError(f"{args.shot}: frame {args.frame} is outside the shot "
+                             f"({first}-{last})")
+    out = Path(args.out) if args.out else (plan.render_dir / "keyframes"
+                                            / plan.frame_file(PLATES, args.frame).name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(plan.frame_file(PLATES, args.frame), out)
+    space = ("as the source shows it" if plan.colour is None else
+             f"{plan.colour.colorspace} through {plan.colour.display} / {plan.colour.view}")
+    print(f"{out}")
+    print(f"  frame {args.frame} of {args.shot}, display-referred ({space}); paint over it at "
+          f"its size and bit depth, then list it in the style's train.keyframes "
+          f"({args.frame}: {out})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m pipeline",
                                  description="Inspect shotstyle shots (configs from "
@@ -88,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("shot")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_metrics)
+    p = sub.add_parser("keyframe", help="write a plate for an artist to paint a keyframe on")
+    p.add_argument("shot")
+    p.add_argument("frame", type=int)
+    p.add_argument("--out", help="where to write it (default: renders/<shot>/keyframes/)")
+    p.set_defaults(func=cmd_keyframe)
     return ap
 
 

@@ -77,3 +77,31 @@ def test_review_copies_are_display_referred_and_sixteen_bit_frames(project, tmp_
     # the picture, not just its mean: 8x8-pixel averages (H.264 chroma and grain aside)
     blocks = [cv2.resize(im[8:, 8:], (5, 3), interpolation=cv2.INTER_AREA) for im in (shown, source)]
     assert np.abs(blocks[0] - blocks[1]).max() < 12
+
+
+def test_keyframe_command_writes_the_display_referred_plate(project, tmp_path):
+    import sys
+
+    frames = scene_linear_frames(W, H, 3)
+    pattern = write_exr_sequence(tmp_path / "plates", frames)
+    project.add_shot("lin", pattern, fps=24)
+    cmd = [sys.executable, "-m", "pipeline", "keyframe", "lin", "1002"]
+    done = subprocess.run(cmd, cwd=project.root, env=project.env(), capture_output=True,
+                          text=True, timeout=120)
+    out = project.renders / "lin" / "keyframes" / "lin.1002.png"
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "lin: decoding the plates first\n"
+    assert done.stdout == (
+        f"{out}\n  frame 1002 of lin, display-referred (ACEScg through sRGB - Display / "
+        f"Un-tone-mapped); paint over it at its size and bit depth, then list it in the "
+        f"style's train.keyframes (1002: {out})\n")
+    painted = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
+    assert painted.dtype == np.uint16 and painted.shape == (H, W, 3)
+    # the sRGB picture the ACEScg frame was made from, at 16 bits (the grain aside)
+    source = textured_frame(W, H, 1).astype(np.float64) * 257
+    shown = cv2.cvtColor(painted, cv2.COLOR_BGR2RGB).astype(np.float64)
+    assert np.median(np.abs(shown - source)[8:, 8:]) < 0.01 * 65535
+    bad = subprocess.run(cmd[:-1] + ["9999"], cwd=project.root, env=project.env(),
+                         capture_output=True, text=True, timeout=120)
+    assert (bad.returncode, bad.stdout, bad.stderr) == (
+        2, "", "shotstyle: error: lin: frame 9999 is outside the shot (1001-1003)\n")
