@@ -254,7 +254,11 @@ class _Builder:
 
     def build(self, cls: type, data: dict, prefix: str) -> Any:
         hints = typing.get_type_hints(cls)
-        fields = {f.name: f for f in dataclasses.fields(cls)}
+        # A class's own keys first, then those it extends (TrainConfig: the
+        # training images, then the TrainSettings it builds on).
+        own = cls.__dict__.get("__annotations__", {})
+        fields = {f.name: f for f in sorted(dataclasses.fields(cls),
+                                            key=lambda f: f.name not in own)}
         for key in data:
             if key not in fields:
                 raise ConfigError(f"{self.path}: key '{prefix}{key}': unknown key "
@@ -426,6 +430,7 @@ def _check_train(path: Path, cfg: StyleConfig) -> None:
         raise ConfigError(f"{path}: key 'train.vgg_weights': perceptual_weight > 0 needs VGG "
                           f"weights on disk (torchvision vgg16/vgg19 state_dict)")
     for key, value, lo in (("steps", t.steps, 1), ("patch_size", t.patch_size, 16),
-                           ("batch_size", t.batch_size, 1), ("content_frames", t.content_frames, 1)):
+                           ("batch_size", t.batch_size, 1), ("content_frames", t.content_frames, 1),
+                           ("log_every", t.log_every, 1)):
         _check_range(path, f"train.{key}", value, lo, 10_000_000)
 

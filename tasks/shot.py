@@ -57,7 +57,10 @@ class StageTask(PipelineTask):
         return [u for u in st.upstream if plan.reads(st, u)]
 
     def requires(self):
-        plan = self._plan_or_none()
+        st = self.stage
+        # Only rows whose inputs depend on the shot's config need it loaded here.
+        needs_config = bool(st.only_with_flow or st.along_time or st.runs_model)
+        plan = self._plan_or_none() if needs_config else None
         deps = []
         for up in self._reads(plan):
             if not stage(up).chunked:
@@ -66,8 +69,12 @@ class StageTask(PipelineTask):
                 deps.append(task_for(up)(shot=self.shot, first=self.first, last=self.last))
             elif task_for(FRAME_RANGE_FROM)(shot=self.shot) not in deps:
                 deps.append(task_for(FRAME_RANGE_FROM)(shot=self.shot))  # chunks come later
-        if self.stage.runs_model and plan is not None and plan.style.train is not None:
+        if st.runs_model and plan is not None and plan.style.train is not None:
             deps.append(TrainStyle(style=plan.cfg.style))  # trained before it is used
+        if plan is not None and st.continues_previous_chunk(plan.smoothing_uses_flow):
+            previous = plan.previous_chunk(self.first)
+            if previous is not None:
+                deps.append(type(self)(shot=self.shot, first=previous[0], last=previous[1]))
         return deps
 
     def output(self):
@@ -91,15 +98,6 @@ class ChunkTask(StageTask):
 
     def log_name(self) -> str:
         return f"{self.stage_name}.{self.first:04d}-{self.last:04d}"
-
-    def requires(self):
-        deps = super().requires()
-        plan = self._plan_or_none()
-        if plan is not None and self.stage.continues_previous_chunk(plan.smoothing_uses_flow):
-            previous = plan.previous_chunk(self.first)
-            if previous is not None:
-                deps.append(type(self)(shot=self.shot, first=previous[0], last=previous[1]))
-        return deps
 
     def output(self):
         return ManifestTarget(chunk_checkpoint(self.plan, self.stage_name, self.first, self.last))

@@ -32,14 +32,18 @@ def frame_pattern(folder: Path, shot: str, ext: str = "png") -> str:
 
 
 def _parse(name: str) -> fileseq.FileSequence:
-    return fileseq.FileSequence(name, pad_style=PAD_STYLE)
+    try:
+        return fileseq.FileSequence(name, pad_style=PAD_STYLE)
+    except fileseq.ParseException:
+        raise MediaError(f"{name}: not a sequence pattern fileseq can read (one frame "
+                         f"number per name, e.g. name.####.exr)") from None
 
 
 def is_sequence_pattern(source: str) -> bool:
     """A file name with a padding pattern (``%04d``, ``####``, ``@@@@``) and no frame
     range; folders are not looked at (``shots/s#01/clip.mov`` is a movie)."""
     seq = _parse(Path(source).name)
-    return bool(seq.padding()) and seq.frameSet() is None
+    return bool(seq.padding()) and not seq.frameSet()
 
 
 def to_printf(pattern: str) -> str:
@@ -84,8 +88,8 @@ def scan_sequence(pattern: str) -> tuple[int, int]:
 def parse_frame_range(text: str, what: str = "--frames") -> tuple[int, int]:
     """'1001-1048' (or one frame, '1010') -> (first, last)."""
     try:
-        frames = fileseq.FrameSet(text)
-    except (fileseq.ParseException, ValueError):
+        frames = fileseq.FrameSet(text.rstrip("-"))  # '1001-' is frame 1001, as it was
+    except (fileseq.ParseException, fileseq.MaxSizeException, ValueError):
         raise ConfigError(f"{what} {text!r}: expected FIRST-LAST, e.g. 1001-1048") from None
     first, last = frames[0], frames[-1]
     if first > last:

@@ -8,6 +8,7 @@ manifest. A chunk continues from the last final frame of the chunk before it
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
 from pipeline.media.atomic import link_or_copy
 from pipeline.media.imageio import read_rgb, write_rgb
@@ -50,8 +51,8 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
             motion = None if f == start else load_motion(plan, f, f in cuts)
             return read_rgb(plan.frame_file(STYLED, f)), motion
 
-        with WriteBehind(workers=2, limit=2) as writer:
-            for i, (f, (styled, motion)) in enumerate(zip(frames, read_ahead(frames, load))):
+        with WriteBehind(workers=2, limit=2) as writer, closing(read_ahead(frames, load)) as ahead:
+            for i, (f, (styled, motion)) in enumerate(zip(frames, ahead)):
                 writer.submit(write_rgb, plan.frame_file(FINAL, f),
                               smoother.smooth(styled, motion), plan.pipeline.png_compression)
                 notify(progress, i + 1, n, f"smoothing {first}-{last}")

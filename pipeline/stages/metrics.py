@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import closing
 from typing import Optional
 
 import numpy as np
@@ -31,7 +32,7 @@ from pipeline.media.imageio import read_rgb
 from pipeline.media.stream import read_ahead
 from pipeline.stages.common import Progress, log, notify
 from pipeline.stages.flow import shot_cuts
-from pipeline.stages.table import FLOW, METRICS, PICTURES, STYLED, FINAL
+from pipeline.stages.table import FINAL, FLOW, METRICS, PICTURES, STYLED
 from pipeline.temporal.flow import FlowPair
 from pipeline.temporal.metrics import eight_bit_scale, psnr_from_mse, ssim, warp_error
 from pipeline.workarea.manifest import write_manifest
@@ -64,25 +65,27 @@ def compute_shot_metrics(plan: ShotPlan, progress: Progress = None) -> dict:
         return frames, pair
 
     frames = range(first, last + 1)
-    for f, (cur, pair) in zip(frames, read_ahead(frames, load)):
-        final, styled = cur[FINAL], cur[STYLED]
-        diff = final.astype(np.float32) - styled.astype(np.float32)
-        if final.dtype != np.uint8:
-            diff *= eight_bit_scale(final)
-        sq = float(np.dot(diff.ravel(), diff.ravel()))
-        sq_err_sum += sq
-        pixels += diff.size
-        psnr = _psnr_or_none(sq / diff.size)
-        row: dict = {"frame": f, "cut": f in cuts, "ssim": round(ssim(final, styled), 5),
-                     "psnr": None if psnr is None else round(psnr, 3)}
-        if prev is not None and pair is not None:
-            mask = pair.reliable()
-            row["reliable"] = round(float(mask.mean()), 4)
-            for name in SEQUENCES:
-                row[f"ewarp_{name}"] = warp_error(prev[name], cur[name], pair.cur_to_prev, mask)
-        rows.append(row)
-        prev = cur
-        notify(progress, f - first + 1, last - first + 1, METRICS)
+    with closing(read_ahead(frames, load)) as ahead:
+        for f, (cur, pair) in zip(frames, ahead):
+            final, styled = cur[FINAL], cur[STYLED]
+            diff = final.astype(np.float32) - styled.astype(np.float32)
+            if final.dtype != np.uint8:
+                diff *= eight_bit_scale(final)
+            sq = float(np.dot(diff.ravel(), diff.ravel()))
+            sq_err_sum += sq
+            pixels += diff.size
+            psnr = _psnr_or_none(sq / diff.size)
+            row: dict = {"frame": f, "cut": f in cuts, "ssim": round(ssim(final, styled), 5),
+                         "psnr": None if psnr is None else round(psnr, 3)}
+            if prev is not None and pair is not None:
+                mask = pair.reliable()
+                row["reliable"] = round(float(mask.mean()), 4)
+                for name in SEQUENCES:
+                    row[f"ewarp_{name}"] = warp_error(prev[name], cur[name], pair.cur_to_prev,
+                                                      mask)
+            rows.append(row)
+            prev = cur
+            notify(progress, f - first + 1, last - first + 1, "metrics")
     summary: dict = {"frames": last - first + 1,
                      "pairs": sum(f"ewarp_{FINAL}" in r for r in rows), "cuts": sorted(cuts)}
     for name in SEQUENCES:
@@ -132,7 +135,7 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
     first, last = plan.frame_range()
     write_manifest(plan.stage_manifest(METRICS), stage=METRICS, shot=plan.shot,
                    key=plan.key(METRICS), frames=(first, last),
-                   outputs={METRICS: str(plan.metrics_json)}, summary=data["summary"],
+                   outputs={"metrics": str(plan.metrics_json)}, summary=data["summary"],
                    seconds=round(time.monotonic() - t0, 3))
     log.info("%s", format_summary(plan.shot, data["summary"]))
     return data["summary"]

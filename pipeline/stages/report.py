@@ -23,8 +23,8 @@ import jinja2
 from pipeline.media.atomic import temporary_path, write_bytes, write_json
 from pipeline.media.imageio import read_rgb, to_uint8
 from pipeline.stages.common import Progress
-from pipeline.stages.table import (ENCODE, FINAL, METRICS, PICTURES, PLATES, PROBE, REPORT,
-                                   STAGES, STYLED, stage)
+from pipeline.stages.table import (ENCODE, FINAL, PICTURES, PLATES, PROBE, REPORT, STAGES,
+                                   STYLED, stage)
 from pipeline.workarea.manifest import read_manifest, write_manifest
 from pipeline.workarea.plan import ShotPlan
 
@@ -103,7 +103,7 @@ def collect(plan: ShotPlan, image_dir_name: str) -> dict:
         "source": probe.get("source", {}),
         "frames": [first, last],
         "outputs": outputs,
-        METRICS: metrics["summary"],
+        "metrics": metrics["summary"],
         "ewarp_per_frame": [{k: r.get(k) for k in per_frame_keys} for r in metrics["per_frame"]],
         "contact_sheet": sheet,
         "timings": stage_timings(plan),
@@ -165,7 +165,7 @@ def _fmt(value: Optional[float], scale: float = 1.0, digits: int = 4) -> str:
 
 
 def render_html(data: dict) -> str:
-    m = data[METRICS]
+    m = data["metrics"]
     styled = m.get(f"ewarp_{STYLED}")
     temporal = [{"label": s.description, "ewarp": _fmt(m.get(f"ewarp_{s.name}"), 1e3),
                  "ratio": (f"{m[f'ewarp_{s.name}'] / styled:.3f}"

@@ -109,9 +109,11 @@ def _inputs(plan: ShotPlan, st: Stage, chunk: Optional[tuple[int, int]] = None) 
             deps.append(chunk_checkpoint(plan, up, *chunk))
         else:
             chunks = _chunks_or_none(plan)
-            if chunks is None:  # frames not decoded: nothing downstream can be current
-                return [checkpoint(plan, FRAME_RANGE_FROM)]
-            deps += [chunk_checkpoint(plan, up, a, b) for a, b in chunks]
+            if chunks is not None:
+                deps += [chunk_checkpoint(plan, up, a, b) for a, b in chunks]
+            elif not any(d.name == FRAME_RANGE_FROM for d in deps):
+                # frames not decoded: nothing downstream can be current
+                deps.append(checkpoint(plan, FRAME_RANGE_FROM))
     if chunk is not None and st.continues_previous_chunk(plan.smoothing_uses_flow):
         previous = plan.previous_chunk(chunk[0])
         if previous is not None:
@@ -125,11 +127,3 @@ def _chunks_or_none(plan: ShotPlan) -> Optional[list[tuple[int, int]]]:
     except RuntimeError:
         return None
 
-
-def stage_checkpoints(plan: ShotPlan, name: str) -> Optional[list[Checkpoint]]:
-    """Every checkpoint of stage ``name``: its chunks' (None while the frame range
-    is unknown) or the whole stage's."""
-    if not stage(name).chunked:
-        return [checkpoint(plan, name)]
-    chunks = _chunks_or_none(plan)
-    return None if chunks is None else [chunk_checkpoint(plan, name, a, b) for a, b in chunks]

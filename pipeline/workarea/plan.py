@@ -21,7 +21,7 @@ from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot
 from pipeline.errors import ConfigError, MediaError
 from pipeline.media.colour import DisplayTransform
 from pipeline.media.sequence import chunk_ranges, frame_path, is_sequence_pattern, sequence_files
-from pipeline.stages.table import FRAME_RANGE_FROM, REPORT, Stage, stage
+from pipeline.stages.table import FRAME_RANGE_FROM, Stage, stage
 from pipeline.workarea.manifest import file_fingerprint, read_manifest, stable_hash
 
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
@@ -165,7 +165,7 @@ class ShotPlan:
 
     @property
     def report_images_dir(self) -> Path:
-        return self.render_dir / REPORT
+        return self.render_dir / "report"
 
     @property
     def movie_paths(self) -> dict[str, Path]:

@@ -10,6 +10,7 @@ from pipeline.workarea.failures import read_failure
 from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
 
+
 @dataclass
 class StageStatus:
     stage: str

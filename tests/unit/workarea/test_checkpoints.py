@@ -1,19 +1,20 @@
 """When a stage (or chunk) is done: its key, its outputs, and make's ordering rule."""
 from __future__ import annotations
 
-from pipeline.stages.table import (ENCODE, FINAL, FLOW, METRICS, PLATES, PROBE, REPORT, STYLED)
-from pipeline.workarea.checkpoints import checkpoint, chunk_checkpoint, stage_checkpoints
+from pipeline.stages.table import ENCODE, FINAL, FLOW, METRICS, PLATES, PROBE, REPORT, STYLED
+from pipeline.workarea.checkpoints import checkpoint, chunk_checkpoint
 
 CHUNKS = [(1001, 1004), (1005, 1008), (1009, 1010)]
 
 
 def test_chunks_come_from_the_plates_manifest(work):
-    assert stage_checkpoints(work.plan, STYLED) is None  # frame range not known yet
+    # frame range not known yet: whole stages downstream wait for the plates
+    assert [cp.name for cp in checkpoint(work.plan, METRICS).inputs()] == [PLATES]
     work.done(PROBE)
     work.done(PLATES)
     assert work.plan.chunks() == CHUNKS
-    assert [cp.name for cp in stage_checkpoints(work.plan, STYLED)] == [
-        "styled 1001-1004", "styled 1005-1008", "styled 1009-1010"]
+    assert [cp.name for cp in checkpoint(work.plan, ENCODE).inputs()] == [
+        "final 1001-1004", "final 1005-1008", "final 1009-1010"]
 
 
 def test_a_manifest_with_the_key_computed_now_is_done(work):
