@@ -27,8 +27,10 @@ from pipeline.workarea.manifest import file_fingerprint, read_manifest, stable_h
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
 #: Image sequences colour-managed (and given EXR output) without a 'colorspace'
 #: key, and the colour space they are taken to be in: None = the config's
-#: scene_linear role.
+#: scene_linear role. Any other sequence is colour-managed when it has a
+#: 'colorspace' or asks for EXR output, and taken to be DISPLAY_ENCODED.
 SCENE_SEQUENCES = {".exr": None, ".dpx": "sRGB - Texture"}
+DISPLAY_ENCODED = "sRGB - Texture"
 
 
 def source_extension(source: str) -> str:
@@ -40,17 +42,18 @@ def colour_transform(cfg: ShotConfig, pipeline: PipelineConfig,
     """How a shot's plates are made display-referred (OCIO), or None for a
     display-referred source decoded as it is. Unknown names stop here, at load."""
     ext = source_extension(cfg.source)
-    if cfg.colorspace is None and (ext not in SCENE_SEQUENCES
-                                   or not is_sequence_pattern(cfg.source)):
+    sequence = is_sequence_pattern(cfg.source)
+    if cfg.colorspace is None and not (sequence and (ext in SCENE_SEQUENCES or cfg.output.exr)):
         return None
-    if not is_sequence_pattern(cfg.source):
+    if not sequence:
         raise ConfigError(f"{config_file}: key 'colorspace': colour-managed movies are not "
                           f"supported yet; give the plates as an image sequence (EXR, DPX, "
                           f"TIFF or PNG)")
     from pipeline.media import colour
     source = colour.config_source(pipeline.ocio_config)
     ocio_config = colour.load_config(source)
-    name = cfg.colorspace or SCENE_SEQUENCES[ext] or colour.scene_linear(ocio_config)
+    name = (cfg.colorspace or SCENE_SEQUENCES.get(ext, DISPLAY_ENCODED)
+            or colour.scene_linear(ocio_config))
     canonical = colour.colour_space(ocio_config, name, f"{config_file}: key 'colorspace'", source)
     display, view = cfg.display or pipeline.display, cfg.view or pipeline.view
     colour.check_display_view(ocio_config, display, view,
@@ -112,9 +115,8 @@ class ShotPlan:
                    colour_transform(cfg, pipeline, config_file))
         plan._check_inside_roots()
         if plan.cfg.output.exr and plan.colour is None:
-            raise ConfigError(f"{config_file}: key 'output.exr': EXR output needs a "
-                              f"colour-managed source (an EXR or DPX sequence, or a "
-                              f"'colorspace' key)")
+            raise ConfigError(f"{config_file}: key 'output.exr': EXR output needs an image "
+                              f"sequence source (colour-managed movies are not supported yet)")
         return plan
 
     # ---------------------------------------------------------------- paths

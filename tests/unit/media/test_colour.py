@@ -57,8 +57,11 @@ def test_colour_managed_movies_and_exr_from_movies_are_refused(project, tmp_path
     path = project.add_shot("m1", tmp_path / "clip.mov", output={"exr": True})
     with pytest.raises(ConfigError) as err:
         ShotPlan.load("m1")
-    assert str(err.value) == (f"{path}: key 'output.exr': EXR output needs a colour-managed "
-                              f"source (an EXR or DPX sequence, or a 'colorspace' key)")
+    assert str(err.value) == (f"{path}: key 'output.exr': EXR output needs an image sequence "
+                              f"source (colour-managed movies are not supported yet)")
+    project.add_shot("p1", tmp_path / "scan" / "p1.####.png", fps=24, output={"exr": True})
+    plan = ShotPlan.load("p1")  # a PNG sequence asking for EXR: taken as sRGB-encoded
+    assert plan.writes_exr and plan.colour.colorspace == "sRGB Encoded Rec.709 (sRGB)"
 
 
 def test_ocio_environment_variable_wins(project, exr_source, monkeypatch):
