@@ -105,3 +105,31 @@ def test_keyframe_command_writes_the_display_referred_plate(project, tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert (bad.returncode, bad.stdout, bad.stderr) == (
         2, "", "shotstyle: error: lin: frame 9999 is outside the shot (1001-1003)\n")
+
+
+def test_ten_bit_dpx_keeps_its_precision_into_the_exr(project, tmp_path):
+    """A 10-bit DPX (sRGB-encoded unless the shot says otherwise) renders through
+    16-bit plates; the EXR holds every one of its 1024 levels."""
+    folder = tmp_path / "scan"
+    folder.mkdir()
+    ramp = np.arange(W * H * 3, dtype=np.float64).reshape(H, W, 3) % 1024 / 1023.0
+    sources = []
+    for i in range(2):
+        levels = np.round(np.roll(ramp, i, axis=1) * 1023.0)
+        spec = oiio.ImageSpec(W, H, 3, oiio.UINT16)
+        spec.attribute("oiio:BitsPerSample", 10)
+        out = oiio.ImageOutput.create(str(folder / f"scan.{1 + i:04d}.dpx"))
+        out.open(str(folder / f"scan.{1 + i:04d}.dpx"), spec)
+        out.write_image((levels * 64).astype(np.uint16))  # 10 bits in the high bits
+        out.close()
+        sources.append(_read(folder / f"scan.{1 + i:04d}.dpx")[1])
+    add_torchscript_style(project, "identity", Identity(), size_multiple=1)
+    project.add_shot("dpx", str(folder / "scan.####.dpx"), style="identity", fps=24,
+                     smoothing={"method": "none"})
+    project.render("dpx")
+    plate = cv2.imread(str(project.work / "dpx" / "plates" / "dpx.1001.png"), cv2.IMREAD_UNCHANGED)
+    assert plate.dtype == np.uint16 and len(np.unique(plate)) > 1000  # no 8-bit step
+    for i, source in enumerate(sources):
+        spec, pixels = _read(project.renders / "dpx" / "exr" / f"dpx.{1001 + i}.exr")
+        assert spec.format == oiio.TypeHalf and spec.nchannels == 3
+        assert np.abs(pixels - source).max() < 1e-3  # half float keeps 10-bit levels
