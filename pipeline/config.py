@@ -112,6 +112,7 @@ class ShotConfig:
     style: str
     first_frame: int = 1001
     fps: Optional[str] = None  # required for image sequences: 24, 23.976, 24000/1001
+    deinterlace: bool = False  # interlaced source: FFmpeg bwdif, one frame per frame
     chunk_size: Optional[int] = None  # overrides pipeline.chunk_size
     batch_size: Optional[int] = None  # overrides pipeline.batch_size
     # The source's colour space in the OCIO config (ACEScg, ARRI LogC3 (EI800),

@@ -212,3 +212,21 @@ def scene_linear_frames(w: int, h: int, n: int, seed: int = 0) -> list:
         rgb[2:6, 2:6] = 4.0  # a highlight
         frames.append(rgb.astype(np.float32))
     return frames
+
+
+def set_rotation(src: Path, dst: Path, degrees: int) -> Path:
+    """Remux ``src`` (stream copy) with a ``rotate`` tag, which FFmpeg 5.1's mov/mp4
+    muxer writes as the display matrix players follow."""
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(src), "-c", "copy",
+                    "-metadata:s:v:0", f"rotate={degrees}", str(dst)], check=True)
+    return Path(dst)
+
+
+def write_rgba_pngs(folder: Path, w: int, h: int, n: int, name: str = "rgba") -> str:
+    """A PNG sequence with an alpha channel (a soft ramp) beside the textured RGB."""
+    folder.mkdir(parents=True, exist_ok=True)
+    alpha = np.tile(np.linspace(0, 255, w).astype(np.uint8), (h, 1))
+    for i in range(n):
+        bgr = cv2.cvtColor(textured_frame(w, h, i), cv2.COLOR_RGB2BGR)
+        cv2.imwrite(str(folder / f"{name}.{1 + i:04d}.png"), np.dstack([bgr, alpha]))
+    return str(folder / f"{name}.####.png")

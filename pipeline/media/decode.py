@@ -2,40 +2,51 @@
 
 ffmpeg streams the source straight to PNG files (nothing is held in memory);
 they land in a temporary folder that is renamed into place when complete.
+The plates are upright at the size the probe reported (rotation applied here,
+not by FFmpeg's autorotate) and, when asked, deinterlaced one frame per frame
+(``pipeline.media.geometry``).
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Callable, Optional
 
 import ffmpeg
 
-from pipeline.media import ffmpeg_run
+from pipeline.media import ffmpeg_run, geometry
 from pipeline.media.atomic import temporary_path
 from pipeline.errors import MediaError
 from pipeline.media.sequence import frame_name, frame_pattern
 from pipeline.media.probe import SourceInfo
+
+log = logging.getLogger("shotstyle")
 
 
 def _input(info: SourceInfo):
     if info.kind == "sequence":
         return ffmpeg.input(info.source, f="image2", framerate=info.fps,
                             start_number=info.seq_first)
-    return ffmpeg.input(info.source)
+    return ffmpeg.input(info.source, **geometry.DECODE_INPUT_ARGS)
 
 
 def decode_to_pngs(info: SourceInfo, out_dir: Path, shot: str, first_frame: int,
                    png_compression: int = 1,
-                   progress: Optional[Callable[[int, int], None]] = None) -> int:
+                   progress: Optional[Callable[[int, int], None]] = None,
+                   deinterlace: bool = False) -> int:
     """Decode every frame of ``info`` to ``out_dir/<shot>.%04d.png``; returns the count.
 
-    ``out_dir`` is replaced as a whole only once decoding succeeded.
+    ``out_dir`` is replaced as a whole only once decoding succeeded. Frames are
+    upright (``info.rotation`` applied); ``deinterlace``: bwdif, one frame per frame.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    if deinterlace:
+        log.info("%s: deinterlacing with bwdif, one frame per frame", info.source)
     with temporary_path(out_dir) as tmp:
         tmp.mkdir()
-        video = _input(info).video
+        video = geometry.decode_filters(_input(info).video, info.rotation, info.sar_fraction,
+                                        deinterlace)
         if info.color_matrix:
             video = video.filter("scale", in_color_matrix=info.color_matrix)
         stream = video.output(frame_pattern(tmp, shot), f="image2", start_number=first_frame,

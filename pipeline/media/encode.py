@@ -1,7 +1,8 @@
 """Encode a frame sequence to the delivery movies (ProRes .mov, H.264 .mp4).
 
-Both keep the source's exact frame count, frame rate and size; audio comes from
-the source; the timecode is kept. Each movie is written under a temporary name
+Both keep the source's exact frame count, frame rate, size (upright, as players
+show it) and sample aspect ratio; audio comes from the source; the timecode is
+kept. Each movie is written under a temporary name
 with an explicit container format and renamed when complete, then checked with
 ffprobe.
 """
@@ -14,7 +15,7 @@ from typing import Callable, Optional
 
 import ffmpeg
 
-from pipeline.media import ffmpeg_run
+from pipeline.media import ffmpeg_run, geometry
 from pipeline.media.atomic import temporary_path
 from pipeline.config import OutputConfig
 from pipeline.errors import MediaError
@@ -57,6 +58,7 @@ def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
     # Tag the frames too: some encoders (prores_ks) read colour from frames only.
     v = v.filter("setparams", range="tv", colorspace=space, color_primaries=primaries,
                  color_trc=trc)
+    v = geometry.encode_filters(v, job.info.sar_fraction)
     return v.filter("format", pix_fmt)
 
 
@@ -70,7 +72,8 @@ def _audio(job: EncodeJob):
 def _common_args(job: EncodeJob) -> dict:
     space, primaries, trc = _COLOUR_TAGS[_matrix(job.info)]
     args = {"colorspace": space, "color_primaries": primaries,
-            "color_trc": trc, "color_range": "tv", "r": job.info.fps}
+            "color_trc": trc, "color_range": "tv", "r": job.info.fps,
+            **geometry.ENCODE_OUTPUT_ARGS}
     if job.info.timecode:
         args["timecode"] = job.info.timecode
     return args
@@ -125,7 +128,8 @@ def _write(streams: list, args: dict, target: Path, job: EncodeJob, size: tuple[
 
 
 def check_movie(path: Path, job: EncodeJob, size: tuple[int, int], what: str) -> dict:
-    """Verify frame count, rate and size of an encoded movie; returns its video stream."""
+    """Verify frame count, rate, size and sample aspect ratio of an encoded movie, and
+    that it carries no rotation; returns its video stream."""
     data = ffmpeg_run.probe(str(path), count_packets=None)
     video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
     if video is None:
@@ -139,4 +143,11 @@ def check_movie(path: Path, job: EncodeJob, size: tuple[int, int], what: str) ->
     got = (int(video.get("width", 0)), int(video.get("height", 0)))
     if got != tuple(size):
         raise MediaError(f"{what}: encoded size {got[0]}x{got[1]}, expected {size[0]}x{size[1]}")
+    sar = geometry.parse_sar(video.get("sample_aspect_ratio"))
+    if sar != job.info.sar_fraction:
+        raise MediaError(f"{what}: encoded sample aspect ratio {geometry.sar_text(sar)}, "
+                         f"expected {geometry.sar_text(job.info.sar_fraction)}")
+    rotation = geometry.rotation_of(video)
+    if rotation:
+        raise MediaError(f"{what}: encoded with a rotation of {rotation} degrees, expected none")
     return video

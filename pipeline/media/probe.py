@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
-from pipeline.media import ffmpeg_run
+from pipeline.media import ffmpeg_run, geometry
 from pipeline.errors import MediaError
 from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
 from pipeline.media.image_header import image_size
+
+log = logging.getLogger("shotstyle")
 
 _YUV_MATRICES = {"bt709": "bt709", "smpte170m": "smpte170m", "bt470bg": "bt470bg",
                  "bt2020nc": "bt2020"}
@@ -33,16 +36,31 @@ class SourceInfo:
     timecode: Optional[str] = None
     color_matrix: Optional[str] = None  # YUV matrix used to turn the source into RGB
     seq_first: Optional[int] = None  # first frame number on disk (sequences)
+    # Geometry as players show it (pipeline/media/geometry.py). width and height
+    # above are the upright size: the coded size turned by ``rotation``.
+    rotation: int = 0  # degrees counter-clockwise players turn the coded picture
+    sar: str = "1"  # sample (pixel) aspect ratio of the upright picture, e.g. "2", "4/3"
+    field_order: str = "unknown"  # ffprobe's: progressive, tt, bb, tb, bt or unknown
+    has_alpha: bool = False  # the source's pixel format has an alpha channel
 
     @property
     def fps_fraction(self) -> Fraction:
         return Fraction(self.fps)
+
+    @property
+    def sar_fraction(self) -> Fraction:
+        return Fraction(self.sar)
+
+    @property
+    def interlaced(self) -> bool:
+        return geometry.is_interlaced(self.field_order)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "SourceInfo":
+        """From a probe manifest; fields an older manifest lacks get their defaults."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -94,10 +112,40 @@ def _matrix(video: dict) -> Optional[str]:
 
 
 def probe_source(source: str, fps: Optional[Fraction] = None) -> SourceInfo:
-    """Describe ``source``; ``fps`` is required for image sequences."""
+    """Describe ``source``; ``fps`` is required for image sequences.
+
+    Logs what ``geometry_notes`` says about the source's geometry."""
     if is_sequence_pattern(source):
-        return _probe_sequence(source, fps)
-    return _probe_movie(source, fps)
+        info = _probe_sequence(source, fps)
+    else:
+        info = _probe_movie(source, fps)
+    for level, line in geometry_notes(info):
+        log.log(level, "%s", line)
+    return info
+
+
+def geometry_notes(info: SourceInfo) -> list[tuple[int, str]]:
+    """(log level, line) for a rotated, anamorphic, interlaced or alpha source."""
+    notes = []
+    if info.rotation:
+        notes.append((logging.INFO, f"{info.source}: rotated {info.rotation} degrees "
+                      f"counter-clockwise by its metadata: decoded upright at "
+                      f"{info.width}x{info.height}"))
+    if info.sar_fraction != 1:
+        sar = geometry.sar_text(info.sar_fraction)
+        notes.append((logging.INFO, f"{info.source}: non-square pixels (SAR {sar}): styled on "
+                      f"the stored {info.width}x{info.height} pixels; the movies carry "
+                      f"SAR {sar}"))
+    if info.interlaced:
+        notes.append((logging.WARNING, f"{info.source}: interlaced (field order "
+                      f"{info.field_order}: {geometry.INTERLACED_FIELD_ORDERS[info.field_order]}): "
+                      f"each frame holds two fields and moving edges comb; to deinterlace, "
+                      f"set deinterlace: true in the shot config"))
+    if info.has_alpha:
+        notes.append((logging.WARNING, f"{info.source}: has an alpha channel ({info.pix_fmt}) "
+                      f"that the outputs drop: the .mov (ProRes 422 HQ), the .mp4 (H.264) and "
+                      f"the PNG frames hold RGB only"))
+    return notes
 
 
 def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
@@ -111,11 +159,13 @@ def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
     if not video:
         raise MediaError(f"{sample}: not an image ffmpeg can read")
     _check_sequence_sizes(printf, first, last)
+    pix_fmt = video.get("pix_fmt", "?")
     return SourceInfo(source=printf, kind="sequence", width=int(video["width"]),
                       height=int(video["height"]), fps=str(fps),
                       frame_count=last - first + 1, codec=video.get("codec_name", "?"),
-                      pix_fmt=video.get("pix_fmt", "?"), color_matrix=_matrix(video),
-                      seq_first=first)
+                      pix_fmt=pix_fmt, color_matrix=_matrix(video),
+                      seq_first=first, sar=str(geometry.image_pixel_aspect(Path(sample))),
+                      field_order="progressive", has_alpha=geometry.has_alpha(pix_fmt))
 
 
 def _check_sequence_sizes(printf: str, first: int, last: int) -> None:
@@ -163,9 +213,15 @@ def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:
         raise MediaError(f"{path}: cannot tell the frame rate; set 'fps' in the shot config")
     start = float(data.get("format", {}).get("start_time") or 0.0)
     vstart = float(video.get("start_time") or start)
+    rotation = geometry.rotation_of(video)
+    width, height = geometry.upright_size(width, height, rotation)
+    sar = geometry.upright_sar(geometry.parse_sar(video.get("sample_aspect_ratio")), rotation)
+    pix_fmt = video.get("pix_fmt", "?")
     return SourceInfo(source=path, kind="movie", width=width, height=height, fps=str(rate),
                       frame_count=count, codec=video.get("codec_name", "?"),
-                      pix_fmt=video.get("pix_fmt", "?"), has_audio=bool(audios),
+                      pix_fmt=pix_fmt, has_audio=bool(audios),
                       audio_codec=audios[0].get("codec_name") if audios else None,
                       audio_offset=max(0.0, vstart - start), timecode=_timecode(data, video),
-                      color_matrix=_matrix(video))
+                      color_matrix=_matrix(video), rotation=rotation, sar=str(sar),
+                      field_order=video.get("field_order") or "unknown",
+                      has_alpha=geometry.has_alpha(pix_fmt))

@@ -87,7 +87,7 @@ STAGES: tuple[Stage, ...] = (
           settings=("source_identity", "fps_identity")),
     Stage(PLATES, "DecodeFrames", "Decode the source to work/<shot>/plates/<shot>.%04d.png.",
           aliases=("decode",), upstream=(PROBE,),
-          settings=("cfg.first_frame", "colour_identity"),
+          settings=("cfg.first_frame", "cfg.deinterlace", "colour_identity"),
           frame_ext="png", label="plate", description="plates"),
     Stage(FLOW, "FlowChunk", "Optical flow between consecutive plates of one chunk "
           "-> work/<shot>/flow/.", chunked=True, upstream=(PLATES,),
