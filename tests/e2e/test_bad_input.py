@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import Project, ffprobe_video, make_clip, tiny_checkpoint, write_pngs, write_yaml
+from helpers import (Project, add_torchscript_style, ffprobe_video, make_clip, set_rotation,
+                     tiny_checkpoint, write_pngs, write_rgba_pngs, write_yaml)
 
 pytestmark = pytest.mark.slow
 
@@ -207,6 +208,140 @@ def test_10_bit_movie_renders_with_a_precision_warning(show, footage):
     proc = rendered(show, "deep10")
     assert "deep10: 10-bit source (yuv422p10le)" in proc.stderr
     assert ffprobe_video(show.renders / "deep10" / "deep10_styled.mov")["frames"] == 5
+
+
+# --------------------------------------------------------------------------- #
+# Geometry as players show it
+# --------------------------------------------------------------------------- #
+class _Same(torch.nn.Module):
+    def forward(self, x):
+        return x
+
+
+@pytest.fixture(scope="module")
+def same(show) -> str:
+    """A style that changes nothing: the outputs can be compared with the source."""
+    add_torchscript_style(show, "same", _Same(), size_multiple=4)
+    return "same"
+
+
+def _video_stream(path: Path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0",
+                          "-show_streams", "-of", "json", str(path)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)["streams"][0]
+
+
+def _first_frame(movie: Path, png: Path) -> np.ndarray:
+    """Frame 1 as the ffmpeg CLI shows it (autorotation on)."""
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(movie), "-frames:v", "1",
+                    "-pix_fmt", "rgb24", str(png)], check=True)
+    return cv2.imread(str(png)).astype(int)
+
+
+@pytest.mark.parametrize("tag", [90, 180])
+def test_rotated_phone_clip_renders_upright(show, footage, same, tag):
+    coded = make_clip(footage / f"coded {tag}.mp4", 64, 36, frames=5, pix_fmt="yuv444p",
+                      extra=("-qp", "0"))
+    clip = set_rotation(coded, footage / f"phone {tag}.mp4", tag)
+    shot = f"rot{tag}"
+    show.add_shot(shot, clip, style=same, smoothing={"method": "none"})
+    proc = rendered(show, shot)
+    size = (36, 64) if tag == 90 else (64, 36)  # FFmpeg 5.1 writes rotate=90 as 90 ccw
+    assert (f"shotstyle: INFO: {clip}: rotated {tag} degrees counter-clockwise by its "
+            f"metadata: decoded upright at {size[0]}x{size[1]}") in proc.stderr.splitlines()
+    out = show.renders / shot
+    upright = np.rot90(cv2.imread(str(footage / f".coded {tag}_src" / "src.0001.png")),
+                       tag // 90).astype(int)
+    for name in (f"{shot}_styled.mov", f"{shot}_styled.mp4"):
+        v = _video_stream(out / name)
+        assert (v["width"], v["height"], int(v["nb_read_packets"])) == (*size, 5), name
+        assert not v.get("side_data_list") and "rotate" not in v.get("tags", {}), name
+        shown = _first_frame(out / name, out.parent / "f.png")
+        # the codecs' chroma subsampling costs ~10 levels on this noisy texture; the
+        # picture turned the other way is ~70 away
+        wrong = np.rot90(upright, 2)
+        assert np.abs(shown - upright).mean() < min(20, np.abs(shown - wrong).mean() / 4), name
+    frame = cv2.imread(str(out / "frames" / f"{shot}.1001.png")).astype(int)
+    assert frame.shape == (size[1], size[0], 3)
+    assert np.abs(frame - upright).mean() < 1.5
+
+
+def test_anamorphic_clip_keeps_its_sample_aspect_ratio(show, footage):
+    clip = make_clip(footage / "anamorphic.mov", 64, 36, frames=5, audio=False,
+                     extra=("-vf", "setsar=2"))
+    show.add_shot("ana", clip)
+    proc = rendered(show, "ana")
+    assert (f"shotstyle: INFO: {clip}: non-square pixels (SAR 2:1): styled on the stored "
+            f"64x36 pixels; the movies carry SAR 2:1") in proc.stderr.splitlines()
+    for name in ("ana_styled.mov", "ana_styled.mp4"):
+        v = _video_stream(show.renders / "ana" / name)
+        assert (v["width"], v["height"], v["sample_aspect_ratio"]) == (64, 36, "2:1"), name
+    assert cv2.imread(str(show.renders / "ana" / "frames" / "ana.1001.png")).shape == (36, 64, 3)
+
+
+@pytest.mark.xfail(strict=True, reason="pipeline/stages/encode.py still copies the final frames "
+                   "as they are; publishing them with geometry.copy_frame(src, dst, "
+                   "info.sar_fraction) writes the pHYs chunk (stages/ is outside this change)")
+def test_anamorphic_png_frames_carry_the_pixel_aspect(show, footage):
+    import OpenImageIO as oiio
+    clip = make_clip(footage / "anamorphic frames.mov", 64, 36, frames=3, audio=False,
+                     extra=("-vf", "setsar=2"))
+    show.add_shot("anapng", clip, output={"mov": False, "mp4": False})
+    rendered(show, "anapng")
+    inp = oiio.ImageInput.open(str(show.renders / "anapng" / "frames" / "anapng.1001.png"))
+    assert inp.spec().get_float_attribute("PixelAspectRatio", 1.0) == 2.0
+    inp.close()
+
+
+def test_interlaced_clip_warns_at_probe_and_deinterlace_keeps_the_frame_count(show, footage):
+    clip = make_clip(footage / "interlaced.mp4", 64, 36, frames=6, audio=False,
+                     extra=("-flags", "+ilme+ildct", "-top", "1"))
+    show.add_shot("inter", clip)
+    proc = rendered(show, "inter")
+    line = (f"shotstyle: WARNING: {clip}: interlaced (field order tt: top field first): each "
+            f"frame holds two fields and moving edges comb; to deinterlace, set deinterlace: "
+            f"true in the shot config")
+    assert proc.stderr.splitlines().count(line) == 1
+    plates = show.work / "inter" / "plates" / "manifest.json"
+    before = plates.stat().st_mtime_ns
+
+    show.add_shot("inter", clip, deinterlace=True)  # the plates' key changes: decoded again
+    rendered(show, "inter")
+    assert plates.stat().st_mtime_ns != before
+    for name in ("inter_styled.mov", "inter_styled.mp4"):
+        v = _video_stream(show.renders / "inter" / name)
+        assert (int(v["nb_read_packets"]), v["r_frame_rate"], v["field_order"]) == (
+            6, "24/1", "progressive"), name
+    assert len(list((show.renders / "inter" / "frames").glob("*.png"))) == 6
+
+
+@pytest.mark.xfail(strict=True, reason="pipeline/stages/plates.py does not pass "
+                   "cfg.deinterlace to decode_to_pngs(deinterlace=...) yet (stages/ is outside "
+                   "this change)")
+def test_deinterlace_true_decodes_with_bwdif(show, footage, tmp_path):
+    from pipeline.media.decode import decode_to_pngs
+    from pipeline.media.probe import probe_source
+    clip = make_clip(footage / "interlaced 2.mp4", 64, 36, frames=4, audio=False,
+                     extra=("-flags", "+ilme+ildct", "-top", "1"))
+    show.add_shot("deint", clip, deinterlace=True)
+    rendered(show, "deint")
+    decode_to_pngs(probe_source(str(clip)), tmp_path / "bwdif", "deint", 1001, deinterlace=True)
+    for f in range(1001, 1005):
+        name = f"deint.{f}.png"
+        assert np.array_equal(cv2.imread(str(show.work / "deint" / "plates" / name)),
+                              cv2.imread(str(tmp_path / "bwdif" / name))), name
+
+
+def test_rgba_sequence_warns_that_the_outputs_drop_alpha(show, footage):
+    pattern = write_rgba_pngs(footage / "alpha plates", 40, 30, 4)
+    show.add_shot("alpha", pattern, fps="24")
+    proc = rendered(show, "alpha")
+    printf = pattern.replace("####", "%04d")
+    assert (f"shotstyle: WARNING: {printf}: has an alpha channel (rgba) that the outputs drop: "
+            f"the .mov (ProRes 422 HQ), the .mp4 (H.264) and the PNG frames hold RGB only"
+            ) in proc.stderr.splitlines()
+    assert ffprobe_video(show.renders / "alpha" / "alpha_styled.mov")["frames"] == 4
 
 
 def test_paths_with_spaces_and_non_ascii(show):
