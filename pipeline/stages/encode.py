@@ -15,7 +15,6 @@ shows, and the source's excess over display white rides on top.
 """
 from __future__ import annotations
 
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +23,7 @@ from pipeline.errors import MediaError
 from pipeline.media.atomic import remove_stale_temporaries, temporary_path
 from pipeline.media.colour_decode import from_deep_frame, source_frame
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
+from pipeline.media.geometry import copy_frame
 from pipeline.media.exr import Picture, frame_rate_attribute, read_picture, write_exr
 from pipeline.media.imageio import read_rgb
 from pipeline.media.probe import SourceInfo
@@ -58,7 +58,7 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
                             info.width, info.height)
             encode_h264(job, target, plan.cfg.output)
         elif kind == "frames":
-            _publish_frames(plan, first, last)
+            _publish_frames(plan, info, first, last)
         else:
             _publish_exr(plan, info, first, last)
         timings[kind] = round(time.monotonic() - t, 3)
@@ -70,7 +70,7 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
     return outputs
 
 
-def _publish_frames(plan: ShotPlan, first: int, last: int) -> None:
+def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> None:
     """renders/<shot>/frames/: the final sequence, swapped in as a whole.
 
     Copies, not links: a deliverable edited in place must not change the work area.
@@ -83,7 +83,9 @@ def _publish_frames(plan: ShotPlan, first: int, last: int) -> None:
             src = plan.frame_file(FINAL, f)
             if not src.is_file():
                 raise MediaError(f"{src}: final frame missing")
-            shutil.copyfile(src, frame_path(tmp, plan.shot, f))
+            # with the source's pixel aspect (pHYs) when its pixels are not square
+            copy_frame(src, frame_path(tmp, plan.shot, f), info.sar_fraction,
+                       plan.pipeline.png_compression)
 
 
 def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> None:

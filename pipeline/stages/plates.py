@@ -25,8 +25,8 @@ def run(plan: ShotPlan, progress: Progress = None) -> int:
     info = source_info(plan)
     first = plan.cfg.first_frame
     remove_stale_temporaries(plan.root)  # a killed decode's temporary folder
-    decode = decode_to_pngs if plan.colour is None else partial(
-        decode_to_display_plates, transform=plan.colour)
+    decode = partial(decode_to_pngs, deinterlace=plan.cfg.deinterlace) if plan.colour is None \
+        else partial(decode_to_display_plates, transform=plan.colour)
     count = decode(info, plan.stage_dir(PLATES), plan.shot, first,
                    png_compression=plan.pipeline.png_compression,
                    progress=lambda d, t: notify(progress, d, t, "decoding"))

@@ -280,9 +280,6 @@ def test_anamorphic_clip_keeps_its_sample_aspect_ratio(show, footage):
     assert cv2.imread(str(show.renders / "ana" / "frames" / "ana.1001.png")).shape == (36, 64, 3)
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/stages/encode.py still copies the final frames "
-                   "as they are; publishing them with geometry.copy_frame(src, dst, "
-                   "info.sar_fraction) writes the pHYs chunk (stages/ is outside this change)")
 def test_anamorphic_png_frames_carry_the_pixel_aspect(show, footage):
     import OpenImageIO as oiio
     clip = make_clip(footage / "anamorphic frames.mov", 64, 36, frames=3, audio=False,
@@ -316,9 +313,6 @@ def test_interlaced_clip_warns_at_probe_and_deinterlace_keeps_the_frame_count(sh
     assert len(list((show.renders / "inter" / "frames").glob("*.png"))) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/stages/plates.py does not pass "
-                   "cfg.deinterlace to decode_to_pngs(deinterlace=...) yet (stages/ is outside "
-                   "this change)")
 def test_deinterlace_true_decodes_with_bwdif(show, footage, tmp_path):
     from pipeline.media.decode import decode_to_pngs
     from pipeline.media.probe import probe_source
