@@ -18,7 +18,7 @@ from pipeline.media import ffmpeg_run, geometry
 from pipeline.media.atomic import temporary_path
 from pipeline.errors import MediaError
 from pipeline.media.sequence import frame_name, frame_pattern
-from pipeline.media.probe import SourceInfo
+from pipeline.media.probe import SourceInfo, bits_per_component
 
 log = logging.getLogger("shotstyle")
 
@@ -28,6 +28,11 @@ def _input(info: SourceInfo):
         return ffmpeg.input(info.source, f="image2", framerate=info.fps,
                             start_number=info.seq_first)
     return ffmpeg.input(info.source, **geometry.DECODE_INPUT_ARGS)
+
+
+def plate_pix_fmt(info: SourceInfo) -> str:
+    """8-bit RGB plates for 8-bit sources, 16-bit for deeper ones (no 8-bit step)."""
+    return "rgb48be" if bits_per_component(info.pix_fmt) > 8 else "rgb24"
 
 
 def decode_to_pngs(info: SourceInfo, out_dir: Path, shot: str, first_frame: int,
@@ -50,7 +55,7 @@ def decode_to_pngs(info: SourceInfo, out_dir: Path, shot: str, first_frame: int,
         if info.color_matrix:
             video = video.filter("scale", in_color_matrix=info.color_matrix)
         stream = video.output(frame_pattern(tmp, shot), f="image2", start_number=first_frame,
-                              pix_fmt="rgb24", fps_mode="passthrough",
+                              pix_fmt=plate_pix_fmt(info), fps_mode="passthrough",
                               compression_level=png_compression,
                               **{"frames:v": info.frame_count})
 

@@ -12,7 +12,7 @@ from typing import Optional
 from pipeline.media import ffmpeg_run, geometry
 from pipeline.errors import MediaError
 from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
-from pipeline.media.image_header import image_size
+from pipeline.media.exr import image_size
 
 log = logging.getLogger("shotstyle")
 
@@ -170,7 +170,7 @@ def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
 
 def _check_sequence_sizes(printf: str, first: int, last: int) -> None:
     """Every frame the size of the first (FFmpeg would silently rescale the others).
-    Reads headers only; frames of a format image_header does not know pass."""
+    Reads headers only; frames whose header OpenImageIO cannot read pass."""
     want = image_size(Path(printf % first))
     if want is None:
         return

@@ -1,6 +1,7 @@
 """The probe stage: what the source is (size, exact rate, frame count, audio, timecode)."""
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from pipeline.media.probe import SourceInfo, bits_per_component, probe_source
@@ -17,9 +18,15 @@ def run(plan: ShotPlan, progress: Progress = None) -> SourceInfo:
              info.kind, info.width, info.height, info.fps, info.frame_count,
              info.audio_codec or "none", info.timecode or "none")
     bits = bits_per_component(info.pix_fmt)
-    if bits > 8:
-        log.warning("%s: %d-bit source (%s): the pipeline works in 8-bit RGB, so the render "
-                    "carries 8-bit precision", plan.shot, bits, info.pix_fmt)
+    if bits > 8 and plan.colour is None:
+        log.info("%s: %d-bit source (%s): plates and intermediates are 16-bit", plan.shot,
+                 bits, info.pix_fmt)
+    if plan.colour is not None:
+        # the review movies are made from display-referred plates: tagged Rec.709
+        info = dataclasses.replace(info, color_matrix="bt709")
+        log.info("%s: colour-managed: %s through %s / %s (OCIO %s); 16-bit plates", plan.shot,
+                 plan.colour.colorspace, plan.colour.display, plan.colour.view,
+                 plan.colour.source)
     write_manifest(plan.stage_manifest(PROBE), stage=PROBE, shot=plan.shot, key=plan.key(PROBE),
                    source=info.to_dict(), seconds=round(time.monotonic() - t0, 3))
     return info

@@ -189,7 +189,7 @@ def test_sequence_with_a_frame_of_another_size(show, footage):
                            f"40x30 (frame 1)")
 
 
-def test_16_bit_sequence_renders_with_a_precision_warning(show, footage):
+def test_16_bit_sequence_renders_at_16_bits(show, footage):
     folder = footage / "deep plates"
     folder.mkdir(exist_ok=True)
     for i in range(5):
@@ -197,16 +197,23 @@ def test_16_bit_sequence_renders_with_a_precision_warning(show, footage):
         cv2.imwrite(str(folder / f"deep.{1001 + i}.png"), rgb16)
     show.add_shot("deep16", folder / "deep.####.png", fps="24")
     proc = rendered(show, "deep16")
-    assert "deep16: 16-bit source (rgb48be): the pipeline works in 8-bit RGB" in proc.stderr
+    assert "deep16: 16-bit source (rgb48be): plates and intermediates are 16-bit" in proc.stderr
     assert ffprobe_video(show.renders / "deep16" / "deep16_styled.mov")["frames"] == 5
+    for folder in (show.work / "deep16" / "plates", show.renders / "deep16" / "frames"):
+        frame = cv2.imread(str(folder / "deep16.1001.png"), cv2.IMREAD_UNCHANGED)
+        assert frame.dtype == np.uint16 and len(np.unique(frame)) > 256  # no 8-bit step
 
 
-def test_10_bit_movie_renders_with_a_precision_warning(show, footage):
+def test_10_bit_movie_renders_at_16_bits(show, footage):
     clip = make_clip(footage / "deep 10.mov", 48, 32, frames=5, audio=False,
                      vcodec="prores_ks", pix_fmt="yuv422p10le")
     show.add_shot("deep10", clip)
     proc = rendered(show, "deep10")
-    assert "deep10: 10-bit source (yuv422p10le)" in proc.stderr
+    assert "deep10: 10-bit source (yuv422p10le): plates and intermediates are 16-bit" \
+        in proc.stderr
+    plate = cv2.imread(str(show.work / "deep10" / "plates" / "deep10.1001.png"),
+                       cv2.IMREAD_UNCHANGED)
+    assert plate.dtype == np.uint16
     assert ffprobe_video(show.renders / "deep10" / "deep10_styled.mov")["frames"] == 5
 
 

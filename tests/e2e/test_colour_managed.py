@@ -11,8 +11,8 @@ import OpenImageIO as oiio
 import pytest
 from torch import nn
 
-from helpers import (add_torchscript_style, scene_linear_frames, textured_frame,
-                     write_exr_sequence)
+from helpers import (add_torchscript_style, ffprobe_video, scene_linear_frames,
+                     textured_frame, write_exr_sequence)
 
 pytestmark = pytest.mark.slow
 
@@ -68,6 +68,12 @@ def test_review_copies_are_display_referred_and_sixteen_bit_frames(project, tmp_
     frames = project.renders / "lin" / "frames"
     first = cv2.imread(str(frames / "lin.1001.png"), cv2.IMREAD_UNCHANGED)
     assert first.dtype == np.uint16 and first.shape == (H, W, 3)
+    mp4 = ffprobe_video(project.renders / "lin" / "lin_styled.mp4")
+    tags = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                           "stream=color_space,color_primaries,color_transfer", "-of", "csv=p=0",
+                           str(project.renders / "lin" / "lin_styled.mp4")],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert mp4["frames"] == N and tags == "bt709,bt709,bt709"
     movie = tmp_path / "first.png"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(project.renders / "lin" / "lin_styled.mp4"),
                     "-frames:v", "1", str(movie)], check=True)

@@ -153,7 +153,7 @@ def test_sequence_with_an_odd_sized_frame_is_refused(tmp_path, ext):
     """FFmpeg would rescale a frame of another size without a word: the probe
     reads every frame's header and names the odd one."""
     import subprocess
-    from pipeline.media.image_header import image_size
+    from pipeline.media.exr import image_size
 
     def frames(size: str, start: int, count: int) -> None:
         subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
@@ -176,7 +176,7 @@ def test_sequence_with_an_odd_sized_frame_is_refused(tmp_path, ext):
 
 def test_image_headers_that_are_damaged_or_unusual(tmp_path):
     import struct
-    from pipeline.media.image_header import image_size
+    from pipeline.media.exr import image_size
     # EXR whose attribute size is negative: must end, not loop
     exr = tmp_path / "bad.exr"
     exr.write_bytes(b"\x76\x2f\x31\x01" + b"\x02\0\0\0" + b"a\0b\0" + struct.pack("<i", -8))
@@ -191,12 +191,16 @@ def test_image_headers_that_are_damaged_or_unusual(tmp_path):
     jpg = tmp_path / "fill.jpg"
     jpg.write_bytes(data[:2] + b"\xff\xd0" + b"\xff\xff" + data[2:])
     assert image_size(jpg) == (24, 20)
-    # big-endian TIFF
+    # big-endian TIFF: one 8-bit grey strip, 33x17
     tif = tmp_path / "be.tif"
-    entries = [(256, 3, 1, struct.pack(">H", 33) + b"\0\0"), (257, 4, 1, struct.pack(">I", 17))]
+    pixels = bytes(33 * 17)
+    entries = [(256, 3, 33), (257, 3, 17), (258, 3, 8), (259, 3, 1), (262, 3, 1),
+               (273, 4, 8 + 2 + 9 * 12 + 4), (277, 3, 1), (278, 3, 17), (279, 4, len(pixels))]
     ifd = struct.pack(">H", len(entries)) + b"".join(
-        struct.pack(">HHI", t, k, n) + v for t, k, n, v in entries)
-    tif.write_bytes(b"MM\0*" + struct.pack(">I", 8) + ifd)
+        struct.pack(">HHI", tag, kind, 1) + (struct.pack(">H", v) + b"\0\0" if kind == 3
+                                             else struct.pack(">I", v))
+        for tag, kind, v in entries) + b"\0\0\0\0"
+    tif.write_bytes(b"MM\0*" + struct.pack(">I", 8) + ifd + pixels)
     assert image_size(tif) == (33, 17)
 
 
