@@ -19,6 +19,7 @@ from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot
                              load_pipeline_config, load_shot_config, load_style_config,
                              parse_fps, shot_config_path)
 from pipeline.errors import ConfigError, MediaError
+from pipeline.media import colour
 from pipeline.media.colour import DisplayTransform
 from pipeline.media.sequence import chunk_ranges, frame_path, is_sequence_pattern, sequence_files
 from pipeline.stages.table import FRAME_RANGE_FROM, Stage, stage
@@ -49,7 +50,6 @@ def colour_transform(cfg: ShotConfig, pipeline: PipelineConfig,
         raise ConfigError(f"{config_file}: key 'colorspace': colour-managed movies are not "
                           f"supported yet; give the plates as an image sequence (EXR, DPX, "
                           f"TIFF or PNG)")
-    from pipeline.media import colour
     source = colour.config_source(pipeline.ocio_config)
     ocio_config = colour.load_config(source)
     name = (cfg.colorspace or SCENE_SEQUENCES.get(ext, DISPLAY_ENCODED)
