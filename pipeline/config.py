@@ -117,10 +117,11 @@ class ShotConfig:
     batch_size: Optional[int] = None  # overrides pipeline.batch_size
     # The source's colour space in the OCIO config (ACEScg, ARRI LogC3 (EI800),
     # sRGB - Texture, ...). Default: EXR the config's scene_linear role, DPX
-    # sRGB - Texture; movies as their tags say (display-referred, no OCIO).
+    # sRGB - Texture; movies as their tags say (display-referred, no OCIO) unless
+    # given one (a log ProRes: ARRI LogC3 (EI800)), which the plates go through.
     colorspace: Optional[str] = None
-    display: Optional[str] = None  # overrides pipeline.display
-    view: Optional[str] = None  # overrides pipeline.view
+    display: Optional[str] = None  # overrides the style's and pipeline's display
+    view: Optional[str] = None  # overrides the style's and pipeline's view
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
@@ -145,6 +146,10 @@ class StyleConfig:
     model: dict[str, Any] = field(default_factory=dict)  # kwargs for public formats
     train: Optional[TrainConfig] = None
     description: str = ""
+    # The display and view the style is painted for (its keyframes, the pictures
+    # its generator sees): override pipeline.display/view; a shot overrides these.
+    display: Optional[str] = None
+    view: Optional[str] = None
 
 
 # --------------------------------------------------------------------------- #

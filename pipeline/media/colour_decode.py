@@ -1,9 +1,10 @@
-"""Decode a colour-managed image sequence into display-referred 16-bit plates.
+"""Decode a colour-managed source into display-referred 16-bit plates.
 
-Each source frame (EXR, DPX, TIFF, PNG: anything OpenImageIO reads) is read
-as float RGB in its own colour space, taken through the shot's OCIO
+Each source frame (a sequence's EXR, DPX, TIFF or PNG file read by
+OpenImageIO, or a movie's frame decoded by FFmpeg to 16-bit code values) is
+read as float RGB in its own colour space, taken through the shot's OCIO
 display/view transform, clipped to what a display shows and stored as a
-16-bit PNG plate: the pictures the generator sees and artists paint
+16-bit PNG plate (with the source's alpha, when it has one): the pictures the generator sees and artists paint
 keyframes on. What the display cannot show (highlights above 1, colours
 outside its gamut) goes back into the EXR deliverable from the source frame
 itself (``pipeline.stages.encode``). Frames are streamed; the plates folder is
@@ -11,19 +12,23 @@ swapped in whole once every frame is written.
 """
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import numpy as np
+import OpenImageIO as oiio
 
 from pipeline.errors import MediaError
 from pipeline.media.atomic import temporary_path
 from pipeline.media.colour import DisplayTransform
-from pipeline.media.exr import read_picture
-from pipeline.media.imageio import write_rgb
+from pipeline.media.decode import decode_frames
+from pipeline.media.exr import Picture, read_picture, timecode_attribute
+from pipeline.media.imageio import write_frame
 from pipeline.media.probe import SourceInfo
 from pipeline.media.sequence import frame_path
+from pipeline.media.stream import WriteBehind
 
 DEEP_PEAK = 65535.0
 
@@ -43,27 +48,62 @@ def source_frame(info: SourceInfo, index: int) -> Path:
     return Path(info.source % (info.seq_first + index))
 
 
+def movie_attributes(info: SourceInfo, index: int) -> dict[str, tuple]:
+    """What a movie's container says of its ``index``-th frame, as EXR header
+    attributes: the pixel aspect and the frame's timecode."""
+    attributes = {"PixelAspectRatio": (oiio.TypeFloat, float(info.sar_fraction))}
+    if info.timecode:
+        attributes.update(timecode_attribute(info.timecode, info.fps_fraction, index))
+    return attributes
+
+
+def source_pictures(info: SourceInfo, deinterlace: bool = False) -> Iterator[Picture]:
+    """Every frame of a colour-managed source, in order, as float RGB (+ alpha) in
+    its own colour space with its header attributes. A sequence is read with
+    OpenImageIO (two frames ahead); a movie is decoded by FFmpeg to 16-bit code
+    values (upright, deinterlaced when asked), which OCIO then interprets."""
+    if info.kind == "sequence":
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="source-frames") as pool:
+            pending: deque = deque()
+            for i in range(info.frame_count):
+                pending.append(pool.submit(read_picture, source_frame(info, i)))
+                if len(pending) > 2:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        return
+    for i, frame in enumerate(decode_frames(info, deinterlace)):
+        values = from_deep_frame(frame)
+        alpha = np.ascontiguousarray(values[..., 3]) if values.shape[-1] == 4 else None
+        yield Picture(np.ascontiguousarray(values[..., :3]), alpha, movie_attributes(info, i))
+
+
 def decode_to_display_plates(info: SourceInfo, out_dir: Path, shot: str, first_frame: int,
                              png_compression: int = 1,
                              progress: Optional[Callable[[int, int], None]] = None, *,
-                             transform: DisplayTransform) -> int:
-    """Every frame of sequence ``info`` -> ``out_dir/<shot>.%04d.png`` (16-bit, display-
-    referred through ``transform``); returns the count. ``out_dir`` is replaced whole."""
-    if info.kind != "sequence":
-        raise MediaError(f"{info.source}: colour-managed sources must be image sequences")
+                             transform: DisplayTransform, deinterlace: bool = False) -> int:
+    """Every frame of ``info`` -> ``out_dir/<shot>.%04d.png`` (16-bit, display-referred
+    through ``transform``, RGBA when the source has alpha); returns the count.
+    ``out_dir`` is replaced whole."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     total = info.frame_count
 
-    def convert(i: int) -> None:
-        picture = read_picture(source_frame(info, i))
+    def convert(i: int, picture: Picture) -> None:
         frame = to_deep_frame(transform.to_display(picture.rgb))
-        write_rgb(frame_path(tmp, shot, first_frame + i), frame, png_compression)
+        if picture.alpha is not None:
+            frame = np.dstack([frame, to_deep_frame(picture.alpha)])
+        write_frame(frame_path(tmp, shot, first_frame + i), frame, png_compression)
 
     with temporary_path(out_dir) as tmp:
         tmp.mkdir()
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="display-plates") as pool:
-            for done, _ in enumerate(pool.map(convert, range(total)), 1):
+        done = 0
+        with WriteBehind(workers=2, limit=2) as writer:
+            for i, picture in enumerate(source_pictures(info, deinterlace)):
+                writer.submit(convert, i, picture)
+                done = i + 1
                 if progress:
                     progress(done, total)
+        if done < total:
+            raise MediaError(f"{info.source}: read {done} of {total} frames")
     return total

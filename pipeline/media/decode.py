@@ -8,11 +8,11 @@ not by FFmpeg's autorotate) and, when asked, deinterlaced one frame per frame
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import ffmpeg
+import numpy as np
 
 from pipeline.media import ffmpeg_run, geometry
 from pipeline.media.atomic import temporary_path
@@ -20,7 +20,6 @@ from pipeline.errors import MediaError
 from pipeline.media.sequence import frame_name, frame_pattern
 from pipeline.media.probe import SourceInfo, bits_per_component
 
-log = logging.getLogger("shotstyle")
 
 
 def _input(info: SourceInfo):
@@ -31,8 +30,34 @@ def _input(info: SourceInfo):
 
 
 def plate_pix_fmt(info: SourceInfo) -> str:
-    """8-bit RGB plates for 8-bit sources, 16-bit for deeper ones (no 8-bit step)."""
-    return "rgb48be" if bits_per_component(info.pix_fmt) > 8 else "rgb24"
+    """8-bit RGB plates for 8-bit sources, 16-bit for deeper ones (no 8-bit step);
+    RGBA when the source has an alpha channel (the plates carry it to the outputs)."""
+    deep = bits_per_component(info.pix_fmt) > 8
+    if info.has_alpha:
+        return "rgba64be" if deep else "rgba"
+    return "rgb48be" if deep else "rgb24"
+
+
+def upright_video(info: SourceInfo, deinterlace: bool = False):
+    """The source's video as an ffmpeg-python stream: deinterlaced when asked,
+    upright, square-tagged, and converted from YUV with the source's matrix."""
+    video = geometry.decode_filters(_input(info).video, info.rotation, info.sar_fraction,
+                                    deinterlace)
+    if info.color_matrix:
+        video = video.filter("scale", in_color_matrix=info.color_matrix)
+    return video
+
+
+def decode_frames(info: SourceInfo, deinterlace: bool = False) -> Iterator[np.ndarray]:
+    """Every frame of ``info`` as it is coded, upright: uint16 HxWx3 (HxWx4 with
+    alpha), 0..65535; for colour-managed movies, whose code values OCIO converts."""
+    channels = 4 if info.has_alpha else 3
+    video = upright_video(info, deinterlace)
+    stream = video.output("pipe:", f="rawvideo", pix_fmt="rgba64le" if channels == 4
+                          else "rgb48le", fps_mode="passthrough",
+                          **{"frames:v": info.frame_count})
+    return ffmpeg_run.frames(stream, (info.height, info.width, channels), np.uint16,
+                             info.frame_count, f"{info.source}: decode failed")
 
 
 def decode_to_pngs(info: SourceInfo, out_dir: Path, shot: str, first_frame: int,
@@ -46,15 +71,9 @@ def decode_to_pngs(info: SourceInfo, out_dir: Path, shot: str, first_frame: int,
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    if deinterlace:
-        log.info("%s: deinterlacing with bwdif, one frame per frame", info.source)
     with temporary_path(out_dir) as tmp:
         tmp.mkdir()
-        video = geometry.decode_filters(_input(info).video, info.rotation, info.sar_fraction,
-                                        deinterlace)
-        if info.color_matrix:
-            video = video.filter("scale", in_color_matrix=info.color_matrix)
-        stream = video.output(frame_pattern(tmp, shot), f="image2", start_number=first_frame,
+        stream = upright_video(info, deinterlace).output(frame_pattern(tmp, shot), f="image2", start_number=first_frame,
                               pix_fmt=plate_pix_fmt(info), fps_mode="passthrough",
                               compression_level=png_compression,
                               **{"frames:v": info.frame_count})

@@ -39,6 +39,7 @@ class EncodeJob:
     first: int
     count: int
     info: SourceInfo  # the source: rate, size, audio, timecode, colour
+    alpha_pattern: Optional[str] = None  # frames whose alpha the .mov carries (the plates)
 
 
 def _matrix(info: SourceInfo) -> str:
@@ -58,6 +59,12 @@ def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
     # Tag the frames too: some encoders (prores_ks) read colour from frames only.
     v = v.filter("setparams", range="tv", colorspace=space, color_primaries=primaries,
                  color_trc=trc)
+    if job.alpha_pattern and pix_fmt.startswith("yuva"):
+        alpha = ffmpeg.input(job.alpha_pattern, f="image2", framerate=job.info.fps,
+                             start_number=job.first).video
+        alpha = alpha.filter("trim", end_frame=job.count).filter("format", "gbrap16le")
+        alpha = alpha.filter("alphaextract")
+        v = ffmpeg.filter([v, alpha], "alphamerge")
     v = geometry.encode_filters(v, job.info.sar_fraction)
     return v.filter("format", pix_fmt)
 
@@ -80,10 +87,14 @@ def _common_args(job: EncodeJob) -> dict:
 
 
 def encode_prores(job: EncodeJob, target: Path, poll: Optional[Callable] = None) -> None:
-    """ProRes 422 HQ, 10-bit 4:2:2 (takes odd sizes as they are)."""
-    args = dict(_common_args(job), vcodec="prores_ks", **{"profile:v": 3}, vendor="apl0",
-                f="mov")
-    streams = [_video(job, "yuv422p10le")]
+    """ProRes 422 HQ, 10-bit 4:2:2 (takes odd sizes as they are); ProRes 4444 with
+    an alpha channel when the job has one."""
+    alpha = job.alpha_pattern is not None
+    args = dict(_common_args(job), vcodec="prores_ks", **{"profile:v": 4 if alpha else 3},
+                vendor="apl0", f="mov")
+    if alpha:
+        args["alpha_bits"] = 16
+    streams = [_video(job, "yuva444p10le" if alpha else "yuv422p10le")]
     audio = _audio(job)
     if audio is not None:
         streams.append(audio)

@@ -86,6 +86,29 @@ def frame_rate_attribute(fps: Fraction) -> dict[str, tuple]:
     return {"FramesPerSecond": (oiio.TypeRational, (fps.numerator, fps.denominator))}
 
 
+def timecode_attribute(start: str, fps: Fraction, offset: int) -> dict[str, tuple]:
+    """The header attribute of the timecode ``offset`` frames after ``start``
+    (``HH:MM:SS:FF``, ``;`` for drop-frame), as OpenEXR stores it (SMPTE 12M
+    TV60 packing in binary-coded decimal). OpenTimelineIO does the counting."""
+    import opentimelineio as otio
+
+    rate = float(fps)
+    drop = ";" in start
+    try:
+        at = otio.opentime.from_timecode(start, rate) + otio.opentime.RationalTime(offset, rate)
+        text = otio.opentime.to_timecode(at, rate, drop)
+    except (ValueError, RuntimeError):
+        return {}  # a timecode OTIO cannot count at this rate: left out
+    hours, minutes, seconds, frames = (int(x) for x in text.replace(";", ":").split(":"))
+
+    def bcd(value: int) -> int:
+        return (value // 10) << 4 | value % 10
+
+    packed = (bcd(frames) | drop << 6 | bcd(seconds) << 8 | bcd(minutes) << 16
+              | bcd(hours % 24) << 24)
+    return {"smpte:TimeCode": (oiio.TypeTimeCode, (packed, 0))}
+
+
 def write_exr(path: Path, picture: Picture, compression: str = "zip") -> None:
     """Write ``picture`` as a half-float OpenEXR (RGB or RGBA), atomically."""
     h, w = picture.rgb.shape[:2]

@@ -8,10 +8,12 @@ from __future__ import annotations
 import errno
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import ffmpeg
+import numpy as np
 
 from pipeline.errors import MediaError
 from pipeline.media.atomic import TMP_MARK
@@ -75,6 +77,35 @@ def run(stream: Any, what: str, poll: Optional[Callable[[], None]] = None,
         if full:
             raise disk_full_error(OSError(full[0], "disk full"), _output_folder(stream))
         raise MediaError(f"{what}: {last_error_line(stderr)}")
+
+
+def frames(stream: Any, shape: tuple[int, ...], dtype: Any, count: int,
+           what: str) -> Iterator[np.ndarray]:
+    """Run an ffmpeg-python graph whose output is raw video on stdout (``pipe:``)
+    and yield its frames as arrays of ``shape``; exactly ``count`` of them, or a
+    MediaError naming ``what``. Stopping early kills FFmpeg."""
+    require_binaries()
+    cmd = stream.global_args(*GLOBAL_ARGS).compile()
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=errors)
+        done = 0
+        try:
+            while done < count:
+                data = proc.stdout.read(size)
+                if len(data) < size:
+                    break
+                yield np.frombuffer(data, dtype).reshape(shape)
+                done += 1
+        finally:
+            proc.kill()
+            proc.stdout.close()
+            proc.wait()
+        if done < count:
+            errors.seek(0)
+            detail = last_error_line(errors.read(), "the stream ended early")
+            raise MediaError(f"{what}: decoded {done} of {count} frames ({detail})")
 
 
 def _output_folder(stream: Any) -> Path:

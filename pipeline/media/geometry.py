@@ -21,6 +21,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Optional
 
+import numpy as np
+
 #: ffprobe ``field_order`` values of interlaced video, and what they mean.
 INTERLACED_FIELD_ORDERS = {
     "tt": "top field first",
@@ -147,14 +149,16 @@ def sar_text(sar: Fraction) -> str:
 # --------------------------------------------------------------------------- #
 # PNG frames
 # --------------------------------------------------------------------------- #
-def copy_frame(src: Path, dst: Path, sar: Fraction, png_compression: int = 1) -> None:
-    """Copy a PNG frame; for non-square pixels, rewritten with its pixel aspect.
+def copy_frame(src: Path, dst: Path, sar: Fraction, png_compression: int = 1,
+               alpha: Optional[np.ndarray] = None) -> None:
+    """Copy a PNG frame; rewritten with its pixel aspect for non-square pixels,
+    and with ``alpha`` (HxW, the frame's depth) as a fourth channel when given.
 
     OpenImageIO writes ``PixelAspectRatio`` as the pHYs chunk (unit unknown,
     y/x = the aspect). The pixels are copied as they are (8 or 16 bits). Like the
     square frames (written by OpenCV), it writes no colour chunk.
     """
-    if sar == 1:
+    if sar == 1 and alpha is None:
         shutil.copyfile(src, dst)
         return
     import OpenImageIO as oiio
@@ -167,17 +171,24 @@ def copy_frame(src: Path, dst: Path, sar: Fraction, png_compression: int = 1) ->
         raise MediaError(f"{src}: cannot read image (corrupt or not an image)")
     try:
         spec = inp.spec()
-        pixels = inp.read_image(0, 0, 0, spec.nchannels, spec.format)
+        pixels = inp.read_image(0, 0, 0, min(spec.nchannels, 3), spec.format)
     finally:
         inp.close()
     if pixels is None:
         oiio.geterror()
         raise MediaError(f"{src}: cannot read image (corrupt or not an image)")
-    out_spec = oiio.ImageSpec(spec.width, spec.height, spec.nchannels, spec.format)
-    # pHYs holds whole numbers: x = denominator, y = numerator keeps 4/3 or 10/11 exact
-    out_spec.attribute("ResolutionUnit", "none")
-    out_spec.attribute("XResolution", float(sar.denominator))
-    out_spec.attribute("PixelAspectRatio", float(sar))
+    if alpha is not None:
+        pixels = np.dstack([pixels, alpha.astype(pixels.dtype)])
+    out_spec = oiio.ImageSpec(spec.width, spec.height, pixels.shape[-1], spec.format)
+    if alpha is not None:
+        out_spec.channelnames = ("R", "G", "B", "A")
+        out_spec.alpha_channel = 3
+        out_spec.attribute("oiio:UnassociatedAlpha", 1)  # the pixels are stored as they are
+    if sar != 1:
+        # pHYs holds whole numbers: x = denominator, y = numerator keeps 4/3 or 10/11 exact
+        out_spec.attribute("ResolutionUnit", "none")
+        out_spec.attribute("XResolution", float(sar.denominator))
+        out_spec.attribute("PixelAspectRatio", float(sar))
     out_spec.attribute("png:compressionLevel", int(png_compression))
     # No sRGB/gAMA/cHRM chunks: OpenImageIO writes them for an sRGB colour space.
     out_spec.attribute("oiio:ColorSpace", "data")

@@ -2,7 +2,8 @@
 
 Frames are HxWx3 RGB arrays: uint8 for 8-bit sources, uint16 (16-bit PNG) for
 deeper ones (10/12/16-bit and float sources), so no 8-bit step comes between a
-deep source and a deep output.
+deep source and a deep output. The plates of a source with alpha are RGBA
+files: ``read_rgb`` gives their RGB, ``read_alpha`` their alpha.
 """
 from __future__ import annotations
 
@@ -40,9 +41,23 @@ def to_uint8(frame: np.ndarray) -> np.ndarray:
     return cv2.convertScaleAbs(frame, alpha=255.0 / full_scale(frame))
 
 
-def write_rgb(path: Path, rgb: np.ndarray, png_compression: int = 1) -> None:
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+def read_alpha(path: Path) -> np.ndarray | None:
+    """The alpha channel of a frame file (HxW, its own depth), or None without one."""
+    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise MediaError(f"{path}: cannot read image (missing, corrupt or not an image)")
+    return img[..., 3] if img.ndim == 3 and img.shape[2] == 4 else None
+
+
+def write_frame(path: Path, frame: np.ndarray, png_compression: int = 1) -> None:
+    """Write an RGB or RGBA frame (uint8 or uint16) as PNG, atomically."""
+    code = cv2.COLOR_RGBA2BGRA if frame.shape[-1] == 4 else cv2.COLOR_RGB2BGR
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(frame, code),
                            [cv2.IMWRITE_PNG_COMPRESSION, int(png_compression)])
     if not ok:
         raise MediaError(f"{path}: PNG encoding failed")
     write_bytes(Path(path), buf.tobytes())
+
+
+def write_rgb(path: Path, rgb: np.ndarray, png_compression: int = 1) -> None:
+    write_frame(path, rgb, png_compression)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 from dataclasses import dataclass
 from fractions import Fraction
@@ -14,7 +13,6 @@ from pipeline.errors import MediaError
 from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
 from pipeline.media.exr import image_size
 
-log = logging.getLogger("shotstyle")
 
 _YUV_MATRICES = {"bt709": "bt709", "smpte170m": "smpte170m", "bt470bg": "bt470bg",
                  "bt2020nc": "bt2020"}
@@ -112,40 +110,10 @@ def _matrix(video: dict) -> Optional[str]:
 
 
 def probe_source(source: str, fps: Optional[Fraction] = None) -> SourceInfo:
-    """Describe ``source``; ``fps`` is required for image sequences.
-
-    Logs what ``geometry_notes`` says about the source's geometry."""
+    """Describe ``source``; ``fps`` is required for image sequences."""
     if is_sequence_pattern(source):
-        info = _probe_sequence(source, fps)
-    else:
-        info = _probe_movie(source, fps)
-    for level, line in geometry_notes(info):
-        log.log(level, "%s", line)
-    return info
-
-
-def geometry_notes(info: SourceInfo) -> list[tuple[int, str]]:
-    """(log level, line) for a rotated, anamorphic, interlaced or alpha source."""
-    notes = []
-    if info.rotation:
-        notes.append((logging.INFO, f"{info.source}: rotated {info.rotation} degrees "
-                      f"counter-clockwise by its metadata: decoded upright at "
-                      f"{info.width}x{info.height}"))
-    if info.sar_fraction != 1:
-        sar = geometry.sar_text(info.sar_fraction)
-        notes.append((logging.INFO, f"{info.source}: non-square pixels (SAR {sar}): styled on "
-                      f"the stored {info.width}x{info.height} pixels; the movies carry "
-                      f"SAR {sar}"))
-    if info.interlaced:
-        notes.append((logging.WARNING, f"{info.source}: interlaced (field order "
-                      f"{info.field_order}: {geometry.INTERLACED_FIELD_ORDERS[info.field_order]}): "
-                      f"each frame holds two fields and moving edges comb; to deinterlace, "
-                      f"set deinterlace: true in the shot config"))
-    if info.has_alpha:
-        notes.append((logging.WARNING, f"{info.source}: has an alpha channel ({info.pix_fmt}) "
-                      f"that the outputs drop: the .mov (ProRes 422 HQ), the .mp4 (H.264) and "
-                      f"the PNG frames hold RGB only"))
-    return notes
+        return _probe_sequence(source, fps)
+    return _probe_movie(source, fps)
 
 
 def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:

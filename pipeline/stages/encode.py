@@ -1,8 +1,8 @@
 """The encode stage: the deliverables in ``renders/<shot>/``.
 
-``<shot>_styled.mov`` (ProRes 422 HQ), ``<shot>_styled.mp4`` (H.264) and
-``frames/`` (the final, display-referred sequence), each as the shot's output
-config asks, and for a colour-managed source ``exr/<shot>.####.exr``: half
+``<shot>_styled.mov`` (ProRes 422 HQ; 4444 with the source's alpha),
+``<shot>_styled.mp4`` (H.264) and ``frames/`` (the final, display-referred
+sequence; RGBA with the source's alpha), each as the shot's output config asks, and for a colour-managed source ``exr/<shot>.####.exr``: half
 float in the source's colour space, with its alpha and header metadata.
 
 The EXR frame is the final frame taken back through the inverse of the
@@ -15,19 +15,21 @@ shows, and the source's excess over display white rides on top.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 from pipeline.errors import MediaError
 from pipeline.media.atomic import remove_stale_temporaries, temporary_path
-from pipeline.media.colour_decode import from_deep_frame, source_frame
+from pipeline.media.colour_decode import from_deep_frame, source_pictures
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
 from pipeline.media.geometry import copy_frame
 from pipeline.media.exr import Picture, frame_rate_attribute, read_picture, write_exr
-from pipeline.media.imageio import read_rgb
+from pipeline.media.imageio import read_alpha, read_rgb
 from pipeline.media.probe import SourceInfo
 from pipeline.media.sequence import frame_path, frame_pattern
+from pipeline.media.stream import WriteBehind
 from pipeline.stages.common import Progress, log, notify, source_info
 from pipeline.stages.table import ENCODE, FINAL, PLATES
 from pipeline.workarea.manifest import write_manifest
@@ -37,10 +39,14 @@ from pipeline.workarea.plan import ShotPlan
 def run(plan: ShotPlan, progress: Progress = None) -> dict:
     t0 = time.monotonic()
     info = source_info(plan)
+    if plan.colour is not None:
+        # the movies are made from the display-referred plates: encoded and tagged Rec.709
+        info = dataclasses.replace(info, color_matrix="bt709")
     first, last = plan.frame_range()
     count = last - first + 1
     remove_stale_temporaries(plan.render_dir)  # a killed encode's partial movies
-    job = EncodeJob(frame_pattern(plan.stage_dir(FINAL), plan.shot), first, count, info)
+    job = EncodeJob(frame_pattern(plan.stage_dir(FINAL), plan.shot), first, count, info,
+                    frame_pattern(plan.stage_dir(PLATES), plan.shot) if info.has_alpha else None)
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
     steps = list(plan.movie_paths.items()) + ([("frames", plan.frames_out_dir)]
@@ -71,7 +77,8 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
 
 
 def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> None:
-    """renders/<shot>/frames/: the final sequence, swapped in as a whole.
+    """renders/<shot>/frames/: the final sequence, swapped in as a whole, with the
+    plates' alpha when the source has one.
 
     Copies, not links: a deliverable edited in place must not change the work area.
     """
@@ -84,8 +91,9 @@ def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> 
             if not src.is_file():
                 raise MediaError(f"{src}: final frame missing")
             # with the source's pixel aspect (pHYs) when its pixels are not square
+            alpha = read_alpha(plan.frame_file(PLATES, f)) if info.has_alpha else None
             copy_frame(src, frame_path(tmp, plan.shot, f), info.sar_fraction,
-                       plan.pipeline.png_compression)
+                       plan.pipeline.png_compression, alpha)
 
 
 def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> None:
@@ -95,8 +103,7 @@ def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> Non
     target = plan.exr_out_dir
     target.parent.mkdir(parents=True, exist_ok=True)
 
-    def one(f: int) -> None:
-        source = read_picture(source_frame(info, f - first))
+    def one(f: int, source: Picture) -> None:
         plate = transform.from_display(from_deep_frame(read_rgb(plan.frame_file(PLATES, f))))
         final = transform.from_display(from_deep_frame(read_rgb(plan.frame_file(FINAL, f))))
         rgb = final + (source.rgb - plate)
@@ -105,5 +112,7 @@ def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> Non
 
     with temporary_path(target) as tmp:
         tmp.mkdir()
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="exr") as pool:
-            list(pool.map(one, range(first, last + 1)))
+        with WriteBehind(workers=2, limit=2) as writer, \
+                closing(source_pictures(info, plan.cfg.deinterlace)) as sources:
+            for f, source in zip(range(first, last + 1), sources):
+                writer.submit(one, f, source)

@@ -2,9 +2,10 @@
 
 A display-referred source (a movie, an 8-bit or 16-bit image sequence without a
 ``colorspace``) is decoded by FFmpeg as it is; a colour-managed one (an EXR or
-DPX sequence, or any sequence with a ``colorspace``) is read with OpenImageIO
-and taken through the shot's OCIO display/view to 16-bit display-referred
-plates (``pipeline.media.colour_decode``).
+DPX sequence, or any source with a ``colorspace``) is read with OpenImageIO (a
+sequence) or FFmpeg (a movie's code values) and taken through the shot's OCIO
+display/view to 16-bit display-referred plates (``pipeline.media.colour_decode``).
+A source's alpha channel is kept in the plates (RGBA PNG) for the outputs.
 """
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ def run(plan: ShotPlan, progress: Progress = None) -> int:
     info = source_info(plan)
     first = plan.cfg.first_frame
     remove_stale_temporaries(plan.root)  # a killed decode's temporary folder
-    decode = partial(decode_to_pngs, deinterlace=plan.cfg.deinterlace) if plan.colour is None \
+    decode = decode_to_pngs if plan.colour is None \
         else partial(decode_to_display_plates, transform=plan.colour)
     count = decode(info, plan.stage_dir(PLATES), plan.shot, first,
                    png_compression=plan.pipeline.png_compression,
+                   deinterlace=plan.cfg.deinterlace,
                    progress=lambda d, t: notify(progress, d, t, "decoding"))
     notify(progress, count, count, "decoded")
     seconds = time.monotonic() - t0

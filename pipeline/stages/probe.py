@@ -1,9 +1,10 @@
 """The probe stage: what the source is (size, exact rate, frame count, audio, timecode)."""
 from __future__ import annotations
 
-import dataclasses
+import logging
 import time
 
+from pipeline.media import geometry
 from pipeline.media.probe import SourceInfo, bits_per_component, probe_source
 from pipeline.stages.common import Progress, log
 from pipeline.stages.table import PROBE
@@ -17,16 +18,55 @@ def run(plan: ShotPlan, progress: Progress = None) -> SourceInfo:
     log.info("%s: %s %dx%d @ %s fps, %d frames, audio=%s, timecode=%s", plan.shot,
              info.kind, info.width, info.height, info.fps, info.frame_count,
              info.audio_codec or "none", info.timecode or "none")
+    for level, line in source_notes(plan, info):
+        log.log(level, "%s", line)
     bits = bits_per_component(info.pix_fmt)
     if bits > 8 and plan.colour is None:
         log.info("%s: %d-bit source (%s): plates and intermediates are 16-bit", plan.shot,
                  bits, info.pix_fmt)
     if plan.colour is not None:
-        # the review movies are made from display-referred plates: tagged Rec.709
-        info = dataclasses.replace(info, color_matrix="bt709")
         log.info("%s: colour-managed: %s through %s / %s (OCIO %s); 16-bit plates", plan.shot,
                  plan.colour.colorspace, plan.colour.display, plan.colour.view,
                  plan.colour.source)
     write_manifest(plan.stage_manifest(PROBE), stage=PROBE, shot=plan.shot, key=plan.key(PROBE),
                    source=info.to_dict(), seconds=round(time.monotonic() - t0, 3))
     return info
+
+
+def source_notes(plan: ShotPlan, info: SourceInfo) -> list[tuple[int, str]]:
+    """(log level, line) for a rotated, anamorphic, interlaced or alpha source."""
+    shot, notes = plan.shot, []
+    if info.rotation:
+        notes.append((logging.INFO, f"{shot}: the source is rotated {info.rotation} degrees "
+                      f"counter-clockwise by its metadata: decoded upright at "
+                      f"{info.width}x{info.height}"))
+    if info.sar_fraction != 1:
+        sar = geometry.sar_text(info.sar_fraction)
+        notes.append((logging.INFO, f"{shot}: non-square pixels (SAR {sar}): styled on the "
+                      f"stored {info.width}x{info.height} pixels; every output carries "
+                      f"SAR {sar}"))
+    if info.interlaced:
+        order = f"field order {info.field_order}: " \
+                f"{geometry.INTERLACED_FIELD_ORDERS[info.field_order]}"
+        if plan.cfg.deinterlace:
+            notes.append((logging.INFO, f"{shot}: interlaced source ({order}): deinterlaced "
+                          f"with bwdif, one frame per frame"))
+        else:
+            notes.append((logging.WARNING, f"{shot}: interlaced source ({order}): each frame "
+                          f"holds two fields and moving edges comb; to deinterlace, set "
+                          f"deinterlace: true in the shot config"))
+    elif plan.cfg.deinterlace:
+        notes.append((logging.INFO, f"{shot}: deinterlace: true, but the source says it is "
+                      f"{info.field_order}: deinterlacing with bwdif anyway"))
+    if info.has_alpha:
+        kept = [name for name, on in (("the PNG frames", plan.cfg.output.frames),
+                                      ("the .mov (ProRes 4444)", plan.cfg.output.mov),
+                                      ("the EXR frames", plan.writes_exr)) if on]
+        line = f"{shot}: the source has an alpha channel ({info.pix_fmt})"
+        if kept:
+            line += f": kept in {', '.join(kept)}"
+        if plan.cfg.output.mp4:
+            notes.append((logging.WARNING, f"{line}; the .mp4 (H.264) drops it"))
+        else:
+            notes.append((logging.INFO, line))
+    return notes

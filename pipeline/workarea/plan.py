@@ -38,26 +38,30 @@ def source_extension(source: str) -> str:
     return Path(source).suffix.lower()
 
 
-def colour_transform(cfg: ShotConfig, pipeline: PipelineConfig,
+def colour_transform(cfg: ShotConfig, style: StyleConfig, pipeline: PipelineConfig,
                      config_file: Path) -> Optional[DisplayTransform]:
     """How a shot's plates are made display-referred (OCIO), or None for a
-    display-referred source decoded as it is. Unknown names stop here, at load."""
+    display-referred source decoded as it is. Unknown names stop here, at load.
+    The display and view: the shot's, else the style's, else the pipeline's."""
     ext = source_extension(cfg.source)
     sequence = is_sequence_pattern(cfg.source)
     if cfg.colorspace is None and not (sequence and (ext in SCENE_SEQUENCES or cfg.output.exr)):
+        if cfg.output.exr:
+            raise ConfigError(f"{config_file}: key 'output.exr': EXR output of a movie needs "
+                              f"its colour space: set 'colorspace' (e.g. 'ARRI LogC3 (EI800)', "
+                              f"'sRGB - Texture')")
         return None
-    if not sequence:
-        raise ConfigError(f"{config_file}: key 'colorspace': colour-managed movies are not "
-                          f"supported yet; give the plates as an image sequence (EXR, DPX, "
-                          f"TIFF or PNG)")
     source = colour.config_source(pipeline.ocio_config)
     ocio_config = colour.load_config(source)
     name = (cfg.colorspace or SCENE_SEQUENCES.get(ext, DISPLAY_ENCODED)
             or colour.scene_linear(ocio_config))
     canonical = colour.colour_space(ocio_config, name, f"{config_file}: key 'colorspace'", source)
-    display, view = cfg.display or pipeline.display, cfg.view or pipeline.view
-    colour.check_display_view(ocio_config, display, view,
-                              f"{config_file}: key 'display'/'view'", source)
+    display = cfg.display or style.display or pipeline.display
+    view = cfg.view or style.view or pipeline.view
+    where = (f"{config_file}: key 'display'/'view'" if cfg.display or cfg.view else
+             f"style {cfg.style!r}: key 'display'/'view'" if style.display or style.view else
+             "pipeline config: key 'display'/'view'")
+    colour.check_display_view(ocio_config, display, view, where, source)
     return DisplayTransform(source, canonical, display, view)
 
 
@@ -112,11 +116,8 @@ class ShotPlan:
         style = load_style_config(cfg.style, cfg_dir)
         config_file = shot_config_path(shot, cfg_dir)
         plan = cls(shot, pipeline, cfg, style, config_file,
-                   colour_transform(cfg, pipeline, config_file))
+                   colour_transform(cfg, style, pipeline, config_file))
         plan._check_inside_roots()
-        if plan.cfg.output.exr and plan.colour is None:
-            raise ConfigError(f"{config_file}: key 'output.exr': EXR output needs an image "
-                              f"sequence source (colour-managed movies are not supported yet)")
         return plan
 
     # ---------------------------------------------------------------- paths

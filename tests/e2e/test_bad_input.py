@@ -255,8 +255,8 @@ def test_rotated_phone_clip_renders_upright(show, footage, same, tag):
     show.add_shot(shot, clip, style=same, smoothing={"method": "none"})
     proc = rendered(show, shot)
     size = (36, 64) if tag == 90 else (64, 36)  # FFmpeg 5.1 writes rotate=90 as 90 ccw
-    assert (f"shotstyle: INFO: {clip}: rotated {tag} degrees counter-clockwise by its "
-            f"metadata: decoded upright at {size[0]}x{size[1]}") in proc.stderr.splitlines()
+    assert (f"shotstyle: INFO: {shot}: the source is rotated {tag} degrees counter-clockwise "
+            f"by its metadata: decoded upright at {size[0]}x{size[1]}") in proc.stderr.splitlines()
     out = show.renders / shot
     upright = np.rot90(cv2.imread(str(footage / f".coded {tag}_src" / "src.0001.png")),
                        tag // 90).astype(int)
@@ -279,8 +279,8 @@ def test_anamorphic_clip_keeps_its_sample_aspect_ratio(show, footage):
                      extra=("-vf", "setsar=2"))
     show.add_shot("ana", clip)
     proc = rendered(show, "ana")
-    assert (f"shotstyle: INFO: {clip}: non-square pixels (SAR 2:1): styled on the stored "
-            f"64x36 pixels; the movies carry SAR 2:1") in proc.stderr.splitlines()
+    assert ("shotstyle: INFO: ana: non-square pixels (SAR 2:1): styled on the stored 64x36 "
+            "pixels; every output carries SAR 2:1") in proc.stderr.splitlines()
     for name in ("ana_styled.mov", "ana_styled.mp4"):
         v = _video_stream(show.renders / "ana" / name)
         assert (v["width"], v["height"], v["sample_aspect_ratio"]) == (64, 36, "2:1"), name
@@ -303,16 +303,17 @@ def test_interlaced_clip_warns_at_probe_and_deinterlace_keeps_the_frame_count(sh
                      extra=("-flags", "+ilme+ildct", "-top", "1"))
     show.add_shot("inter", clip)
     proc = rendered(show, "inter")
-    line = (f"shotstyle: WARNING: {clip}: interlaced (field order tt: top field first): each "
-            f"frame holds two fields and moving edges comb; to deinterlace, set deinterlace: "
-            f"true in the shot config")
+    line = ("shotstyle: WARNING: inter: interlaced source (field order tt: top field first): "
+            "each frame holds two fields and moving edges comb; to deinterlace, set "
+            "deinterlace: true in the shot config")
     assert proc.stderr.splitlines().count(line) == 1
     plates = show.work / "inter" / "plates" / "manifest.json"
     before = plates.stat().st_mtime_ns
 
     show.add_shot("inter", clip, deinterlace=True)  # the plates' key changes: decoded again
-    rendered(show, "inter")
+    proc = rendered(show, "inter")
     assert plates.stat().st_mtime_ns != before
+    assert "WARNING" not in proc.stderr  # says what it does instead (the stage log has it)
     for name in ("inter_styled.mov", "inter_styled.mp4"):
         v = _video_stream(show.renders / "inter" / name)
         assert (int(v["nb_read_packets"]), v["r_frame_rate"], v["field_order"]) == (
@@ -334,15 +335,23 @@ def test_deinterlace_true_decodes_with_bwdif(show, footage, tmp_path):
                               cv2.imread(str(tmp_path / "bwdif" / name))), name
 
 
-def test_rgba_sequence_warns_that_the_outputs_drop_alpha(show, footage):
+def test_rgba_sequence_keeps_its_alpha_where_the_format_holds_it(show, footage):
     pattern = write_rgba_pngs(footage / "alpha plates", 40, 30, 4)
     show.add_shot("alpha", pattern, fps="24")
     proc = rendered(show, "alpha")
-    printf = pattern.replace("####", "%04d")
-    assert (f"shotstyle: WARNING: {printf}: has an alpha channel (rgba) that the outputs drop: "
-            f"the .mov (ProRes 422 HQ), the .mp4 (H.264) and the PNG frames hold RGB only"
-            ) in proc.stderr.splitlines()
-    assert ffprobe_video(show.renders / "alpha" / "alpha_styled.mov")["frames"] == 4
+    assert ("shotstyle: WARNING: alpha: the source has an alpha channel (rgba): kept in the PNG "
+            "frames, the .mov (ProRes 4444); the .mp4 (H.264) drops it") in proc.stderr.splitlines()
+    source_alpha = cv2.imread(pattern.replace("####", "0001"), cv2.IMREAD_UNCHANGED)[..., 3]
+    frame = cv2.imread(str(show.renders / "alpha" / "frames" / "alpha.1001.png"),
+                       cv2.IMREAD_UNCHANGED)
+    assert frame.shape == (30, 40, 4) and np.array_equal(frame[..., 3], source_alpha)
+    mov = show.renders / "alpha" / "alpha_styled.mov"
+    assert ffprobe_video(mov)["frames"] == 4
+    assert _video_stream(mov)["pix_fmt"].startswith("yuva444p")
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(mov), "-frames:v", "1", "-f",
+                          "rawvideo", "-pix_fmt", "rgba", "-"], capture_output=True, check=True)
+    alpha = np.frombuffer(out.stdout, np.uint8).reshape(30, 40, 4)[..., 3]
+    assert np.abs(alpha.astype(int) - source_alpha).max() <= 1  # ProRes 4444 alpha is lossless
 
 
 def test_paths_with_spaces_and_non_ascii(show):

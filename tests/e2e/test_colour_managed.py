@@ -13,6 +13,7 @@ from torch import nn
 
 from helpers import (add_torchscript_style, ffprobe_video, scene_linear_frames,
                      textured_frame, write_exr_sequence)
+from pipeline.media.colour import DisplayTransform
 
 pytestmark = pytest.mark.slow
 
@@ -64,10 +65,11 @@ def test_scene_linear_exr_comes_back_as_half_exr_in_its_colour_space(project, tm
 
 
 def test_review_copies_are_display_referred_and_sixteen_bit_frames(project, tmp_path):
-    _render_exr_shot(project, tmp_path, colorspace="ACEScg")
+    _, alpha = _render_exr_shot(project, tmp_path, colorspace="ACEScg")
     frames = project.renders / "lin" / "frames"
     first = cv2.imread(str(frames / "lin.1001.png"), cv2.IMREAD_UNCHANGED)
-    assert first.dtype == np.uint16 and first.shape == (H, W, 3)
+    assert first.dtype == np.uint16 and first.shape == (H, W, 4)  # RGBA: the source's alpha
+    assert np.abs(first[..., 3] / 65535.0 - alpha[0]).max() < 1e-4
     mp4 = ffprobe_video(project.renders / "lin" / "lin_styled.mp4")
     tags = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
                            "stream=color_space,color_primaries,color_transfer", "-of", "csv=p=0",
@@ -139,3 +141,66 @@ def test_ten_bit_dpx_keeps_its_precision_into_the_exr(project, tmp_path):
         spec, pixels = _read(project.renders / "dpx" / "exr" / f"dpx.{1001 + i}.exr")
         assert spec.format == oiio.TypeHalf and spec.nchannels == 3
         assert np.abs(pixels - source).max() < 1e-3  # half float keeps 10-bit levels
+
+
+def test_log_prores_movie_with_alpha_and_timecode_round_trips(project, tmp_path):
+    """A log-encoded ProRes 4444 movie (ARRI LogC3 code values, alpha, timecode):
+    display-referred plates through OCIO, EXR back in LogC3 with the alpha and each
+    frame's timecode, a ProRes 4444 .mov and RGBA PNG frames that keep the alpha."""
+    import OpenEXR
+    import PyOpenColorIO as ocio
+
+    config = ocio.Config.CreateFromFile("ocio://studio-config-latest")
+    to_log = config.getProcessor("ACEScg", "ARRI LogC3 (EI800)").getDefaultCPUProcessor()
+    alpha = np.tile(np.linspace(0, 1, W, dtype=np.float32), (H, 1))
+    codes = []
+    folder = tmp_path / "log"
+    folder.mkdir()
+    for i, rgb in enumerate(scene_linear_frames(W, H, N)):
+        rgb = np.ascontiguousarray(rgb)
+        to_log.applyRGB(rgb)
+        codes.append(rgb)
+        rgba = np.rint(np.dstack([rgb, alpha]).clip(0, 1) * 65535).astype(np.uint16)
+        cv2.imwrite(str(folder / f"log.{i:04d}.png"), cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
+    movie = tmp_path / "A001_C003.mov"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-framerate", "24", "-i",
+                    str(folder / "log.%04d.png"), "-c:v", "prores_ks", "-profile:v", "4",
+                    "-pix_fmt", "yuva444p10le", "-alpha_bits", "16", "-timecode", "01:00:00:00",
+                    str(movie)], check=True)
+    add_torchscript_style(project, "identity", Identity(), size_multiple=1)
+    project.add_shot("log", movie, style="identity", colorspace="ARRI LogC3 (EI800)",
+                     output={"exr": True}, smoothing={"method": "none"})
+    done = project.render("log")
+    assert ("log: the source has an alpha channel (yuva444p12le): kept in the PNG frames, "
+            "the .mov (ProRes 4444), the EXR frames; the .mp4 (H.264) drops it") in done.stderr
+    # plates: the display-referred picture, 16-bit, with the alpha
+    to_display = DisplayTransform("ocio://studio-config-latest", "ARRI LogC3 (EI800)",
+                                  "sRGB - Display", "Un-tone-mapped")
+    plate = cv2.imread(str(project.work / "log" / "plates" / "log.1002.png"), cv2.IMREAD_UNCHANGED)
+    assert plate.dtype == np.uint16 and plate.shape == (H, W, 4)
+    shown = to_display.to_display(codes[1]).clip(0, 1)
+    rgb = cv2.cvtColor(plate[..., :3], cv2.COLOR_BGR2RGB) / 65535.0
+    assert np.median(np.abs(rgb - shown)) < 5e-3  # ProRes is lossy; a wrong transform is >0.05
+    assert np.abs(plate[..., 3] / 65535.0 - alpha).max() < 2e-3
+    # EXR: the LogC3 code values back (10-bit ProRes), alpha, timecode, rate, aspect
+    for i in range(N):
+        path = project.renders / "log" / "exr" / f"log.{1001 + i}.exr"
+        spec, pixels = _read(path)
+        assert spec.format == oiio.TypeHalf and spec.channelnames == ("R", "G", "B", "A")
+        assert np.median(np.abs(pixels[..., :3] - codes[i])) < 5e-3
+        assert np.abs(pixels[..., 3] - alpha).max() < 2e-3
+        assert spec.getattribute("FramesPerSecond") == (24, 1)
+        assert spec.getattribute("PixelAspectRatio") == 1.0
+        tc = OpenEXR.File(str(path)).header()["timeCode"]
+        assert (tc.hours, tc.minutes, tc.seconds, tc.frame, tc.dropFrame) == (1, 0, 0, i, False)
+    # the .mov keeps the alpha (ProRes 4444), the PNG frames too (RGBA, 16-bit)
+    mov = ffprobe_video(project.renders / "log" / "log_styled.mov")
+    stream = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                             "stream=profile,pix_fmt:stream_tags=timecode", "-of", "csv=p=0",
+                             str(project.renders / "log" / "log_styled.mov")],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert mov["frames"] == N and stream == "4444,yuva444p12le,01:00:00:00"  # as decoded
+    frame = cv2.imread(str(project.renders / "log" / "frames" / "log.1001.png"),
+                       cv2.IMREAD_UNCHANGED)
+    assert frame.dtype == np.uint16 and frame.shape == (H, W, 4)
+    assert np.abs(frame[..., 3] / 65535.0 - alpha).max() < 2e-3

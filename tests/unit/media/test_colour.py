@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import write_exr_sequence
+from helpers import write_exr_sequence, write_yaml
 from pipeline.errors import ConfigError
 from pipeline.media.colour import DisplayTransform
 from pipeline.workarea.plan import ShotPlan
@@ -49,19 +49,40 @@ def test_unknown_names_stop_at_load_with_close_names(project, exr_source):
                               f"(Rec.709), Un-tone-mapped, Video (colorimetric), Raw)")
 
 
-def test_colour_managed_movies_and_exr_from_movies_are_refused(project, tmp_path):
-    path = project.add_shot("m1", tmp_path / "clip.mov", colorspace="ACEScg")
-    with pytest.raises(ConfigError, match=r"key 'colorspace': colour-managed movies are not "
-                                          r"supported yet"):
-        ShotPlan.load("m1")
+def test_movies_are_colour_managed_when_given_a_colour_space(project, tmp_path):
+    project.add_shot("m1", tmp_path / "clip.mov", colorspace="ARRI LogC3 (EI800)")
+    plan = ShotPlan.load("m1")  # a log ProRes: through OCIO, no EXR unless asked
+    assert plan.colour.colorspace == "ARRI LogC3 (EI800)" and not plan.writes_exr
+    project.add_shot("m1", tmp_path / "clip.mov", colorspace="ACEScct", output={"exr": True})
+    assert ShotPlan.load("m1").writes_exr
     path = project.add_shot("m1", tmp_path / "clip.mov", output={"exr": True})
     with pytest.raises(ConfigError) as err:
         ShotPlan.load("m1")
-    assert str(err.value) == (f"{path}: key 'output.exr': EXR output needs an image sequence "
-                              f"source (colour-managed movies are not supported yet)")
+    assert str(err.value) == (f"{path}: key 'output.exr': EXR output of a movie needs its "
+                              f"colour space: set 'colorspace' (e.g. 'ARRI LogC3 (EI800)', "
+                              f"'sRGB - Texture')")
     project.add_shot("p1", tmp_path / "scan" / "p1.####.png", fps=24, output={"exr": True})
     plan = ShotPlan.load("p1")  # a PNG sequence asking for EXR: taken as sRGB-encoded
     assert plan.writes_exr and plan.colour.colorspace == "sRGB Encoded Rec.709 (sRGB)"
+
+
+def test_display_and_view_from_the_shot_else_the_style_else_the_pipeline(project, exr_source):
+    write_yaml(project.configs / "styles" / "filmic.yaml", {
+        "checkpoint": "../../styles/tiny.pt", "view": "ACES 2.0 - SDR 100 nits (Rec.709)"})
+    project.add_shot("e1", exr_source, fps=24, style="filmic")
+    assert ShotPlan.load("e1").colour.view == "ACES 2.0 - SDR 100 nits (Rec.709)"
+    project.add_shot("e1", exr_source, fps=24, style="filmic", view="Video (colorimetric)")
+    assert ShotPlan.load("e1").colour.view == "Video (colorimetric)"
+    project.add_shot("e1", exr_source, fps=24)
+    assert ShotPlan.load("e1").colour.view == "Un-tone-mapped"
+    write_yaml(project.configs / "styles" / "bad.yaml", {
+        "checkpoint": "../../styles/tiny.pt", "display": "Rec.709 - Display"})
+    project.add_shot("e1", exr_source, fps=24, style="bad")
+    with pytest.raises(ConfigError) as err:
+        ShotPlan.load("e1")
+    assert str(err.value).startswith("style 'bad': key 'display'/'view': unknown display "
+                                     "'Rec.709 - Display' in OCIO config "
+                                     "ocio://studio-config-latest (close: ")
 
 
 def test_ocio_environment_variable_wins(project, exr_source, monkeypatch):

@@ -20,8 +20,10 @@ from pipeline.errors import MediaError
 from pipeline.media import geometry
 from pipeline.media.decode import decode_to_pngs
 from pipeline.media.encode import EncodeJob, check_movie, encode_h264, encode_prores
-from pipeline.media.probe import SourceInfo, geometry_notes, probe_source
+from pipeline.media.probe import SourceInfo, probe_source
 from pipeline.media.sequence import frame_pattern
+from pipeline.stages import probe as probe_stage
+from pipeline.workarea.plan import ShotPlan
 
 
 def _stream(path) -> dict:
@@ -225,15 +227,6 @@ def test_progressive_clip_is_not_interlaced(tmp_path):
     assert not geometry.is_interlaced("unknown")
 
 
-def test_decode_says_it_deinterlaces(tmp_path, caplog):
-    clip = make_clip(tmp_path / "i.mp4", 64, 36, frames=3, audio=False,
-                     extra=("-flags", "+ilme+ildct", "-top", "1"))
-    info = probe_source(str(clip))
-    with caplog.at_level(logging.INFO, logger="shotstyle"):
-        decode_to_pngs(info, tmp_path / "d", "i", 1, deinterlace=True)
-    assert f"{clip}: deinterlacing with bwdif, one frame per frame" in caplog.messages
-
-
 # --------------------------------------------------------------------------- #
 # Alpha
 # --------------------------------------------------------------------------- #
@@ -267,30 +260,46 @@ def test_old_probe_manifest_gets_the_defaults():
     assert SourceInfo.from_dict(info.to_dict()) == info
 
 
-def test_geometry_lines(tmp_path, caplog):
+def test_geometry_lines_name_the_shot(project, tmp_path):
     base = dict(source="/f/clip.mov", kind="movie", width=36, height=64, fps="24",
                 frame_count=3, codec="h264", pix_fmt="yuv420p")
-    assert geometry_notes(SourceInfo(**base)) == []
+    project.add_shot("ph", tmp_path / "clip.mov")
+    plan = ShotPlan.load("ph")
+    assert probe_stage.source_notes(plan, SourceInfo(**base)) == []
     odd = SourceInfo(**{**base, "rotation": 90, "sar": "4/3", "field_order": "bt",
                         "pix_fmt": "yuva420p", "has_alpha": True})
-    assert geometry_notes(odd) == [
-        (logging.INFO, "/f/clip.mov: rotated 90 degrees counter-clockwise by its metadata: "
-                       "decoded upright at 36x64"),
-        (logging.INFO, "/f/clip.mov: non-square pixels (SAR 4:3): styled on the stored 36x64 "
-                       "pixels; the movies carry SAR 4:3"),
-        (logging.WARNING, "/f/clip.mov: interlaced (field order bt: bottom field coded first, "
+    assert probe_stage.source_notes(plan, odd) == [
+        (logging.INFO, "ph: the source is rotated 90 degrees counter-clockwise by its "
+                       "metadata: decoded upright at 36x64"),
+        (logging.INFO, "ph: non-square pixels (SAR 4:3): styled on the stored 36x64 pixels; "
+                       "every output carries SAR 4:3"),
+        (logging.WARNING, "ph: interlaced source (field order bt: bottom field coded first, "
                           "top field shown first): each frame holds two fields and moving "
                           "edges comb; to deinterlace, set deinterlace: true in the shot config"),
-        (logging.WARNING, "/f/clip.mov: has an alpha channel (yuva420p) that the outputs drop: "
-                          "the .mov (ProRes 422 HQ), the .mp4 (H.264) and the PNG frames hold "
-                          "RGB only"),
+        (logging.WARNING, "ph: the source has an alpha channel (yuva420p): kept in the PNG "
+                          "frames, the .mov (ProRes 4444); the .mp4 (H.264) drops it"),
     ]
-    # probe_source logs them
+    # deinterlace: true says what it does instead of warning; no mp4: nothing dropped
+    project.add_shot("ph", tmp_path / "clip.mov", deinterlace=True, output={"mp4": False})
+    plan = ShotPlan.load("ph")
+    assert probe_stage.source_notes(plan, odd)[2:] == [
+        (logging.INFO, "ph: interlaced source (field order bt: bottom field coded first, top "
+                       "field shown first): deinterlaced with bwdif, one frame per frame"),
+        (logging.INFO, "ph: the source has an alpha channel (yuva420p): kept in the PNG "
+                       "frames, the .mov (ProRes 4444)"),
+    ]
+    assert probe_stage.source_notes(plan, SourceInfo(**{**base, "field_order": "progressive"})) \
+        == [(logging.INFO, "ph: deinterlace: true, but the source says it is progressive: "
+                           "deinterlacing with bwdif anyway")]
+
+
+def test_probe_stage_logs_the_lines(project, tmp_path, caplog):
     clip = make_clip(tmp_path / "i.mp4", 64, 36, frames=3, audio=False,
                      extra=("-flags", "+ilme+ildct", "-top", "1"))
+    project.add_shot("il", clip)
     with caplog.at_level(logging.INFO, logger="shotstyle"):
-        probe_source(str(clip))
-    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
-        (logging.WARNING, f"{clip}: interlaced (field order tt: top field first): each frame "
-                          f"holds two fields and moving edges comb; to deinterlace, set "
-                          f"deinterlace: true in the shot config")]
+        probe_stage.run(ShotPlan.load("il"))
+    assert [(r.levelno, r.getMessage()) for r in caplog.records][1:] == [
+        (logging.WARNING, "il: interlaced source (field order tt: top field first): each frame "
+                          "holds two fields and moving edges comb; to deinterlace, set "
+                          "deinterlace: true in the shot config")]

@@ -219,3 +219,18 @@ def test_read_rgb_errors_are_one_line_and_reads_raise_real_os_errors(tmp_path):
     # when transient); here a folder named like a frame under a file: ENOTDIR
     with pytest.raises(NotADirectoryError):
         read_rgb(tmp_path / "locked.png" / "f.png")
+
+
+def test_decode_frames_streams_code_values_and_names_a_short_stream(tmp_path):
+    import dataclasses
+
+    from pipeline.media.decode import decode_frames
+    clip = make_clip(tmp_path / "c.mov", 40, 30, frames=3, audio=False, pix_fmt="yuv444p",
+                     extra=("-qp", "0"))
+    info = probe_source(str(clip))
+    frames = list(decode_frames(info))
+    assert len(frames) == 3 and frames[0].shape == (30, 40, 3) and frames[0].dtype == np.uint16
+    longer = dataclasses.replace(info, frame_count=5)  # the file holds fewer than promised
+    with pytest.raises(MediaError) as err:
+        list(decode_frames(longer))
+    assert str(err.value).startswith(f"{clip}: decode failed: decoded 3 of 5 frames (")
