@@ -60,7 +60,7 @@ sys.path.insert(0, str(REPO))
 from bench.common import decode_frames, machine, note  # noqa: E402
 
 from models.checkpoint import load_generator  # noqa: E402
-from models.inference import Stylizer  # noqa: E402
+from models.inference import Stylizer, cpu_has_fast_bf16  # noqa: E402
 from models.train_settings import TrainSettings  # noqa: E402
 from models.training import train_keyframes  # noqa: E402
 from pipeline.config import PipelineConfig  # noqa: E402
@@ -72,7 +72,7 @@ SAMPLE_SHOT = REPO / "samples" / "city_s01.mpg"
 SAMPLE_STYLE = REPO / "samples" / "styles" / "city_paint.pt"
 SINTEL_DIR = REPO.parent / "shared" / "footage" / "sintel"
 SINTEL_CREDIT = "Sintel (c) copyright Blender Foundation | durian.blender.org, CC BY 3.0"
-SECTIONS = ("quality", "train", "infer")
+SECTIONS = ("quality", "train", "infer", "precision")
 SHEET_WIDTH = 1200
 
 
@@ -355,7 +355,7 @@ def run_infer_speed(args: argparse.Namespace) -> None:
         print("Peak RSS: process-wide peak since start (VmHWM could not be reset), so a case "
               "only shows if it exceeds every earlier one.\n")
     frame = decode_frames(SAMPLE_SHOT, [0])[0]
-    cases = inference_cases("cpu", [None])
+    cases = inference_cases("cpu", [None] + ([torch.bfloat16] if cpu_has_fast_bf16() else []))
     if torch.cuda.is_available():
         cases += inference_cases("cuda", [None, torch.bfloat16])
     print("| device | precision | size | batch | tiling | frames | seconds | frames/s "
@@ -374,6 +374,39 @@ def run_infer_speed(args: argparse.Namespace) -> None:
               f"{cuda_peak} |", flush=True)
     if not torch.cuda.is_available():
         print("\nno CUDA device: GPU rows skipped")
+    print()
+
+
+def run_precision(args: argparse.Namespace) -> None:
+    """fp32 against bf16 autocast on the sample: speed and 8-bit level differences."""
+    print("## Precision: bf16 autocast against fp32, samples/styles/city_paint.pt on CPU\n")
+    frames = decode_frames(SAMPLE_SHOT, list(range(0, 190, 12)))
+    batch = np.stack(list(frames.values()))
+    model, info = load_generator(SAMPLE_STYLE)
+    variants = [("fp32", None, True), ("bf16 autocast, first layer fp32 (auto)",
+                                       torch.bfloat16, True),
+                ("bf16 autocast, every layer", torch.bfloat16, False)]
+    print(f"CPU native bf16: {cpu_has_fast_bf16()}; {len(batch)} frames of the sample "
+          f"(every 12th), 720x405, batch 4. Levels: |output - fp32 output| in 8-bit code "
+          f"values over every pixel and channel.\n")
+    print("| precision | frames/s | max levels | p99.99 levels | mean levels | share > 2 levels |")
+    print("|---|---:|---:|---:|---:|---:|")
+    reference = None
+    for label, dtype, fp32_input in variants:
+        note(f"[precision] {label}")
+        model, info = load_generator(SAMPLE_STYLE)
+        stylizer = Stylizer(model, torch.device("cpu"), info["input_range"], dtype=dtype)
+        if not fp32_input:  # undo the fp32 first layer
+            stylizer.model.stem[0] = stylizer.model.stem[0].inner
+        stylizer(batch[:4])  # warm-up
+        t0 = time.perf_counter()
+        out = np.concatenate([stylizer(batch[i:i + 4]) for i in range(0, len(batch), 4)])
+        fps = len(batch) / (time.perf_counter() - t0)
+        if reference is None:
+            reference = out
+        diff = np.abs(out.astype(np.int16) - reference.astype(np.int16))
+        print(f"| {label} | {fps:.2f} | {diff.max()} | {np.percentile(diff, 99.99):.0f} | "
+              f"{diff.mean():.3f} | {(diff > 2).mean():.2e} |", flush=True)
     print()
 
 
@@ -434,7 +467,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     load = f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"
     print(f"torch threads: {torch.get_num_threads()}; 1-min load average at start: {load}; "
           f"sections: {', '.join(args.only)}\n")
-    runners = {"quality": run_quality, "train": run_train_speed, "infer": run_infer_speed}
+    runners = {"quality": run_quality, "train": run_train_speed, "infer": run_infer_speed,
+               "precision": run_precision}
     for section in args.only:
         t0 = time.perf_counter()
         runners[section](args)

@@ -23,7 +23,8 @@ from pipeline.workarea.plan import ShotPlan
 def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
     # Imported here so that scheduling (and a worker's parent process) never
     # loads torch or touches CUDA; only the process that runs the chunk does.
-    from models.inference import Stylizer, select_device, select_dtype, set_cpu_threads
+    from models.inference import (Stylizer, precision_reason, select_device, select_dtype,
+                                  set_cpu_threads)
     from models.loaders import load_style_model
     from pipeline.stages.memory import fix_malloc_mmap_threshold
 
@@ -33,6 +34,8 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     device = select_device(plan.pipeline.device)
     dtype = select_dtype(device, plan.pipeline.precision)
     threads = set_cpu_threads(plan.pipeline.threads) if device.type == "cpu" else None
+    log.info("%s: stylising %d-%d on %s in %s", plan.shot, first, last, device,
+             precision_reason(device, plan.pipeline.precision, dtype))
     model, info = load_style_model(plan.style.checkpoint, plan.style.format, plan.style.model)
     stylizer = Stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
                         plan.pipeline.tile_size, plan.pipeline.tile_overlap)

@@ -89,8 +89,41 @@ def test_device_selection_without_gpu():
     assert select_device("auto").type == "cpu"
     with pytest.raises(DeviceError, match="device 'cuda' requested but no CUDA GPU"):
         select_device("cuda")
-    assert select_dtype(torch.device("cpu")) is None
-    assert select_dtype(torch.device("cuda")) == torch.bfloat16
+    assert select_dtype(torch.device("cpu"), "fp32") is None
+    assert select_dtype(torch.device("cpu"), "bf16") == torch.bfloat16
+
+
+def test_auto_precision_follows_the_hardware(monkeypatch):
+    """bf16 where the CPU or GPU runs it natively, fp32 elsewhere; the hardware
+    checks are replaced (no GPU here, and one CPU), the choice is not."""
+    from models import inference
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    monkeypatch.setattr(inference, "cpu_has_fast_bf16", lambda: True)
+    assert select_dtype(cpu) == torch.bfloat16
+    assert inference.precision_reason(cpu, "auto", torch.bfloat16) == (
+        "bfloat16 autocast (precision: auto; this CPU has native bf16)")
+    monkeypatch.setattr(inference, "cpu_has_fast_bf16", lambda: False)
+    assert select_dtype(cpu) is None
+    assert inference.precision_reason(cpu, "auto", None) == (
+        "float32 (precision: auto; this CPU has no native bf16)")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert select_dtype(cuda) == torch.bfloat16
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert select_dtype(cuda) == torch.float16  # pre-Ampere GPUs
+    assert inference.precision_reason(cpu, "fp32", None) == "float32 (precision: fp32)"
+
+
+def test_bf16_keeps_the_input_layer_in_fp32_and_stays_close_to_fp32():
+    from models.generators import FewShotUNet
+    from models.inference import Stylizer, _FullPrecision
+    torch.manual_seed(0)
+    frames = np.stack([textured_frame(64, 48, i) for i in range(2)])
+    fp32 = Stylizer(FewShotUNet(), torch.device("cpu"), dtype=None)(frames)
+    bf16 = Stylizer(FewShotUNet(), torch.device("cpu"), dtype=torch.bfloat16)
+    assert isinstance(bf16.model.stem[0], _FullPrecision)
+    torch.manual_seed(0)
+    out = Stylizer(FewShotUNet(), torch.device("cpu"), dtype=torch.bfloat16)(frames)
+    assert out.dtype == np.uint8 and np.abs(out.astype(int) - fp32).max() <= 3
 
 
 def test_training_learns_and_resumes(tmp_path):
