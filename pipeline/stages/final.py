@@ -17,6 +17,7 @@ from pipeline.stages.common import Progress, chunk_folder, notify
 from pipeline.stages.flow import chunk_cuts
 from pipeline.stages.table import FINAL, FLOW, STYLED
 from pipeline.temporal.flow import FlowPair
+from pipeline.temporal.metrics import FrameMetrics
 from pipeline.temporal.smoother import FlowSmoother, Motion
 from pipeline.workarea.manifest import write_manifest
 from pipeline.workarea.plan import ShotPlan
@@ -35,6 +36,9 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     settings = plan.cfg.smoothing
     n = last - first + 1
     frames = range(first, last + 1)
+    # Scored in passing (E_warp of the stylised and final frames, SSIM/PSNR of one
+    # against the other) for the metrics stage; without flow it scores them itself.
+    metrics = FrameMetrics()
     if settings.method == "none":
         for i, f in enumerate(frames):
             link_or_copy(plan.frame_file(STYLED, f), plan.frame_file(FINAL, f))
@@ -44,8 +48,11 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
         cuts = chunk_cuts(plan, first, last)
         start = plan.cfg.first_frame
         smoother = FlowSmoother(settings.strength, settings.method)
+        previous: dict = {}  # frame t-1's stylised and final frames, for the metrics
         if first > start:
-            smoother.reset(read_rgb(plan.frame_file(FINAL, first - 1)))
+            previous = {STYLED: read_rgb(plan.frame_file(STYLED, first - 1)),
+                        FINAL: read_rgb(plan.frame_file(FINAL, first - 1))}
+            smoother.reset(previous[FINAL])
 
         def load(f: int) -> tuple:
             motion = None if f == start else load_motion(plan, f, f in cuts)
@@ -53,13 +60,21 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
 
         with WriteBehind(workers=2, limit=2) as writer, closing(read_ahead(frames, load)) as ahead:
             for i, (f, (styled, motion)) in enumerate(zip(frames, ahead)):
-                writer.submit(write_rgb, plan.frame_file(FINAL, f),
-                              smoother.smooth(styled, motion), plan.pipeline.png_compression)
+                final = smoother.smooth(styled, motion)
+                writer.submit(write_rgb, plan.frame_file(FINAL, f), final,
+                              plan.pipeline.png_compression)
+                current = {STYLED: styled, FINAL: final}
+                metrics.versus(f, final, styled)
+                if motion is not None and not motion.scene_cut:
+                    metrics.warp_errors(f, previous, current, motion.flow_cur_to_prev,
+                                        motion.reliable)
+                previous = current
                 notify(progress, i + 1, n, f"smoothing {first}-{last}")
     seconds = time.monotonic() - t0
     stats = {"method": settings.method, "strength": settings.strength,
              "cuts": sorted(cuts), "frames_per_s": round(n / max(seconds, 1e-6), 3),
              "seconds": round(seconds, 3)}
     write_manifest(plan.chunk_manifest(FINAL, first, last), stage=FINAL, shot=plan.shot,
-                   key=plan.chunk_key(FINAL, first, last), frames=(first, last), **stats)
+                   key=plan.chunk_key(FINAL, first, last), frames=(first, last), **stats,
+                   **({"metrics": metrics.to_json()} if metrics.rows else {}))
     return stats

@@ -2,7 +2,8 @@
 
 Both directions, cached as ``work/<shot>/flow/<shot>.<frame>.npz`` (the flows
 between frame-1 and frame, ``pipeline.temporal.flow.FlowPair``), plus a
-scene-cut score per frame and the cuts in the chunk's manifest. Depends on the
+scene-cut score per frame, the cuts and the plates' E_warp per frame
+(``FrameMetrics``, for the metrics stage) in the chunk's manifest. Depends on the
 plates only, so every flow chunk can run at once, alongside stylising.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pipeline.stages.common import Progress, chunk_folder, log, notify
 from pipeline.stages.table import FLOW, PLATES
 from pipeline.temporal.cuts import scene_cut_score
 from pipeline.temporal.flow import FlowPair
+from pipeline.temporal.metrics import FrameMetrics
 from pipeline.workarea.manifest import read_manifest, write_manifest
 from pipeline.workarea.plan import ShotPlan
 
@@ -28,6 +30,7 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     prev = read_rgb(plan.frame_file(PLATES, first - 1)) if first > start else None
     cuts: list[int] = []
     scores: dict[str, list[float]] = {}
+    metrics = FrameMetrics()
     for i, f in enumerate(range(first, last + 1)):
         cur = read_rgb(plan.frame_file(PLATES, f))
         if prev is not None:
@@ -38,17 +41,22 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
             stored = FlowPair.compute(prev, cur, settings.flow_scale,
                                       settings.flow_preset).for_storage()
             stored.save(plan.frame_file(FLOW, f))
-            score = scene_cut_score(prev, cur, stored.cur_to_prev, stored.reliable())
+            reliable = stored.reliable()
+            score = scene_cut_score(prev, cur, stored.cur_to_prev, reliable)
             scores[str(f)] = [round(score.unreliable, 4), round(score.residual, 4),
                               round(score.histogram, 4)]
             if score.is_cut:
                 cuts.append(f)
+            else:  # the plates' own E_warp, for the metrics (pairs across a cut are left out)
+                metrics.warp_errors(f, {PLATES: prev}, {PLATES: cur}, stored.cur_to_prev,
+                                    reliable)
         prev = cur
         notify(progress, i + 1, last - first + 1, f"flow {first}-{last}")
     seconds = time.monotonic() - t0
     write_manifest(plan.chunk_manifest(FLOW, first, last), stage=FLOW, shot=plan.shot,
                    key=plan.chunk_key(FLOW, first, last), frames=(first, last), cuts=cuts,
                    cut_scores=scores, cut_score_fields=["unreliable", "residual", "histogram"],
+                   metrics=metrics.to_json(),
                    frames_per_s=round((last - first + 1) / max(seconds, 1e-6), 3),
                    seconds=round(seconds, 3))
     if cuts:

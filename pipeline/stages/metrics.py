@@ -13,7 +13,13 @@ occlusion mask; and for every frame the PSNR and SSIM of the final frame
 against the stylised one (how far smoothing moved away from the style). The
 summary averages the pairs; ``final_vs_styled`` is the ratio of the final and
 stylised E_warp. Written to renders/<shot>/metrics.json with the per-frame
-values; frames are streamed, so memory does not grow with the shot.
+values.
+
+The stages that read those frames anyway score them in passing
+(``FrameMetrics`` in their chunk manifests: the flow stage the plates, the
+smoothing stage the stylised and final frames), so this stage reads no frame;
+it scores from the files only what no stage did (a shot smoothed without
+flow, a work area rendered before the stages scored), streaming them.
 
 The flow is the one smoothing used (so the figure is cheap); ``bench/
 bench_temporal.py`` scores with an independent, finer flow as a cross-check.
@@ -32,10 +38,10 @@ from pipeline.media.imageio import read_rgb
 from pipeline.media.stream import read_ahead
 from pipeline.stages.common import Progress, log, notify
 from pipeline.stages.flow import shot_cuts
-from pipeline.stages.table import FINAL, FLOW, METRICS, PICTURES, STYLED
+from pipeline.stages.table import FINAL, FLOW, METRICS, PICTURES, PLATES, STYLED
 from pipeline.temporal.flow import FlowPair
-from pipeline.temporal.metrics import eight_bit_scale, psnr_from_mse, ssim, warp_error
-from pipeline.workarea.manifest import write_manifest
+from pipeline.temporal.metrics import FrameMetrics, psnr_from_mse
+from pipeline.workarea.manifest import read_manifest, write_manifest
 from pipeline.workarea.plan import ShotPlan
 
 SEQUENCES = tuple(s.name for s in PICTURES)
@@ -46,54 +52,58 @@ def _mean(values: list[Optional[float]]) -> Optional[float]:
     return float(np.mean(finite)) if finite else None
 
 
-def _psnr_or_none(mse: float) -> Optional[float]:
-    value = psnr_from_mse(mse)
-    return None if math.isinf(value) else value
+def _stored(plan: ShotPlan, name: str, first: int, last: int) -> Optional[FrameMetrics]:
+    """What stage ``name`` scored in passing for chunk [first, last], if it did."""
+    data = read_manifest(plan.chunk_manifest(name, first, last)) or {}
+    return FrameMetrics.from_json(data.get("metrics"))
 
 
-def compute_shot_metrics(plan: ShotPlan, progress: Progress = None) -> dict:
-    """Per-frame and summary metrics of a shot whose flow and final stages are done."""
-    first, last = plan.frame_range()
-    cuts = set(shot_cuts(plan))
-    rows: list[dict] = []
-    prev: Optional[dict[str, np.ndarray]] = None
-    sq_err_sum, pixels = 0.0, 0
+def score_frames(plan: ShotPlan, first: int, last: int, cuts: set[int],
+                 sequences: tuple[str, ...]) -> FrameMetrics:
+    """Score chunk [first, last] from the files, for what no stage scored in passing
+    (a shot smoothed without flow; a work area rendered before they did)."""
+    metrics = FrameMetrics()
+    start = plan.cfg.first_frame
 
     def load(f: int) -> tuple[dict[str, np.ndarray], Optional[FlowPair]]:
-        frames = {name: read_rgb(plan.frame_file(name, f)) for name in SEQUENCES}
-        pair = FlowPair.load(plan.frame_file(FLOW, f)) if f > first and f not in cuts else None
+        frames = {name: read_rgb(plan.frame_file(name, f)) for name in sequences}
+        pair = FlowPair.load(plan.frame_file(FLOW, f)) if f > start and f not in cuts else None
         return frames, pair
 
+    prev = {name: read_rgb(plan.frame_file(name, first - 1)) for name in sequences} \
+        if first > start else None
     frames = range(first, last + 1)
     with closing(read_ahead(frames, load)) as ahead:
         for f, (cur, pair) in zip(frames, ahead):
-            final, styled = cur[FINAL], cur[STYLED]
-            diff = final.astype(np.float32) - styled.astype(np.float32)
-            if final.dtype != np.uint8:
-                diff *= eight_bit_scale(final)
-            sq = float(np.dot(diff.ravel(), diff.ravel()))
-            sq_err_sum += sq
-            pixels += diff.size
-            psnr = _psnr_or_none(sq / diff.size)
-            row: dict = {"frame": f, "cut": f in cuts, "ssim": round(ssim(final, styled), 5),
-                         "psnr": None if psnr is None else round(psnr, 3)}
+            if FINAL in cur:
+                metrics.versus(f, cur[FINAL], cur[STYLED])
             if prev is not None and pair is not None:
-                mask = pair.reliable()
-                row["reliable"] = round(float(mask.mean()), 4)
-                for name in SEQUENCES:
-                    row[f"ewarp_{name}"] = warp_error(prev[name], cur[name], pair.cur_to_prev,
-                                                      mask)
-            rows.append(row)
+                metrics.warp_errors(f, prev, cur, pair.cur_to_prev, pair.reliable())
             prev = cur
-            notify(progress, f - first + 1, last - first + 1, "metrics")
+    return metrics
+
+
+def compute_shot_metrics(plan: ShotPlan, progress: Progress = None) -> dict:
+    """Per-frame and summary metrics of a shot whose flow and final stages are done:
+    what those stages scored in passing, chunk by chunk."""
+    first, last = plan.frame_range()
+    cuts = set(shot_cuts(plan))
+    shot = FrameMetrics()
+    chunks = plan.chunks()
+    for i, (a, b) in enumerate(chunks):
+        shot.merge(_stored(plan, FLOW, a, b) or score_frames(plan, a, b, cuts, (PLATES,)))
+        shot.merge(_stored(plan, FINAL, a, b) or score_frames(plan, a, b, cuts, (STYLED, FINAL)))
+        notify(progress, i + 1, len(chunks), "metrics")
+    rows = [{"frame": f, "cut": f in cuts, **shot.rows.get(f, {})} for f in range(first, last + 1)]
     summary: dict = {"frames": last - first + 1,
                      "pairs": sum(f"ewarp_{FINAL}" in r for r in rows), "cuts": sorted(cuts)}
     for name in SEQUENCES:
         summary[f"ewarp_{name}"] = _mean([r.get(f"ewarp_{name}") for r in rows])
     if summary[f"ewarp_{STYLED}"]:
         summary["final_vs_styled"] = summary[f"ewarp_{FINAL}"] / summary[f"ewarp_{STYLED}"]
-    summary["ssim_final_vs_styled"] = _mean([r["ssim"] for r in rows])
-    summary["psnr_final_vs_styled"] = _psnr_or_none(sq_err_sum / max(pixels, 1))
+    summary["ssim_final_vs_styled"] = _mean([r.get("ssim") for r in rows])
+    mse = shot.sq_err / max(shot.values, 1)
+    summary["psnr_final_vs_styled"] = None if mse == 0 else psnr_from_mse(mse)
     return {"summary": summary, "per_frame": rows}
 
 

@@ -13,10 +13,16 @@ uint16 ones (deep sources), which are scored on the same 8-bit scale.
 * ``ssim``: Wang et al. 2004, 11x11 Gaussian window with sigma 1.5, computed per
   RGB channel on the valid region (no padding) and averaged;
   C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2.
+
+``FrameMetrics`` collects them frame by frame while a stage walks its frames
+anyway (the flow stage: the plates; the smoothing stage: the stylised and
+final frames), so no stage reads the frames again only to score them.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -95,3 +101,57 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     num = (2.0 * mu_xy + SSIM_C1) * (2.0 * cov + SSIM_C2)
     den = (mu_xx + mu_yy + SSIM_C1) * (var_x + var_y + SSIM_C2)
     return float(np.mean(num / den, dtype=np.float64))
+
+
+@dataclass
+class FrameMetrics:
+    """Per-frame metrics of a run of frames, as a stage computes them in passing.
+
+    ``rows[frame]`` holds ``ewarp_<sequence>`` and ``reliable`` for the pair
+    (frame-1, frame) and ``ssim`` / ``psnr`` of the final frame against the
+    stylised one; ``sq_err`` / ``values`` pool the squared 8-bit differences
+    of those frames (the shot's PSNR). Saved in the stage's chunk manifest.
+    """
+
+    rows: dict[int, dict] = field(default_factory=dict)
+    sq_err: float = 0.0
+    values: int = 0
+
+    def warp_errors(self, frame: int, prev: dict[str, np.ndarray], cur: dict[str, np.ndarray],
+                    flow_cur_to_prev: np.ndarray, reliable: np.ndarray) -> None:
+        """E_warp of every sequence in ``cur`` for the pair (frame-1, frame)."""
+        row = self.rows.setdefault(frame, {})
+        row["reliable"] = round(float(np.mean(reliable)), 4)
+        for name, picture in cur.items():
+            row[f"ewarp_{name}"] = warp_error(prev[name], picture, flow_cur_to_prev, reliable)
+
+    def versus(self, frame: int, final: np.ndarray, styled: np.ndarray) -> None:
+        """SSIM and PSNR of the final frame against the stylised one."""
+        diff = final.astype(np.float32) - styled.astype(np.float32)
+        if final.dtype != np.uint8:
+            diff *= eight_bit_scale(final)
+        sq = float(np.dot(diff.ravel(), diff.ravel()))
+        self.sq_err += sq
+        self.values += diff.size
+        value = psnr_from_mse(sq / diff.size)
+        row = self.rows.setdefault(frame, {})
+        row["ssim"] = round(ssim(final, styled), 5)
+        row["psnr"] = None if math.isinf(value) else round(value, 3)
+
+    def merge(self, other: "FrameMetrics") -> None:
+        for frame, row in other.rows.items():
+            self.rows.setdefault(frame, {}).update(row)
+        self.sq_err += other.sq_err
+        self.values += other.values
+
+    def to_json(self) -> dict:
+        return {"rows": {str(f): r for f, r in sorted(self.rows.items())},
+                "sq_err": self.sq_err, "values": self.values}
+
+    @classmethod
+    def from_json(cls, data: Optional[dict]) -> Optional["FrameMetrics"]:
+        """From a chunk manifest's ``metrics`` (None when it has none: older renders)."""
+        if not isinstance(data, dict) or "rows" not in data:
+            return None
+        return cls({int(f): dict(r) for f, r in data["rows"].items()},
+                   float(data.get("sq_err", 0.0)), int(data.get("values", 0)))

@@ -119,6 +119,23 @@ def test_smoothing_stage_flicker_cut_chunks_and_rerun(project, tmp_path):
     assert summary["ssim_final_vs_styled"] > 0.85, summary
     assert summary["ewarp_plates"] < 0.2 * summary["ewarp_styled"], summary
 
+    # Scored in passing by the flow and smoothing stages (nothing read twice): the
+    # same per-frame figures as scoring the files afterwards, chunk by chunk.
+    from pipeline.stages.metrics import score_frames
+    from pipeline.workarea.plan import ShotPlan
+    plan = ShotPlan.load("p01")
+    per_frame = {r["frame"]: r for r in
+                 json.loads((project.renders / "p01" / "metrics.json").read_text())["per_frame"]}
+    for a, b in plan.chunks():
+        flow_manifest = json.loads((work / "flow" / "chunks" / f"{a:04d}-{b:04d}.json").read_text())
+        assert "metrics" in flow_manifest  # the flow stage scored the plates
+        from_files = score_frames(plan, a, b, set(summary["cuts"]), ("plates", "styled", "final"))
+        assert set(from_files.rows) == set(range(a, b + 1))
+        for f, row in from_files.rows.items():
+            for key, value in row.items():
+                expected = value if value is None else pytest.approx(value, rel=1e-6)
+                assert per_frame[f][key] == expected, (f, key)
+
     # ... and the metrics command prints them.
     cli = subprocess.run([sys.executable, "-m", "pipeline", "metrics", "p01"], cwd=project.root,
                          env=project.env(), capture_output=True, text=True, check=True)
