@@ -52,7 +52,7 @@ class PipelineConfig:
     threads: int = 0  # 0 = one per core
     tile_size: int = 1024  # frames with a larger side run in tiles; 0 = never tile
     tile_overlap: int = 64
-    png_compression: int = 1  # zlib level for intermediate PNGs (0-9)
+    png_compression: int = 0  # zlib level of the work-area PNGs (0-9); 0 = stored, fastest
     retries: int = 2  # extra attempts of a stage after a transient I/O error
     retry_wait: float = 10.0  # seconds before the first retry; doubles each time
     # OpenColorIO config for every colour conversion ($OCIO wins when set); the
