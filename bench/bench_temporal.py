@@ -79,7 +79,7 @@ STAGE_FRAMES = {"native": 48, "1080p": 24}
 SMOOTHERS = [("flow", 0.7), ("flow", 0.8), ("flow", 0.9),
              ("adaptive", 0.8), ("adaptive", 0.9), ("adaptive", 0.95)]
 NAIVE_STRENGTH = 0.5
-FLOW_CONFIGS = [("MEDIUM", 1.0), ("MEDIUM", 0.5), ("FAST", 1.0), ("FAST", 0.5),
+FLOW_CONFIGS = [("MEDIUM", 1.0), ("MEDIUM", 0.75), ("MEDIUM", 0.5), ("FAST", 1.0), ("FAST", 0.5),
                 ("ULTRAFAST", 1.0)]
 DEV_LEVELS = 24.0
 
