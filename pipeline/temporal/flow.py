@@ -150,7 +150,9 @@ def reliable_mask(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
 # Storage
 # ---------------------------------------------------------------------------
 
-_FLOWPAIR_FORMAT = "shotstyle-flowpair-1"
+_FLOWPAIR_FORMAT = "shotstyle-flowpair-2"
+#: Older caches (both flows always stored) still load.
+_FLOWPAIR_FORMATS = ("shotstyle-flowpair-1", _FLOWPAIR_FORMAT)
 #: Flows are stored as int16 fixed point in 1/32 px (error at most 1/64 px,
 #: range ±1024 px): smooth fields deflate ~10x better than float16.
 _FLOW_STEP = 1.0 / 32.0
@@ -175,11 +177,12 @@ class FlowPair:
     x + flow(x)) is what smoothing frame t needs; ``prev_to_cur`` is the
     reverse, used for the forward-backward check. Both HxWx2 float32.
     ``mask``, when set, is the stored ``reliable()`` mask (HxW float32 {0, 1}),
-    so readers of a flow cache do not recompute it.
+    so readers of a flow cache do not recompute it; a cache that has the mask
+    does not store ``prev_to_cur`` (nothing reads it then): it loads as None.
     """
 
     cur_to_prev: np.ndarray
-    prev_to_cur: np.ndarray
+    prev_to_cur: Optional[np.ndarray]
     mask: Optional[np.ndarray] = field(default=None, compare=False)
 
     @classmethod
@@ -206,13 +209,15 @@ class FlowPair:
         return FlowPair(c2p, p2c, reliable_mask(c2p, p2c))
 
     def to_bytes(self) -> bytes:
-        """A .npz (deflate level 1): int16 flows in 1/32 px, a format tag, the
-        step and, when set, the mask as packed bits. Never pickled."""
+        """A .npz (deflate level 1): a format tag, the step, ``cur_to_prev`` as
+        int16 in 1/32 px and, when set, the mask as packed bits; ``prev_to_cur``
+        only without a mask (half the bytes to deflate and read). Never pickled."""
         arrays = {"format": np.array(_FLOWPAIR_FORMAT), "step": np.float64(_FLOW_STEP),
-                  "cur_to_prev": _quantize(self.cur_to_prev),
-                  "prev_to_cur": _quantize(self.prev_to_cur)}
+                  "cur_to_prev": _quantize(self.cur_to_prev)}
         if self.mask is not None:
             arrays["mask_bits"] = np.packbits(np.asarray(self.mask) > 0.5, axis=None)
+        else:
+            arrays["prev_to_cur"] = _quantize(self.prev_to_cur)
         buf = io.BytesIO()
         # np.savez_compressed uses deflate level 6: 5x slower for 5% smaller files.
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -234,17 +239,21 @@ class FlowPair:
         """Inverse of ``to_bytes`` (never unpickles); ValueError on anything else."""
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-                if "format" not in npz.files or str(npz["format"]) != _FLOWPAIR_FORMAT:
+                if "format" not in npz.files or str(npz["format"]) not in _FLOWPAIR_FORMATS:
                     raise ValueError(f"{where}: not a {_FLOWPAIR_FORMAT} file")
                 step = float(npz["step"])
                 cur_to_prev = _dequantize(npz["cur_to_prev"], step)
-                prev_to_cur = _dequantize(npz["prev_to_cur"], step)
                 bits = npz["mask_bits"] if "mask_bits" in npz.files else None
+                prev_to_cur = _dequantize(npz["prev_to_cur"], step) \
+                    if "prev_to_cur" in npz.files else None
+                if prev_to_cur is None and bits is None:
+                    raise ValueError(f"{where}: neither the reverse flow nor the mask")
         except (OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"{where}: unreadable flow pair ({exc})") from None
-        if cur_to_prev.shape != prev_to_cur.shape or cur_to_prev.ndim != 3 \
-                or cur_to_prev.shape[2] != 2:
-            raise ValueError(f"{where}: flow shapes {cur_to_prev.shape}, {prev_to_cur.shape}")
+        if cur_to_prev.ndim != 3 or cur_to_prev.shape[2] != 2 or (
+                prev_to_cur is not None and prev_to_cur.shape != cur_to_prev.shape):
+            raise ValueError(f"{where}: flow shapes {cur_to_prev.shape}, "
+                             f"{None if prev_to_cur is None else prev_to_cur.shape}")
         mask = None
         if bits is not None:
             h, w = cur_to_prev.shape[:2]

@@ -145,6 +145,15 @@ def test_flow_pair_round_trip(tmp_path):
         assert sorted(npz.files) == ["cur_to_prev", "format", "prev_to_cur", "step"]
     # the reloaded flows give the same smoothing decision
     assert np.mean(interior(back.reliable()) == interior(pair.reliable())) > 0.995
+    # as the flow stage caches it: with its mask, and then without the reverse flow
+    stored = pair.for_storage()
+    stored.save(path)
+    with np.load(path, allow_pickle=False) as npz:
+        assert sorted(npz.files) == ["cur_to_prev", "format", "mask_bits", "step"]
+    cached = FlowPair.load(path)
+    assert cached.prev_to_cur is None
+    assert np.array_equal(cached.cur_to_prev, stored.cur_to_prev)
+    assert np.array_equal(cached.reliable(), stored.reliable())
 
 
 def test_flow_pair_load_rejects_other_files(tmp_path):
