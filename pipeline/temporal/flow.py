@@ -154,7 +154,7 @@ _FLOWPAIR_FORMAT = "shotstyle-flowpair-2"
 #: Older caches (both flows always stored) still load.
 _FLOWPAIR_FORMATS = ("shotstyle-flowpair-1", _FLOWPAIR_FORMAT)
 #: Flows are stored as int16 fixed point in 1/32 px (error at most 1/64 px,
-#: range ±1024 px): smooth fields deflate ~10x better than float16.
+#: range ±1024 px), the same bytes as float16 and exact to the step.
 _FLOW_STEP = 1.0 / 32.0
 _FLOW_LIMIT = np.iinfo(np.int16).max * _FLOW_STEP
 #: Runs the second flow of ``FlowPair.compute`` beside the first.
@@ -209,9 +209,14 @@ class FlowPair:
         return FlowPair(c2p, p2c, reliable_mask(c2p, p2c))
 
     def to_bytes(self) -> bytes:
-        """A .npz (deflate level 1): a format tag, the step, ``cur_to_prev`` as
-        int16 in 1/32 px and, when set, the mask as packed bits; ``prev_to_cur``
-        only without a mask (half the bytes to deflate and read). Never pickled."""
+        """A .npz, stored without compression: a format tag, the step,
+        ``cur_to_prev`` as int16 in 1/32 px and, when set, the mask as packed
+        bits; ``prev_to_cur`` only without a mask. Never pickled.
+
+        Deflate (even at level 1) cost 0.18 core-s per 1080p frame to write,
+        more than a third of the DIS flows' own cost (bench/bench_overhead.py),
+        to make the files 3-5x smaller; uncompressed, a 1080p frame's cache is
+        8.6 MB (cur_to_prev 8.3 MB, the mask 0.26 MB)."""
         arrays = {"format": np.array(_FLOWPAIR_FORMAT), "step": np.float64(_FLOW_STEP),
                   "cur_to_prev": _quantize(self.cur_to_prev)}
         if self.mask is not None:
@@ -219,8 +224,7 @@ class FlowPair:
         else:
             arrays["prev_to_cur"] = _quantize(self.prev_to_cur)
         buf = io.BytesIO()
-        # np.savez_compressed uses deflate level 6: 5x slower for 5% smaller files.
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
             for name, arr in arrays.items():
                 with zf.open(f"{name}.npy", "w") as fh:
                     np.lib.format.write_array(fh, np.asarray(arr), allow_pickle=False)
@@ -228,10 +232,7 @@ class FlowPair:
 
     def save(self, path: Path) -> None:
         """Write atomically (temporary name + rename) as ``to_bytes``; no pickle.
-
-        Measured on sample pairs: 0.2-0.7 MB at 720x405, 3-6 MB at 1920x1080
-        (float16 would take about 2 and 15 MB).
-        """
+        About 1.2 MB per frame at 720x405, 8.6 MB at 1920x1080."""
         write_bytes(Path(path), self.to_bytes())
 
     @classmethod
