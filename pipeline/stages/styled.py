@@ -23,8 +23,8 @@ from pipeline.workarea.plan import ShotPlan
 def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
     # Imported here so that scheduling (and a worker's parent process) never
     # loads torch or touches CUDA; only the process that runs the chunk does.
-    from models.inference import (Stylizer, precision_reason, select_device, select_dtype,
-                                  set_cpu_threads)
+    from models.inference import (Stylizer, precision_reason, select_backend, select_device,
+                                  select_dtype, set_cpu_threads)
     from models.loaders import load_style_model
     from pipeline.stages.memory import fix_malloc_mmap_threshold
 
@@ -34,18 +34,21 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     device = select_device(plan.pipeline.device)
     dtype = select_dtype(device, plan.pipeline.precision)
     threads = set_cpu_threads(plan.pipeline.threads) if device.type == "cpu" else None
-    log.info("%s: stylising %d-%d on %s in %s", plan.shot, first, last, device,
-             precision_reason(device, plan.pipeline.precision, dtype))
     model, info = load_style_model(plan.style.checkpoint, plan.style.format, plan.style.model)
+    backend = select_backend(device, plan.pipeline.cpu_backend, model)
+    log.info("%s: stylising %d-%d on %s with %s in %s", plan.shot, first, last, device,
+             "OpenVINO" if backend == "openvino" else "PyTorch",
+             precision_reason(device, plan.pipeline.precision, dtype))
     stylizer = Stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
-                        plan.pipeline.tile_size, plan.pipeline.tile_overlap)
+                        plan.pipeline.tile_size, plan.pipeline.tile_overlap, backend)
     pairs = [(plan.frame_file(PLATES, f), plan.frame_file(STYLED, f))
              for f in range(first, last + 1)]
     t1 = time.monotonic()
     n = stylize_files(pairs, stylizer, plan.batch_size, plan.pipeline.png_compression,
                       progress=lambda d, t: notify(progress, d, t, f"stylising {first}-{last}"))
     seconds = time.monotonic() - t1
-    stats = {"device": str(device), "dtype": str(dtype or "float32"), "threads": threads,
+    stats = {"device": str(device), "backend": backend, "dtype": str(dtype or "float32"),
+             "threads": threads,
              "batch_size": plan.batch_size, "frames_per_s": round(n / max(seconds, 1e-6), 3),
              "seconds": round(time.monotonic() - t0, 3), "arch": info["arch"]}
     write_manifest(plan.chunk_manifest(STYLED, first, last), stage=STYLED, shot=plan.shot,

@@ -95,8 +95,8 @@ STAGES: tuple[Stage, ...] = (
     # Batch size and device do not change the result; precision and tiling do.
     Stage(STYLED, "StylizeChunk", "Run the style's generator over one chunk of plates "
           "-> work/<shot>/styled/.", aliases=("stylize",), chunked=True, upstream=(PLATES,),
-          settings=("style_identity", "pipeline.precision", "pipeline.tile_size",
-                    "pipeline.tile_overlap"), runs_model=True,
+          settings=("style_identity", "pipeline.precision", "pipeline.cpu_backend",
+                    "pipeline.tile_size", "pipeline.tile_overlap"), runs_model=True,
           frame_ext="png", label="stylised", description="stylised, per frame"),
     Stage(FINAL, "SmoothChunk", "Temporal smoothing of one chunk -> work/<shot>/final/ "
           "(after the chunk before it).", aliases=("smooth",), chunked=True,

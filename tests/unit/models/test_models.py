@@ -1,13 +1,14 @@
 """Real model code on tiny sizes: registry, checkpoints, inference, training."""
 
 import dataclasses
+import os
 
 import numpy as np
 import pytest
 import torch
 
 import models  # noqa: F401
-from helpers import textured_frame, tiny_checkpoint
+from helpers import REPO, textured_frame, tiny_checkpoint
 from models.checkpoint import load_generator
 from models.inference import Stylizer, select_device, select_dtype
 from models.registry import GENERATORS, build_generator
@@ -101,7 +102,7 @@ def test_auto_precision_follows_the_hardware(monkeypatch):
     monkeypatch.setattr(inference, "cpu_has_fast_bf16", lambda: True)
     assert select_dtype(cpu) == torch.bfloat16
     assert inference.precision_reason(cpu, "auto", torch.bfloat16) == (
-        "bfloat16 autocast (precision: auto; this CPU has native bf16)")
+        "bfloat16 (precision: auto; this CPU has native bf16)")
     monkeypatch.setattr(inference, "cpu_has_fast_bf16", lambda: False)
     assert select_dtype(cpu) is None
     assert inference.precision_reason(cpu, "auto", None) == (
@@ -139,3 +140,50 @@ def test_training_learns_and_resumes(tmp_path):
     assert second["steps"] == 10  # 4 more steps, not 10 from scratch
     model, info = load_generator(tmp_path / "g.pt")
     assert info["meta"]["steps"] == 10
+
+
+def test_openvino_sends_no_telemetry(tmp_path):
+    """Importing and compiling with OpenVINO forks no sender and writes nothing to ~."""
+    import subprocess
+    import sys
+    script = ("import os, torch; from models.generators import FewShotUNet; "
+              "from models.openvino_net import OpenVINONet; "
+              "OpenVINONet(FewShotUNet(), torch.bfloat16, 1); "
+              "print(os.popen(f'ps --ppid {os.getpid()} -o comm=').read().split())")
+    env = {**os.environ, "HOME": str(tmp_path)}
+    env.pop("CI", None)
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
+    # the only child is the shell that runs ps
+    assert out.stdout.strip() == "['sh']" and list(tmp_path.iterdir()) == []
+
+
+def test_cpu_backend_choice():
+    from models.generators import FewShotUNet
+    from models.inference import select_backend
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    net = FewShotUNet()
+    assert select_backend(cpu, "auto", net) == "openvino"  # installed with the project
+    traced = torch.jit.trace(net, torch.zeros(1, 3, 16, 16))
+    assert select_backend(cpu, "auto", traced) == "torch"  # TorchScript files
+    assert select_backend(cuda, "auto", net) == "torch"
+    assert select_backend(cpu, "torch", net) == "torch"
+    with pytest.raises(DeviceError, match="cpu_backend 'openvino' runs on the CPU only"):
+        select_backend(cuda, "openvino", net)
+
+
+@pytest.mark.parametrize("dtype, levels", [(None, 1), (torch.bfloat16, 4)])
+def test_openvino_runs_the_same_network(dtype, levels):
+    """OpenVINO (compiled once, any frame size) against PyTorch fp32, tiled too."""
+    from models.generators import FewShotUNet
+    torch.manual_seed(0)
+    net = FewShotUNet()
+    frames = np.stack([textured_frame(72, 40, i) for i in range(3)])
+    expected = Stylizer(net, torch.device("cpu"))(frames)
+    ov = Stylizer(net, torch.device("cpu"), dtype=dtype, backend="openvino")
+    assert np.abs(ov(frames).astype(int) - expected).max() <= levels
+    assert ov(frames[:1]).shape == (1, 40, 72, 3)  # another batch size, same compiled model
+    tiled = Stylizer(net, torch.device("cpu"), dtype=dtype, backend="openvino", tile_size=32,
+                     tile_overlap=8)
+    reference = Stylizer(net, torch.device("cpu"), tile_size=32, tile_overlap=8)(frames)
+    assert np.abs(tiled(frames).astype(int) - reference).max() <= levels
