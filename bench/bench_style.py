@@ -78,9 +78,19 @@ SHEET_WIDTH = 1200
 
 # --------------------------------------------------------------------------- frames
 
-def paint_rgb(rgb: np.ndarray) -> np.ndarray:
-    """samples/paint_keyframe.paint works on BGR; this wraps it for RGB frames."""
-    return cv2.cvtColor(paint(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), cv2.COLOR_BGR2RGB)
+def _stylization(bgr: np.ndarray) -> np.ndarray:
+    """OpenCV's edge-preserving painter, the fixed target of issue #12's quality test."""
+    return cv2.stylization(bgr, sigma_s=60, sigma_r=0.45)
+
+
+#: The fixed painters a keyframe (and every target frame) can be painted with.
+PAINTERS = {"paint_keyframe": paint, "stylization": _stylization}
+
+
+def paint_rgb(rgb: np.ndarray, painter: str = "paint_keyframe") -> np.ndarray:
+    """Paint an RGB frame with one of ``PAINTERS`` (they work on BGR)."""
+    bgr = PAINTERS[painter](cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 # --------------------------------------------------------------------------- baselines
@@ -128,9 +138,10 @@ def load_sintel_dataset() -> Optional[Dataset]:
 
 
 def train_style(plate: np.ndarray, painted: np.ndarray, minutes: float, steps: int, seed: int,
-                checkpoint: Path) -> dict:
+                checkpoint: Path, precision: str = "auto") -> dict:
     """Train on one (plate, painted) pair for a wall-clock budget; returns the summary."""
-    settings = TrainSettings(minutes=0 if steps else minutes, steps=steps or 10 ** 9, seed=seed)
+    settings = TrainSettings(minutes=0 if steps else minutes, steps=steps or 10 ** 9, seed=seed,
+                             precision=precision)
     return train_keyframes([(plate, painted)], settings, checkpoint, state_path=None)
 
 
@@ -168,20 +179,22 @@ class QualityResult:
 
 
 def evaluate_dataset(ds: Dataset, minutes: float, steps: int, seed: int,
-                     out_dir: Path) -> QualityResult:
-    note(f"[quality] {ds.name}: painting keyframe {ds.keyframe_label}")
-    painted_key = paint_rgb(ds.keyframe)
+                     out_dir: Path, painter: str = "paint_keyframe",
+                     precision: str = "auto") -> QualityResult:
+    note(f"[quality] {ds.name}: painting keyframe {ds.keyframe_label} with {painter}")
+    painted_key = paint_rgb(ds.keyframe, painter)
     with tempfile.TemporaryDirectory(prefix="bench-style-") as tmp:
         checkpoint = Path(tmp) / f"{ds.name}.pt"
         note(f"[quality] {ds.name}: training for " + (f"{steps} steps" if steps else f"{minutes:g} min"))
-        summary = train_style(ds.keyframe, painted_key, minutes, steps, seed, checkpoint)
+        summary = train_style(ds.keyframe, painted_key, minutes, steps, seed, checkpoint,
+                              precision)
         stylizer = cpu_stylizer(checkpoint)
     sheet = out_dir / f"quality_{ds.name}.png"
     sheet_label = list(ds.eval_frames)[-1]  # the frame farthest from the keyframe
     per_method: dict[str, list[tuple[float, float]]] = {m: [] for m in METHOD_NAMES}
     for label, frame in ds.eval_frames.items():
         note(f"[quality] {ds.name}: evaluating frame {label}")
-        target = paint_rgb(frame)
+        target = paint_rgb(frame, painter)
         outputs = {"style": stylizer(frame[None])[0],
                    "Reinhard": reinhard_transfer(frame, painted_key),
                    "plain": frame}
@@ -225,8 +238,9 @@ def run_quality(args: argparse.Namespace) -> None:
         print(f"sintel: {SINTEL_DIR} not found: skipped\n")
     else:
         datasets.append(sintel)
-    results = [evaluate_dataset(ds, args.minutes, args.steps, args.seed, args.out)
-               for ds in datasets]
+    print(f"Painter: {args.painter}; training precision: {args.train_precision}.\n")
+    results = [evaluate_dataset(ds, args.minutes, args.steps, args.seed, args.out, args.painter,
+                                args.train_precision) for ds in datasets]
     print_quality(results, f"{args.steps} steps" if args.steps else f"{args.minutes:g} min")
     for ds in datasets:
         if ds.credit:
@@ -242,7 +256,8 @@ def run_train_speed(args: argparse.Namespace) -> None:
     plate = decode_frames(SAMPLE_SHOT, [0])[0]
     painted = paint_rgb(plate)
     settings = TrainSettings(minutes=args.speed_seconds / 60, steps=10 ** 9,
-                             patch_size=64, batch_size=16, seed=args.seed, log_every=1)
+                             patch_size=64, batch_size=16, seed=args.seed, log_every=1,
+                             precision=args.train_precision)
     step_times: list[float] = []  # progress fires after every step (log_every=1)
     note(f"[train] training for {args.speed_seconds:g} s")
     with tempfile.TemporaryDirectory(prefix="bench-style-") as tmp:
@@ -251,9 +266,11 @@ def run_train_speed(args: argparse.Namespace) -> None:
     rate = summary["steps"] / max(summary["seconds"], 1e-6)
     steady = (f"{(len(step_times) - 1) / (step_times[-1] - step_times[0]):.2f}"
               if len(step_times) > 1 else "-")
-    print("| patch | batch | threads | steps | seconds | it/s | it/s after step 1 | patches/s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(f"| {settings.patch_size} | {settings.batch_size} | {torch.get_num_threads()} | "
+    print("| precision | patch | batch | threads | steps | seconds | it/s | it/s after step 1 "
+          "| patches/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {settings.precision} | {settings.patch_size} | {settings.batch_size} | "
+          f"{torch.get_num_threads()} | "
           f"{summary['steps']} | {summary['seconds']:.1f} | {rate:.2f} | {steady} | "
           f"{rate * settings.batch_size:.1f} |\n")
 
@@ -450,6 +467,11 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                     help=f"run only these sections: {', '.join(SECTIONS)} "
                          "(repeatable or comma list; default all)")
     ap.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    ap.add_argument("--painter", choices=sorted(PAINTERS), default="paint_keyframe",
+                    help="how keyframes and targets are painted (stylization: OpenCV's "
+                         "cv2.stylization(sigma_s=60, sigma_r=0.45), issue #12's test)")
+    ap.add_argument("--train-precision", choices=("auto", "fp32", "bf16"), default="auto",
+                    help="training precision (auto: bf16 on CPUs with native bf16)")
     ap.add_argument("--threads", type=int, default=0,
                     help="torch threads (default 0 = one per core; use 1 on a busy machine)")
     args = ap.parse_args(argv)

@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 import torch
@@ -146,6 +146,16 @@ class TrainLoop:
                 "losses": {k: round(v, 5) for k, v in losses.items()}}
 
 
+def training_autocast(precision: str) -> Callable[[], Any]:
+    """A context factory: bf16 autocast where ``precision`` asks for it ('auto': on
+    CPUs with native bf16), else a no-op. Parameters, optimiser state and losses
+    stay fp32."""
+    from models.inference import cpu_has_fast_bf16
+
+    enabled = precision == "bf16" or (precision == "auto" and cpu_has_fast_bf16())
+    return lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
 def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: TrainSettings,
                     checkpoint: Path, state_path: Optional[Path] = None,
                     progress: Optional[Callable[[int, int, str], None]] = None,
@@ -170,25 +180,32 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Tr
     optims = {"opt_g": opt_g, **({"opt_d": opt_d} if D is not None else {})}
     loop = TrainLoop("training", nets, optims, gen, s, state_path, progress)
     sampler = PatchSampler(pairs, s.patch_size, gen)
+    amp = training_autocast(s.precision)
     G.train()
     losses: dict[str, float] = {}
     while loop.running():
         x, y = sampler.sample(s.batch_size)
         x = augment(x, s.jitter, s.noise, gen)
-        fake = G(x)
+        with amp():
+            fake = G(x)
         if D is not None:
-            real_feats = D(torch.cat([x, y], 1))
-            fake_feats = D(torch.cat([x, fake.detach()], 1))
-            loss_d = 0.5 * (lsgan_loss(real_feats[-1], True) + lsgan_loss(fake_feats[-1], False))
+            with amp():
+                real_feats = D(torch.cat([x, y], 1))
+                fake_feats = D(torch.cat([x, fake.detach()], 1))
+                loss_d = 0.5 * (lsgan_loss(real_feats[-1], True)
+                                + lsgan_loss(fake_feats[-1], False))
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
             losses["d"] = loss_d.item()
-        loss_l1 = F.l1_loss(fake, y)
+        loss_l1 = F.l1_loss(fake.float(), y)
         loss_g = s.l1_weight * loss_l1
         if D is not None:
-            fake_feats = D(torch.cat([x, fake], 1))
-            real_feats = [f.detach() for f in D(torch.cat([x, y], 1))]
+            with amp():
+                fake_feats = D(torch.cat([x, fake], 1))
+                real_feats = [f.detach() for f in D(torch.cat([x, y], 1))]
+            fake_feats = [f.float() for f in fake_feats]
+            real_feats = [f.float() for f in real_feats]
             if s.adv_weight > 0:
                 adv = lsgan_loss(fake_feats[-1], True)
                 loss_g = loss_g + s.adv_weight * adv
@@ -198,7 +215,7 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Tr
                 loss_g = loss_g + s.fm_weight * fm
                 losses["fm"] = fm.item()
         if perceptual is not None:
-            pl = perceptual(fake, y)
+            pl = perceptual(fake.float(), y)
             loss_g = loss_g + s.perceptual_weight * pl
             losses["vgg"] = pl.item()
         opt_g.zero_grad(set_to_none=True)
