@@ -52,6 +52,14 @@ def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
     # Limit the video in the graph, not with -frames:v: that option ends the
     # whole output and cuts the audio short.
     v = v.filter("trim", end_frame=job.count)
+    if job.alpha_pattern and pix_fmt.startswith("yuva"):
+        # The plates' alpha joins the frames' planes at 16 bits (FFmpeg's
+        # alphamerge works in 8 bits only): G, B, R from the frames, A from the plates.
+        alpha = ffmpeg.input(job.alpha_pattern, f="image2", framerate=job.info.fps,
+                             start_number=job.first).video
+        alpha = alpha.filter("trim", end_frame=job.count).filter("format", "gbrap16le")
+        v = ffmpeg.filter([v.filter("format", "gbrp16le"), alpha.filter("extractplanes", "a")],
+                          "mergeplanes", "0x00010210", "gbrap16le")
     if pad_even:
         v = v.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2", color="black")
     space, primaries, trc = _COLOUR_TAGS[_matrix(job.info)]
@@ -59,12 +67,6 @@ def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
     # Tag the frames too: some encoders (prores_ks) read colour from frames only.
     v = v.filter("setparams", range="tv", colorspace=space, color_primaries=primaries,
                  color_trc=trc)
-    if job.alpha_pattern and pix_fmt.startswith("yuva"):
-        alpha = ffmpeg.input(job.alpha_pattern, f="image2", framerate=job.info.fps,
-                             start_number=job.first).video
-        alpha = alpha.filter("trim", end_frame=job.count).filter("format", "gbrap16le")
-        alpha = alpha.filter("alphaextract")
-        v = ffmpeg.filter([v, alpha], "alphamerge")
     v = geometry.encode_filters(v, job.info.sar_fraction)
     return v.filter("format", pix_fmt)
 

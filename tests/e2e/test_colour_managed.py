@@ -200,6 +200,14 @@ def test_log_prores_movie_with_alpha_and_timecode_round_trips(project, tmp_path)
                              str(project.renders / "log" / "log_styled.mov")],
                             capture_output=True, text=True, check=True).stdout.strip()
     assert mov["frames"] == N and stream == "4444,yuva444p12le,01:00:00:00"  # as decoded
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(project.renders / "log" / "log_styled.mov"),
+                          "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgba64le", "-"],
+                         capture_output=True, check=True).stdout
+    mov_alpha = np.frombuffer(raw, np.uint16).reshape(H, W, 4)[..., 3].astype(int)
+    # the plates' alpha at ProRes's 10 bits (1/1023: 64 16-bit levels); 8 bits would be 128+
+    plate_alpha = cv2.imread(str(project.work / "log" / "plates" / "log.1001.png"),
+                             cv2.IMREAD_UNCHANGED)[..., 3].astype(int)
+    assert np.abs(mov_alpha - plate_alpha).max() <= 64
     frame = cv2.imread(str(project.renders / "log" / "frames" / "log.1001.png"),
                        cv2.IMREAD_UNCHANGED)
     assert frame.dtype == np.uint16 and frame.shape == (H, W, 4)
