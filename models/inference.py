@@ -34,11 +34,14 @@ def select_device(requested: str = "auto") -> torch.device:
 
 
 def cpu_has_fast_bf16() -> bool:
-    """Whether this CPU runs bf16 convolutions natively (AVX512-BF16 or AMX), as
-    oneDNN sees it. Without them bf16 is emulated and slower than fp32."""
-    check = getattr(getattr(torch.ops, "mkldnn", None), "_is_mkldnn_bf16_supported", None)
+    """Whether this CPU has bf16 instructions (AVX512-BF16 or AMX), as PyTorch's
+    cpuinfo reports them. oneDNN's own check says yes for any AVX-512 CPU, where
+    bf16 is emulated and slower than fp32."""
+    checks = [getattr(torch.cpu, name, None)
+              for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
     try:
-        return bool(torch.backends.mkldnn.is_available() and check is not None and check())
+        return torch.backends.mkldnn.is_available() and any(c is not None and c()
+                                                            for c in checks)
     except RuntimeError:
         return False
 
@@ -50,6 +53,9 @@ def select_backend(device: torch.device, requested: str, model: nn.Module) -> st
     if requested == "openvino" and device.type != "cpu":
         raise DeviceError("cpu_backend 'openvino' runs on the CPU only; set device: cpu "
                           "or cpu_backend: auto")
+    if requested == "openvino" and not openvino_available():
+        raise DeviceError("cpu_backend 'openvino' but OpenVINO cannot be imported here "
+                          "(pip install openvino, or set cpu_backend: auto)")
     if requested != "auto":
         return requested
     usable = (device.type == "cpu" and not isinstance(model, torch.jit.ScriptModule)
@@ -126,6 +132,24 @@ def set_cpu_threads(threads: int = 0) -> int:
     return torch.get_num_threads()
 
 
+def make_stylizer(model: nn.Module, device: torch.device, input_range: tuple[float, float],
+                  dtype: Optional[torch.dtype], size_multiple: Optional[int], tile_size: int,
+                  tile_overlap: int, backend: str, fall_back: bool) -> "Stylizer":
+    """A ``Stylizer`` on ``backend``; with ``fall_back``, PyTorch (with a warning) when
+    OpenVINO cannot convert or compile the network (an operation its PyTorch
+    frontend does not know, say), so an automatic choice never fails a render."""
+    try:
+        return Stylizer(model, device, input_range, dtype, size_multiple, tile_size,
+                        tile_overlap, backend)
+    except Exception as exc:  # noqa: BLE001 - OpenVINO raises several unrelated types
+        if backend != "openvino" or not fall_back:
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        log.warning("OpenVINO cannot run this network (%s); running it with PyTorch", first)
+        return Stylizer(model, device, input_range, dtype, size_multiple, tile_size,
+                        tile_overlap, "torch")
+
+
 def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, torch.cuda.OutOfMemoryError) or (
         isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower())
@@ -152,7 +176,7 @@ class Stylizer:
         self.max_batch: Optional[int] = None
         self.backend = backend
         if backend == "openvino":
-            self.model = OpenVINONet(model, dtype, torch.get_num_threads())
+            self.model = OpenVINONet(model, dtype, torch.get_num_threads(), self.multiple)
             return
         if dtype is not None:
             model = keep_input_layer_fp32(model)

@@ -37,7 +37,7 @@ def _openvino() -> Optional[ModuleType]:
     os.environ["CI"] = "true"  # read once, when openvino's telemetry starts
     try:
         return importlib.import_module("openvino")
-    except ImportError:
+    except Exception:  # noqa: BLE001 - missing, or a broken install (OSError, RuntimeError)
         return None
     finally:
         if saved is None:
@@ -53,12 +53,15 @@ def openvino_available() -> bool:
 class OpenVINONet:
     """``model`` compiled for the CPU; call it like the module (NCHW float32)."""
 
-    def __init__(self, model: nn.Module, dtype: Optional[torch.dtype], threads: int):
+    def __init__(self, model: nn.Module, dtype: Optional[torch.dtype], threads: int,
+                 size_multiple: int = 1):
         ov = _openvino()
         from openvino.frontend import FrontEndManager
         from openvino.frontend.pytorch.ts_decoder import TorchScriptPythonDecoder
 
-        example = torch.zeros(1, 3, _EXAMPLE_SIZE, _EXAMPLE_SIZE)
+        # traced at a size the network takes (a deep U-Net needs 256 px)
+        side = max(_EXAMPLE_SIZE, -(-_EXAMPLE_SIZE // size_multiple) * size_multiple)
+        example = torch.zeros(1, 3, side, side)
         with torch.no_grad():
             decoder = TorchScriptPythonDecoder(model.eval().float(), example_input=(example,))
         frontend = FrontEndManager().load_by_framework("pytorch")

@@ -23,8 +23,8 @@ from pipeline.workarea.plan import ShotPlan
 def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
     # Imported here so that scheduling (and a worker's parent process) never
     # loads torch or touches CUDA; only the process that runs the chunk does.
-    from models.inference import (Stylizer, precision_reason, select_backend, select_device,
-                                  select_dtype, set_cpu_threads)
+    from models.inference import (make_stylizer, precision_reason, select_backend,
+                                  select_device, select_dtype, set_cpu_threads)
     from models.loaders import load_style_model
     from pipeline.stages.memory import fix_malloc_mmap_threshold
 
@@ -36,11 +36,13 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     threads = set_cpu_threads(plan.pipeline.threads) if device.type == "cpu" else None
     model, info = load_style_model(plan.style.checkpoint, plan.style.format, plan.style.model)
     backend = select_backend(device, plan.pipeline.cpu_backend, model)
+    stylizer = make_stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
+                             plan.pipeline.tile_size, plan.pipeline.tile_overlap, backend,
+                             fall_back=plan.pipeline.cpu_backend == "auto")
+    backend = stylizer.backend
     log.info("%s: stylising %d-%d on %s with %s in %s", plan.shot, first, last, device,
              "OpenVINO" if backend == "openvino" else "PyTorch",
              precision_reason(device, plan.pipeline.precision, dtype))
-    stylizer = Stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
-                        plan.pipeline.tile_size, plan.pipeline.tile_overlap, backend)
     pairs = [(plan.frame_file(PLATES, f), plan.frame_file(STYLED, f))
              for f in range(first, last + 1)]
     t1 = time.monotonic()

@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 import models  # noqa: F401
 from helpers import REPO, textured_frame, tiny_checkpoint
@@ -187,3 +188,37 @@ def test_openvino_runs_the_same_network(dtype, levels):
                      tile_overlap=8)
     reference = Stylizer(net, torch.device("cpu"), tile_size=32, tile_overlap=8)(frames)
     assert np.abs(tiled(frames).astype(int) - reference).max() <= levels
+
+
+def test_automatic_openvino_falls_back_to_pytorch(caplog):
+    from models.inference import make_stylizer
+
+    class Untraceable(nn.Module):
+        """A network OpenVINO's frontend cannot trace (it refuses the trace size)."""
+
+        def forward(self, x):
+            if x.shape[-1] == 64:
+                raise RuntimeError("not at this size")
+            return x
+
+    frames = np.stack([textured_frame(40, 24, 0)])
+    with caplog.at_level("WARNING", logger="shotstyle"):
+        st = make_stylizer(Untraceable(), torch.device("cpu"), (-1.0, 1.0), None, 1, 0, 0,
+                           "openvino", fall_back=True)
+    assert st.backend == "torch" and np.array_equal(st(frames), frames)
+    assert caplog.messages == ["OpenVINO cannot run this network (Couldn't get TorchScript "
+                               "module by tracing.); running it with PyTorch"]
+    with pytest.raises(Exception, match="tracing"):  # asked for by name: no fallback
+        make_stylizer(Untraceable(), torch.device("cpu"), (-1.0, 1.0), None, 1, 0, 0,
+                      "openvino", fall_back=False)
+
+
+def test_openvino_converts_a_deep_unet_at_a_size_it_takes():
+    """A CycleGAN U-Net with 8 levels needs 256 px: it is traced at its size multiple."""
+    from models.public_archs import CycleGANUnetGenerator
+    torch.manual_seed(0)
+    net = CycleGANUnetGenerator(num_downs=8, ngf=4).eval()
+    frames = np.stack([textured_frame(256, 256, 0)])
+    expected = Stylizer(net, torch.device("cpu"))(frames)
+    ov = Stylizer(net, torch.device("cpu"), backend="openvino")
+    assert ov.backend == "openvino" and np.abs(ov(frames).astype(int) - expected).max() <= 1
