@@ -73,8 +73,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 def cmd_keyframe(args: argparse.Namespace) -> int:
     """Write plate ``frame`` (decoding the shot first if needed) for an artist to paint:
     the display-referred picture the generator sees and training reads."""
-    import shutil
-
+    from pipeline.media.imageio import read_rgb, write_rgb
     from pipeline.stages import plates, probe
     plan = ShotPlan.load(args.shot)
     if not checkpoint(plan, PLATES).is_current():
@@ -89,7 +88,9 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else (plan.render_dir / "keyframes"
                                             / plan.frame_file(PLATES, args.frame).name)
     out.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(plan.frame_file(PLATES, args.frame), out)
+    # RGB only: a painting app would hide (or drop) the colour where a plate's alpha is 0,
+    # and training reads the plates' RGB
+    write_rgb(out, read_rgb(plan.frame_file(PLATES, args.frame)))
     space = ("as the source shows it" if plan.colour is None else
              f"{plan.colour.colorspace} through {plan.colour.display} / {plan.colour.view}")
     print(f"{out}")

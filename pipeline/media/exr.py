@@ -89,9 +89,13 @@ def frame_rate_attribute(fps: Fraction) -> dict[str, tuple]:
 def timecode_attribute(start: str, fps: Fraction, offset: int) -> dict[str, tuple]:
     """The header attribute of the timecode ``offset`` frames after ``start``
     (``HH:MM:SS:FF``, ``;`` for drop-frame), as OpenEXR stores it (SMPTE 12M
-    TV60 packing in binary-coded decimal). OpenTimelineIO does the counting."""
+    TV60 packing in binary-coded decimal). OpenTimelineIO does the counting.
+    Above 30 frames/s it is left out: that packing holds frame numbers up to 29
+    (higher rates count frame pairs and a field flag, which is not written here)."""
     import opentimelineio as otio
 
+    if fps > 30:
+        return {}
     rate = float(fps)
     drop = ";" in start
     try:

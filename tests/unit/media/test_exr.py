@@ -25,5 +25,7 @@ def test_each_frame_gets_its_own_timecode(tmp_path, start, fps, offset, expected
     assert (tc.hours, tc.minutes, tc.seconds, tc.frame, tc.dropFrame) == expected
 
 
-def test_a_timecode_that_cannot_be_counted_is_left_out():
+def test_a_timecode_that_cannot_be_counted_or_packed_is_left_out():
     assert timecode_attribute("not a timecode", Fraction(24), 3) == {}
+    # frame numbers above 29 do not fit OpenEXR's TV60 packing
+    assert timecode_attribute("01:00:00:00", Fraction(50), 45) == {}
