@@ -34,7 +34,6 @@ import datetime
 import json
 import os
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import machine, note  # noqa: E402
+from bench.common import machine, note, throwaway_project  # noqa: E402
 
 OUT = REPO / "bench" / "out" / "overhead"
 SHOT = "bench"
@@ -77,20 +76,10 @@ def save_identity(path: Path) -> None:
 
 def make_project(root: Path, clip: Path) -> dict:
     """A fresh project at ``root`` (default pipeline.yaml, identity style); its env."""
-    shutil.rmtree(root, ignore_errors=True)
-    cfg = root / "configs"
-    (cfg / "shots").mkdir(parents=True)
-    (cfg / "styles").mkdir()
-    shutil.copy(REPO / "configs" / "pipeline.yaml", cfg / "pipeline.yaml")  # ../work, ../renders
+    env = throwaway_project(root, clip, SHOT, "identity",
+                            "checkpoint: ../../identity.pt\nformat: torchscript\n"
+                            "model: {input_range: [0, 1], size_multiple: 1}\n")
     save_identity(root / "identity.pt")
-    (cfg / "styles" / "identity.yaml").write_text(
-        "checkpoint: ../../identity.pt\nformat: torchscript\n"
-        "model: {input_range: [0, 1], size_multiple: 1}\n")
-    (cfg / "shots" / f"{SHOT}.yaml").write_text(
-        f"source: {json.dumps(str(clip))}\nstyle: identity\n")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SHOTSTYLE_WORK_ROOT", "SHOTSTYLE_RENDER_ROOT")}
-    env.update(SHOTSTYLE_CONFIG_DIR=str(cfg), LUIGI_CONFIG_PATH=str(REPO / "luigi.cfg"))
     return env
 
 

@@ -45,7 +45,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import machine, note, video_size  # noqa: E402
+from bench.common import machine, note, throwaway_project, video_size  # noqa: E402
 
 OUT = REPO / "bench" / "out" / "vs_peer"
 PEER_VENV = REPO / "bench" / "out" / "peer-venv"
@@ -136,21 +136,10 @@ def peer_cli() -> Path:
 
 
 def make_project(root: Path, clip: Path) -> dict:
-    """A fresh shotstyle project at ``root``; returns the environment to render it with."""
-    shutil.rmtree(root, ignore_errors=True)
-    cfg = root / "configs"
-    (cfg / "shots").mkdir(parents=True)
-    (cfg / "styles").mkdir()
-    shutil.copy(REPO / "configs" / "pipeline.yaml", cfg / "pipeline.yaml")  # ../work, ../renders
+    """A fresh project at ``root`` with the shipped style city_paint; its env."""
     style = (REPO / "configs" / "styles" / "city_paint.yaml").read_text()
-    (cfg / "styles" / "city_paint.yaml").write_text(
-        style.replace("../../samples", str(REPO / "samples")))
-    (cfg / "shots" / f"{SHOT}.yaml").write_text(
-        f"source: {json.dumps(str(clip))}\nstyle: city_paint\n")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SHOTSTYLE_WORK_ROOT", "SHOTSTYLE_RENDER_ROOT")}
-    env.update(SHOTSTYLE_CONFIG_DIR=str(cfg), LUIGI_CONFIG_PATH=str(REPO / "luigi.cfg"))
-    return env
+    return throwaway_project(root, clip, SHOT, "city_paint",
+                             style.replace("../../samples", str(REPO / "samples")))
 
 
 def stage_seconds(work: Path) -> list[tuple[str, int, float]]:

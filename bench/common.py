@@ -1,8 +1,10 @@
 """Shared by the benchmark scripts: the machine line, progress notes, frame decoding."""
 from __future__ import annotations
 
+import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +56,23 @@ def decode_frames(video: Path, indices: Optional[list[int]] = None) -> dict[int,
         raise RuntimeError(f"{video}: expected {len(wanted)} frames, got {len(frames)}")
     keys = wanted if wanted is not None else range(len(frames))
     return {i: frames[k].copy() for k, i in enumerate(keys)}
+
+
+def throwaway_project(root: Path, clip: Path, shot: str, style: str, style_yaml: str) -> dict:
+    """A fresh shotstyle project at ``root``: the repo's configs/pipeline.yaml
+    (work and render roots inside ``root``), style ``style`` from ``style_yaml``
+    and shot ``shot`` on ``clip`` with default settings. Returns the environment
+    to render it with (``luigi --module tasks ...`` from ``root``)."""
+    repo = Path(__file__).resolve().parents[1]
+    shutil.rmtree(root, ignore_errors=True)
+    cfg = root / "configs"
+    (cfg / "shots").mkdir(parents=True)
+    (cfg / "styles").mkdir()
+    shutil.copy(repo / "configs" / "pipeline.yaml", cfg / "pipeline.yaml")  # ../work, ../renders
+    (cfg / "styles" / f"{style}.yaml").write_text(style_yaml)
+    (cfg / "shots" / f"{shot}.yaml").write_text(
+        f"source: {json.dumps(str(clip))}\nstyle: {style}\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SHOTSTYLE_WORK_ROOT", "SHOTSTYLE_RENDER_ROOT")}
+    env.update(SHOTSTYLE_CONFIG_DIR=str(cfg), LUIGI_CONFIG_PATH=str(repo / "luigi.cfg"))
+    return env
