@@ -36,9 +36,7 @@ def read_ahead(items: Iterable[T], load: Callable[[T], R], depth: int = 1) -> It
 
 class WriteBehind:
     """A writer pool with at most ``limit`` writes pending; use it as a context
-    manager: leaving the block waits for every write and raises the first error.
-    With one worker the jobs run in the order submitted (stages also use it so
-    for work that trails their main loop: storing flows, scoring frames)."""
+    manager: leaving the block waits for every write and raises the first error."""
 
     def __init__(self, workers: int = 2, limit: int = 2):
         self.limit = limit

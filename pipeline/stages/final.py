@@ -58,21 +58,16 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
             motion = None if f == start else load_motion(plan, f, f in cuts)
             return read_rgb(plan.frame_file(STYLED, f)), motion
 
-        def score(f: int, prev: dict, cur: dict, motion) -> None:
-            metrics.versus(f, cur[FINAL], cur[STYLED])
-            if motion is not None and not motion.scene_cut:
-                metrics.warp_errors(f, prev, cur, motion.flow_cur_to_prev, motion.reliable)
-
-        # The scoring runs in one thread of its own (in frame order) beside the
-        # smoothing, on frames nothing changes any more.
-        with WriteBehind(workers=2, limit=2) as writer, WriteBehind(workers=1, limit=2) as scorer, \
-                closing(read_ahead(frames, load)) as ahead:
+        with WriteBehind(workers=2, limit=2) as writer, closing(read_ahead(frames, load)) as ahead:
             for i, (f, (styled, motion)) in enumerate(zip(frames, ahead)):
                 final = smoother.smooth(styled, motion)
                 writer.submit(write_rgb, plan.frame_file(FINAL, f), final,
                               plan.pipeline.png_compression)
                 current = {STYLED: styled, FINAL: final}
-                scorer.submit(score, f, previous, current, motion)
+                metrics.versus(f, final, styled)
+                if motion is not None and not motion.scene_cut:
+                    metrics.warp_errors(f, previous, current, motion.flow_cur_to_prev,
+                                        motion.reliable)
                 previous = current
                 notify(progress, i + 1, n, f"smoothing {first}-{last}")
     seconds = time.monotonic() - t0

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from pipeline.errors import MediaError
 from pipeline.media.imageio import read_rgb
-from pipeline.media.stream import WriteBehind
 from pipeline.stages.common import Progress, chunk_folder, log, notify
 from pipeline.stages.table import FLOW, PLATES
 from pipeline.temporal.cuts import scene_cut_score
@@ -34,34 +31,27 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     cuts: list[int] = []
     scores: dict[str, list[float]] = {}
     metrics = FrameMetrics()
-
-    def finish(f: int, prev: np.ndarray, cur: np.ndarray, pair: FlowPair) -> None:
-        """Store a pair (rounded as stored, with its occlusion mask: exactly what
-        smoothing reads), score the cut and the plates' E_warp."""
-        stored = pair.for_storage()
-        stored.save(plan.frame_file(FLOW, f))
-        reliable = stored.reliable()
-        score = scene_cut_score(prev, cur, stored.cur_to_prev, reliable)
-        scores[str(f)] = [round(score.unreliable, 4), round(score.residual, 4),
-                          round(score.histogram, 4)]
-        if score.is_cut:
-            cuts.append(f)
-        else:  # the plates' own E_warp, for the metrics (pairs across a cut are left out)
-            metrics.warp_errors(f, {PLATES: prev}, {PLATES: cur}, stored.cur_to_prev, reliable)
-
-    # One thread finishes pair f (in frame order) while the next flows are computed.
-    with WriteBehind(workers=1, limit=1) as finisher:
-        for i, f in enumerate(range(first, last + 1)):
-            cur = read_rgb(plan.frame_file(PLATES, f))
-            if prev is not None:
-                if prev.shape != cur.shape:
-                    raise MediaError(f"{plan.shot}: plate {f} is {cur.shape[1]}x{cur.shape[0]}, "
-                                     f"plate {f - 1} is {prev.shape[1]}x{prev.shape[0]}")
-                pair = FlowPair.compute(prev, cur, settings.flow_scale, settings.flow_preset)
-                finisher.submit(finish, f, prev, cur, pair)
-            prev = cur
-            notify(progress, i + 1, last - first + 1, f"flow {first}-{last}")
-    cuts.sort()
+    for i, f in enumerate(range(first, last + 1)):
+        cur = read_rgb(plan.frame_file(PLATES, f))
+        if prev is not None:
+            if prev.shape != cur.shape:
+                raise MediaError(f"{plan.shot}: plate {f} is {cur.shape[1]}x{cur.shape[0]}, "
+                                 f"plate {f - 1} is {prev.shape[1]}x{prev.shape[0]}")
+            # Rounded as stored, with its occlusion mask: exactly what smoothing reads.
+            stored = FlowPair.compute(prev, cur, settings.flow_scale,
+                                      settings.flow_preset).for_storage()
+            stored.save(plan.frame_file(FLOW, f))
+            reliable = stored.reliable()
+            score = scene_cut_score(prev, cur, stored.cur_to_prev, reliable)
+            scores[str(f)] = [round(score.unreliable, 4), round(score.residual, 4),
+                              round(score.histogram, 4)]
+            if score.is_cut:
+                cuts.append(f)
+            else:  # the plates' own E_warp, for the metrics (pairs across a cut are left out)
+                metrics.warp_errors(f, {PLATES: prev}, {PLATES: cur}, stored.cur_to_prev,
+                                    reliable)
+        prev = cur
+        notify(progress, i + 1, last - first + 1, f"flow {first}-{last}")
     seconds = time.monotonic() - t0
     write_manifest(plan.chunk_manifest(FLOW, first, last), stage=FLOW, shot=plan.shot,
                    key=plan.chunk_key(FLOW, first, last), frames=(first, last), cuts=cuts,
