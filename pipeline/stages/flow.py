@@ -4,7 +4,7 @@ Both directions are computed; the cache, ``work/<shot>/flow/<shot>.<frame>.npz``
 keeps what smoothing reads: the flow from frame to frame-1 and its occlusion
 mask (``pipeline.temporal.flow.FlowPair``). The chunk's manifest holds a
 scene-cut score per frame, the cuts and the plates' E_warp per frame
-(``FrameMetrics``, for the metrics stage) in the chunk's manifest. Depends on the
+(``FrameMetrics``, for the metrics stage). Depends on the
 plates only, so every flow chunk can run at once, alongside stylising.
 """
 from __future__ import annotations
