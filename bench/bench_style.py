@@ -232,11 +232,11 @@ def run_quality(args: argparse.Namespace) -> None:
           "sigma 1.5, per RGB channel then averaged. Means over the evaluation frames; "
           "higher is better.\n")
     args.out.mkdir(parents=True, exist_ok=True)
-    datasets = [load_sample_dataset()]
-    sintel = load_sintel_dataset()
-    if sintel is None:
+    datasets = [load_sample_dataset()] if "sample" in args.datasets else []
+    sintel = load_sintel_dataset() if "sintel" in args.datasets else None
+    if sintel is None and "sintel" in args.datasets:
         print(f"sintel: {SINTEL_DIR} not found: skipped\n")
-    else:
+    elif sintel is not None:
         datasets.append(sintel)
     print(f"Painter: {args.painter}; training precision: {args.train_precision}.\n")
     results = [evaluate_dataset(ds, args.minutes, args.steps, args.seed, args.out, args.painter,
@@ -470,6 +470,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     ap.add_argument("--painter", choices=sorted(PAINTERS), default="paint_keyframe",
                     help="how keyframes and targets are painted (stylization: OpenCV's "
                          "cv2.stylization(sigma_s=60, sigma_r=0.45), issue #12's test)")
+    ap.add_argument("--datasets", type=lambda v: set(v.split(",")), default={"sample", "sintel"},
+                    help="quality datasets, comma-separated (default sample,sintel)")
     ap.add_argument("--train-precision", choices=("auto", "fp32", "bf16"), default="auto",
                     help="training precision (auto: bf16 on CPUs with native bf16)")
     ap.add_argument("--threads", type=int, default=0,
