@@ -400,19 +400,23 @@ def run_precision(args: argparse.Namespace) -> None:
     frames = decode_frames(SAMPLE_SHOT, list(range(0, 190, 12)))
     batch = np.stack(list(frames.values()))
     model, info = load_generator(SAMPLE_STYLE)
-    variants = [("fp32", None, True), ("bf16 autocast, first layer fp32 (auto)",
-                                       torch.bfloat16, True),
-                ("bf16 autocast, every layer", torch.bfloat16, False)]
+    variants = [("PyTorch fp32", None, True, "torch"),
+                ("PyTorch bf16 autocast, first layer fp32", torch.bfloat16, True, "torch"),
+                ("PyTorch bf16 autocast, every layer", torch.bfloat16, False, "torch"),
+                ("OpenVINO f32", None, True, "openvino"),
+                ("OpenVINO bf16 (cpu_backend and precision auto)", torch.bfloat16, True,
+                 "openvino")]
     print(f"CPU native bf16: {cpu_has_fast_bf16()}; {len(batch)} frames of the sample "
           f"(every 12th), 720x405, batch 4. Levels: |output - fp32 output| in 8-bit code "
           f"values over every pixel and channel.\n")
     print("| precision | frames/s | max levels | p99.99 levels | mean levels | share > 2 levels |")
     print("|---|---:|---:|---:|---:|---:|")
     reference = None
-    for label, dtype, fp32_input in variants:
+    for label, dtype, fp32_input, backend in variants:
         note(f"[precision] {label}")
         model, info = load_generator(SAMPLE_STYLE)
-        stylizer = Stylizer(model, torch.device("cpu"), info["input_range"], dtype=dtype)
+        stylizer = Stylizer(model, torch.device("cpu"), info["input_range"], dtype=dtype,
+                            backend=backend)
         if not fp32_input:  # undo the fp32 first layer
             stylizer.model.stem[0] = stylizer.model.stem[0].inner
         stylizer(batch[:4])  # warm-up

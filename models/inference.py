@@ -48,8 +48,8 @@ def cpu_has_fast_bf16() -> bool:
 
 def select_backend(device: torch.device, requested: str, model: nn.Module) -> str:
     """'torch' or 'openvino'. 'auto': OpenVINO on the CPU when it is installed and
-    the model is a PyTorch module (about 2x faster, bench/bench_style.py), else
-    PyTorch; TorchScript files and CUDA always run in PyTorch."""
+    the model is a PyTorch module (1.7x faster: bench/bench_style.py --only
+    precision), else PyTorch; TorchScript files and CUDA always run in PyTorch."""
     if requested == "openvino" and device.type != "cpu":
         raise DeviceError("cpu_backend 'openvino' runs on the CPU only; set device: cpu "
                           "or cpu_backend: auto")

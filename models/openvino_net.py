@@ -1,7 +1,7 @@
 """A generator compiled by OpenVINO for the CPU: the fastest CPU path measured here.
 
 On the sample style at 720x405 (bench/bench_style.py, precision section) OpenVINO
-runs the network about 2x faster than PyTorch at the same precision (bf16 on a
+runs the network about 1.7x faster than PyTorch at the same precision (bf16 on a
 CPU with native bf16, fp32 elsewhere). The PyTorch module is traced and
 converted once per chunk (OpenVINO's PyTorch frontend, about 1 s for the shipped
 style) with a dynamic batch and frame size, and compiled for the CPU with the

@@ -49,7 +49,7 @@ class PipelineConfig:
     batch_size: int = 4
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
-    # How the generator runs on the CPU: auto = OpenVINO (about 2x faster than
+    # How the generator runs on the CPU: auto = OpenVINO (1.7x faster than
     # PyTorch at the same precision) for PyTorch-module styles, else PyTorch.
     cpu_backend: Literal["auto", "torch", "openvino"] = "auto"
     threads: int = 0  # 0 = one per core
