@@ -16,16 +16,22 @@ from pipeline.media.atomic import write_bytes
 from pipeline.errors import MediaError
 
 
-def read_rgb(path: Path) -> np.ndarray:
+def _decode_file(path: Path, flags: int) -> np.ndarray:
     """Read with Python's own I/O so that a failing read raises an OSError with
     its errno (EIO, ESTALE on NFS: retried by the stage), then decode."""
     try:
         data = Path(path).read_bytes()
     except (FileNotFoundError, IsADirectoryError):
         raise MediaError(f"{path}: cannot read image (missing)") from None
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if img is None:
         raise MediaError(f"{path}: cannot read image (corrupt or not an image)")
+    return img
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    """A frame file's RGB (an RGBA file's alpha is left out), 8 or 16 bits."""
+    img = _decode_file(path, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
@@ -43,9 +49,7 @@ def to_uint8(frame: np.ndarray) -> np.ndarray:
 
 def read_alpha(path: Path) -> np.ndarray | None:
     """The alpha channel of a frame file (HxW, its own depth), or None without one."""
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise MediaError(f"{path}: cannot read image (missing, corrupt or not an image)")
+    img = _decode_file(path, cv2.IMREAD_UNCHANGED)
     return img[..., 3] if img.ndim == 3 and img.shape[2] == 4 else None
 
 

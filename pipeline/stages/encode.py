@@ -25,7 +25,7 @@ from pipeline.media.atomic import remove_stale_temporaries, temporary_path
 from pipeline.media.colour_decode import from_deep_frame, source_pictures
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
 from pipeline.media.geometry import copy_frame
-from pipeline.media.exr import Picture, frame_rate_attribute, read_picture, write_exr
+from pipeline.media.exr import Picture, frame_rate_attribute, write_exr
 from pipeline.media.imageio import read_alpha, read_rgb
 from pipeline.media.probe import SourceInfo
 from pipeline.media.sequence import frame_path, frame_pattern
