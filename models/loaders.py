@@ -9,11 +9,16 @@ Formats (``fmt``):
 ``cyclegan``
     A bare ``state_dict`` saved by junyanz/pytorch-CycleGAN-and-pix2pix, e.g.
     ``checkpoints/<name>/latest_net_G.pth`` (or ``latest_net_G_A.pth``).
-    kwargs: ``netG`` (resnet_9blocks [default], resnet_6blocks, unet_256,
-    unet_128), ``norm`` (instance | batch; default as the original's models
-    set it: instance for resnet_* (``--model cycle_gan``), batch for unet_*
-    (``--model pix2pix``)), ``ngf`` (64), ``use_dropout`` (False; it changes
-    the key layout of resnet_* nets), ``input_nc`` / ``output_nc`` (3).
+    kwargs: ``netG`` (``resnet_<n>blocks`` such as resnet_9blocks and
+    resnet_6blocks, or ``unet_<2^num_downs>`` such as unet_256 and unet_128),
+    ``norm`` (instance | batch; default as the original's models set it:
+    instance for resnet_* (``--model cycle_gan``), batch for unet_*
+    (``--model pix2pix``)), ``ngf``, ``use_dropout`` (False; it changes the
+    key layout of resnet_* nets), ``input_nc`` / ``output_nc`` (3).
+    ``netG`` and ``ngf`` default to what the file's keys and shapes show
+    (resnet or U-Net from the key layout, the number of residual blocks or
+    U-Net levels, ngf from the first conv), else to resnet_9blocks and 64;
+    given ones that contradict the file are an error.
     As the original's ``load_networks`` does, stray ``running_mean`` /
     ``running_var`` / ``num_batches_tracked`` entries of InstanceNorm layers
     (files from before PyTorch 0.4, when those layers kept running stats) are
@@ -22,7 +27,9 @@ Formats (``fmt``):
     A bare ``state_dict`` of pytorch/examples' ``TransformerNet`` (``*.model``
     / ``*.pth``). As the original ``stylize`` does, old files' deprecated
     ``inN.running_mean`` / ``inN.running_var`` keys are deleted (and so are
-    ``inN.num_batches_tracked``). Frames go in and come out in 0..255.
+    ``inN.num_batches_tracked``). The width (forks' ``num_channels``: 32 in
+    the original, 16 or 8 in small forks) is read from ``conv1``'s weight.
+    Frames go in and come out in 0..255.
 ``animeganv2``
     A bare ``state_dict`` of bryandlee/animegan2-pytorch's ``Generator``
     (``face_paint_512_v2.pt``, ``paprika.pt``, ...). kwargs: ``align_corners``
@@ -56,13 +63,9 @@ from models.registry import build_generator
 from models.errors import CheckpointError
 from models.formats import CHECKPOINT_FORMATS
 
-# netG name -> (registered architecture, constructor kwargs it implies)
-CYCLEGAN_NETS: dict[str, tuple[str, dict[str, Any]]] = {
-    "resnet_9blocks": ("cyclegan_resnet", {"n_blocks": 9}),
-    "resnet_6blocks": ("cyclegan_resnet", {"n_blocks": 6}),
-    "unet_256": ("cyclegan_unet", {"num_downs": 8}),
-    "unet_128": ("cyclegan_unet", {"num_downs": 7}),
-}
+# CycleGAN netG names: resnet_<n_blocks>blocks, unet_<2 ** num_downs>
+_NET_G = re.compile(r"resnet_(\d+)blocks|unet_(\d+)")
+_RESNET_BLOCK_KEY = re.compile(r"model\.(\d+)\.conv_block\.")
 
 _FNS_STALE_KEY = re.compile(r"in\d+\.(running_(mean|var)|num_batches_tracked)$")
 
@@ -181,25 +184,76 @@ def _load_shotstyle(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     return model, info
 
 
+def _net_g_arch(net_g: str) -> Optional[tuple[str, dict[str, int]]]:
+    """(registered architecture, the kwarg it fixes) of a netG name; None if unknown."""
+    m = _NET_G.fullmatch(net_g) if isinstance(net_g, str) else None
+    if m and m.group(1) is not None:
+        return "cyclegan_resnet", {"n_blocks": int(m.group(1))}
+    size = int(m.group(2)) if m else 0
+    if size >= 32 and size & (size - 1) == 0:  # UnetGenerator has at least 5 levels
+        return "cyclegan_unet", {"num_downs": size.bit_length() - 1}
+    return None
+
+
+def _out_channels(state: dict, key: str) -> int:
+    """Out channels of the conv weight ``state[key]``; 0 when there is none."""
+    weight = state.get(key)
+    return weight.shape[0] if weight is not None and weight.dim() == 4 else 0
+
+
+def _cyclegan_net_in(state: dict) -> Optional[tuple[str, int]]:
+    """(netG, ngf) that a CycleGAN state_dict's keys and shapes show, or None
+    when they fit neither generator."""
+    ngf = _out_channels(state, "model.1.weight")  # ResnetGenerator's first conv
+    if ngf:
+        blocks = {m.group(1) for m in map(_RESNET_BLOCK_KEY.match, state) if m}
+        return f"resnet_{len(blocks)}blocks", ngf
+    ngf = _out_channels(state, "model.model.0.weight")  # UnetGenerator's first conv
+    # level k (0 = outermost) keys sit under k + 2 "model"s: model.model(.1.model)(.3.model)...
+    num_downs = max((key.split(".").count("model") for key in state), default=0) - 1
+    if ngf and num_downs >= 5:
+        return f"unet_{2 ** num_downs}", ngf
+    return None
+
+
+def _cyclegan_net(path: Path, kwargs: dict, state: dict, ngf: int) -> tuple[str, int]:
+    """(netG, ngf): the kwargs' where given (``ngf`` is the checked kwarg or
+    64), else what the file shows, else resnet_9blocks. Given ones that
+    contradict the file are an error."""
+    held = _cyclegan_net_in(state)
+    if held is None:
+        return kwargs.get("netG", "resnet_9blocks"), ngf
+    held_net_g, held_ngf = held
+    asked = []
+    if "netG" in kwargs and _net_g_arch(kwargs["netG"]) != _net_g_arch(held_net_g):
+        asked.append(f"netG={kwargs['netG']!r}")
+    if "ngf" in kwargs and ngf != held_ngf:
+        asked.append(f"ngf={ngf}")
+    if asked:
+        raise CheckpointError(f"{path}: the file holds netG={held_net_g!r} with ngf={held_ngf}, "
+                              f"but the cyclegan kwargs ask for {', '.join(asked)}")
+    return kwargs.get("netG", held_net_g), held_ngf
+
+
 def _load_cyclegan(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     _check_kwargs(path, "cyclegan", kwargs,
                   ("netG", "norm", "ngf", "use_dropout", "input_nc", "output_nc"))
-    net_g = kwargs.get("netG", "resnet_9blocks")
-    if net_g not in CYCLEGAN_NETS:
-        raise CheckpointError(f"{path}: unknown CycleGAN netG {net_g!r} "
-                              f"(known: {', '.join(CYCLEGAN_NETS)})")
-    arch, implied = CYCLEGAN_NETS[net_g]
-    norm = kwargs.get("norm", "batch" if net_g.startswith("unet") else "instance")
-    if norm not in NORMS:
-        raise CheckpointError(f"{path}: unknown CycleGAN norm {norm!r} "
+    if "netG" in kwargs and _net_g_arch(kwargs["netG"]) is None:
+        raise CheckpointError(f"{path}: unknown CycleGAN netG {kwargs['netG']!r} (known: "
+                              f"resnet_<n>blocks such as resnet_9blocks, unet_<2^num_downs> "
+                              f"such as unet_256)")
+    if "norm" in kwargs and kwargs["norm"] not in NORMS:
+        raise CheckpointError(f"{path}: unknown CycleGAN norm {kwargs['norm']!r} "
                               f"(known: {', '.join(NORMS)})")
     build_kwargs = {"input_nc": _int_kwarg(path, kwargs, "input_nc", 3),
                     "output_nc": _int_kwarg(path, kwargs, "output_nc", 3),
                     "ngf": _int_kwarg(path, kwargs, "ngf", 64),
-                    "norm": norm,
-                    "use_dropout": _bool_kwarg(path, kwargs, "use_dropout", False),
-                    **implied}
+                    "use_dropout": _bool_kwarg(path, kwargs, "use_dropout", False)}
     state = _bare_state_dict(path, "cyclegan")
+    net_g, build_kwargs["ngf"] = _cyclegan_net(path, kwargs, state, build_kwargs["ngf"])
+    arch, implied = _net_g_arch(net_g)
+    norm = kwargs.get("norm", "batch" if arch == "cyclegan_unet" else "instance")
+    build_kwargs.update(norm=norm, **implied)
     model = _build(path, arch, build_kwargs)
     dropped = _drop_stray_instance_norm_stats(model, state)
     try:
@@ -213,12 +267,18 @@ def _load_cyclegan(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
 def _load_fast_neural_style(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     _check_kwargs(path, "fast_neural_style", kwargs, ())
     state = _bare_state_dict(path, "fast_neural_style")
-    model = _build(path, "fast_neural_style", {})
+    # TransformerNet's width is conv1's out channels (the original's: 32)
+    build_kwargs = {"num_channels": _out_channels(state, "conv1.conv2d.weight") or 32}
+    model = _build(path, "fast_neural_style", build_kwargs)
     dropped = [k for k in state if _FNS_STALE_KEY.search(k)]
     for key in dropped:
         del state[key]
-    load_state_dict_strict(model, state, str(path))
-    return model, _info(model, "fast_neural_style", {}, path, dropped_keys=dropped)
+    try:
+        load_state_dict_strict(model, state, str(path))
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc} (loaded as num_channels="
+                              f"{build_kwargs['num_channels']})") from None
+    return model, _info(model, "fast_neural_style", build_kwargs, path, dropped_keys=dropped)
 
 
 def _load_animeganv2(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:

@@ -234,30 +234,32 @@ class _FNSResidual(nn.Module):
 class FastNeuralStyleNet(nn.Module):
     """pytorch/examples ``TransformerNet`` (Johnson et al. 2016 with instance norm).
 
-    conv1 9x9 3->32, conv2 3x3/2 32->64, conv3 3x3/2 64->128 (each followed by
-    in1..in3 and ReLU), res1..res5 (128), deconv1/deconv2 (nearest x2 upsample +
-    3x3 conv, followed by in4/in5 and ReLU), deconv3 9x9 32->3 (no activation).
-    Input and output are RGB in 0..255.
+    Width w = ``num_channels`` (the original's is 32; forks train 16 or 8):
+    conv1 9x9 3->w, conv2 3x3/2 w->2w, conv3 3x3/2 2w->4w (each followed by
+    in1..in3 and ReLU), res1..res5 (4w), deconv1/deconv2 (nearest x2 upsample +
+    3x3 conv, 4w->2w->w, followed by in4/in5 and ReLU), deconv3 9x9 w->3 (no
+    activation). Input and output are RGB in 0..255.
     """
 
     input_range = (0.0, 255.0)
     size_multiple = 4  # two stride-2 convs, undone by two x2 upsamplings
 
-    def __init__(self):
+    def __init__(self, num_channels: int = 32):
         super().__init__()
-        self.conv1 = _ReflectConv(3, 32, 9)
-        self.in1 = nn.InstanceNorm2d(32, affine=True)
-        self.conv2 = _ReflectConv(32, 64, 3, stride=2)
-        self.in2 = nn.InstanceNorm2d(64, affine=True)
-        self.conv3 = _ReflectConv(64, 128, 3, stride=2)
-        self.in3 = nn.InstanceNorm2d(128, affine=True)
+        w = num_channels
+        self.conv1 = _ReflectConv(3, w, 9)
+        self.in1 = nn.InstanceNorm2d(w, affine=True)
+        self.conv2 = _ReflectConv(w, 2 * w, 3, stride=2)
+        self.in2 = nn.InstanceNorm2d(2 * w, affine=True)
+        self.conv3 = _ReflectConv(2 * w, 4 * w, 3, stride=2)
+        self.in3 = nn.InstanceNorm2d(4 * w, affine=True)
         for i in range(1, 6):
-            setattr(self, f"res{i}", _FNSResidual(128))
-        self.deconv1 = _ReflectConv(128, 64, 3, upsample=2)
-        self.in4 = nn.InstanceNorm2d(64, affine=True)
-        self.deconv2 = _ReflectConv(64, 32, 3, upsample=2)
-        self.in5 = nn.InstanceNorm2d(32, affine=True)
-        self.deconv3 = _ReflectConv(32, 3, 9)
+            setattr(self, f"res{i}", _FNSResidual(4 * w))
+        self.deconv1 = _ReflectConv(4 * w, 2 * w, 3, upsample=2)
+        self.in4 = nn.InstanceNorm2d(2 * w, affine=True)
+        self.deconv2 = _ReflectConv(2 * w, w, 3, upsample=2)
+        self.in5 = nn.InstanceNorm2d(w, affine=True)
+        self.deconv3 = _ReflectConv(w, 3, 9)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = F.relu(self.in1(self.conv1(x)))

@@ -16,7 +16,10 @@ implementation cannot pass by agreeing with itself:
   InvertedResBlock);
 * for small CycleGAN nets (tiny ngf), ``resnet_layout`` / ``unet_layout``
   redo the original's index arithmetic; both are checked against the literal
-  tables at the default sizes.
+  tables at the default sizes. ``fast_neural_style_layout`` scales the
+  TransformerNet table to the narrower widths forks train (``num_channels``),
+  and ``transformer_net_forward`` redoes the original's forward pass with
+  torch.nn.functional on a state_dict.
 
 In a table line ``a.{x,y} 64`` stands for ``a.x 64`` and ``a.y 64``; a shape
 ``-`` is a 0-d int64 tensor (BatchNorm's num_batches_tracked).
@@ -361,6 +364,37 @@ def unet_layout(ngf: int, num_downs: int, norm: str) -> Layout:
     return lay
 
 
+def fast_neural_style_layout(width: int) -> Layout:
+    """TransformerNet keys at width ``width``: the table's 32 / 64 / 128
+    channels become width, 2 * width, 4 * width (kernels are 3 or 9)."""
+    scale = {32: width, 64: 2 * width, 128: 4 * width}
+    return {key: tuple(scale.get(d, d) for d in shape)
+            for key, shape in parse_table(FAST_NEURAL_STYLE_TABLE).items()}
+
+
+def transformer_net_forward(state: dict, x: torch.Tensor) -> torch.Tensor:
+    """The original TransformerNet.forward, on the tensors of a state_dict."""
+    def conv(name, y, stride=1, upsample=False):
+        weight = state[f"{name}.conv2d.weight"]
+        if upsample:
+            y = F.interpolate(y, scale_factor=2, mode="nearest")
+        y = F.pad(y, [weight.shape[-1] // 2] * 4, mode="reflect")
+        return F.conv2d(y, weight, state[f"{name}.conv2d.bias"], stride)
+
+    def norm(name, y):
+        return F.instance_norm(y, weight=state[f"{name}.weight"], bias=state[f"{name}.bias"])
+
+    y = F.relu(norm("in1", conv("conv1", x)))
+    y = F.relu(norm("in2", conv("conv2", y, stride=2)))
+    y = F.relu(norm("in3", conv("conv3", y, stride=2)))
+    for i in range(1, 6):
+        y = y + norm(f"res{i}.in2", conv(f"res{i}.conv2",
+                                         F.relu(norm(f"res{i}.in1", conv(f"res{i}.conv1", y)))))
+    y = F.relu(norm("in4", conv("deconv1", y, upsample=True)))
+    y = F.relu(norm("in5", conv("deconv2", y, upsample=True)))
+    return conv("deconv3", y)
+
+
 def fake_state(layout: Layout, seed: int = 0, cheap: bool = False) -> dict:
     """Plausible random tensors for a layout (fan-in scaled convs, positive
     variances). ``cheap``: one stored number per tensor (an expanded view), for
@@ -441,6 +475,7 @@ def own_layout(model: nn.Module) -> Layout:
 def test_layout_helpers_match_the_literal_tables():
     assert resnet_layout(64, 9, "instance") == parse_table(RESNET_9BLOCKS_INSTANCE_TABLE)
     assert unet_layout(64, 8, "batch") == parse_table(UNET_256_BATCH_TABLE)
+    assert fast_neural_style_layout(32) == parse_table(FAST_NEURAL_STYLE_TABLE)
     assert len(parse_table(RESNET_9BLOCKS_INSTANCE_TABLE)) == 48
     assert len(parse_table(UNET_256_BATCH_TABLE)) == 82
     assert len(parse_table(FAST_NEURAL_STYLE_TABLE)) == 62
@@ -483,9 +518,13 @@ def test_fast_neural_style_default_layout(tmp_path):
     model, info = load_style_model(path, "fast_neural_style")
     assert own_layout(model) == table
     assert info["arch"] == "fast_neural_style" and info["input_range"] == (0.0, 255.0)
-    assert info["size_multiple"] == 4
+    assert info["size_multiple"] == 4 and info["kwargs"] == {"num_channels": 32}
     y = check_forward(model, info)
     assert y.abs().max() > 0
+    x = frame(0, 255, h=12, w=16)
+    with torch.no_grad():
+        assert torch.allclose(model(x), transformer_net_forward(fake_state(table, seed=2), x),
+                              atol=1e-4)
 
 
 def test_animeganv2_default_layout(tmp_path):
@@ -569,30 +608,72 @@ def test_cyclegan_dataparallel_prefix_is_stripped(tmp_path):
     check_forward(model, info, h=17, w=9)
 
 
-def test_cyclegan_wrong_architecture_names_keys(tmp_path):
-    path = save(tmp_path / "six.pth", fake_state(resnet_layout(4, 6, "instance")))
-    with pytest.raises(CheckpointError) as err:
-        load_style_model(path, "cyclegan", {"netG": "resnet_9blocks", "ngf": 4})
-    msg = one_line(err, path)
-    assert "missing keys: model.16.conv_block.1.weight" in msg
-    assert "unexpected keys: model.16.weight" in msg
-    assert "netG='resnet_9blocks'" in msg
+@pytest.mark.parametrize("n_blocks", [6, 4])
+def test_cyclegan_resnet_width_and_blocks_read_from_file(tmp_path, n_blocks):
+    layout = resnet_layout(32, n_blocks, "instance")
+    path = save(tmp_path / "latest_net_G.pth", fake_state(layout, seed=n_blocks))
+    model, info = load_style_model(path, "cyclegan")
+    assert own_layout(model) == layout
+    assert info["arch"] == "cyclegan_resnet" and info["meta"]["netG"] == f"resnet_{n_blocks}blocks"
+    assert info["kwargs"]["ngf"] == 32 and info["kwargs"]["n_blocks"] == n_blocks
+    check_forward(model, info)
+    # kwargs that agree with the file change nothing
+    _, again = load_style_model(path, "cyclegan", {"netG": f"resnet_{n_blocks}blocks", "ngf": 32})
+    assert again["kwargs"] == info["kwargs"]
 
 
-def test_cyclegan_wrong_norm_or_width_names_keys(tmp_path):
+def test_pix2pix_unet_depth_and_width_read_from_file(tmp_path):
+    layout = unet_layout(16, 7, "batch")
+    path = save(tmp_path / "latest_net_G.pth", fake_state(layout, seed=12))
+    model, info = load_style_model(path, "cyclegan")
+    assert own_layout(model) == layout
+    assert info["arch"] == "cyclegan_unet" and info["meta"]["netG"] == "unet_128"
+    assert info["kwargs"]["num_downs"] == 7 and info["kwargs"]["ngf"] == 16
+    assert info["kwargs"]["norm"] == "batch" and info["size_multiple"] == 128
+    check_forward(model, info)
+
+
+def test_cyclegan_kwargs_that_contradict_the_file(tmp_path):
+    six = save(tmp_path / "six.pth", fake_state(resnet_layout(4, 6, "instance")))
+    unet = save(tmp_path / "unet.pth", fake_state(unet_layout(4, 7, "batch")))
+    for path, kwargs, text in [
+            (six, {"netG": "resnet_9blocks", "ngf": 4},
+             "holds netG='resnet_6blocks' with ngf=4, but the cyclegan kwargs ask for "
+             "netG='resnet_9blocks'"),
+            (six, {"ngf": 8},
+             "holds netG='resnet_6blocks' with ngf=4, but the cyclegan kwargs ask for ngf=8"),
+            (six, {"netG": "unet_256", "ngf": 64},
+             "holds netG='resnet_6blocks' with ngf=4, but the cyclegan kwargs ask for "
+             "netG='unet_256', ngf=64"),
+            (unet, {"netG": "unet_256"},
+             "holds netG='unet_128' with ngf=4, but the cyclegan kwargs ask for "
+             "netG='unet_256'")]:
+        with pytest.raises(CheckpointError) as err:
+            load_style_model(path, "cyclegan", kwargs)
+        assert one_line(err, path) == f"{path}: the file {text}"
+
+
+def test_cyclegan_wrong_norm_or_dropout_names_keys(tmp_path):
     path = save(tmp_path / "bn.pth", fake_state(resnet_layout(4, 6, "batch")))
-    with pytest.raises(CheckpointError) as err:  # default norm for resnet is instance
-        load_style_model(path, "cyclegan", {"netG": "resnet_6blocks", "ngf": 4})
-    msg = one_line(err, path)
-    assert "missing keys: model.1.bias" in msg and "unexpected keys: model.2.weight" in msg
+    for kwargs in ({}, {"netG": "resnet_6blocks", "ngf": 4}):
+        with pytest.raises(CheckpointError) as err:  # default norm for resnet is instance
+            load_style_model(path, "cyclegan", kwargs)
+        msg = one_line(err, path)
+        assert "missing keys: model.1.bias" in msg and "unexpected keys: model.2.weight" in msg
+        assert msg.endswith("(loaded as netG='resnet_6blocks', norm='instance', ngf=4: "
+                            "check the cyclegan kwargs)")
+    path = save(tmp_path / "dropout.pth",
+                fake_state(resnet_layout(4, 6, "instance", use_dropout=True)))
     with pytest.raises(CheckpointError) as err:
-        load_style_model(path, "cyclegan", {"netG": "resnet_6blocks", "ngf": 8, "norm": "batch"})
-    assert "wrong shapes: model.1.weight" in one_line(err, path)
+        load_style_model(path, "cyclegan")
+    msg = one_line(err, path)
+    assert "missing keys: model.10.conv_block.5.weight" in msg
+    assert "unexpected keys: model.10.conv_block.6.weight" in msg
 
 
 def test_cyclegan_bad_kwargs(tmp_path):
     path = save(tmp_path / "g.pth", fake_state(resnet_layout(4, 6, "instance")))
-    for kwargs, text in [({"netG": "resnet_12blocks"}, "unknown CycleGAN netG 'resnet_12blocks'"),
+    for kwargs, text in [({"netG": "unet_100"}, "unknown CycleGAN netG 'unet_100'"),
                          ({"norm": "group"}, "unknown CycleGAN norm 'group'"),
                          ({"ngf": "64"}, "'ngf' must be an integer"),
                          ({"ngf": 4, "n_layers": 3},
@@ -639,23 +720,63 @@ def test_fast_neural_style_batch_independent_and_stylizer(tmp_path):
     assert out.shape == frames.shape and out.dtype == np.uint8
 
 
+@pytest.mark.parametrize("width", [16, 8])
+def test_fast_neural_style_narrow_fork_in_old_format(tmp_path, width):
+    """Forks save TransformerNet(num_channels=16 or 8) in the old (pre-1.6,
+    non-zip) torch format; the width is read from the file."""
+    layout = fast_neural_style_layout(width)
+    state = fake_state(layout, seed=width)
+    path = tmp_path / f"udnie_{width}.model"
+    torch.save(state, path, _use_new_zipfile_serialization=False)
+    assert path.read_bytes()[:1] == b"\x80"  # a raw pickle, not a zip archive
+    model, info = load_style_model(path, "fast_neural_style")
+    assert own_layout(model) == layout
+    assert info["kwargs"] == {"num_channels": width} and info["size_multiple"] == 4
+    x = frame(0, 255, h=16, w=20)
+    with torch.no_grad():
+        assert torch.allclose(model(x), transformer_net_forward(state, x), atol=1e-4)
+    check_forward(model, info)
+
+
 def test_fast_neural_style_rejects_wrong_layout(tmp_path):
     state = fake_state(parse_table(FAST_NEURAL_STYLE_TABLE))
     del state["res5.in2.bias"]
-    state["conv1.conv2d.weight"] = torch.zeros(16, 3, 9, 9)
+    state["conv2.conv2d.weight"] = torch.zeros(64, 16, 3, 3)
     path = save(tmp_path / "bad.pth", state)
     with pytest.raises(CheckpointError) as err:
         load_style_model(path, "fast_neural_style")
-    msg = one_line(err, path)
-    assert "missing keys: res5.in2.bias" in msg and "wrong shapes: conv1.conv2d.weight" in msg
-
-
-def test_animeganv2_file_loaded_as_cyclegan_names_keys(tmp_path):
-    path = save(tmp_path / "paprika.pt", fake_state(parse_table(ANIMEGANV2_TABLE)))
+    assert one_line(err, path) == (
+        f"{path}: checkpoint does not match architecture 'fast_neural_style'; missing keys: "
+        f"res5.in2.bias; wrong shapes: conv2.conv2d.weight (loaded as num_channels=32)")
+    # a width-16 conv1 in a width-32 net: the rest does not fit width 16
+    state = fake_state(parse_table(FAST_NEURAL_STYLE_TABLE))
+    state["conv1.conv2d.weight"] = torch.zeros(16, 3, 9, 9)
+    path = save(tmp_path / "mixed.pth", state)
     with pytest.raises(CheckpointError) as err:
-        load_style_model(path, "cyclegan", {"ngf": 4})
+        load_style_model(path, "fast_neural_style")
+    assert one_line(err, path) == (
+        f"{path}: checkpoint does not match architecture 'fast_neural_style'; wrong shapes: "
+        f"conv1.conv2d.bias, in1.weight, in1.bias, conv2.conv2d.weight (+56 more) "
+        f"(loaded as num_channels=16)")
+
+
+def test_unrelated_state_dict_names_keys(tmp_path):
+    path = save(tmp_path / "paprika.pt", fake_state(parse_table(ANIMEGANV2_TABLE)))
+    for kwargs, loaded_as in [({"ngf": 4}, "ngf=4"), ({}, "ngf=64")]:
+        with pytest.raises(CheckpointError) as err:
+            load_style_model(path, "cyclegan", kwargs)
+        msg = one_line(err, path)
+        assert msg.startswith(f"{path}: checkpoint does not match architecture "
+                              f"'cyclegan_resnet'; missing keys: model.1.weight")
+        assert "unexpected keys: block_a.0.1.weight" in msg
+        assert msg.endswith(f"(loaded as netG='resnet_9blocks', norm='instance', {loaded_as}: "
+                            f"check the cyclegan kwargs)")
+    with pytest.raises(CheckpointError) as err:
+        load_style_model(path, "fast_neural_style")
     msg = one_line(err, path)
-    assert "missing keys: model.1.weight" in msg and "unexpected keys: block_a.0.1.weight" in msg
+    assert msg.startswith(f"{path}: checkpoint does not match architecture 'fast_neural_style'; "
+                          f"missing keys: conv1.conv2d.weight")
+    assert msg.endswith("(loaded as num_channels=32)")
 
 
 # --------------------------------------------------------------------------
