@@ -3,7 +3,6 @@ one-line failure messages, and the stage name -> task registry."""
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -14,6 +13,7 @@ from pipeline.errors import ShotstyleError
 from pipeline.stages.retry import RetryPolicy, log_retry
 from pipeline.workarea.checkpoints import Checkpoint
 from pipeline.workarea.failures import clear_failure, record_failure
+from tasks.console import STAGE_LOG_ONLY
 
 log = logging.getLogger("shotstyle")
 
@@ -80,7 +80,8 @@ class PipelineTask(luigi.Task):
             clear_failure(plan.logs_dir, self.log_name())
             log.info("%s: done %s", self.label, self.task_id)
         except ShotstyleError as exc:
-            log.error("%s: %s", self.task_id, exc)
+            # the terminal gets the failure line (tasks.console); the log the traceback too
+            log.error("%s: %s", self.task_id, exc, exc_info=True, extra=STAGE_LOG_ONLY)
             record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)
             raise
         except Exception as exc:
@@ -133,38 +134,15 @@ class _StageLogHandler(logging.FileHandler):
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
         pass
 
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # flushing what a full volume did not take
+            pass
+
 
 def _stage_log_handler(path: Path) -> logging.Handler:
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = _StageLogHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     return handler
-
-
-@luigi.Task.event_handler(luigi.Event.FAILURE)
-def _print_failure_line(task: luigi.Task, exception: BaseException) -> None:
-    """One line a person can act on, on stderr, for errors users can cause."""
-    if isinstance(exception, ShotstyleError):
-        line = f"shotstyle: error: {exception}"
-        # sibling chunks failing alike (same line, or the same full folder) say it once
-        if exception.condition not in _printed_errors:
-            _printed_errors.add(exception.condition)
-            print(line, file=sys.stderr, flush=True)
-
-
-_printed_errors: set[str] = set()
-
-
-def ensure_shotstyle_logging(level: int = logging.INFO) -> None:
-    """Progress and stage messages on stderr (Luigi only sets up its own logger)."""
-    logger = logging.getLogger("shotstyle")
-    logger.setLevel(level)
-    if not any(getattr(h, "_shotstyle_console", False) for h in logger.handlers):
-        console = logging.StreamHandler(sys.stderr)
-        console.setFormatter(logging.Formatter("shotstyle: %(levelname)s: %(message)s"))
-        console._shotstyle_console = True
-        logger.addHandler(console)
-        logger.propagate = False
-
-
-ensure_shotstyle_logging()

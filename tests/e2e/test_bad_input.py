@@ -64,15 +64,31 @@ def _error_lines(proc) -> list[str]:
     return [ln for ln in proc.stderr.splitlines() if ln.startswith("shotstyle: error:")]
 
 
+SUMMARY = "===== Luigi Execution Summary ====="
+
+
+def _unaccounted_lines(proc) -> list[str]:
+    """The whole of stdout and stderr but Luigi's INFO lines, its execution
+    summary and shotstyle's INFO / WARNING lines: the lines a user must read."""
+    assert proc.stdout == "", proc.stdout
+    before, summary, after = proc.stderr.split(SUMMARY)
+    assert after.strip() == "", after
+    return [ln for ln in before.splitlines()
+            if not ln.startswith(("INFO: ", "shotstyle: INFO: ", "shotstyle: WARNING: "))]
+
+
 def refused(show: Project, shot: str, needle: str, *args: str):
-    """Render ``shot``: exit 30, one error line containing ``needle``, the
-    other shots untouched. Returns the finished process."""
+    """Render ``shot``: exit 30, one error line containing ``needle`` and no other
+    line but Luigi's INFO lines, its summary naming the failed task and shotstyle's
+    progress (no traceback, no Luigi ERROR line), the other shots untouched.
+    Returns the finished process."""
     before = _others(show, shot)
     proc = show.render(shot, *args, check=False)
-    lines = _error_lines(proc)
     assert proc.returncode == 30, proc.stderr[-3000:]  # luigi.cfg [retcode] task_failed
-    assert len(lines) == 1 and needle in lines[0], (lines, proc.stderr[-3000:])
-    assert "Traceback" not in proc.stderr.split("===== Luigi Execution Summary")[-1]
+    lines = _unaccounted_lines(proc)
+    assert len(lines) == 1 and lines[0].startswith("shotstyle: error: ") and needle in lines[0], (
+        lines, proc.stderr[-3000:])
+    assert " failed:\n" in proc.stderr.split(SUMMARY)[1], proc.stderr
     assert _others(show, shot) == before
     return proc
 
@@ -100,7 +116,11 @@ def _status(show: Project, shot: str) -> subprocess.CompletedProcess:
 # --------------------------------------------------------------------------- #
 def test_missing_source(show, footage):
     show.add_shot("missing", footage / "gone.mov")
-    refused(show, "missing", f"{footage / 'gone.mov'}: source not found")
+    proc = refused(show, "missing", f"{footage / 'gone.mov'}: source not found")
+    assert _error_lines(proc) == [f"shotstyle: error: {footage / 'gone.mov'}: source not found"]
+    # the traceback is in the stage's log, after the line
+    log = (show.work / "missing" / "logs" / "probe.log").read_text()
+    assert "source not found\nTraceback (most recent call last):" in log, log
     assert _done_manifests(show, "missing") == set()
 
 

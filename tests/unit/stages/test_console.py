@@ -1,0 +1,53 @@
+"""What the terminal shows for a failed task (tasks/console.py): a user error's
+traceback is left out of Luigi's output, an unexpected exception keeps it."""
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+import tasks.console  # noqa: F401 - installs the filters
+from pipeline.errors import MediaError
+
+
+@pytest.fixture
+def luigi_output():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logger = logging.getLogger("luigi-interface")
+    logger.addHandler(handler)
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+def _fail(logger, exc: Exception, msg: str = "[pid %s] Worker %s failed    %s") -> None:
+    try:
+        raise exc
+    except Exception:
+        logger.exception(msg, 1, "W", "ProbeSource(shot=s)")
+
+
+def test_a_user_error_s_failure_record_is_left_out(luigi_output):
+    logger, stream = luigi_output
+    _fail(logger, MediaError("/x/gone.mov: source not found"))
+    assert stream.getvalue() == ""
+
+
+def test_an_unexpected_exception_keeps_its_traceback(luigi_output):
+    logger, stream = luigi_output
+    _fail(logger, ValueError("boom"))
+    text = stream.getvalue()
+    assert text.startswith("ERROR: [pid 1] Worker W failed    ProbeSource(shot=s)\n"
+                           "Traceback (most recent call last):\n"), text
+    assert text.rstrip().endswith("ValueError: boom"), text
+
+
+def test_a_user_error_elsewhere_keeps_its_line_without_the_traceback(luigi_output):
+    logger, stream = luigi_output
+    _fail(logger, MediaError("/x/gone.mov: source not found"),
+          "Luigi unexpected framework error while scheduling %s%s%s")
+    assert stream.getvalue() == ("ERROR: Luigi unexpected framework error while scheduling "
+                                 "1WProbeSource(shot=s): shotstyle: error: /x/gone.mov: source "
+                                 "not found\n")
