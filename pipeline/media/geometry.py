@@ -133,8 +133,11 @@ def decode_filters(video: Any, rotation: int, sar: Fraction, deinterlace: bool) 
 
 
 def encode_filters(video: Any, sar: Fraction) -> Any:
-    """Tag the frames with the source's sample aspect ratio."""
-    return video.filter("setsar", f"{sar.numerator}/{sar.denominator}")
+    """Tag the frames with the source's sample aspect ratio, exactly: setsar
+    otherwise reduces it to terms of at most 100 (404:405, a 720x405 clip scaled
+    to 360x202, would become 1:1)."""
+    return video.filter("setsar", sar=f"{sar.numerator}/{sar.denominator}",
+                        max=max(100, sar.numerator, sar.denominator))
 
 
 #: Encoder options: the movies are progressive (frames are whole pictures by then).

@@ -148,6 +148,17 @@ def test_square_clip_movies_are_tagged_square(tmp_path):
     assert _stream(tmp_path / "o.mov")["sample_aspect_ratio"] == "1:1"
 
 
+def test_a_sar_with_large_terms_is_encoded_exactly(tmp_path):
+    """404:405 (a 720x405 clip scaled to 360x202): setsar would make it 1:1."""
+    clip = make_clip(tmp_path / "n.mp4", 64, 36, frames=3, audio=False,
+                     extra=("-vf", "setsar=sar=404/405:max=405"))
+    info = probe_source(str(clip))
+    assert info.sar_fraction == Fraction(404, 405)
+    decode_to_pngs(info, tmp_path / "f", "sh", 1)
+    encode_prores(EncodeJob(frame_pattern(tmp_path / "f", "sh"), 1, 3, info), tmp_path / "o.mov")
+    assert _stream(tmp_path / "o.mov")["sample_aspect_ratio"] == "404:405"
+
+
 def test_rotated_anamorphic_clip_has_the_inverse_sar_upright(tmp_path):
     clip = make_clip(tmp_path / "a.mp4", 64, 36, frames=3, audio=False, extra=("-vf", "setsar=2"))
     info = probe_source(str(set_rotation(clip, tmp_path / "r.mp4", 90)))
