@@ -30,7 +30,9 @@ from models.formats import CHECKPOINT_FORMATS
 from models.train_settings import TrainSettings
 from pipeline.errors import ConfigError
 
-SHOT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+#: The longest shot (or style) name, in characters.
+SHOT_NAME_MAX = 128
+SHOT_NAME_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{SHOT_NAME_MAX - 1}}}$")
 
 
 # --------------------------------------------------------------------------- #
@@ -313,7 +315,8 @@ def parse_fps(text: str, where: str) -> Fraction:
         raise ConfigError(f"{where}: expected a frame rate such as 24, 23.976 or "
                           f"24000/1001, got {text!r}") from None
     if value <= 0 or value > 1000:
-        raise ConfigError(f"{where}: frame rate must be between 0 and 1000, got {text!r}")
+        raise ConfigError(f"{where}: expected a frame rate greater than 0 and at most 1000, "
+                          f"got {str(text).strip()}")
     for ntsc in (24, 30, 48, 60, 120):
         exact = Fraction(ntsc * 1000, 1001)
         if value != exact and abs(value - exact) < Fraction(1, 500):
@@ -328,6 +331,9 @@ def _check_range(path: Path, key: str, value: Optional[int], lo: int, hi: int) -
 
 
 def check_shot_name(name: str) -> str:
+    if isinstance(name, str) and len(name) > SHOT_NAME_MAX:
+        raise ConfigError(f"shot name {name!r}: too long ({len(name)} characters; the limit "
+                          f"is {SHOT_NAME_MAX} characters)")
     if not isinstance(name, str) or not SHOT_NAME_RE.match(name) or ".." in name:
         raise ConfigError(f"shot name {name!r}: expected letters, digits, '_', '-' and '.' "
                           f"only (no path separators or '..')")

@@ -121,9 +121,9 @@ def format_summary(shot: str, summary: dict) -> str:
         ratio = f"{v / styled:.3f}" if v is not None and styled else "n/a"
         lines.append(f"  {s.description:<26}{ew(v):>14}{ratio:>13}")
     psnr = summary.get("psnr_final_vs_styled")
-    ssim_v = summary.get("ssim_final_vs_styled")
-    lines.append(f"  final vs stylised: SSIM {ssim_v:.4f}, PSNR "
-                 + ("inf (identical)" if psnr is None else f"{psnr:.2f} dB"))
+    ssim_v = summary.get("ssim_final_vs_styled")  # None: frames under the SSIM window
+    lines.append("  final vs stylised: SSIM " + ("n/a" if ssim_v is None else f"{ssim_v:.4f}")
+                 + ", PSNR " + ("inf (identical)" if psnr is None else f"{psnr:.2f} dB"))
     return "\n".join(lines)
 
 

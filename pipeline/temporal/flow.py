@@ -44,8 +44,30 @@ def _grey(rgb: np.ndarray, scale: float) -> np.ndarray:
     if scale == 1.0:
         return grey
     h, w = grey.shape
-    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+
+
+def _dis_flow(dis: cv2.DISOpticalFlow, a_grey: np.ndarray, b_grey: np.ndarray) -> np.ndarray:
+    """``dis.calc`` from a to b, on frames of any size.
+
+    DIS needs its patch (8 px) to fit the frame at its finest pyramid level,
+    2^finest_scale times smaller: 16 px a side with the medium preset, 32 with
+    fast and ultrafast. Below that it refuses the frames (a side under 8 px, or
+    both under 12: cv2.error) or picks its pyramid from the width alone, which on
+    a wide frame (64x8, say) reads outside the image and crashes the process. A
+    smaller side is padded to that size (edges replicated, frame centred) and
+    the flow cropped back.
+    """
+    side = dis.getPatchSize() << dis.getFinestScale()
+    h, w = a_grey.shape
+    pad_y, pad_x = max(0, side - h), max(0, side - w)
+    if not (pad_y or pad_x):
+        return dis.calc(a_grey, b_grey, None)
+    top, left = pad_y // 2, pad_x // 2
+    a_pad, b_pad = (cv2.copyMakeBorder(g, top, pad_y - top, left, pad_x - left,
+                                       cv2.BORDER_REPLICATE) for g in (a_grey, b_grey))
+    return dis.calc(a_pad, b_pad, None)[top:top + h, left:left + w]
 
 
 def resize_flow(flow: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
@@ -70,7 +92,7 @@ def compute_flow(a_rgb: np.ndarray, b_rgb: np.ndarray, scale: float = _DEFAULTS.
     """Dense flow FROM a TO b (HxWx2 float32): a(x) ≈ b(x + flow(x)).
 
     OpenCV DIS (``preset``: medium, fast, ultrafast) on grey frames downscaled by
-    ``scale`` (area filter); the flow is
+    ``scale`` (area filter; tiny frames padded, ``_dis_flow``); the flow is
     upscaled bilinearly to the frames' size and its vectors multiplied by the
     size ratio.
     """
@@ -78,7 +100,7 @@ def compute_flow(a_rgb: np.ndarray, b_rgb: np.ndarray, scale: float = _DEFAULTS.
         raise ValueError(f"compute_flow: frame shapes differ: {a_rgb.shape} vs {b_rgb.shape}")
     ga, gb = _grey(a_rgb, scale), _grey(b_rgb, scale)
     dis = cv2.DISOpticalFlow_create(dis_preset(preset))
-    flow = dis.calc(ga, gb, None)
+    flow = _dis_flow(dis, ga, gb)
     return resize_flow(flow, a_rgb.shape[:2])
 
 
@@ -117,10 +139,17 @@ def _norm2(flow: np.ndarray) -> np.ndarray:
     return u * u + v * v
 
 
+def _gradient(channel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(d/dy, d/dx) by central differences (``np.gradient``); 0 along a side of
+    one pixel, which has no neighbour to differ from."""
+    return tuple(np.gradient(channel, axis=axis) if channel.shape[axis] > 1
+                 else np.zeros_like(channel) for axis in (0, 1))
+
+
 def motion_boundaries(flow: np.ndarray) -> np.ndarray:
     """HxW bool, Sundaram et al. 2010: |∇u|² + |∇v|² > 0.01 |w|² + 0.002."""
-    du_dy, du_dx = np.gradient(np.ascontiguousarray(flow[..., 0]))
-    dv_dy, dv_dx = np.gradient(np.ascontiguousarray(flow[..., 1]))
+    du_dy, du_dx = _gradient(np.ascontiguousarray(flow[..., 0]))
+    dv_dy, dv_dx = _gradient(np.ascontiguousarray(flow[..., 1]))
     grad2 = du_dx * du_dx + du_dy * du_dy + dv_dx * dv_dx + dv_dy * dv_dy
     return grad2 > _MB_REL * _norm2(flow) + _MB_ABS
 

@@ -12,7 +12,8 @@ uint16 ones (deep sources), which are scored on the same 8-bit scale.
 * ``psnr``: peak signal-to-noise ratio in dB over all pixels and channels (peak 255).
 * ``ssim``: Wang et al. 2004, 11x11 Gaussian window with sigma 1.5, computed per
   RGB channel on the valid region (no padding) and averaged;
-  C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2.
+  C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2. Frames with a side under 11 px
+  have no valid region: their SSIM is undefined (nan; None in the metrics).
 
 ``FrameMetrics`` collects them frame by frame while a stage walks its frames
 anyway (the flow stage: the plates; the smoothing stage: the stylised and
@@ -86,10 +87,13 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """Mean SSIM of two uint8 images (Wang et al. 2004), RGB channels averaged.
 
     float32 throughout, all channels in one pass (5x faster than per-channel
-    float64; the mean differs by under 1e-5).
+    float64; the mean differs by under 1e-5). nan when a side is under the
+    11 px window (no valid region).
     """
     if a.shape != b.shape:
         raise ValueError(f"ssim: shapes differ: {a.shape} vs {b.shape}")
+    if min(a.shape[:2]) < _SSIM_WINDOW:
+        return float("nan")
     x = a.astype(np.float32)
     y = b.astype(np.float32)
     if a.dtype != np.uint8:  # the constants are for the 8-bit scale
@@ -137,7 +141,8 @@ class FrameMetrics:
         self.values += diff.size
         value = psnr_from_mse(sq / diff.size)
         row = self.rows.setdefault(frame, {})
-        row["ssim"] = round(ssim(final, styled), 5)
+        similarity = ssim(final, styled)
+        row["ssim"] = None if math.isnan(similarity) else round(similarity, 5)
         row["psnr"] = None if math.isinf(value) else round(value, 3)
 
     def merge(self, other: "FrameMetrics") -> None:

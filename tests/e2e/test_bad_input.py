@@ -22,6 +22,7 @@ import torch
 
 from helpers import (Project, add_torchscript_style, ffprobe_video, make_clip, set_rotation,
                      tiny_checkpoint, write_pngs, write_rgba_pngs, write_yaml)
+from pipeline.temporal.flow import FlowPair
 
 pytestmark = pytest.mark.slow
 
@@ -198,6 +199,31 @@ def test_odd_width_and_height_render_at_their_exact_size(show, footage):
         v = ffprobe_video(show.renders / "odd" / name)
         assert (v["width"], v["height"], v["frames"]) == (45, 31, 5), name
     assert ffprobe_video(show.renders / "odd" / "odd_styled.mp4")["pix_fmt"] == "yuv444p"
+
+
+def test_tiny_7x5_frames_render_every_deliverable_at_their_size(show, footage):
+    # under the 16 px DIS needs for its flow: padded for the flow, cropped back
+    clip = make_clip(footage / "tiny.mov", 7, 5, frames=5, audio=False, pix_fmt="yuv444p")
+    show.add_shot("tiny", clip)
+    proc = rendered(show, "tiny")
+    assert "final vs stylised: SSIM n/a" in proc.stderr  # the 11x11 SSIM window does not fit
+    out = show.renders / "tiny"
+    for name in ("tiny_styled.mov", "tiny_styled.mp4"):
+        v = ffprobe_video(out / name)
+        assert (v["width"], v["height"], v["frames"]) == (7, 5, 5), name
+    frames = sorted((out / "frames").glob("*.png"))
+    assert [p.name for p in frames] == [f"tiny.{f}.png" for f in range(1001, 1006)]
+    assert {cv2.imread(str(p)).shape for p in frames} == {(5, 7, 3)}
+    for f in range(1002, 1006):  # smoothing had its flow, at the frames' size
+        pair = FlowPair.load(show.work / "tiny" / "flow" / f"tiny.{f}.npz")
+        assert pair.cur_to_prev.shape == (5, 7, 2), f
+    metrics = json.loads((out / "metrics.json").read_text())["summary"]
+    assert metrics["frames"] == 5 and metrics["ssim_final_vs_styled"] is None
+    report = json.loads((out / "report.json").read_text())
+    assert (out / "report.html").is_file() and report["contact_sheet"]
+    for row in report["contact_sheet"]:
+        for image in row["images"].values():
+            assert cv2.imread(str(out / image)).shape == (5, 7, 3), image
 
 
 def test_sequence_with_a_frame_of_another_size(show, footage):
@@ -408,6 +434,19 @@ def test_yaml_with_wrong_types_or_unknown_keys(show, footage, data, needle):
 def test_shot_name_that_escapes_the_work_root(show):
     refused(show, "../x", "shot name '../x'")
     assert not (show.work.parent / "x").exists()
+
+
+def test_shot_name_longer_than_128_characters(show):
+    name = "n" * 200
+    refused(show, name, f"shot name '{name}': too long (200 characters; the limit is 128 "
+                        f"characters)")
+
+
+@pytest.mark.parametrize("fps", [0, -24])
+def test_fps_of_0_or_less(show, footage, fps):
+    path = show.add_shot("fps", footage / "good clip.mov", fps=fps)
+    refused(show, "fps", f"{path}: key 'fps': expected a frame rate greater than 0 and at most "
+                         f"1000, got {fps}")
 
 
 def test_checkpoint_for_another_architecture(show, footage):

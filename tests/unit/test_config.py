@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from helpers import REPO, write_yaml
-from pipeline.config import (load_pipeline_config, load_shot_config, load_style_config,
-                             parse_fps)
+from pipeline.config import (check_shot_name, load_pipeline_config, load_shot_config,
+                             load_style_config, parse_fps)
 from pipeline.errors import ConfigError
 from pipeline.workarea.plan import ShotPlan
 
@@ -93,6 +93,25 @@ def test_style_checkpoint_must_exist(project):
 def test_shot_names_that_escape_the_work_root_are_refused(project, name):
     with pytest.raises(ConfigError, match="shot name"):
         ShotPlan.load(name)
+
+
+def test_a_shot_name_over_128_characters_is_refused_for_its_length(project):
+    name = "a" * 200
+    with pytest.raises(ConfigError) as err:
+        ShotPlan.load(name)
+    assert str(err.value) == (f"shot name '{name}': too long (200 characters; the limit is "
+                              f"128 characters)")
+    assert check_shot_name("b" * 128) == "b" * 128
+
+
+@pytest.mark.parametrize("fps", [0, -24, "0/1", 1001])
+def test_fps_out_of_range_says_greater_than_0_and_at_most_1000(project, fps):
+    path = write_yaml(project.configs / "shots" / "bad.yaml",
+                      {"source": "x.mov", "style": "tiny", "fps": fps})
+    with pytest.raises(ConfigError) as err:
+        load_shot_config("bad")
+    assert str(err.value) == (f"{path}: key 'fps': expected a frame rate greater than 0 and "
+                              f"at most 1000, got {fps}")
 
 
 def test_env_overrides_roots(project, monkeypatch, tmp_path):

@@ -6,6 +6,7 @@ shift (flicker).
 """
 from __future__ import annotations
 
+import math
 import subprocess
 
 import cv2
@@ -15,7 +16,7 @@ import pytest
 from helpers import REPO
 from pipeline.temporal.cuts import is_scene_cut, scene_cut_score
 from pipeline.temporal.flow import FlowPair, compute_flow, reliable_mask, warp
-from pipeline.temporal.metrics import psnr, ssim, warp_error
+from pipeline.temporal.metrics import FrameMetrics, psnr, ssim, warp_error
 from pipeline.temporal.smoother import FlowSmoother, Motion, smooth_frames
 
 SAMPLE = REPO / "samples" / "city_s01.mpg"
@@ -156,6 +157,44 @@ def test_flow_pair_round_trip(tmp_path):
     assert np.array_equal(cached.reliable(), stored.reliable())
 
 
+def panned_crops(w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """A w x h window of ``panned_clip``'s two frames: b(x) = a(x + PAN)."""
+    a, b = panned_clip(2)
+    return a[24:24 + h, 20:20 + w].copy(), b[24:24 + h, 20:20 + w].copy()
+
+
+@pytest.mark.parametrize("preset", ["medium", "fast", "ultrafast"])
+@pytest.mark.parametrize("w, h", [(64, 8), (100, 10), (40, 12), (96, 16)])
+def test_flow_of_frames_under_the_size_dis_needs(preset, w, h):
+    # Given these wide, short frames, DIS alone picks its pyramid from the width
+    # and reads outside the image (the process crashes): with every preset but
+    # medium at 96x16. Padded to the size it needs, the flow is right.
+    a, b = panned_crops(w, h)
+    flow = compute_flow(a, b, preset=preset)
+    assert flow.shape == (h, w, 2) and flow.dtype == np.float32
+    assert np.median(flow[..., 0]) == pytest.approx(-PAN, abs=0.25)
+    assert np.median(flow[..., 1]) == pytest.approx(0.0, abs=0.25)
+
+
+def test_flow_of_a_7x5_frame_follows_the_motion():
+    a, b = panned_crops(7, 5)
+    assert np.median(compute_flow(a, b)[..., 0]) == pytest.approx(-PAN, abs=0.5)
+    assert np.median(compute_flow(b, a)[..., 0]) == pytest.approx(PAN, abs=0.5)
+
+
+@pytest.mark.parametrize("preset", ["medium", "fast"])
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+@pytest.mark.parametrize("w, h", [(7, 5), (5, 7), (2, 2), (13, 1), (1, 13), (1, 1)])
+def test_flow_pair_of_tiny_frames(w, h, scale, preset):
+    a, b = panned_crops(w, h)
+    # both flows and the reliability mask (its gradients along a side of one pixel are 0)
+    stored = FlowPair.compute(a, b, scale, preset).for_storage()
+    assert stored.cur_to_prev.shape == stored.prev_to_cur.shape == (h, w, 2)
+    assert np.isfinite(stored.cur_to_prev).all() and np.isfinite(stored.prev_to_cur).all()
+    assert stored.mask.shape == (h, w)
+    assert warp(a, stored.cur_to_prev).shape == a.shape
+
+
 def test_flow_pair_load_rejects_other_files(tmp_path):
     bad = tmp_path / "bad.npz"
     np.savez_compressed(bad, cur_to_prev=np.zeros((4, 4, 2), np.float16))
@@ -289,3 +328,12 @@ def test_metrics_basics():
     assert psnr(cur, cur) == float("inf")
     noisy = np.clip(cur.astype(int) + 10, 0, 255).astype(np.uint8)
     assert 25 < psnr(cur, noisy) < 30 and ssim(cur, noisy) < 1.0
+
+
+def test_ssim_is_undefined_for_frames_under_its_window():
+    a, b = panned_crops(7, 5)  # the 11x11 window does not fit
+    assert math.isnan(ssim(a, b))
+    metrics = FrameMetrics()
+    metrics.versus(1001, a, b)
+    assert metrics.rows[1001]["ssim"] is None and metrics.rows[1001]["psnr"] > 0
+    assert ssim(*panned_crops(11, 11)) < 1.0  # the window fits once
