@@ -22,6 +22,9 @@ from models.tiling import tiled_apply
 
 log = logging.getLogger("shotstyle")
 
+#: Frames with a smaller side are padded to it (edges replicated) and cropped back.
+MIN_SIDE = 32
+
 
 def select_device(requested: str = "auto") -> torch.device:
     """'auto' -> CUDA when present, else CPU; 'cuda' without a GPU is an error."""
@@ -183,9 +186,12 @@ class Stylizer:
         self.model = model.eval().to(device).to(memory_format=torch.channels_last)
 
     def _net(self, x: torch.Tensor) -> torch.Tensor:
-        """[lo, hi] NCHW of any size -> same size, padded to the net's multiple."""
+        """[lo, hi] NCHW of any size -> same size, padded to the net's multiple
+        (and to MIN_SIDE: the public nets' reflection pads need a few pixels at
+        their coarsest level, which a 2x2 frame does not have)."""
         h, w = x.shape[-2:]
-        ph, pw = (-h) % self.multiple, (-w) % self.multiple
+        ph, pw = (-max(h, MIN_SIDE)) % self.multiple, (-max(w, MIN_SIDE)) % self.multiple
+        ph, pw = ph + max(0, MIN_SIDE - h), pw + max(0, MIN_SIDE - w)
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="replicate")
         if self.backend == "openvino":

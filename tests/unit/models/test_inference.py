@@ -110,3 +110,19 @@ def test_sixteen_bit_frames_stay_sixteen_bit_through_the_stylizer():
     assert out.dtype == np.uint16 and np.array_equal(out, frames)
     eight = (frames // 257).astype(np.uint8)
     assert np.array_equal(Stylizer(Identity(), torch.device("cpu"), (-1.0, 1.0))(eight), eight)
+
+
+@pytest.mark.parametrize("hw", [(1, 1), (2, 2), (1, 13), (5, 7)])
+def test_public_nets_style_frames_smaller_than_their_reflection_pads(hw):
+    """Frames under MIN_SIDE are padded to it: a 2x2 frame would fail the
+    reflection pads of fast-neural-style, CycleGAN and AnimeGANv2 nets."""
+    from models.public_archs import (AnimeGANv2Generator, CycleGANResnetGenerator,
+                                     FastNeuralStyleNet)
+    frames = np.random.default_rng(0).integers(0, 256, (2, *hw, 3), dtype=np.uint8)
+    for net, value_range in ((FastNeuralStyleNet(8), (0.0, 255.0)),
+                             (CycleGANResnetGenerator(ngf=4, n_blocks=2), (-1.0, 1.0)),
+                             (AnimeGANv2Generator(), (-1.0, 1.0))):
+        stylizer = Stylizer(net.eval(), torch.device("cpu"), value_range, None,
+                            getattr(net, "size_multiple", 4))
+        out = stylizer(frames)
+        assert out.shape == frames.shape and out.dtype == np.uint8
