@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Optional
@@ -18,6 +19,7 @@ from pipeline.config import config_dir, configured_shots
 from pipeline.errors import ShotstyleError
 from pipeline.stages.table import METRICS, PLATES, PROBE, STAGES
 from pipeline.workarea.checkpoints import checkpoint
+from pipeline.workarea.lock import Holder, exclusive, is_stale, local_session, read_holder
 from pipeline.workarea.plan import ShotPlan
 
 
@@ -47,12 +49,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     blocks = []
     for shot in shots:
         try:
-            rows = shot_status(ShotPlan.load(shot))
+            plan = ShotPlan.load(shot)
+            rows = shot_status(plan)
         except ShotstyleError as exc:
             blocks.append(f"{shot}\n  config   error    {exc}")
             bad += 1
             continue
-        blocks.append(format_status(shot, rows))
+        block = format_status(shot, rows)
+        holder = read_holder(plan.root)
+        if holder is not None and not is_stale(holder):
+            block += f"\n  rendering now: {holder.describe()}"
+        blocks.append(block)
         bad += any(r.state == "failed" for r in rows)
     print("\n".join(blocks))
     return 1 if bad else 0
@@ -63,7 +70,8 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     from pipeline.workarea.rerun import rerun
     plan = ShotPlan.load(args.shot)
     frames = parse_frame_range(args.frames) if args.frames else None
-    removed = rerun(plan, args.stage, frames)
+    with exclusive(plan.root, _this_command(), plan.shot):  # not while a render writes it
+        removed = rerun(plan, args.stage, frames)
     print(f"{args.shot}: removed {', '.join(removed)}")
     print(f"redo them with: luigi --module tasks RenderShot --shot {args.shot} "
           f"[--local-scheduler]")
@@ -78,9 +86,10 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
     plan = ShotPlan.load(args.shot)
     if not checkpoint(plan, PLATES).is_current():
         print(f"{args.shot}: decoding the plates first", file=sys.stderr)
-        if not checkpoint(plan, PROBE).is_current():
-            probe.run(plan)
-        plates.run(plan)
+        with exclusive(plan.root, _this_command(), plan.shot):
+            if not checkpoint(plan, PROBE).is_current():
+                probe.run(plan)
+            plates.run(plan)
     first, last = plan.frame_range()
     if not first <= args.frame <= last:
         raise ShotstyleError(f"{args.shot}: frame {args.frame} is outside the shot "
@@ -98,6 +107,10 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
           f"its size and bit depth, then list it in the style's train.keyframes "
           f"({args.frame}: {out})")
     return 0
+
+
+def _this_command() -> Holder:
+    return local_session(shlex.join(["python", "-m", "pipeline", *sys.argv[1:]]))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,8 +19,10 @@ import luigi
 from pipeline.errors import ShotstyleError
 from pipeline.stages.table import FRAME_RANGE_FROM, REPORT, STAGES, Stage, stage
 from pipeline.workarea.checkpoints import checkpoint, chunk_checkpoint
+from pipeline.workarea.lock import holding
 from pipeline.workarea.plan import ShotPlan
 from tasks.base import TASKS, ManifestTarget, PipelineTask, task_for
+from tasks.session import render_session
 from tasks.style import TrainStyle
 
 
@@ -41,6 +43,13 @@ class StageTask(PipelineTask):
     @property
     def label(self) -> str:
         return self.shot
+
+    def complete(self) -> bool:
+        render_session()  # known while Luigi's command line is parsed (tasks.session)
+        return super().complete()
+
+    def holding_lock(self, plan: ShotPlan):
+        return holding(plan.root, render_session(), self.shot)
 
     def _plan_or_none(self) -> Optional[ShotPlan]:
         try:

@@ -230,3 +230,22 @@ def write_rgba_pngs(folder: Path, w: int, h: int, n: int, name: str = "rgba") ->
         bgr = cv2.cvtColor(textured_frame(w, h, i), cv2.COLOR_RGB2BGR)
         cv2.imwrite(str(folder / f"{name}.{1 + i:04d}.png"), np.dstack([bgr, alpha]))
     return str(folder / f"{name}.####.png")
+
+
+LUIGI_SUMMARY = "===== Luigi Execution Summary ====="
+
+
+def lines_to_read(text: str) -> list[str]:
+    """The lines of a command's output a user must read: all but Luigi's INFO
+    lines and shotstyle's INFO / WARNING records (with a multi-line record's
+    indented lines, such as the metrics table). Tracebacks stay."""
+    out, in_record = [], False
+    for line in text.splitlines():
+        if line.startswith(("INFO: ", "shotstyle: INFO: ", "shotstyle: WARNING: ")):
+            in_record = line.startswith("shotstyle: ")
+            continue
+        if in_record and line.startswith("  ") and not line.startswith("  File "):
+            continue
+        in_record = False
+        out.append(line)
+    return out

@@ -1,6 +1,8 @@
 """What `rerun` removes: the stage (or its chunks) and everything downstream."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from pipeline.errors import ConfigError
@@ -86,3 +88,30 @@ def test_rerun_removes_manifests_frames_and_failure_records(work):
                       "report": "missing"}
     rerun(plan, "plates")
     assert not plan.stage_dir(PLATES).exists() and not plan.stage_dir(FINAL).exists()
+
+
+def test_the_rerun_command_is_refused_while_a_render_holds_the_shot(work, capsys):
+    from pipeline.cli import main
+    from pipeline.workarea.lock import local_session, take
+    work.all_done()
+    # a live process (pytest's parent) renders it
+    render = local_session("luigi --module tasks RenderShot --shot w01", pid=os.getppid())
+    take(work.plan.root, render, "w01")
+    assert main(["rerun", "w01", "--stage", "styled"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("shotstyle: error: w01: another render holds this shot: "
+                          "'luigi --module tasks RenderShot --shot w01' on "), err
+    assert err.count("\n") == 1
+    assert all(r.state == "done" for r in shot_status(work.plan))  # nothing removed
+
+
+def test_status_names_the_render_holding_the_shot(work, capsys):
+    from pipeline.cli import main
+    from pipeline.workarea.lock import local_session, take
+    work.all_done()
+    render = local_session("luigi --module tasks RenderShot --shot w01", pid=os.getppid())
+    take(work.plan.root, render, "w01")
+    assert main(["status", "w01"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith("  rendering now: 'luigi --module tasks RenderShot --shot w01' "
+                              f"on {render.host} (pid {render.pid}) since "), out

@@ -1,0 +1,222 @@
+"""One render per shot: ``work/<shot>/render.lock``.
+
+A render (every process and host working for one scheduler) holds its shot's
+lock while it writes there, so two renders started with different flags never
+write one shot at once. The lock file (JSON) names its holder: the render's
+``session`` (one local-scheduler run, or every worker of one ``luigid``), the
+host, the pid of the render's main process, its command and when it was
+taken; its tasks touch it every HEARTBEAT_S seconds (its mtime is the beat).
+
+Another session may take the lock over only once it is stale:
+
+- a local-scheduler render is one process tree: stale as soon as its main
+  process is gone (same host: ``kill(pid, 0)``), or on another host once its
+  beat is older than STALE_AFTER_S;
+- a ``luigid`` session is shared by workers on many hosts: stale once its beat
+  is older than STALE_AFTER_S and, when its first taker is on this host, that
+  process is gone.
+
+A session releases its locks when its main process ends (``tasks/session.py``).
+
+It is a plain file on the shared work area, so it works on NFS and SMB: it is
+created with ``O_EXCL`` (atomic on NFSv3 and later), refreshed by touching
+it (no new file: a full volume keeps its lock), and a stale one is first renamed aside, which only one taker can do.
+No lock library covers a lock shared by the many processes of one session, nor
+the host and pid test; ``filelock``'s soft locks have neither.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+from pipeline.errors import ShotstyleError, disk_full_error, is_disk_full
+
+LOCK_NAME = "render.lock"
+HEARTBEAT_S = 20.0
+STALE_AFTER_S = 120.0
+
+
+class ShotLockedError(ShotstyleError):
+    """Another render holds the shot."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds (or asks for) a shot's lock."""
+    session: str      # what may share the lock: "local <host> <pid>" or "luigid <host>:<port>"
+    host: str
+    pid: int          # the session's main process on ``host``
+    command: str
+    since: float      # when the session took the lock
+    beat: float = 0.0  # last refresh: the file's mtime (not written in it)
+
+    @property
+    def shared(self) -> bool:
+        return self.session.startswith("luigid ")
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.since))
+        return f"{self.command!r} on {self.host} (pid {self.pid}) since {when}"
+
+
+def local_session(command: str, pid: Optional[int] = None) -> Holder:
+    """The holder for a render with its own (local) scheduler: only this process tree."""
+    host, pid = socket.gethostname(), pid or os.getpid()
+    return Holder(f"local {host} {pid}", host, pid, command, time.time())
+
+
+def shared_session(scheduler: str, command: str, pid: Optional[int] = None) -> Holder:
+    """The holder for the workers of the central scheduler ``scheduler`` (host:port)."""
+    return Holder(f"luigid {scheduler}", socket.gethostname(), pid or os.getpid(), command,
+                  time.time())
+
+
+def lock_path(shot_root: Path) -> Path:
+    return Path(shot_root) / LOCK_NAME
+
+
+def read_holder(shot_root: Path) -> Optional[Holder]:
+    """The lock's holder, or None when there is no lock (or it is being written)."""
+    return _read(lock_path(shot_root))
+
+
+def _read(path: Path) -> Optional[Holder]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Holder(**{**data, "beat": path.stat().st_mtime})
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def is_stale(holder: Holder, now: Optional[float] = None) -> bool:
+    old = (now if now is not None else time.time()) - holder.beat > STALE_AFTER_S
+    here = holder.host == socket.gethostname()
+    if holder.shared:
+        return old and not (here and _pid_alive(holder.pid))
+    return not _pid_alive(holder.pid) if here else old
+
+
+def _encode(holder: Holder) -> bytes:
+    fields = {k: v for k, v in asdict(holder).items() if k != "beat"}
+    return (json.dumps(fields, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _create(path: Path, holder: Holder) -> bool:
+    """Create the lock file if there is none (atomically); True if this call did."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_encode(holder))
+    except OSError:
+        path.unlink()
+        raise
+    return True
+
+
+def _unreadable_for(path: Path) -> float:
+    """Seconds since a lock file that cannot be read was written (0: none there)."""
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def take(shot_root: Path, me: Holder, shot: str) -> None:
+    """Take the shot's lock for session ``me``, or refresh it if ``me`` holds it;
+    raise ShotLockedError naming the holder if another live session does (and
+    DiskFullError when the volume cannot take the lock file)."""
+    path = lock_path(shot_root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _take(path, me, shot)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full_error(exc, path.parent) from exc
+        raise
+
+
+def _take(path: Path, me: Holder, shot: str) -> None:
+    for _ in range(50):
+        if _create(path, me):
+            return
+        held = _read(path)
+        if held is None and _unreadable_for(path) < 5.0:
+            time.sleep(0.05)  # being written by another taker, or just removed
+            continue
+        if held is not None and held.session == me.session:
+            os.utime(path)  # the beat
+            return
+        if held is not None and not is_stale(held):
+            raise ShotLockedError(f"{shot}: another render holds this shot: {held.describe()}; "
+                                  f"wait for it to finish, or stop it, then re-run (the lock "
+                                  f"is {path})")
+        aside = path.with_name(f".{LOCK_NAME}.stale-{uuid.uuid4().hex[:8]}")
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:  # another taker moved it first
+            continue
+        if _read(aside) != held:  # a taker replaced the stale lock in between: put it back
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, path)
+        aside.unlink()
+    raise ShotLockedError(f"{shot}: cannot take the lock {path}: it keeps changing hands")
+
+
+def release(shot_root: Path, me: Holder) -> None:
+    """Remove the lock if session ``me`` holds it."""
+    held = read_holder(shot_root)
+    if held is not None and held.session == me.session:
+        with contextlib.suppress(FileNotFoundError):
+            lock_path(shot_root).unlink()
+
+
+@contextlib.contextmanager
+def holding(shot_root: Path, me: Holder, shot: str) -> Iterator[None]:
+    """Take the lock, and refresh it every HEARTBEAT_S seconds until the block ends
+    (the lock stays: the session releases it when it ends)."""
+    take(shot_root, me, shot)
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            with contextlib.suppress(OSError, ShotstyleError):
+                take(shot_root, me, shot)
+
+    thread = threading.Thread(target=beat, name=f"lock {shot}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@contextlib.contextmanager
+def exclusive(shot_root: Path, me: Holder, shot: str) -> Iterator[None]:
+    """Hold the lock for one short command (``python -m pipeline rerun``), then release it."""
+    take(shot_root, me, shot)
+    try:
+        yield
+    finally:
+        release(shot_root, me)

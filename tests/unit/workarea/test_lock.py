@@ -1,0 +1,138 @@
+"""The shot lock (pipeline/workarea/lock.py): taken, refreshed by its own
+session, refused to another while its holder lives, taken over once stale, and
+taken by exactly one of many processes racing for a stale lock."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipeline.workarea import lock
+from pipeline.workarea.lock import Holder, ShotLockedError
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _write(root, holder: Holder) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    lock.lock_path(root).write_text(json.dumps(dataclasses.asdict(holder)))
+
+
+def test_take_writes_the_holder_and_its_own_session_refreshes_it(tmp_path):
+    me = lock.local_session("luigi --module tasks RenderShot --shot s01")
+    lock.take(tmp_path, me, "s01")
+    held = lock.read_holder(tmp_path)
+    assert (held.session, held.host, held.pid, held.command) == (
+        me.session, socket.gethostname(), me.pid, me.command)
+    first_beat = held.beat
+    time.sleep(0.01)
+    lock.take(tmp_path, me, "s01")  # a second task of the same render
+    again = lock.read_holder(tmp_path)
+    assert again.since == held.since and again.beat > first_beat
+
+
+def test_another_live_render_is_refused_with_one_line_naming_the_holder(tmp_path):
+    holder = lock.local_session("luigi --module tasks RenderShot --shot s01")  # this process
+    lock.take(tmp_path, holder, "s01")
+    other = lock.local_session("luigi ... --workers 2", pid=_dead_pid())
+    with pytest.raises(ShotLockedError) as err:
+        lock.take(tmp_path, other, "s01")
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder.since))
+    assert str(err.value) == (
+        f"s01: another render holds this shot: 'luigi --module tasks RenderShot --shot s01' "
+        f"on {socket.gethostname()} (pid {holder.pid}) since {when}; wait for it to finish, "
+        f"or stop it, then re-run (the lock is {tmp_path / 'render.lock'})")
+    assert lock.read_holder(tmp_path).session == holder.session
+
+
+def test_a_lock_whose_process_is_gone_is_taken_over(tmp_path):
+    _write(tmp_path, dataclasses.replace(lock.local_session("killed", pid=_dead_pid()),
+                                         beat=time.time()))
+    me = lock.local_session("new")
+    lock.take(tmp_path, me, "s01")
+    assert lock.read_holder(tmp_path).session == me.session
+    assert [p.name for p in tmp_path.iterdir()] == ["render.lock"]  # nothing left aside
+
+
+def test_a_lock_of_another_host_is_stale_only_when_its_beat_is_old(tmp_path):
+    now = time.time()
+    far = Holder("local farm07 4242", "farm07", 4242, "luigi ...", now - 600, beat=now - 5)
+    assert not lock.is_stale(far)
+    assert lock.is_stale(dataclasses.replace(far, beat=now - lock.STALE_AFTER_S - 1))
+
+
+def test_a_luigid_session_lives_while_any_of_its_workers_beats(tmp_path):
+    now = time.time()
+    gone_here = dataclasses.replace(lock.shared_session("farm01:8082", "batch", pid=_dead_pid()),
+                                    beat=now - 5)
+    assert not lock.is_stale(gone_here)  # another host's worker may still work for it
+    assert lock.is_stale(dataclasses.replace(gone_here, beat=now - lock.STALE_AFTER_S - 1))
+    alive_here = dataclasses.replace(lock.shared_session("farm01:8082", "batch"),
+                                     beat=now - lock.STALE_AFTER_S - 1)
+    assert not lock.is_stale(alive_here)
+    # every worker of that scheduler shares the lock, whatever its host and pid
+    _write(tmp_path, gone_here)
+    os.utime(lock.lock_path(tmp_path), (now - 60, now - 60))
+    lock.take(tmp_path, lock.shared_session("farm01:8082", "batch on another host"), "s01")
+    held = lock.read_holder(tmp_path)
+    assert held.command == "batch" and held.beat > now - 1  # the same lock, beating
+
+
+def test_release_removes_only_its_own_lock(tmp_path):
+    me, other = lock.local_session("a"), lock.local_session("b", pid=1)
+    lock.take(tmp_path, me, "s01")
+    lock.release(tmp_path, other)
+    assert lock.read_holder(tmp_path) is not None
+    lock.release(tmp_path, me)
+    assert lock.read_holder(tmp_path) is None
+
+
+def _race(root, index, start, results, done):
+    me = lock.local_session(f"racer {index}")
+    me = dataclasses.replace(me, session=f"racer {index}")
+    start.wait()
+    try:
+        lock.take(root, me, "s01")
+        results.put(index)
+    except ShotLockedError:
+        results.put(-1)
+    done.wait(30)  # a holder that exits leaves a stale lock: the others would take it
+
+
+def test_one_of_many_processes_takes_a_stale_lock(tmp_path):
+    _write(tmp_path, dataclasses.replace(lock.local_session("killed", pid=_dead_pid()),
+                                         beat=time.time()))
+    start, done, results = multiprocessing.Event(), multiprocessing.Event(), multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=_race, args=(tmp_path, i, start, results, done))
+             for i in range(6)]
+    for p in procs:
+        p.start()
+    start.set()
+    won = [results.get(timeout=30) for _ in procs]
+    done.set()
+    for p in procs:
+        p.join(30)
+    winners = [i for i in won if i >= 0]
+    assert len(winners) == 1, won
+    assert lock.read_holder(tmp_path).session == f"racer {winners[0]}"
+
+
+def test_holding_refreshes_the_beat_while_the_block_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(lock, "HEARTBEAT_S", 0.05)
+    me = lock.local_session("a")
+    with lock.holding(tmp_path, me, "s01"):
+        first = lock.read_holder(tmp_path).beat
+        time.sleep(0.3)
+        assert lock.read_holder(tmp_path).beat > first
+    assert lock.read_holder(tmp_path) is not None  # kept until the render ends
