@@ -2,12 +2,14 @@
 one-line failure messages, and the stage name -> task registry."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
 from typing import Callable
 
 import luigi
+from luigi.rpc import RPCError
 
 from pipeline.errors import ShotstyleError
 from pipeline.stages.retry import RetryPolicy, log_retry
@@ -55,28 +57,51 @@ class PipelineTask(luigi.Task):
     def log_name(self) -> str:
         return self.stage_name
 
+    def _tell_scheduler(self, report: Callable[..., None], *args) -> None:
+        """Progress for the scheduler's web page. A scheduler that cannot be
+        reached (restarted, or gone) must not fail the work: after the first
+        failed call (which has waited out Luigi's RPC retries) the task stops
+        telling it."""
+        if getattr(self, "_scheduler_unreachable", False):
+            return
+        try:
+            report(*args)
+        except RPCError as exc:
+            self._scheduler_unreachable = True
+            log.warning("%s: the scheduler does not answer; the work goes on without "
+                        "progress reports (%s)", self.task_id, exc)
+
     def progress(self) -> Callable[[int, int, str], None]:
         state = {"last": 0.0}
 
         def report(done: int, total: int, message: str) -> None:
             pct = int(100 * done / max(total, 1))
-            self.set_progress_percentage(pct)
+            self._tell_scheduler(self.set_progress_percentage, pct)
             now = time.monotonic()
             if now - state["last"] > 2.0 or done >= total:
                 state["last"] = now
-                self.set_status_message(f"{message}: {done}/{total}")
+                self._tell_scheduler(self.set_status_message, f"{message}: {done}/{total}")
                 log.info("%s %s: %s %d/%d (%d%%)", self.label, self.stage_name, message,
                          done, total, pct)
         return report
 
+    def holding_lock(self, plan):
+        """A context that holds what the task writes to against other renders."""
+        return contextlib.nullcontext()
+
     def run(self):
         plan = self.plan
+        # a render refused by another's lock writes nothing, not even a log line
+        with self.holding_lock(plan):
+            yield from self._run_logged(plan)
+
+    def _run_logged(self, plan):
         handler = _stage_log_handler(plan.logs_dir / f"{self.log_name()}.log")
         logging.getLogger("shotstyle").addHandler(handler)
         log.info("%s: start %s", self.label, self.task_id)
         try:
             yield from self._execute_with_retries(plan)
-            self.set_progress_percentage(100)
+            self._tell_scheduler(self.set_progress_percentage, 100)
             clear_failure(plan.logs_dir, self.log_name())
             log.info("%s: done %s", self.label, self.task_id)
         except ShotstyleError as exc:
@@ -100,7 +125,8 @@ class PipelineTask(luigi.Task):
 
         def on_retry(exc: BaseException, attempt: int, delay: float) -> None:
             log_retry(self.task_id, exc, attempt, policy, delay)
-            self.set_status_message(f"retry {attempt}/{policy.retries} after: {exc}")
+            self._tell_scheduler(self.set_status_message,
+                                 f"retry {attempt}/{policy.retries} after: {exc}")
 
         for attempt in policy.retrying(Path(plan.logs_dir).parent, on_retry):
             with attempt:

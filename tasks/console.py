@@ -5,7 +5,9 @@ log (``work/<shot>/logs/<stage>.log``); an unexpected exception still shows
 Luigi's ``ERROR: … failed …`` line and its traceback on the terminal."""
 from __future__ import annotations
 
+import hashlib
 import logging
+import multiprocessing
 import sys
 
 import luigi
@@ -45,14 +47,28 @@ class _ConsoleFilter(logging.Filter):
 @luigi.Task.event_handler(luigi.Event.FAILURE)
 def _print_failure_line(task: luigi.Task, exception: BaseException) -> None:
     """One line a person can act on, on stderr, for errors users can cause."""
-    if isinstance(exception, ShotstyleError):
-        # sibling chunks failing alike (same line, or the same full folder) say it once
-        if exception.condition not in _printed_errors:
-            _printed_errors.add(exception.condition)
-            print(f"shotstyle: error: {exception}", file=sys.stderr, flush=True)
+    if isinstance(exception, ShotstyleError) and _first_time(exception.condition):
+        print(f"shotstyle: error: {exception}", file=sys.stderr, flush=True)
 
 
-_printed_errors: set[str] = set()
+# Conditions already printed by this render: tasks failing alike (chunks of one
+# full folder, every task refused by a shot's lock) say it once, also across the
+# task processes that ``--workers N`` forks from this one (they share the table).
+_PRINTED = multiprocessing.RawArray("Q", 256)
+_PRINTED_LOCK = multiprocessing.Lock()
+
+
+def _first_time(condition: str) -> bool:
+    digest = hashlib.blake2b(condition.encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "little") | 1  # 0 marks a free slot
+    with _PRINTED_LOCK:
+        for i, seen in enumerate(_PRINTED):
+            if seen == key:
+                return False
+            if seen == 0:
+                _PRINTED[i] = key
+                return True
+    return True  # the table is full: print
 
 
 def ensure_shotstyle_logging(level: int = logging.INFO) -> None:

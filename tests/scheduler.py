@@ -16,6 +16,7 @@ from helpers import REPO
 
 LUIGID = str(Path(sys.executable).parent / "luigid")
 LUIGI = str(Path(sys.executable).parent / "luigi")
+BATCH = str(Path(sys.executable).parent / "shotstyle-batch")
 
 
 def free_port() -> int:
@@ -80,6 +81,12 @@ class Luigid:
                 self.proc.kill()
                 self.proc.wait()
 
+    def kill(self) -> None:
+        """SIGKILL: luigid loses every task it knew (no state is saved)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def restart(self) -> None:
         self.stop()
         self.start()
@@ -94,5 +101,12 @@ class Luigid:
     def worker_cmd(self, task: str, *args: str, workers: int = 1,
                    keep_alive: bool = False) -> list[str]:
         return [LUIGI, "--module", "tasks", task, *args, "--scheduler-host", "127.0.0.1",
+                "--scheduler-port", str(self.port), "--workers", str(workers)] + (
+                    ["--worker-keep-alive"] if keep_alive else [])
+
+    def batch_cmd(self, *args: str, workers: int = 1, keep_alive: bool = False,
+                  round_wait: float = 1) -> list[str]:
+        """``shotstyle-batch`` against this scheduler."""
+        return [BATCH, "--round-wait", str(round_wait), *args, "--scheduler-host", "127.0.0.1",
                 "--scheduler-port", str(self.port), "--workers", str(workers)] + (
                     ["--worker-keep-alive"] if keep_alive else [])

@@ -20,12 +20,14 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import (Project, add_torchscript_style, ffprobe_video, make_clip, set_rotation,
+from helpers import (LUIGI_SUMMARY, Project, add_torchscript_style, ffprobe_video, lines_to_read,
+                     make_clip, set_rotation,
                      tiny_checkpoint, write_pngs, write_rgba_pngs, write_yaml)
 from pipeline.temporal.flow import FlowPair
 
 pytestmark = pytest.mark.slow
 
+BATCH = str(Path(sys.executable).parent / "shotstyle-batch")
 ROOT_NAME = "show dir ü"  # every path of the show has a space and a non-ASCII letter
 
 
@@ -65,7 +67,7 @@ def _error_lines(proc) -> list[str]:
     return [ln for ln in proc.stderr.splitlines() if ln.startswith("shotstyle: error:")]
 
 
-SUMMARY = "===== Luigi Execution Summary ====="
+SUMMARY = LUIGI_SUMMARY
 
 
 def _unaccounted_lines(proc) -> list[str]:
@@ -74,8 +76,7 @@ def _unaccounted_lines(proc) -> list[str]:
     assert proc.stdout == "", proc.stdout
     before, summary, after = proc.stderr.split(SUMMARY)
     assert after.strip() == "", after
-    return [ln for ln in before.splitlines()
-            if not ln.startswith(("INFO: ", "shotstyle: INFO: ", "shotstyle: WARNING: "))]
+    return lines_to_read(before)
 
 
 def refused(show: Project, shot: str, needle: str, *args: str):
@@ -463,6 +464,25 @@ def test_checkpoint_for_another_architecture(show, footage):
     assert {"probe/manifest.json", "plates/manifest.json"} <= _done_manifests(show, "wrongarch")
 
 
+def test_fast_neural_style_checkpoint_of_width_16_in_the_old_format_renders(show, footage):
+    """A fork's TransformerNet(num_channels=16), saved by an old torch (no zip)."""
+    from models.public_archs import FastNeuralStyleNet
+    torch.manual_seed(0)
+    net = FastNeuralStyleNet(num_channels=16)
+    path = show.root / "styles" / "narrow.model"
+    torch.save(net.state_dict(), path, _use_new_zipfile_serialization=False)
+    assert path.read_bytes()[:1] == b"\x80"  # a plain pickle stream, not a zip archive
+    write_yaml(show.configs / "styles" / "narrow.yaml",
+               {"checkpoint": str(path), "format": "fast_neural_style"})
+    show.add_shot("narrow", footage / "good clip.mov")
+    write_yaml(show.configs / "shots" / "narrow.yaml",
+               {"source": str(footage / "good clip.mov"), "style": "narrow"})
+    proc = rendered(show, "narrow")
+    assert lines_to_read(proc.stderr.split(SUMMARY)[0]) == []
+    assert ffprobe_video(show.renders / "narrow" / "narrow_styled.mov")["frames"] == 6
+    assert len(list((show.renders / "narrow" / "frames").glob("*.png"))) == 6
+
+
 class _Evil:
     """Unpickling this would create a file: the pipeline must never do it."""
 
@@ -549,6 +569,8 @@ def test_disk_full_while_writing_frames(show, footage):
             pass
         finally:
             os.close(fd)
+        # but for one page, where the render's lock file (its first write) fits
+        os.truncate(filler, filler.stat().st_size - 4096)
         proc = refused(show, "full", f"disk full writing {volume / 'styled'}/full.")
         assert "Logging error" not in proc.stderr, proc.stderr[-3000:]
         assert _files(volume / "plates") == plates, "finished plates must stay"
@@ -573,13 +595,19 @@ def test_batch_goes_on_past_a_bad_shot_and_exits_non_zero(show, footage):
     show.add_shot("batchok", footage / "batch plates" / "bp.####.png", fps="24")
     show.add_shot("batchbad", footage / "nowhere.mov")
     before = _others(show, "batchok")
-    proc = subprocess.run(show.luigi_cmd("NightlyBatch", "--shots", "batchbad,batchok",
-                                         "--workers", "2"),
+    proc = subprocess.run([BATCH, "--shots", "batchbad,batchok", "--workers", "2",
+                           "--local-scheduler", "--no-lock"],
                           cwd=show.root, env=show.env(), capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 30, proc.stderr[-3000:]  # luigi.cfg [retcode] task_failed
-    assert _error_lines(proc) == [f"shotstyle: error: {footage / 'nowhere.mov'}: "
-                                  f"source not found"]
+    # the whole output: Luigi's run with the shot's line, then the batch's line
+    assert proc.stdout == ""
+    before_summary, _, after = proc.stderr.split(SUMMARY)
+    assert lines_to_read(before_summary) == [
+        f"shotstyle: error: {footage / 'nowhere.mov'}: source not found"]
+    assert after.strip().splitlines() == [
+        f"shotstyle: error: batch incomplete: 1 of 2 shots not complete: batchbad (failed: "
+        f"probe: MediaError: {footage / 'nowhere.mov'}: source not found)"]
     assert ffprobe_video(show.renders / "batchok" / "batchok_styled.mov")["frames"] == 5
     after = _others(show, "batchok")
     assert {k: v for k, v in after.items() if not k.split("/")[1] == "batchbad"} == \
