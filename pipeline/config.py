@@ -102,9 +102,11 @@ class OutputConfig:
     frames: bool = True  # PNG frame sequence
     mp4_crf: int = 18
     mp4_preset: str = "medium"
-    # H.264 4:2:0 cannot store odd sizes. 'exact' keeps the size and switches
-    # that file to 4:4:4; 'pad' pads to even with black (the mp4 grows by 1 px).
-    mp4_odd_size: Literal["exact", "pad"] = "exact"
+    # H.264 4:2:0 cannot store odd sizes. 'pad' (the default) pads the review mp4
+    # to even with black on the right / bottom (it grows by 1 px; 4:2:0 plays in
+    # browsers and hardware decoders); 'exact' keeps the size and switches that
+    # file to 4:4:4, which many of them do not play. The ProRes keeps the size.
+    mp4_odd_size: Literal["exact", "pad"] = "pad"
     # renders/<shot>/exr/<shot>.####.exr: half float in the source's colour space.
     # Default (null): on for EXR and DPX sources, off for movies.
     exr: Optional[bool] = None

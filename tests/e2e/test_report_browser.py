@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from helpers import make_clip
+from helpers import ffprobe_video, make_clip
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +35,28 @@ document.getElementById("r").addEventListener("load", () => {
                                               w: i.naturalWidth, h: i.naturalHeight,
                                               shown: [i.width, i.height]}));
   const svg = d.querySelector("svg");
-  document.getElementById("result").textContent = JSON.stringify({
-    title: d.title, images: imgs, plot_paths: svg ? svg.querySelectorAll("path, polyline").length : 0,
-    text: d.body.innerText.slice(0, 20000)});
+  const page = {title: d.title, images: imgs,
+                plot_paths: svg ? svg.querySelectorAll("path, polyline").length : 0,
+                text: d.body.innerText.slice(0, 20000), video: null};
+  const done = () => { document.getElementById("result").textContent = JSON.stringify(page); };
+  const v = d.querySelector("video");
+  if (!v) { done(); return; }
+  // play the review movie: it must decode (ready state) and its time advance
+  const started = () => {
+    const t0 = v.currentTime;
+    v.play().catch(e => { page.video = {src: v.getAttribute("src"), playError: String(e)}; done(); });
+    setTimeout(() => {
+      page.video = {src: v.getAttribute("src"), readyState: v.readyState, t0: t0,
+                    t1: v.currentTime, w: v.videoWidth, h: v.videoHeight,
+                    error: v.error && v.error.code};
+      done();
+    }, 800);
+  };
+  v.addEventListener("error", () => { page.video = {src: v.getAttribute("src"), error: v.error && v.error.code}; done(); });
+  if (v.readyState >= 2) { started(); return; }
+  v.addEventListener("loadeddata", started, {once: true});
+  v.preload = "auto";
+  v.load();
 });
 </script>"""
 
@@ -55,7 +74,8 @@ def _chromium() -> str:
 def _browser_args(profile: Path) -> list[str]:
     return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--hide-scrollbars", f"--user-data-dir={profile}", "--virtual-time-budget=10000"]
+            "--hide-scrollbars", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
+            "--autoplay-policy=no-user-gesture-required"]
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -78,7 +98,7 @@ class _Handler(SimpleHTTPRequestHandler):
 def served(project, tmp_path):
     """Render a tiny shot and serve its render folder on 127.0.0.1 (free port)."""
     browser = _chromium()
-    clip = make_clip(tmp_path / "web clip.mov", 64, 36, frames=8, fps="24")
+    clip = make_clip(tmp_path / "web clip.mov", 64, 37, frames=24, fps="24", pix_fmt="yuv444p")
     project.add_shot("web", clip)
     project.render("web")
     folder = project.renders / "web"
@@ -107,8 +127,15 @@ def test_report_page_renders_in_headless_chromium(served, tmp_path):
     broken = [i for i in page["images"] if not (i["complete"] and i["w"] > 0 and i["h"] > 0)]
     assert not broken, broken
     assert page["plot_paths"] >= 1, "the E_warp plot has no line"
-    for text in ("E_warp", "stylised", "final", "Stage timings"):
+    for text in ("E_warp", "stylised", "final", "Stage timings", "Review movie"):
         assert text in page["text"], text
+    # the review movie plays in the page: 4:2:0 H.264, padded to even from 64x37
+    mp4 = ffprobe_video(folder / "web_styled.mp4")
+    assert (mp4["pix_fmt"], mp4["width"], mp4["height"]) == ("yuv420p", 64, 38)
+    video = page["video"]
+    assert video["src"] == "web_styled.mp4" and video["error"] is None, video
+    assert video["readyState"] >= 2 and (video["w"], video["h"]) == (64, 38), video
+    assert video["t1"] > video["t0"], str(video)  # its time advanced: it played
 
     shot = tmp_path / "report.png"
     cap = subprocess.run([browser, *_browser_args(tmp_path / "profile2"),

@@ -56,26 +56,28 @@ def test_encode_keeps_exact_count_rate_size_audio_timecode(tmp_path, w, h):
     job = EncodeJob(frame_pattern(tmp_path / "f", "sh"), 1001, 9, info)
     encode_prores(job, tmp_path / "out.mov")
     encode_h264(job, tmp_path / "out.mp4", OutputConfig())
-    for name, codec in (("out.mov", "prores"), ("out.mp4", "h264")):
+    # the review mp4 of an odd size is padded to even (4:2:0); the ProRes keeps it
+    for name, codec, size in (("out.mov", "prores", (w, h)),
+                              ("out.mp4", "h264", (w + w % 2, h + h % 2))):
         v = ffprobe_video(tmp_path / name)
         assert v["codec_name"] == codec
-        assert (v["width"], v["height"], v["frames"]) == (w, h, 9), name
+        assert (v["width"], v["height"], v["frames"]) == (*size, 9), name
         assert Fraction(v["r_frame_rate"]) == Fraction(30000, 1001)
         assert v["has_audio"], name
         assert v.get("tags", {}).get("timecode") == "00:59:59:00" or name == "out.mp4"
     mov = ffprobe_video(tmp_path / "out.mov")
     assert mov["profile"] == "HQ" and mov["pix_fmt"] == "yuv422p10le"
     mp4 = ffprobe_video(tmp_path / "out.mp4")
-    assert mp4["pix_fmt"] == ("yuv420p" if w % 2 == 0 and h % 2 == 0 else "yuv444p")
+    assert mp4["pix_fmt"] == "yuv420p"
 
 
-def test_mp4_pad_mode_gives_browser_safe_420(tmp_path):
+def test_mp4_exact_mode_keeps_an_odd_size_in_444(tmp_path):
     pattern = write_pngs(tmp_path / "f", 65, 37, 4, name="sh", start=1001)
     info = probe_source(str(tmp_path / "f" / "sh.####.png"), Fraction(25))
     job = EncodeJob(pattern, 1001, 4, info)
-    encode_h264(job, tmp_path / "o.mp4", OutputConfig(mp4_odd_size="pad"))
+    encode_h264(job, tmp_path / "o.mp4", OutputConfig(mp4_odd_size="exact"))
     v = ffprobe_video(tmp_path / "o.mp4")
-    assert (v["width"], v["height"], v["pix_fmt"], v["frames"]) == (66, 38, "yuv420p", 4)
+    assert (v["width"], v["height"], v["pix_fmt"], v["frames"]) == (65, 37, "yuv444p", 4)
 
 
 def test_image_sequence_source(tmp_path):
