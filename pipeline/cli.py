@@ -5,6 +5,8 @@
                                                            remove a stage (or chunks) + downstream
     python -m pipeline metrics s01 [--json]                temporal metrics of a rendered shot
     python -m pipeline keyframe s01 1001 [--out PATH]      the frame for an artist to paint
+    python -m pipeline shots-from-edit CUT --style NAME [--handles 8]
+                                                           a shot config per clip of an edit
 """
 from __future__ import annotations
 
@@ -109,6 +111,19 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shots_from_edit(args: argparse.Namespace) -> int:
+    from pipeline.editorial import write_shot_configs
+    result = write_shot_configs(Path(args.cut), args.style, args.handles, args.overwrite,
+                                [Path(d) for d in args.media], args.rate)
+    for path in result.written:
+        print(f"wrote {path}")
+    for path in result.kept:
+        print(f"kept {path} (exists; --overwrite replaces it)")
+    for line in result.missing:
+        print(f"shotstyle: warning: {line}", file=sys.stderr)
+    return 1 if result.missing else 0
+
+
 def _this_command() -> Holder:
     return local_session(shlex.join(["python", "-m", "pipeline", *sys.argv[1:]]))
 
@@ -138,6 +153,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("frame", type=int)
     p.add_argument("--out", help="where to write it (default: renders/<shot>/keyframes/)")
     p.set_defaults(func=cmd_keyframe)
+    p = sub.add_parser("shots-from-edit", help="write a shot config per clip of an EDL, "
+                                               "FCP XML or .otio cut (OpenTimelineIO)")
+    p.add_argument("cut", help="the edit: .edl (CMX 3600), .xml (FCP 7) or .otio")
+    p.add_argument("--style", required=True, help="the style every shot gets")
+    p.add_argument("--handles", type=int, default=8,
+                   help="frames kept before and after each cut (8); frame 1001 is the first "
+                        "handle frame")
+    p.add_argument("--media", action="append", default=[],
+                   help="a folder to find media the edit names only by clip name (an EDL's); "
+                        "the cut's folder is searched first")
+    p.add_argument("--rate", type=float, default=24.0, help="an EDL's frame rate (24)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing shot configs")
+    p.set_defaults(func=cmd_shots_from_edit)
     return ap
 
 

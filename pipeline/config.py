@@ -114,10 +114,21 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class SourceRange:
+    """Part of a source, in its frames: ``start`` frames in (0 = the file's or the
+    sequence's first frame), ``duration`` frames long (OpenTimelineIO's names)."""
+    start: int
+    duration: int
+
+
+@dataclass(frozen=True)
 class ShotConfig:
     source: str  # movie file, or image-sequence pattern (%04d, ####)
     style: str
     first_frame: int = 1001
+    # only this part of the source (a shot cut from a long take): decoded exactly,
+    # with the audio and the timecode of the range
+    source_range: Optional[SourceRange] = None
     fps: Optional[str] = None  # required for image sequences: 24, 23.976, 24000/1001
     deinterlace: bool = False  # interlaced source: FFmpeg bwdif, one frame per frame
     chunk_size: Optional[int] = None  # overrides pipeline.chunk_size
@@ -391,6 +402,9 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
         raise ConfigError(f"{path}: no config for shot '{shot}'")
     cfg = load_yaml_config(ShotConfig, path)
     _check_range(path, "first_frame", cfg.first_frame, 0, 9_999_999)
+    if cfg.source_range is not None:
+        _check_range(path, "source_range.start", cfg.source_range.start, 0, 99_999_999)
+        _check_range(path, "source_range.duration", cfg.source_range.duration, 1, 9_999_999)
     _check_range(path, "chunk_size", cfg.chunk_size, 1, 100000)
     _check_range(path, "batch_size", cfg.batch_size, 1, 4096)
     _check_range(path, "output.mp4_crf", cfg.output.mp4_crf, 0, 51)

@@ -23,10 +23,15 @@ from pipeline.media.probe import SourceInfo, bits_per_component
 
 
 def _input(info: SourceInfo):
+    """The source's video; a movie's ``range_start`` frames are dropped by count
+    (``trim``), which is exact where a seek by time may not be."""
     if info.kind == "sequence":
         return ffmpeg.input(info.source, f="image2", framerate=info.fps,
-                            start_number=info.seq_first)
-    return ffmpeg.input(info.source, **geometry.DECODE_INPUT_ARGS)
+                            start_number=info.seq_first).video
+    video = ffmpeg.input(info.source, **geometry.DECODE_INPUT_ARGS).video
+    if info.range_start:
+        video = video.trim(start_frame=info.range_start).setpts("PTS-STARTPTS")
+    return video
 
 
 def plate_pix_fmt(info: SourceInfo) -> str:
@@ -41,7 +46,7 @@ def plate_pix_fmt(info: SourceInfo) -> str:
 def upright_video(info: SourceInfo, deinterlace: bool = False):
     """The source's video as an ffmpeg-python stream: deinterlaced when asked,
     upright, square-tagged, and converted from YUV with the source's matrix."""
-    video = geometry.decode_filters(_input(info).video, info.rotation, info.sar_fraction,
+    video = geometry.decode_filters(_input(info), info.rotation, info.sar_fraction,
                                     deinterlace)
     if info.color_matrix:
         video = video.filter("scale", in_color_matrix=info.color_matrix)

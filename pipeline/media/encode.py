@@ -72,10 +72,23 @@ def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
 
 
 def _audio(job: EncodeJob):
-    if not job.info.has_audio or job.info.kind != "movie":
+    """The source's audio from its first frame read on; for a source range, that
+    range's stretch: FFmpeg's input seek decodes up to the exact sample when the
+    audio is re-encoded (``_audio_copy`` makes sure it is)."""
+    info = job.info
+    if not info.has_audio or info.kind != "movie":
         return None
-    kwargs = {"ss": f"{job.info.audio_offset:.6f}"} if job.info.audio_offset > 1e-4 else {}
-    return ffmpeg.input(job.info.source, **kwargs)["a:0"]
+    start = info.audio_offset + float(info.range_start / info.fps_fraction)
+    kwargs = {"ss": f"{start:.6f}"} if start > 1e-4 else {}
+    if info.range_start:
+        kwargs["t"] = f"{float(info.frame_count / info.fps_fraction):.6f}"
+    return ffmpeg.input(info.source, **kwargs)["a:0"]
+
+
+def _audio_copy(job: EncodeJob, codecs: set[str]) -> bool:
+    """Copy the source's audio packets (no re-encode) when the codec fits and
+    no range is cut out of it (a cut needs the samples)."""
+    return job.info.audio_codec in codecs and not job.info.range_start
 
 
 def _common_args(job: EncodeJob) -> dict:
@@ -100,7 +113,7 @@ def encode_prores(job: EncodeJob, target: Path, poll: Optional[Callable] = None)
     audio = _audio(job)
     if audio is not None:
         streams.append(audio)
-        args["acodec"] = "copy" if job.info.audio_codec in _MOV_AUDIO_COPY else "pcm_s24le"
+        args["acodec"] = "copy" if _audio_copy(job, _MOV_AUDIO_COPY) else "pcm_s24le"
     _write(streams, args, target, job, (job.info.width, job.info.height),
            f"{target.name}: ProRes encode failed", poll)
 
@@ -124,7 +137,7 @@ def encode_h264(job: EncodeJob, target: Path, cfg: OutputConfig,
     audio = _audio(job)
     if audio is not None:
         streams.append(audio)
-        if job.info.audio_codec in _MP4_AUDIO_COPY:
+        if _audio_copy(job, _MP4_AUDIO_COPY):
             args["acodec"] = "copy"
         else:
             args.update({"acodec": "aac", "b:a": "256k"})

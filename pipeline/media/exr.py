@@ -20,6 +20,7 @@ import OpenImageIO as oiio
 
 from pipeline.errors import MediaError
 from pipeline.media.atomic import tmp_name
+from pipeline.media.timecode import timecode_after
 
 #: Header attributes carried from a source frame to the EXR written from it.
 CARRIED_ATTRIBUTES = ("PixelAspectRatio", "chromaticities", "smpte:TimeCode",
@@ -92,16 +93,11 @@ def timecode_attribute(start: str, fps: Fraction, offset: int) -> dict[str, tupl
     TV60 packing in binary-coded decimal). OpenTimelineIO does the counting.
     Above 30 frames/s it is left out: that packing holds frame numbers up to 29
     (higher rates count frame pairs and a field flag, which is not written here)."""
-    import opentimelineio as otio
-
     if fps > 30:
         return {}
-    rate = float(fps)
     drop = ";" in start
-    try:
-        at = otio.opentime.from_timecode(start, rate) + otio.opentime.RationalTime(offset, rate)
-        text = otio.opentime.to_timecode(at, rate, drop)
-    except (ValueError, RuntimeError):
+    text = timecode_after(start, fps, offset)
+    if text is None:
         return {}  # a timecode OTIO cannot count at this rate: left out
     hours, minutes, seconds, frames = (int(x) for x in text.replace(";", ":").split(":"))
 

@@ -12,6 +12,7 @@ from pipeline.media import ffmpeg_run, geometry
 from pipeline.errors import MediaError
 from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
 from pipeline.media.exr import image_size
+from pipeline.media.timecode import timecode_after
 
 
 _YUV_MATRICES = {"bt709": "bt709", "smpte170m": "smpte170m", "bt470bg": "bt470bg",
@@ -33,7 +34,8 @@ class SourceInfo:
     audio_offset: float = 0.0  # seconds from file start to the first video frame
     timecode: Optional[str] = None
     color_matrix: Optional[str] = None  # YUV matrix used to turn the source into RGB
-    seq_first: Optional[int] = None  # first frame number on disk (sequences)
+    seq_first: Optional[int] = None  # first frame number read (sequences)
+    range_start: int = 0  # movies: frames of the file before the first one read
     # Geometry as players show it (pipeline/media/geometry.py). width and height
     # above are the upright size: the coded size turned by ``rotation``.
     rotation: int = 0  # degrees counter-clockwise players turn the coded picture
@@ -61,6 +63,19 @@ class SourceInfo:
         """From a probe manifest; fields an older manifest lacks get their defaults."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def with_range(info: SourceInfo, start: int, duration: int) -> SourceInfo:
+    """Only ``duration`` frames of ``info`` from its frame ``start`` (0-based): a
+    shot cut from a long take. The timecode becomes the range's first frame's."""
+    if start + duration > info.frame_count:
+        raise MediaError(f"{info.source}: source_range {start}-{start + duration - 1} (start "
+                         f"{start}, duration {duration}) ends past the source's last frame "
+                         f"({info.frame_count - 1}; it has {info.frame_count} frames)")
+    timecode = info.timecode and timecode_after(info.timecode, info.fps_fraction, start)
+    moved = {"seq_first": info.seq_first + start} if info.kind == "sequence" else {
+        "range_start": info.range_start + start}
+    return dataclasses.replace(info, frame_count=duration, timecode=timecode or None, **moved)
 
 
 def _fraction(text: Optional[str]) -> Optional[Fraction]:

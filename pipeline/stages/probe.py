@@ -5,7 +5,7 @@ import logging
 import time
 
 from pipeline.media import geometry
-from pipeline.media.probe import SourceInfo, bits_per_component, probe_source
+from pipeline.media.probe import SourceInfo, bits_per_component, probe_source, with_range
 from pipeline.stages.common import Progress, log
 from pipeline.stages.table import PROBE
 from pipeline.workarea.manifest import write_manifest
@@ -15,6 +15,12 @@ from pipeline.workarea.plan import ShotPlan
 def run(plan: ShotPlan, progress: Progress = None) -> SourceInfo:
     t0 = time.monotonic()
     info = probe_source(plan.cfg.source, plan.fps_override)
+    cut = plan.cfg.source_range
+    if cut is not None:
+        whole = info.frame_count
+        info = with_range(info, cut.start, cut.duration)
+        log.info("%s: source frames %d-%d of %d (source_range), timecode %s", plan.shot,
+                 cut.start, cut.start + cut.duration - 1, whole, info.timecode or "none")
     log.info("%s: %s %dx%d @ %s fps, %d frames, audio=%s, timecode=%s", plan.shot,
              info.kind, info.width, info.height, info.fps, info.frame_count,
              info.audio_codec or "none", info.timecode or "none")

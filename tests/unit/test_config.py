@@ -114,6 +114,19 @@ def test_fps_out_of_range_says_greater_than_0_and_at_most_1000(project, fps):
                               f"at most 1000, got {fps}")
 
 
+def test_source_range_is_typed_and_checked(project):
+    path = write_yaml(project.configs / "shots" / "cut.yaml",
+                      {"source": "x.mov", "style": "tiny",
+                       "source_range": {"start": 120, "duration": 64}})
+    cfg = load_shot_config("cut")
+    assert (cfg.source_range.start, cfg.source_range.duration) == (120, 64)
+    write_yaml(path, {"source": "x.mov", "style": "tiny",
+                      "source_range": {"start": 120, "duration": 0}})
+    with pytest.raises(ConfigError) as err:
+        load_shot_config("cut")
+    assert str(err.value).startswith(f"{path}: key 'source_range.duration': "), str(err.value)
+
+
 def test_env_overrides_roots(project, monkeypatch, tmp_path):
     monkeypatch.setenv("SHOTSTYLE_WORK_ROOT", str(tmp_path / "farm" / "work"))
     monkeypatch.setenv("SHOTSTYLE_RENDER_ROOT", str(tmp_path / "farm" / "renders"))

@@ -1,4 +1,5 @@
 """Probe / decode / encode against the real ffmpeg on small generated clips."""
+import subprocess
 from fractions import Fraction
 
 import cv2
@@ -11,7 +12,7 @@ from pipeline.media.decode import decode_to_pngs
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores
 from pipeline.errors import MediaError
 from pipeline.media.sequence import frame_pattern
-from pipeline.media.probe import probe_source
+from pipeline.media.probe import probe_source, with_range
 
 
 def test_probe_movie_with_audio_and_timecode(tmp_path):
@@ -236,3 +237,35 @@ def test_decode_frames_streams_code_values_and_names_a_short_stream(tmp_path):
     with pytest.raises(MediaError) as err:
         list(decode_frames(longer))
     assert str(err.value).startswith(f"{clip}: decode failed: decoded 3 of 5 frames (")
+
+
+def test_a_source_range_keeps_its_frames_timecode_and_audio(tmp_path):
+    """Frames 5-10 of a 24 fps take with timecode 01:00:00:00: exactly those
+    pictures, timecode 01:00:00:05, and 6 frames' worth of audio."""
+    clip = make_clip(tmp_path / "take.mov", 64, 36, frames=20, fps="24", timecode="01:00:00:00",
+                     pix_fmt="yuv444p", extra=("-qp", "0"))
+    whole = probe_source(str(clip))
+    cut = with_range(whole, 5, 6)
+    assert (cut.frame_count, cut.range_start, cut.timecode) == (6, 5, "01:00:00:05")
+    decode_to_pngs(whole, tmp_path / "all", "a", 0)
+    decode_to_pngs(cut, tmp_path / "cut", "c", 1001)
+    for i in range(6):
+        assert np.array_equal(cv2.imread(str(tmp_path / "cut" / f"c.{1001 + i}.png")),
+                              cv2.imread(str(tmp_path / "all" / f"a.{5 + i:04d}.png"))), i
+    assert sorted(p.name for p in (tmp_path / "cut").iterdir())[-1] == "c.1006.png"
+    encode_prores(EncodeJob(frame_pattern(tmp_path / "cut", "c"), 1001, 6, cut),
+                  tmp_path / "o.mov")
+    v = ffprobe_video(tmp_path / "o.mov")
+    assert (v["frames"], v["tags"]["timecode"]) == (6, "01:00:00:05")
+    audio = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                            "stream=duration", "-of", "csv=p=0", str(tmp_path / "o.mov")],
+                           capture_output=True, text=True, check=True).stdout
+    assert abs(float(audio) - 6 / 24) < 0.002
+
+
+def test_a_source_range_past_the_end_is_one_line(tmp_path):
+    clip = make_clip(tmp_path / "take.mov", 64, 36, frames=20, audio=False)
+    with pytest.raises(MediaError) as err:
+        with_range(probe_source(str(clip)), 15, 10)
+    assert str(err.value) == (f"{clip}: source_range 15-24 (start 15, duration 10) ends past "
+                              f"the source's last frame (19; it has 20 frames)")
