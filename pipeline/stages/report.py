@@ -4,7 +4,9 @@ A page a supervisor opens in a browser: the deliverables, a contact sheet of
 plate / stylised / final frames, the per-frame warping error (E_warp) as an
 inline SVG plot, the temporal metrics, stage timings and the configs used.
 report.json holds the same data. Images are JPEG thumbnails in
-renders/<shot>/report/, linked relatively, so the folder can be copied.
+renders/<shot>/report/, linked relatively, so the folder can be copied. Last
+(before the manifest) comes renders/<shot>/publish.json, the publish record
+(``pipeline.stages.publish``).
 Self-contained: no scripts, no network. The page is the Jinja2 template
 ``templates/report.html`` (autoescaped); this module only gathers the data
 and the plot's geometry.
@@ -22,6 +24,7 @@ import jinja2
 
 from pipeline.media.atomic import temporary_path, write_bytes, write_json
 from pipeline.media.imageio import read_rgb, to_uint8
+from pipeline.stages import publish
 from pipeline.stages.common import Progress
 from pipeline.stages.table import (ENCODE, FINAL, PICTURES, PLATES, PROBE, REPORT, STAGES,
                                    STYLED, stage)
@@ -185,7 +188,8 @@ def render_html(data: dict) -> str:
 
 
 def run(plan: ShotPlan, progress: Progress = None) -> dict:
-    """The report stage: thumbnails, report.json, report.html, then the manifest."""
+    """The report stage: thumbnails, report.json, report.html, publish.json, then the
+    manifest."""
     t0 = time.monotonic()
     plan.render_dir.mkdir(parents=True, exist_ok=True)
     final_dir = plan.report_images_dir
@@ -198,9 +202,11 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
                            tmp / Path(row["images"][s.label]).name)
     write_json(plan.report_json, json.loads(json.dumps(data, default=str)))
     write_bytes(plan.report_html, render_html(data).encode("utf-8"))
+    write_json(publish.record_path(plan), publish.record(plan))
     first, last = plan.frame_range()
     write_manifest(plan.stage_manifest(REPORT), stage=REPORT, shot=plan.shot,
                    key=plan.key(REPORT), frames=(first, last),
-                   outputs={"html": str(plan.report_html), "json": str(plan.report_json)},
+                   outputs={"html": str(plan.report_html), "json": str(plan.report_json),
+                            "publish": str(publish.record_path(plan))},
                    seconds=round(time.monotonic() - t0, 3))
     return data

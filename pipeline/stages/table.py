@@ -108,7 +108,8 @@ STAGES: tuple[Stage, ...] = (
           "-> renders/<shot>/metrics.json.", aliases=("metric",), upstream=(FINAL, FLOW),
           delivers=True),
     Stage(REPORT, "ShotReport", "renders/<shot>/report.html + report.json: contact sheet, "
-          "E_warp plot, timings, config.", upstream=(ENCODE, METRICS), delivers=True),
+          "E_warp plot, timings, config; then publish.json, the publish record.",
+          upstream=(ENCODE, METRICS), delivers=True),
 )
 
 BY_NAME: dict[str, Stage] = {s.name: s for s in STAGES}

@@ -1,6 +1,8 @@
 """End to end through the real `luigi` CLI, real ffmpeg and real (tiny) model code."""
+import hashlib
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -58,10 +60,47 @@ def test_render_shot_end_to_end_with_audio(project, tmp_path):
     assert 0 < metrics["summary"]["ssim_final_vs_styled"] <= 1
     assert "t01: temporal metrics over 11 frames" in proc.stderr
 
+    _check_publish_record(project, "t01")
+
     # A second run finds everything done and rewrites nothing.
     before = {p: p.stat().st_mtime_ns for p in work.rglob("*.json")}
     project.render("t01")
     assert before == {p: p.stat().st_mtime_ns for p in work.rglob("*.json")}
+
+    # A deleted publish record makes the report stage redo (its manifest lists it).
+    from pipeline.stages.table import REPORT
+    from pipeline.workarea.checkpoints import checkpoint
+    from pipeline.workarea.plan import ShotPlan
+    (out / "publish.json").unlink()
+    assert "publish.json" in checkpoint(ShotPlan.load("t01"), REPORT).why_not_current()
+
+
+def _check_publish_record(project, shot):
+    """renders/<shot>/publish.json of a 66x37 clip: written last, and every
+    deliverable as the files hold it."""
+    out = project.renders / shot
+    record = json.loads((out / "publish.json").read_text())
+    manifest = json.loads((project.work / shot / "report" / "manifest.json").read_text())
+    assert manifest["outputs"]["publish"] == str(out / "publish.json")
+    assert (out / "publish.json").stat().st_mtime_ns >= (out / "report.html").stat().st_mtime_ns
+    assert (record["schema"], record["frame_range"], record["fps"]) == \
+        ("shotstyle-publish-1", [1001, 1011], "24000/1001")
+    style = project.root / "styles" / "tiny.pt"
+    assert record["style"]["checkpoint_sha256"] == hashlib.sha256(style.read_bytes()).hexdigest()
+    by_kind = {d["kind"]: d for d in record["deliverables"]}
+    assert set(by_kind) == {"mov", "mp4", "frames", "report"}
+    for kind in ("mov", "mp4"):
+        d, v = by_kind[kind], ffprobe_video(by_kind[kind]["path"])
+        assert (d["width"], d["height"], d["codec"]) == (v["width"], v["height"], v["codec_name"])
+    assert (by_kind["mov"]["height"], by_kind["mp4"]["height"]) == (37, 38)  # mp4 padded
+    frames = by_kind["frames"]
+    assert frames["path"] == str(out / "frames" / f"{shot}.%04d.png")
+    on_disk = sorted(int(p.name.split(".")[1]) for p in (out / "frames").iterdir())
+    assert frames["frame_range"] == [on_disk[0], on_disk[-1]] and len(on_disk) == 11
+    assert (frames["width"], frames["height"]) == (66, 37)
+    for d in record["deliverables"]:  # a sequence: its first frame
+        path = d["path"] % d["frame_range"][0] if d["kind"] == "frames" else d["path"]
+        assert Path(path).is_file(), d
 
 
 def test_changed_output_settings_reencode_only(project, tmp_path):

@@ -1,0 +1,134 @@
+"""The publish record: ``renders/<shot>/publish.json``.
+
+What a pipeline's publisher (ShotGrid, ftrack, OpenPype) reads to register a
+render: every deliverable with its absolute path (a frame sequence as a
+``%04d`` pattern with its frame range), its size, pixel aspect, frame rate,
+codec and depth as the files hold them (the movies through ffprobe, a
+sequence through its first frame's header), its colour space and alpha; the
+style and its checkpoint's SHA-256; the source and the frames of it that were
+read. The report stage writes it, last before its manifest.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+
+import OpenImageIO as oiio
+
+from pipeline.errors import MediaError
+from pipeline.media import ffmpeg_run, geometry
+from pipeline.media.probe import SourceInfo, bits_per_component
+from pipeline.media.sequence import frame_path, frame_pattern
+from pipeline.stages.common import source_info
+from pipeline.stages.table import ENCODE
+from pipeline.workarea.manifest import read_manifest
+from pipeline.workarea.plan import ShotPlan
+
+SCHEMA = "shotstyle-publish-1"
+#: The colour space of the display-referred outputs of a shot that is not
+#: colour-managed: the source's pictures as decoded (the movies carry the
+#: source's matrix and its tags, see their ``colour_tags``).
+AS_SOURCE = "as the source (display-referred)"
+#: The encode stage's outputs that are frame sequences, and their extension.
+SEQUENCES = {"frames": "png", "exr": "exr"}
+
+
+def record_path(plan: ShotPlan) -> Path:
+    return plan.render_dir / "publish.json"
+
+
+def record(plan: ShotPlan) -> dict:
+    """The publish record of a shot whose encode stage is done (JSON-ready)."""
+    info = source_info(plan)
+    encode = read_manifest(plan.stage_manifest(ENCODE)) or {}
+    frames = plan.frame_range()
+    deliverables = [_deliverable(plan, kind, Path(path).absolute(), frames, info.fps)
+                    for kind, path in sorted(encode.get("outputs", {}).items())]
+    deliverables.append({"kind": "report", "path": str(plan.report_html.absolute())})
+    return {
+        "schema": SCHEMA,
+        "shot": plan.shot,
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "frame_range": list(frames),
+        "fps": info.fps,
+        "fps_float": float(info.fps_fraction),
+        "source": _source(plan, info),
+        "style": {"name": plan.cfg.style, "checkpoint": str(plan.style.checkpoint.absolute()),
+                  "format": plan.style.format,
+                  "checkpoint_sha256": sha256(plan.style.checkpoint)},
+        "deliverables": deliverables,
+    }
+
+
+def sha256(path: Path, block: int = 1 << 20) -> str:
+    """The SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _source(plan: ShotPlan, info: SourceInfo) -> dict:
+    """The source and the frames read from it, in its own numbering (a sequence's
+    frame numbers; a movie's frames counted from 0); the timecode is the first's."""
+    start = info.seq_first if info.kind == "sequence" else info.range_start
+    return {"path": str(Path(info.source).absolute()), "kind": info.kind,
+            "frame_count": info.frame_count, "frame_range": [start, start + info.frame_count - 1],
+            "timecode": info.timecode,
+            "colour_space": plan.colour.colorspace if plan.colour else None}
+
+
+def _colour_space(plan: ShotPlan, kind: str) -> str:
+    """The EXR is in the source's colour space; everything else is display-referred."""
+    if kind == "exr":
+        return plan.colour.colorspace
+    if plan.colour is None:
+        return AS_SOURCE
+    return f"{plan.colour.display} / {plan.colour.view}"
+
+
+def _deliverable(plan: ShotPlan, kind: str, path: Path, frames: tuple[int, int],
+                 fps: str) -> dict:
+    """One output of the encode stage; a sequence plays at the shot's rate."""
+    facts = _sequence(path, plan.shot, SEQUENCES[kind], frames[0], fps) if kind in SEQUENCES \
+        else _movie(path)
+    return {"kind": kind, "frame_range": list(frames),
+            "colour_space": _colour_space(plan, kind), **facts}
+
+
+def _movie(path: Path) -> dict:
+    data = ffmpeg_run.probe(str(path))
+    video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
+    if video is None:
+        raise MediaError(f"{path}: no video stream")
+    pix_fmt = video.get("pix_fmt", "?")
+    return {"path": str(path), "width": int(video["width"]), "height": int(video["height"]),
+            "pixel_aspect": str(geometry.parse_sar(video.get("sample_aspect_ratio"))),
+            "fps": str(Fraction(video["r_frame_rate"])),
+            "codec": video.get("codec_name"), "profile": video.get("profile"),
+            "pixel_format": pix_fmt, "bit_depth": bits_per_component(pix_fmt),
+            "alpha": geometry.has_alpha(pix_fmt),
+            "colour_tags": {"matrix": video.get("color_space"),
+                            "primaries": video.get("color_primaries"),
+                            "transfer": video.get("color_transfer"),
+                            "range": video.get("color_range")}}
+
+
+def _sequence(folder: Path, shot: str, ext: str, first: int, fps: str) -> dict:
+    """A frame sequence, described by its first frame's header."""
+    sample = frame_path(folder, shot, first, ext)
+    inp = oiio.ImageInput.open(str(sample))
+    if inp is None:
+        raise MediaError(f"{sample}: cannot read the header: {oiio.geterror()}")
+    try:
+        spec, codec = inp.spec(), inp.format_name()
+    finally:
+        inp.close()
+    return {"path": frame_pattern(folder, shot, ext), "width": spec.full_width,
+            "height": spec.full_height, "fps": fps,
+            "pixel_aspect": str(geometry.image_pixel_aspect(sample)),
+            "codec": codec, "data_format": str(spec.format), "bit_depth": spec.format.size() * 8,
+            "alpha": spec.alpha_channel >= 0}

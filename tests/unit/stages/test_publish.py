@@ -1,0 +1,85 @@
+"""The publish record, built from a real work area: the probe, plates and encode
+stages run on a tiny source (no generator: the final frames are the plates)."""
+import hashlib
+import shutil
+
+import numpy as np
+
+from helpers import make_clip, scene_linear_frames, write_exr_sequence
+from pipeline.stages import encode, plates, probe, publish
+from pipeline.stages.table import FINAL, PLATES
+from pipeline.workarea.plan import ShotPlan
+
+
+def _encoded(shot: str) -> ShotPlan:
+    """Probe, decode and encode ``shot`` with the plates as its final frames."""
+    plan = ShotPlan.load(shot)
+    probe.run(plan)
+    plates.run(plan)
+    first, last = plan.frame_range()
+    plan.stage_dir(FINAL).mkdir(parents=True)
+    for f in range(first, last + 1):
+        shutil.copyfile(plan.frame_file(PLATES, f), plan.frame_file(FINAL, f))
+    encode.run(plan)
+    return plan
+
+
+def test_record_of_a_display_referred_movie_says_what_was_written(project, tmp_path):
+    clip = make_clip(tmp_path / "in.mov", 33, 21, frames=3, audio=False,
+                     timecode="01:00:00:00", pix_fmt="yuv444p")
+    project.add_shot("p1", clip)
+    record = publish.record(_encoded("p1"))
+
+    out = project.renders / "p1"
+    assert (record["schema"], record["shot"], record["frame_range"]) == \
+        ("shotstyle-publish-1", "p1", [1001, 1003])
+    assert (record["fps"], record["fps_float"]) == ("24", 24.0)
+    assert record["source"] == {"path": str(clip), "kind": "movie", "frame_count": 3,
+                                "frame_range": [0, 2], "timecode": "01:00:00:00",
+                                "colour_space": None}
+    checkpoint = project.root / "styles" / "tiny.pt"
+    assert record["style"] == {
+        "name": "tiny", "checkpoint": str(checkpoint), "format": "shotstyle",
+        "checkpoint_sha256": hashlib.sha256(checkpoint.read_bytes()).hexdigest()}
+
+    assert [d["kind"] for d in record["deliverables"]] == ["frames", "mov", "mp4", "report"]
+    frames, mov, mp4, report = record["deliverables"]
+    # the ProRes keeps 33x21; the review mp4 is padded to even
+    assert (mov["path"], mov["width"], mov["height"]) == (str(out / "p1_styled.mov"), 33, 21)
+    assert (mov["codec"], mov["pixel_format"], mov["bit_depth"]) == ("prores", "yuv422p10le", 10)
+    assert (mp4["width"], mp4["height"], mp4["codec"], mp4["bit_depth"]) == (34, 22, "h264", 8)
+    assert frames["path"] == str(out / "frames" / "p1.%04d.png")
+    assert (frames["width"], frames["height"], frames["data_format"]) == (33, 21, "uint8")
+    for d in (mov, mp4, frames):
+        assert (d["frame_range"], d["fps"], d["pixel_aspect"], d["alpha"]) == \
+            ([1001, 1003], "24", "1", False)
+        assert d["colour_space"] == publish.AS_SOURCE
+    # a 21-line source is taken as BT.601 and its movies are tagged so, not Rec.709
+    assert mov["colour_tags"] == {"matrix": "smpte170m", "primaries": "smpte170m",
+                                  "transfer": "smpte170m", "range": "tv"}
+    assert report == {"kind": "report", "path": str(out / "report.html")}
+
+
+def test_record_of_a_colour_managed_sequence(project, tmp_path):
+    w, h = 16, 8
+    alpha = [np.full((h, w), 0.5, np.float32)] * 2
+    pattern = write_exr_sequence(tmp_path / "plates", scene_linear_frames(w, h, 2), alpha,
+                                 start=11, attributes={"PixelAspectRatio": 2.0})
+    project.add_shot("p2", pattern, fps="24000/1001", output={"mov": False, "mp4": False})
+    record = publish.record(_encoded("p2"))
+
+    out = project.renders / "p2"
+    assert (record["fps"], round(record["fps_float"], 3)) == ("24000/1001", 23.976)
+    assert record["source"] == {"path": str(tmp_path / "plates" / "plate.%04d.exr"),
+                                "kind": "sequence", "frame_count": 2, "frame_range": [11, 12],
+                                "timecode": None, "colour_space": "ACEScg"}
+    exr, frames, _ = record["deliverables"]
+    assert frames == {"kind": "frames", "path": str(out / "frames" / "p2.%04d.png"),
+                      "frame_range": [1001, 1002], "width": w, "height": h, "fps": "24000/1001",
+                      "pixel_aspect": "2", "codec": "png", "data_format": "uint16",
+                      "bit_depth": 16, "alpha": True,
+                      "colour_space": "sRGB - Display / Un-tone-mapped"}
+    assert exr == {"kind": "exr", "path": str(out / "exr" / "p2.%04d.exr"),
+                   "frame_range": [1001, 1002], "width": w, "height": h, "fps": "24000/1001",
+                   "pixel_aspect": "2", "codec": "openexr", "data_format": "half",
+                   "bit_depth": 16, "alpha": True, "colour_space": "ACEScg"}
