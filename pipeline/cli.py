@@ -7,6 +7,8 @@
     python -m pipeline keyframe s01 1001 [--out PATH]      the frame for an artist to paint
     python -m pipeline shots-from-edit CUT --style NAME [--handles 8]
                                                            a shot config per clip of an edit
+    python -m pipeline submit openjd s01 s02 --output job.yaml
+                                                           a job template for the farm manager
 """
 from __future__ import annotations
 
@@ -124,6 +126,14 @@ def cmd_shots_from_edit(args: argparse.Namespace) -> int:
     return 1 if result.missing else 0
 
 
+def cmd_submit(args: argparse.Namespace) -> int:
+    from pipeline.openjd import write_job_template
+    path = write_job_template(args.shots, Path(args.output), args.name)
+    print(f"wrote {path}: check it with `openjd check {path}`; run it here with "
+          f"`openjd run {path} --step '<step>' --run-dependencies`, or submit it to the farm")
+    return 0
+
+
 def _this_command() -> Holder:
     return local_session(shlex.join(["python", "-m", "pipeline", *sys.argv[1:]]))
 
@@ -166,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=24.0, help="an EDL's frame rate (24)")
     p.add_argument("--overwrite", action="store_true", help="replace existing shot configs")
     p.set_defaults(func=cmd_shots_from_edit)
+    p = sub.add_parser("submit", help="write a job for a farm manager")
+    p.add_argument("target", choices=["openjd"],
+                   help="openjd: an Open Job Description job template (jobtemplate-2023-09)")
+    p.add_argument("shots", nargs="+", help="shot names")
+    p.add_argument("--output", required=True, help="where to write the job template (.yaml)")
+    p.add_argument("--name", help="the job's name (default: shotstyle SHOT...)")
+    p.set_defaults(func=cmd_submit)
     return ap
 
 

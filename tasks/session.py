@@ -26,6 +26,7 @@ import luigi.interface
 
 from pipeline.config import load_pipeline_config
 from pipeline.errors import ShotstyleError
+from pipeline.openjd import SESSION_VARIABLE
 from pipeline.workarea.lock import LOCK_NAME, Holder, local_session, release, shared_session
 
 _MAIN_PID = os.getpid()
@@ -43,7 +44,12 @@ def _host_name(host: str) -> str:
 @lru_cache(maxsize=1)
 def render_session() -> Holder:
     """This render's session. First asked for while Luigi schedules, in the main
-    process, where the command line is parsed; task processes inherit it."""
+    process, where the command line is parsed; task processes inherit it. A
+    farm job's tasks name theirs in ``$SHOTSTYLE_RENDER_SESSION``
+    (``pipeline/openjd.py``): they share it."""
+    named = os.environ.get(SESSION_VARIABLE, "").strip()
+    if named:
+        return shared_session(named, _COMMAND, _MAIN_PID)
     core = luigi.interface.core()
     if core.local_scheduler:
         return local_session(_COMMAND, _MAIN_PID)
@@ -52,7 +58,7 @@ def render_session() -> Holder:
         host, port = url.hostname or "localhost", url.port or 8082
     else:
         host, port = core.scheduler_host, core.scheduler_port
-    return shared_session(f"{_host_name(host)}:{port}", _COMMAND, _MAIN_PID)
+    return shared_session(f"luigid {_host_name(host)}:{port}", _COMMAND, _MAIN_PID)
 
 
 def _release_at_exit() -> None:

@@ -12,7 +12,8 @@ Another session may take the lock over only once it is stale:
 - a local-scheduler render is one process tree: stale as soon as its main
   process is gone (same host: ``kill(pid, 0)``), or on another host once its
   beat is older than STALE_AFTER_S;
-- a ``luigid`` session is shared by workers on many hosts: stale once its beat
+- a shared session (every worker of one ``luigid``, every task of one farm
+  job) spans processes on many hosts: stale once its beat
   is older than STALE_AFTER_S and, when its first taker is on this host, that
   process is gone.
 
@@ -51,7 +52,9 @@ class ShotLockedError(ShotstyleError):
 @dataclass(frozen=True)
 class Holder:
     """Who holds (or asks for) a shot's lock."""
-    session: str      # what may share the lock: "local <host> <pid>" or "luigid <host>:<port>"
+    # what may share the lock: "local <host> <pid>" (one process tree), or a
+    # shared one: "luigid <host>:<port>", "farm job <id>"
+    session: str
     host: str
     pid: int          # the session's main process on ``host``
     command: str
@@ -60,7 +63,7 @@ class Holder:
 
     @property
     def shared(self) -> bool:
-        return self.session.startswith("luigid ")
+        return not self.session.startswith("local ")
 
     def describe(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.since))
@@ -73,10 +76,11 @@ def local_session(command: str, pid: Optional[int] = None) -> Holder:
     return Holder(f"local {host} {pid}", host, pid, command, time.time())
 
 
-def shared_session(scheduler: str, command: str, pid: Optional[int] = None) -> Holder:
-    """The holder for the workers of the central scheduler ``scheduler`` (host:port)."""
-    return Holder(f"luigid {scheduler}", socket.gethostname(), pid or os.getpid(), command,
-                  time.time())
+def shared_session(name: str, command: str, pid: Optional[int] = None) -> Holder:
+    """The holder for one of many processes, on any host, that render as one:
+    ``name`` is "luigid <host>:<port>" (the workers of a central scheduler) or
+    "farm job <id>" (the tasks of a farm job)."""
+    return Holder(name, socket.gethostname(), pid or os.getpid(), command, time.time())
 
 
 def lock_path(shot_root: Path) -> Path:

@@ -74,17 +74,17 @@ def test_a_lock_of_another_host_is_stale_only_when_its_beat_is_old(tmp_path):
 
 def test_a_luigid_session_lives_while_any_of_its_workers_beats(tmp_path):
     now = time.time()
-    gone_here = dataclasses.replace(lock.shared_session("farm01:8082", "batch", pid=_dead_pid()),
+    gone_here = dataclasses.replace(lock.shared_session("luigid farm01:8082", "batch", pid=_dead_pid()),
                                     beat=now - 5)
     assert not lock.is_stale(gone_here)  # another host's worker may still work for it
     assert lock.is_stale(dataclasses.replace(gone_here, beat=now - lock.STALE_AFTER_S - 1))
-    alive_here = dataclasses.replace(lock.shared_session("farm01:8082", "batch"),
+    alive_here = dataclasses.replace(lock.shared_session("luigid farm01:8082", "batch"),
                                      beat=now - lock.STALE_AFTER_S - 1)
     assert not lock.is_stale(alive_here)
     # every worker of that scheduler shares the lock, whatever its host and pid
     _write(tmp_path, gone_here)
     os.utime(lock.lock_path(tmp_path), (now - 60, now - 60))
-    lock.take(tmp_path, lock.shared_session("farm01:8082", "batch on another host"), "s01")
+    lock.take(tmp_path, lock.shared_session("luigid farm01:8082", "batch on another host"), "s01")
     held = lock.read_holder(tmp_path)
     assert held.command == "batch" and held.beat > now - 1  # the same lock, beating
 

@@ -1,0 +1,170 @@
+"""Jobs for the farm manager: an Open Job Description job template
+(``jobtemplate-2023-09``, what AWS Deadline Cloud runs) for one or more shots.
+
+``python -m pipeline submit openjd SHOT... --output job.yaml`` writes, per shot,
+one step per row of the stage table (``pipeline/stages/table.py``), in the
+table's order, with the table's dependencies:
+
+- a whole stage is a step with one task;
+- a chunked stage is a step with one task per chunk (task parameters ``First``
+  and ``Last``, associated pairwise: ``combination: (First, Last)``);
+- a chunked stage that runs along time (smoothing: chunk N starts from chunk
+  N-1's last frame) is one step per chunk, each depending on the one before,
+  because the tasks of one step may run in any order;
+- a style that is trained before use gets a training step first.
+
+Every task runs the matching Luigi task (``luigi --module tasks StylizeChunk
+--shot s01 --first 1001 --last 1048 --local-scheduler``) on the shared work
+area, so checkpoints and re-runs work as in ``RenderShot``: a re-queued task
+redoes only what is not done. Stages that run a model ask for a GPU
+(``amount.worker.gpu``) where the pipeline's device is ``cuda`` or ``auto``.
+All tasks of one job share the shots' locks (``SHOTSTYLE_RENDER_SESSION``, set
+by the job environment to the job's ``RenderId``), so they do not refuse each
+other, while any other render of those shots is refused.
+
+The shots' frame counts come from probing their sources (no file is written).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from pipeline.config import config_dir
+from pipeline.media.atomic import write_bytes
+from pipeline.media.probe import probe_source, with_range
+from pipeline.media.sequence import chunk_ranges
+from pipeline.stages.table import STAGES, Stage
+from pipeline.workarea.plan import ShotPlan
+
+SPECIFICATION = "jobtemplate-2023-09"
+GPU_AMOUNT = "amount.worker.gpu"
+SESSION_VARIABLE = "SHOTSTYLE_RENDER_SESSION"
+
+
+def _luigi_command() -> str:
+    beside = Path(sys.executable).parent / "luigi"
+    return str(beside) if beside.exists() else (shutil.which("luigi") or "luigi")
+
+
+def _step_name(shot: str, name: str, chunk: Optional[tuple[int, int]] = None) -> str:
+    return f"{shot} {name}" + (f" {chunk[0]:04d}-{chunk[1]:04d}" if chunk else "")
+
+
+def _action(task: str, shot: Optional[str], *args: str) -> dict:
+    target = ["--shot", shot] if shot else []
+    return {"actions": {"onRun": {
+        "command": "{{Param.Luigi}}",
+        "args": ["--module", "tasks", task, *target, *args, "--local-scheduler"]}}}
+
+
+def _frame_chunks(plan: ShotPlan) -> list[tuple[int, int]]:
+    """The shot's chunks, from its source's frame count (as the plates will be)."""
+    info = probe_source(plan.cfg.source, plan.fps_override)
+    cut = plan.cfg.source_range
+    if cut is not None:
+        info = with_range(info, cut.start, cut.duration)
+    first = plan.cfg.first_frame
+    return chunk_ranges(first, first + info.frame_count - 1, plan.chunk_size)
+
+
+def _needs_gpu(plan: ShotPlan, st: Stage) -> bool:
+    return st.runs_model and plan.pipeline.device in ("cuda", "auto")
+
+
+def shot_steps(plan: ShotPlan, trained: set[str]) -> list[dict]:
+    """The steps of one shot, in the stage table's order."""
+    shot, chunks = plan.shot, _frame_chunks(plan)
+    uses_flow = plan.smoothing_uses_flow
+    steps: list[dict] = []
+    names: dict[str, list[str]] = {}  # stage -> its step names (several when along time)
+    for st in STAGES:
+        after = [n for up in st.upstream if plan.reads(st, up) for n in names[up]]
+        if st.runs_model and plan.style.train is not None:
+            train = f"style {plan.cfg.style} train"
+            if plan.cfg.style not in trained:
+                trained.add(plan.cfg.style)
+                steps.append({"name": train, "script": _action("TrainStyle", None, "--style",
+                                                               plan.cfg.style),
+                              **_gpu(plan, st)})
+            after.append(train)
+        if not st.chunked:
+            names[st.name] = [_step_name(shot, st.name)]
+            steps.append(_step(names[st.name][0], _action(st.task, shot), after, plan, st))
+        elif st.continues_previous_chunk(uses_flow):
+            names[st.name] = []
+            for chunk in chunks:
+                name = _step_name(shot, st.name, chunk)
+                steps.append(_step(name, _action(st.task, shot, "--first", str(chunk[0]),
+                                                 "--last", str(chunk[1])),
+                                   after + names[st.name][-1:], plan, st))
+                names[st.name].append(name)
+        else:
+            names[st.name] = [_step_name(shot, st.name)]
+            step = _step(names[st.name][0], _action(
+                st.task, shot, "--first", "{{Task.Param.First}}", "--last",
+                "{{Task.Param.Last}}"), after, plan, st)
+            step["parameterSpace"] = {
+                "taskParameterDefinitions": [
+                    {"name": "First", "type": "INT", "range": [a for a, _ in chunks]},
+                    {"name": "Last", "type": "INT", "range": [b for _, b in chunks]}],
+                "combination": "(First, Last)"}
+            steps.append(step)
+    return steps
+
+
+def _gpu(plan: ShotPlan, st: Stage) -> dict:
+    if not _needs_gpu(plan, st):
+        return {}
+    return {"hostRequirements": {"amounts": [{"name": GPU_AMOUNT, "min": 1}]}}
+
+
+def _step(name: str, script: dict, after: list[str], plan: ShotPlan, st: Stage) -> dict:
+    step = {"name": name, "script": script, **_gpu(plan, st)}
+    if after:
+        step["dependencies"] = [{"dependsOn": n} for n in dict.fromkeys(after)]
+    return step
+
+
+def job_template(shots: list[str], name: Optional[str] = None) -> dict:
+    """The job template (a dict ready for YAML) rendering ``shots``. The folders
+    are STRING parameters with absolute defaults (OpenJD's PATH defaults must lie
+    inside the template's folder): on a farm whose hosts mount the show
+    elsewhere, give them per job (``-p ConfigDir=...``)."""
+    plans = [ShotPlan.load(s) for s in shots]
+    trained: set[str] = set()
+    steps = [step for plan in plans for step in shot_steps(plan, trained)]
+    luigi_cfg = os.environ.get("LUIGI_CONFIG_PATH") or "luigi.cfg"
+
+    return {
+        "specificationVersion": SPECIFICATION,
+        "name": name or f"shotstyle {' '.join(shots)}",
+        "parameterDefinitions": [
+            {"name": "Luigi", "type": "STRING", "default": _luigi_command(),
+             "description": "the luigi command of shotstyle's environment on the workers"},
+            {"name": "ConfigDir", "type": "STRING", "default": str(Path(config_dir()).absolute()),
+             "description": "the show's configs/ (its work and render roots are in "
+                            "pipeline.yaml)"},
+            {"name": "LuigiConfig", "type": "STRING", "default": str(Path(luigi_cfg).absolute()),
+             "description": "luigi.cfg"},
+            {"name": "RenderId", "type": "STRING", "default": uuid.uuid4().hex,
+             "description": "the tasks of one job share their shots' locks"},
+        ],
+        "jobEnvironments": [{"name": "shotstyle", "variables": {
+            "SHOTSTYLE_CONFIG_DIR": "{{Param.ConfigDir}}",
+            "LUIGI_CONFIG_PATH": "{{Param.LuigiConfig}}",
+            SESSION_VARIABLE: "farm job {{Param.RenderId}}"}}],
+        "steps": steps,
+    }
+
+
+def write_job_template(shots: list[str], output: Path, name: Optional[str] = None) -> Path:
+    text = yaml.safe_dump(job_template(shots, name), sort_keys=False, width=100)
+    write_bytes(Path(output), text.encode("utf-8"))
+    return Path(output)
+
