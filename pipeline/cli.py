@@ -129,8 +129,8 @@ def cmd_shots_from_edit(args: argparse.Namespace) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     from pipeline.openjd import write_job_template
     path = write_job_template(args.shots, Path(args.output), args.name)
-    print(f"wrote {path}: check it with `openjd check {path}`; run it here with "
-          f"`openjd run {path} --step '<step>' --run-dependencies`, or submit it to the farm")
+    print(f"wrote {path}: check it with `openjd check {path}`, run it here with "
+          f"`openjd run {path}`, or submit it to the farm")
     return 0
 
 
