@@ -19,11 +19,11 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from pipeline.config import config_dir, configured_shots
+from pipeline.config import config_dir, configured_shots, parse_fps
 from pipeline.errors import ShotstyleError
 from pipeline.stages.table import METRICS, PLATES, PROBE, STAGES
 from pipeline.workarea.checkpoints import checkpoint
-from pipeline.workarea.lock import Holder, exclusive, is_stale, local_session, read_holder
+from pipeline.workarea.lock import Holder, exclusive, live_holder, local_session
 from pipeline.workarea.plan import ShotPlan
 
 
@@ -60,8 +60,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             bad += 1
             continue
         block = format_status(shot, rows)
-        holder = read_holder(plan.root)
-        if holder is not None and not is_stale(holder):
+        holder = live_holder(plan.root)
+        if holder is not None:
             block += f"\n  rendering now: {holder.describe()}"
         blocks.append(block)
         bad += any(r.state == "failed" for r in rows)
@@ -115,8 +115,9 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
 
 def cmd_shots_from_edit(args: argparse.Namespace) -> int:
     from pipeline.editorial import write_shot_configs
+    rate = float(parse_fps(args.rate, "--rate"))
     result = write_shot_configs(Path(args.cut), args.style, args.handles, args.overwrite,
-                                [Path(d) for d in args.media], args.rate)
+                                [Path(d) for d in args.media], rate)
     for path in result.written:
         print(f"wrote {path}")
     for path in result.kept:
@@ -173,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--media", action="append", default=[],
                    help="a folder to find media the edit names only by clip name (an EDL's); "
                         "the cut's folder is searched first")
-    p.add_argument("--rate", type=float, default=24.0, help="an EDL's frame rate (24)")
+    p.add_argument("--rate", default="24",
+                   help="an EDL's frame rate: 24, 25, 23.976, 29.97, 30000/1001 ... (24)")
     p.add_argument("--overwrite", action="store_true", help="replace existing shot configs")
     p.set_defaults(func=cmd_shots_from_edit)
     p = sub.add_parser("submit", help="write a job for a farm manager")

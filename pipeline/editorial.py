@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from fractions import Fraction
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,14 +93,24 @@ def _exists(path: Path) -> bool:
     return path.is_file()
 
 
-def _media_start(ref, fps: float, source_timecode: Optional[str]) -> int:
-    """Where the media starts, in the edit's frame count."""
+def _frames(t, fps: Fraction) -> int:
+    """A time of the edit as a count of the media's frames, the way timecode
+    counts: 23.976 and 24 frames/s both count 24 a timecode second, so an EDL
+    read at 24 and a 23.976 take agree frame for frame (``rescaled_to`` would
+    convert by real time and drift a frame every thousand)."""
+    return round(t.value * round(float(fps)) / round(t.rate))
+
+
+def _media_start(ref, fps: Fraction, source_timecode: Optional[str]) -> int:
+    """Where the media starts, in the same count: its available range in the
+    edit, else its own start timecode (read at its exact rate: drop-frame
+    29.97 counts too), else 0."""
     import opentimelineio as otio
     available = getattr(ref, "available_range", None)
     if available is not None:
-        return round(available.start_time.rescaled_to(fps).value)
+        return _frames(available.start_time, fps)
     if source_timecode:
-        return round(otio.opentime.from_timecode(source_timecode, fps).value)
+        return round(otio.opentime.from_timecode(source_timecode, float(fps)).value)
     return 0
 
 
@@ -135,10 +146,14 @@ def edit_shots(cut: Path, handles: int = DEFAULT_HANDLES, media_dirs: Optional[l
         except ShotstyleError as exc:
             missing.append(f"{cut}: {label}: {exc}")
             continue
-        fps = round(float(info.fps_fraction))
-        media_start = _media_start(clip.media_reference, fps, info.timecode)
-        cut_in = round(clip.source_range.start_time.rescaled_to(fps).value) - media_start
-        length = round(clip.source_range.duration.rescaled_to(fps).value)
+        try:
+            media_start = _media_start(clip.media_reference, info.fps_fraction, info.timecode)
+        except ValueError as exc:  # a timecode OTIO cannot count at the media's rate
+            missing.append(f"{cut}: {label}: cannot place its timecode {info.timecode} at "
+                           f"{info.fps} frames/s: {exc}")
+            continue
+        cut_in = _frames(clip.source_range.start_time, info.fps_fraction) - media_start
+        length = _frames(clip.source_range.duration, info.fps_fraction)
         if cut_in < 0 or cut_in + length > info.frame_count:
             missing.append(f"{cut}: {label}: its source range (frames {cut_in}-"
                            f"{cut_in + length - 1} of the media) is outside {path} "

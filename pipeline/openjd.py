@@ -36,10 +36,11 @@ from typing import Optional
 import yaml
 
 from pipeline.config import config_dir
+from pipeline.errors import ConfigError
 from pipeline.media.atomic import write_bytes
 from pipeline.media.probe import probe_source, with_range
 from pipeline.media.sequence import chunk_ranges
-from pipeline.stages.table import STAGES, Stage
+from pipeline.stages.table import PLATES, STAGES, Stage
 from pipeline.workarea.plan import ShotPlan
 
 SPECIFICATION = "jobtemplate-2023-09"
@@ -47,7 +48,8 @@ GPU_AMOUNT = "amount.worker.gpu"
 SESSION_VARIABLE = "SHOTSTYLE_RENDER_SESSION"
 
 
-def _luigi_command() -> str:
+def luigi_command() -> str:
+    """The ``luigi`` command of this environment (beside this Python), else on PATH."""
     beside = Path(sys.executable).parent / "luigi"
     return str(beside) if beside.exists() else (shutil.which("luigi") or "luigi")
 
@@ -56,11 +58,19 @@ def _step_name(shot: str, name: str, chunk: Optional[tuple[int, int]] = None) ->
     return f"{shot} {name}" + (f" {chunk[0]:04d}-{chunk[1]:04d}" if chunk else "")
 
 
+#: Luigi's exit codes, given on each task's command line: with them a failed task
+#: fails on the farm even where the workers do not find luigi.cfg (Luigi's
+#: defaults exit 0 after a failed task).
+RETCODES = ("--retcode-already-running", "10", "--retcode-missing-data", "20",
+            "--retcode-not-run", "25", "--retcode-task-failed", "30",
+            "--retcode-scheduling-error", "35", "--retcode-unhandled-exception", "40")
+
+
 def _action(task: str, shot: Optional[str], *args: str) -> dict:
     target = ["--shot", shot] if shot else []
     return {"actions": {"onRun": {
         "command": "{{Param.Luigi}}",
-        "args": ["--module", "tasks", task, *target, *args, "--local-scheduler"]}}}
+        "args": ["--module", "tasks", task, *target, *args, "--local-scheduler", *RETCODES]}}}
 
 
 def _frame_chunks(plan: ShotPlan) -> list[tuple[int, int]]:
@@ -77,8 +87,9 @@ def _needs_gpu(plan: ShotPlan, st: Stage) -> bool:
     return st.runs_model and plan.pipeline.device in ("cuda", "auto")
 
 
-def shot_steps(plan: ShotPlan, trained: set[str]) -> list[dict]:
-    """The steps of one shot, in the stage table's order."""
+def shot_steps(plan: ShotPlan, trained: set[str], job_shots: set[str]) -> list[dict]:
+    """The steps of one shot, in the stage table's order (``job_shots``: every
+    shot of the job; a style trains on one shot's plates)."""
     shot, chunks = plan.shot, _frame_chunks(plan)
     uses_flow = plan.smoothing_uses_flow
     steps: list[dict] = []
@@ -89,9 +100,10 @@ def shot_steps(plan: ShotPlan, trained: set[str]) -> list[dict]:
             train = f"style {plan.cfg.style} train"
             if plan.cfg.style not in trained:
                 trained.add(plan.cfg.style)
-                steps.append({"name": train, "script": _action("TrainStyle", None, "--style",
-                                                               plan.cfg.style),
-                              **_gpu(plan, st)})
+                source = plan.style.train.shot  # whose plates it trains on
+                steps.append(_step(train, _action("TrainStyle", None, "--style", plan.cfg.style),
+                                   [_step_name(source, PLATES)] if source in job_shots else [],
+                                   plan, st))
             after.append(train)
         if not st.chunked:
             names[st.name] = [_step_name(shot, st.name)]
@@ -138,14 +150,17 @@ def job_template(shots: list[str], name: Optional[str] = None) -> dict:
     elsewhere, give them per job (``-p ConfigDir=...``)."""
     plans = [ShotPlan.load(s) for s in shots]
     trained: set[str] = set()
-    steps = [step for plan in plans for step in shot_steps(plan, trained)]
+    steps = [step for plan in plans for step in shot_steps(plan, trained, set(shots))]
     luigi_cfg = os.environ.get("LUIGI_CONFIG_PATH") or "luigi.cfg"
+    if not Path(luigi_cfg).is_file():
+        raise ConfigError(f"{Path(luigi_cfg).absolute()}: luigi.cfg not found (run from the "
+                          f"repository root or set LUIGI_CONFIG_PATH)")
 
     return {
         "specificationVersion": SPECIFICATION,
         "name": name or f"shotstyle {' '.join(shots)}",
         "parameterDefinitions": [
-            {"name": "Luigi", "type": "STRING", "default": _luigi_command(),
+            {"name": "Luigi", "type": "STRING", "default": luigi_command(),
              "description": "the luigi command of shotstyle's environment on the workers"},
             {"name": "ConfigDir", "type": "STRING", "default": str(Path(config_dir()).absolute()),
              "description": "the show's configs/ (its work and render roots are in "
@@ -153,7 +168,8 @@ def job_template(shots: list[str], name: Optional[str] = None) -> dict:
             {"name": "LuigiConfig", "type": "STRING", "default": str(Path(luigi_cfg).absolute()),
              "description": "luigi.cfg"},
             {"name": "RenderId", "type": "STRING", "default": uuid.uuid4().hex,
-             "description": "the tasks of one job share their shots' locks"},
+             "description": "the tasks of one job share their shots' locks; give each "
+                            "job of this file its own (-p RenderId=...)"},
         ],
         "jobEnvironments": [{"name": "shotstyle", "variables": {
             "SHOTSTYLE_CONFIG_DIR": "{{Param.ConfigDir}}",

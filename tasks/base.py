@@ -75,6 +75,7 @@ class PipelineTask(luigi.Task):
         state = {"last": 0.0}
 
         def report(done: int, total: int, message: str) -> None:
+            self.check_lock()  # another render took the shot over: stop writing
             pct = int(100 * done / max(total, 1))
             self._tell_scheduler(self.set_progress_percentage, pct)
             now = time.monotonic()
@@ -88,6 +89,9 @@ class PipelineTask(luigi.Task):
     def holding_lock(self, plan):
         """A context that holds what the task writes to against other renders."""
         return contextlib.nullcontext()
+
+    def check_lock(self) -> None:
+        """Raise if the hold of ``holding_lock`` was lost to another render."""
 
     def run(self):
         plan = self.plan

@@ -22,11 +22,9 @@ area, against one ``luigid`` (``--scheduler-host``), with ``--workers N``.
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Optional
 
 import luigi
@@ -34,6 +32,7 @@ import luigi.retcodes
 
 from pipeline.config import configured_shots
 from pipeline.errors import ShotstyleError
+from pipeline.openjd import luigi_command
 from pipeline.workarea.outcome import COMPLETE, FAILED, NOT_RUN, shot_outcome
 from tasks.shot import RenderShot
 
@@ -56,9 +55,8 @@ def shot_list(shots: str) -> list[str]:
     return configured_shots()
 
 
-def _luigi_command() -> str:
-    beside = Path(sys.executable).parent / "luigi"
-    return str(beside) if beside.exists() else (shutil.which("luigi") or "luigi")
+#: luigi's exit code for a command line it does not take: another round would not help
+USAGE_ERROR = 2
 
 
 def _say(level: str, message: str) -> None:
@@ -70,11 +68,11 @@ def run_batch(shots: list[str], luigi_args: list[str], rounds: int, round_wait: 
     since = time.time()
     todo = list(shots)
     for round_no in range(1, rounds + 1):
-        proc = subprocess.run([_luigi_command(), "--module", "tasks", "NightlyBatch",
+        proc = subprocess.run([luigi_command(), "--module", "tasks", "NightlyBatch",
                                "--shots", ",".join(todo), *luigi_args])
         outcomes = {s: shot_outcome(s, since) for s in shots}
         unrun = [s for s in todo if outcomes[s].state == NOT_RUN]
-        if not unrun or round_no == rounds:
+        if not unrun or round_no == rounds or proc.returncode == USAGE_ERROR:
             break
         _say("WARNING", f"batch round {round_no} of {rounds} ended (luigi exit "
                         f"{proc.returncode}) with {len(unrun)} shot(s) not run: "

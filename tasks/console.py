@@ -61,13 +61,17 @@ _PRINTED_LOCK = multiprocessing.Lock()
 def _first_time(condition: str) -> bool:
     digest = hashlib.blake2b(condition.encode(), digest_size=8).digest()
     key = int.from_bytes(digest, "little") | 1  # 0 marks a free slot
-    with _PRINTED_LOCK:
+    if not _PRINTED_LOCK.acquire(timeout=1.0):
+        return True  # a process killed while it held the lock: print rather than wait
+    try:
         for i, seen in enumerate(_PRINTED):
             if seen == key:
                 return False
             if seen == 0:
                 _PRINTED[i] = key
                 return True
+    finally:
+        _PRINTED_LOCK.release()
     return True  # the table is full: print
 
 

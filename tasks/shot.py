@@ -12,6 +12,7 @@ its checkpoint, and ``pipeline/stages/<stage>.py``'s ``run``.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Optional
 
 import luigi
@@ -19,7 +20,7 @@ import luigi
 from pipeline.errors import ShotstyleError
 from pipeline.stages.table import FRAME_RANGE_FROM, REPORT, STAGES, Stage, stage
 from pipeline.workarea.checkpoints import checkpoint, chunk_checkpoint
-from pipeline.workarea.lock import holding
+from pipeline.workarea.lock import holding, release
 from pipeline.workarea.plan import ShotPlan
 from tasks.base import TASKS, ManifestTarget, PipelineTask, task_for
 from tasks.session import render_session
@@ -48,8 +49,18 @@ class StageTask(PipelineTask):
         render_session()  # known while Luigi's command line is parsed (tasks.session)
         return super().complete()
 
+    @contextlib.contextmanager
     def holding_lock(self, plan: ShotPlan):
-        return holding(plan.root, render_session(), self.shot)
+        with holding(plan.root, render_session(), self.shot) as hold:
+            self._lock_hold = hold
+            yield
+        if self.stage_name == REPORT:  # the shot is done: free it for other renders
+            release(plan.root, render_session())
+
+    def check_lock(self) -> None:
+        hold = getattr(self, "_lock_hold", None)
+        if hold is not None:
+            hold.check()
 
     def _plan_or_none(self) -> Optional[ShotPlan]:
         try:

@@ -80,7 +80,7 @@ def _audio(job: EncodeJob):
         return None
     start = info.audio_offset + float(info.range_start / info.fps_fraction)
     kwargs = {"ss": f"{start:.6f}"} if start > 1e-4 else {}
-    if info.range_start:
+    if info.ranged:
         kwargs["t"] = f"{float(info.frame_count / info.fps_fraction):.6f}"
     return ffmpeg.input(info.source, **kwargs)["a:0"]
 
@@ -88,7 +88,7 @@ def _audio(job: EncodeJob):
 def _audio_copy(job: EncodeJob, codecs: set[str]) -> bool:
     """Copy the source's audio packets (no re-encode) when the codec fits and
     no range is cut out of it (a cut needs the samples)."""
-    return job.info.audio_codec in codecs and not job.info.range_start
+    return job.info.audio_codec in codecs and not job.info.ranged
 
 
 def _common_args(job: EncodeJob) -> dict:

@@ -36,6 +36,7 @@ class SourceInfo:
     color_matrix: Optional[str] = None  # YUV matrix used to turn the source into RGB
     seq_first: Optional[int] = None  # first frame number read (sequences)
     range_start: int = 0  # movies: frames of the file before the first one read
+    ranged: bool = False  # only a source_range of the source is read (with_range)
     # Geometry as players show it (pipeline/media/geometry.py). width and height
     # above are the upright size: the coded size turned by ``rotation``.
     rotation: int = 0  # degrees counter-clockwise players turn the coded picture
@@ -75,7 +76,8 @@ def with_range(info: SourceInfo, start: int, duration: int) -> SourceInfo:
     timecode = info.timecode and timecode_after(info.timecode, info.fps_fraction, start)
     moved = {"seq_first": info.seq_first + start} if info.kind == "sequence" else {
         "range_start": info.range_start + start}
-    return dataclasses.replace(info, frame_count=duration, timecode=timecode or None, **moved)
+    return dataclasses.replace(info, frame_count=duration, timecode=timecode or None,
+                               ranged=True, **moved)
 
 
 def _fraction(text: Optional[str]) -> Optional[Fraction]:

@@ -195,25 +195,59 @@ def release(shot_root: Path, me: Holder) -> None:
             lock_path(shot_root).unlink()
 
 
+class Hold:
+    """A task's hold on its shot's lock; ``check`` raises once another render
+    has taken the lock over (the task must stop writing)."""
+
+    def __init__(self) -> None:
+        self.lost: Optional[str] = None
+
+    def check(self) -> None:
+        if self.lost is not None:
+            raise ShotLockedError(self.lost)
+
+
 @contextlib.contextmanager
-def holding(shot_root: Path, me: Holder, shot: str) -> Iterator[None]:
-    """Take the lock, and refresh it every HEARTBEAT_S seconds until the block ends
-    (the lock stays: the session releases it when it ends)."""
+def holding(shot_root: Path, me: Holder, shot: str) -> Iterator[Hold]:
+    """Take the lock, and touch it every HEARTBEAT_S seconds until the block ends
+    (the lock stays: the session releases it when the shot or the render ends).
+    If another render took it over meanwhile, the hold says so (``Hold.check``)."""
     take(shot_root, me, shot)
-    stop = threading.Event()
+    hold, stop = Hold(), threading.Event()
 
     def beat() -> None:
         while not stop.wait(HEARTBEAT_S):
-            with contextlib.suppress(OSError, ShotstyleError):
+            try:
                 take(shot_root, me, shot)
+            except ShotLockedError as exc:
+                hold.lost = f"{shot}: lost the shot's lock to another render: {exc}"
+                return
+            except (OSError, ShotstyleError):
+                pass  # a full or flaky volume: try again at the next beat
 
     thread = threading.Thread(target=beat, name=f"lock {shot}", daemon=True)
     thread.start()
     try:
-        yield
+        yield hold
     finally:
         stop.set()
         thread.join()
+
+
+def live_holder(shot_root: Path) -> Optional[Holder]:
+    """The lock's holder if the lock is not stale, else None."""
+    held = read_holder(shot_root)
+    return held if held is not None and not is_stale(held) else None
+
+
+def touch_held(work_root: Path, me: Holder) -> None:
+    """Touch every shot lock under ``work_root`` that session ``me`` holds (the
+    session's own heartbeat, while it waits between a shot's tasks)."""
+    for path in Path(work_root).glob(f"*/{LOCK_NAME}"):
+        held = _read(path)
+        if held is not None and held.session == me.session:
+            with contextlib.suppress(OSError):
+                os.utime(path)
 
 
 @contextlib.contextmanager

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pipeline.errors import ShotstyleError
 from pipeline.stages.table import REPORT
 from pipeline.workarea.checkpoints import checkpoint
-from pipeline.workarea.lock import is_stale, read_holder
-from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.lock import live_holder
+from pipeline.workarea.failures import read_failure
+from pipeline.workarea.plan import ShotPlan, StylePlan
 from pipeline.workarea.status import shot_status
 
 COMPLETE, FAILED, NOT_RUN = "complete", "failed", "not run"
@@ -43,11 +44,15 @@ def shot_outcome(shot: str, since: float) -> ShotOutcome:
         return ShotOutcome(shot, FAILED, str(exc))
     if checkpoint(plan, REPORT).is_current():
         return ShotOutcome(shot, COMPLETE)
-    for row in shot_status(plan):
-        for failure in row.failures:
-            if _recorded_at(failure) >= int(since):
-                return ShotOutcome(shot, FAILED, f"{failure['name']}: {failure.get('error', '?')}")
-    holder = read_holder(plan.root)
-    if holder is not None and not holder.shared and not is_stale(holder):
+    failures = [failure for row in shot_status(plan) for failure in row.failures]
+    if plan.style.train is not None:  # its style is trained first (TrainStyle)
+        training = read_failure(StylePlan.load(plan.cfg.style).logs_dir, "train")
+        if training is not None:
+            failures.append({**training, "name": f"style {plan.cfg.style} training"})
+    for failure in failures:
+        if _recorded_at(failure) >= int(since):
+            return ShotOutcome(shot, FAILED, f"{failure['name']}: {failure.get('error', '?')}")
+    holder = live_holder(plan.root)
+    if holder is not None and not holder.shared:
         return ShotOutcome(shot, NOT_RUN, f"another render holds it: {holder.describe()}")
     return ShotOutcome(shot, NOT_RUN)

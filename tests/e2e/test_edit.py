@@ -153,3 +153,30 @@ def test_an_fcp_xml_of_the_same_cut_gives_the_same_shots(tmp_path, take):
     assert not missing
     assert [(s.name, s.source, s.start, s.duration) for s in shots] == [
         ("alpha", str(clip), 12, 26), ("beta", str(clip), 28, 28)]
+
+
+def test_ntsc_rates_keep_the_frame_count_of_timecode(tmp_path):
+    """A 23.976 take, 2100 frames from 01:00:00:00: a clip 2000 frames in is frame
+    2000 whether the edit is an .otio at 24000/1001 or an EDL read at 24000/1001
+    (a conversion by real time would be off by two)."""
+    take = make_clip(tmp_path / "ntsc.mov", 32, 18, frames=2100, fps="24000/1001",
+                     timecode="01:00:00:00", audio=False)
+    rate = float(Fraction(24000, 1001))
+    timeline = otio.schema.Timeline()
+    track = otio.schema.Track()
+    timeline.tracks.append(track)
+    track.append(otio.schema.Clip(
+        name="late", media_reference=otio.schema.ExternalReference(
+            target_url=take.as_uri(), available_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(86400, rate), otio.opentime.RationalTime(2100, rate))),
+        source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(86400 + 2000, rate),
+                                             otio.opentime.RationalTime(24, rate))))
+    otio.adapters.write_to_file(timeline, str(tmp_path / "ntsc.otio"))
+    shots, missing = edit_shots(tmp_path / "ntsc.otio")
+    assert not missing and [(s.start, s.duration) for s in shots] == [(1992, 40)]
+    edl = tmp_path / "ntsc.edl"
+    edl.write_text("TITLE: ntsc\nFCM: NON-DROP FRAME\n\n"
+                   "001  AX       V     C        01:01:23:08 01:01:24:08 00:00:00:00 00:00:01:00\n"
+                   "* FROM CLIP NAME: ntsc.mov\n")  # 01:01:23:08 = 86400 + 2000 at 24 a second
+    shots, missing = edit_shots(edl, rate=rate)
+    assert not missing and [(s.start, s.duration) for s in shots] == [(1992, 40)]

@@ -263,6 +263,18 @@ def test_a_source_range_keeps_its_frames_timecode_and_audio(tmp_path):
     assert abs(float(audio) - 6 / 24) < 0.002
 
 
+def test_a_source_range_from_frame_0_gets_only_its_audio(tmp_path):
+    clip = make_clip(tmp_path / "take.mov", 64, 36, frames=20, fps="24")
+    cut = with_range(probe_source(str(clip)), 0, 6)
+    decode_to_pngs(cut, tmp_path / "cut", "c", 1001)
+    encode_prores(EncodeJob(frame_pattern(tmp_path / "cut", "c"), 1001, 6, cut),
+                  tmp_path / "o.mov")
+    audio = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                            "stream=duration", "-of", "csv=p=0", str(tmp_path / "o.mov")],
+                           capture_output=True, text=True, check=True).stdout
+    assert abs(float(audio) - 6 / 24) < 0.002
+
+
 def test_a_source_range_past_the_end_is_one_line(tmp_path):
     clip = make_clip(tmp_path / "take.mov", 64, 36, frames=20, audio=False)
     with pytest.raises(MediaError) as err:

@@ -136,3 +136,28 @@ def test_holding_refreshes_the_beat_while_the_block_runs(tmp_path, monkeypatch):
         time.sleep(0.3)
         assert lock.read_holder(tmp_path).beat > first
     assert lock.read_holder(tmp_path) is not None  # kept until the render ends
+
+
+def test_a_hold_taken_over_by_another_render_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(lock, "HEARTBEAT_S", 0.05)
+    me = lock.local_session("a")
+    with lock.holding(tmp_path, me, "s01") as hold:
+        hold.check()
+        # another live render (pytest's parent process) took the shot over
+        _write(tmp_path, lock.local_session("b", pid=os.getppid()))
+        time.sleep(0.3)
+        with pytest.raises(ShotLockedError) as err:
+            hold.check()
+    assert str(err.value).startswith("s01: lost the shot's lock to another render: s01: "
+                                     "another render holds this shot: 'b' on "), str(err.value)
+
+
+def test_touch_held_touches_only_the_session_s_locks(tmp_path):
+    me, other = lock.local_session("a"), lock.local_session("b", pid=os.getppid())
+    lock.take(tmp_path / "s01", me, "s01")
+    lock.take(tmp_path / "s02", other, "s02")
+    for shot in ("s01", "s02"):
+        os.utime(lock.lock_path(tmp_path / shot), (1, 1))
+    lock.touch_held(tmp_path, me)
+    assert lock.read_holder(tmp_path / "s01").beat > time.time() - 5
+    assert lock.read_holder(tmp_path / "s02").beat == 1
