@@ -60,6 +60,9 @@ class Holder:
     command: str
     since: float      # when the session took the lock
     beat: float = 0.0  # last refresh: the file's mtime (not written in it)
+    # which process ``pid`` is on ``host``: boot id and start time (Linux's /proc),
+    # so that a pid reused after a reboot or a crash is not taken for the holder
+    process: str = ""
 
     @property
     def shared(self) -> bool:
@@ -73,14 +76,28 @@ class Holder:
 def local_session(command: str, pid: Optional[int] = None) -> Holder:
     """The holder for a render with its own (local) scheduler: only this process tree."""
     host, pid = socket.gethostname(), pid or os.getpid()
-    return Holder(f"local {host} {pid}", host, pid, command, time.time())
+    return Holder(f"local {host} {pid}", host, pid, command, time.time(),
+                  process=process_identity(pid))
 
 
 def shared_session(name: str, command: str, pid: Optional[int] = None) -> Holder:
     """The holder for one of many processes, on any host, that render as one:
     ``name`` is "luigid <host>:<port>" (the workers of a central scheduler) or
     "farm job <id>" (the tasks of a farm job)."""
-    return Holder(name, socket.gethostname(), pid or os.getpid(), command, time.time())
+    pid = pid or os.getpid()
+    return Holder(name, socket.gethostname(), pid, command, time.time(),
+                  process=process_identity(pid))
+
+
+def process_identity(pid: int) -> str:
+    """``<boot id>:<start time>`` of process ``pid`` (Linux), "" where /proc has
+    no answer: a pid names one process only within one boot and one life."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return f"{boot}:{stat.rsplit(')', 1)[1].split()[19]}"  # field 22, starttime
 
 
 def lock_path(shot_root: Path) -> Path:
@@ -100,22 +117,24 @@ def _read(path: Path) -> Optional[Holder]:
         return None
 
 
-def _pid_alive(pid: int) -> bool:
+def _alive(holder: Holder) -> bool:
+    """Whether the holder's process (on this host) still runs: its pid, and the
+    same process (not a later one given that pid)."""
     try:
-        os.kill(pid, 0)
+        os.kill(holder.pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # another user's process
-    return True
+        pass  # another user's process
+    return not holder.process or process_identity(holder.pid) in ("", holder.process)
 
 
 def is_stale(holder: Holder, now: Optional[float] = None) -> bool:
     old = (now if now is not None else time.time()) - holder.beat > STALE_AFTER_S
     here = holder.host == socket.gethostname()
     if holder.shared:
-        return old and not (here and _pid_alive(holder.pid))
-    return not _pid_alive(holder.pid) if here else old
+        return old and not (here and _alive(holder))
+    return not _alive(holder) if here else old
 
 
 def _encode(holder: Holder) -> bytes:

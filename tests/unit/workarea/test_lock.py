@@ -161,3 +161,14 @@ def test_touch_held_touches_only_the_session_s_locks(tmp_path):
     lock.touch_held(tmp_path, me)
     assert lock.read_holder(tmp_path / "s01").beat > time.time() - 5
     assert lock.read_holder(tmp_path / "s02").beat == 1
+
+
+def test_a_reused_pid_is_not_taken_for_the_holder(tmp_path):
+    """The lock names a live pid, but not the process that took it (a reboot or
+    a crash gave the pid to another process): stale."""
+    if not lock.process_identity(os.getpid()):
+        pytest.skip("no /proc here")
+    alive = lock.local_session("killed long ago", pid=os.getppid())
+    assert not lock.is_stale(dataclasses.replace(alive, beat=time.time()))
+    reused = dataclasses.replace(alive, process=alive.process + "0", beat=time.time())
+    assert lock.is_stale(reused)
