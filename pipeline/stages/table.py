@@ -84,7 +84,7 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage(PROBE, "ProbeSource", "Read the source's frame count, rate, size, audio and timecode.",
-          settings=("source_identity", "fps_identity", "cfg.source_range")),
+          settings=("source_identity", "fps_identity")),
     Stage(PLATES, "DecodeFrames", "Decode the source to work/<shot>/plates/<shot>.%04d.png.",
           aliases=("decode",), upstream=(PROBE,),
           settings=("cfg.first_frame", "cfg.deinterlace", "colour_identity"),

@@ -220,7 +220,13 @@ class ShotPlan:
     # ----------------------------------------------------------------- keys
     @property
     def source_identity(self) -> list:
-        """The source file's (or every sequence file's) path, size and mtime."""
+        """The source file's (or every sequence file's) path, size and mtime, and
+        the source_range read of it (only when one is set: shots without one keep
+        the keys they had)."""
+        cut = self.cfg.source_range
+        return self._source_files() + ([] if cut is None else [[cut.start, cut.duration]])
+
+    def _source_files(self) -> list:
         src = self.cfg.source
         if not is_sequence_pattern(src):
             return file_fingerprint(Path(src)) if Path(src).is_file() else [src, "missing"]
