@@ -10,7 +10,6 @@ read. The report stage writes it, last before its manifest.
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -23,7 +22,7 @@ from pipeline.media.probe import SourceInfo, bits_per_component
 from pipeline.media.sequence import frame_path, frame_pattern
 from pipeline.stages.common import source_info
 from pipeline.stages.table import ENCODE
-from pipeline.workarea.manifest import read_manifest
+from pipeline.workarea.manifest import file_digest, read_manifest
 from pipeline.workarea.plan import ShotPlan
 
 SCHEMA = "shotstyle-publish-1"
@@ -57,18 +56,9 @@ def record(plan: ShotPlan) -> dict:
         "source": _source(plan, info),
         "style": {"name": plan.cfg.style, "checkpoint": str(plan.style.checkpoint.absolute()),
                   "format": plan.style.format,
-                  "checkpoint_sha256": sha256(plan.style.checkpoint)},
+                  "checkpoint_sha256": file_digest(plan.style.checkpoint)},
         "deliverables": deliverables,
     }
-
-
-def sha256(path: Path, block: int = 1 << 20) -> str:
-    """The SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _source(plan: ShotPlan, info: SourceInfo) -> dict:

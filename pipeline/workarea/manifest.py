@@ -33,12 +33,12 @@ def file_fingerprint(path: Path) -> list:
 
 
 def file_digest(path: Path, chunk: int = 1 << 20) -> str:
-    """Content hash, for small files whose identity matters (checkpoints)."""
+    """The SHA-256 of a file's bytes (hex), read in blocks: a checkpoint's identity."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             h.update(block)
-    return h.hexdigest()[:20]
+    return h.hexdigest()
 
 
 def read_manifest(path: Path) -> Optional[dict]:
