@@ -2,9 +2,10 @@
 
 Each source frame (a sequence's EXR, DPX, TIFF or PNG file read by
 OpenImageIO, or a movie's frame decoded by FFmpeg to 16-bit code values) is
-read as float RGB in its own colour space, taken through the shot's OCIO
+read as float RGB in its own colour space, made straight (divided by its alpha
+when associated: ``pipeline.media.scene_output``), taken through the shot's OCIO
 display/view transform, clipped to what a display shows and stored as a
-16-bit PNG plate (with the source's alpha, when it has one): the pictures the generator sees and artists paint
+16-bit PNG plate (straight colour with the source's alpha, when it has one): the pictures the generator sees and artists paint
 keyframes on. What the display cannot show (highlights above 1, colours
 outside its gamut) goes back into the EXR deliverable from the source frame
 itself (``pipeline.stages.encode``). Frames are streamed; the plates folder is
@@ -27,6 +28,7 @@ from pipeline.media.decode import decode_frames
 from pipeline.media.exr import Picture, read_picture, timecode_attribute
 from pipeline.media.imageio import write_frame
 from pipeline.media.probe import SourceInfo
+from pipeline.media.scene_output import straight_rgb
 from pipeline.media.sequence import frame_path
 from pipeline.media.stream import WriteBehind
 
@@ -75,7 +77,8 @@ def source_pictures(info: SourceInfo, deinterlace: bool = False) -> Iterator[Pic
     for i, frame in enumerate(decode_frames(info, deinterlace)):
         values = from_deep_frame(frame)
         alpha = np.ascontiguousarray(values[..., 3]) if values.shape[-1] == 4 else None
-        yield Picture(np.ascontiguousarray(values[..., :3]), alpha, movie_attributes(info, i))
+        yield Picture(np.ascontiguousarray(values[..., :3]), alpha, movie_attributes(info, i),
+                      premultiplied=False)
 
 
 def decode_to_display_plates(info: SourceInfo, out_dir: Path, shot: str, first_frame: int,
@@ -90,7 +93,7 @@ def decode_to_display_plates(info: SourceInfo, out_dir: Path, shot: str, first_f
     total = info.frame_count
 
     def convert(i: int, picture: Picture) -> None:
-        frame = to_deep_frame(transform.to_display(picture.rgb))
+        frame = to_deep_frame(transform.to_display(straight_rgb(picture)))
         if picture.alpha is not None:
             frame = np.dstack([frame, to_deep_frame(picture.alpha)])
         write_frame(frame_path(tmp, shot, first_frame + i), frame, png_compression)

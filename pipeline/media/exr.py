@@ -30,11 +30,15 @@ CARRIED_ATTRIBUTES = ("PixelAspectRatio", "chromaticities", "smpte:TimeCode",
 
 @dataclass
 class Picture:
-    """A frame as float32 HxWx3 RGB, its alpha (HxW, or None) and header attributes."""
+    """A frame as float32 HxWx3 RGB, its alpha (HxW, or None) and header attributes.
+    ``premultiplied``: the RGB is associated with the alpha (OpenImageIO gives
+    every file so, EXR by definition, PNG and TIFF associated on read); a
+    movie's frames decoded by FFmpeg are straight."""
 
     rgb: np.ndarray
     alpha: Optional[np.ndarray] = None
     attributes: dict[str, tuple] = field(default_factory=dict)  # name -> (TypeDesc, value)
+    premultiplied: bool = True
 
 
 def image_size(path: Path) -> Optional[tuple[int, int]]:

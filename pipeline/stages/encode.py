@@ -6,12 +6,9 @@ sequence; RGBA with the source's alpha), each as the shot's output config asks, 
 float in the source's colour space, with its alpha and header metadata.
 
 The EXR frame is the final frame taken back through the inverse of the
-display/view transform, plus what the display could not show of the source
-frame: ``source - inverse(plate)``, where the plate is the source as the
-display shows it. Where the style left a pixel alone the EXR is the source
-itself (highlights above display white and out-of-gamut colours included);
-where it changed it, the change is carried back exactly within what a display
-shows, and the source's excess over display white rides on top.
+display/view transform; where the style left a pixel alone, what the display
+could not show of the source comes back on top (highlights above display
+white, out-of-gamut colours): ``pipeline.media.scene_output``.
 """
 from __future__ import annotations
 
@@ -28,6 +25,7 @@ from pipeline.media.geometry import copy_frame
 from pipeline.media.exr import Picture, frame_rate_attribute, write_exr
 from pipeline.media.imageio import read_alpha, read_rgb
 from pipeline.media.probe import SourceInfo
+from pipeline.media.scene_output import exr_rgb
 from pipeline.media.sequence import frame_path, frame_pattern
 from pipeline.media.stream import WriteBehind
 from pipeline.stages.common import Progress, log, notify, source_info
@@ -104,9 +102,9 @@ def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> Non
     target.parent.mkdir(parents=True, exist_ok=True)
 
     def one(f: int, source: Picture) -> None:
-        plate = transform.from_display(from_deep_frame(read_rgb(plan.frame_file(PLATES, f))))
-        final = transform.from_display(from_deep_frame(read_rgb(plan.frame_file(FINAL, f))))
-        rgb = final + (source.rgb - plate)
+        plate = from_deep_frame(read_rgb(plan.frame_file(PLATES, f)))
+        final = from_deep_frame(read_rgb(plan.frame_file(FINAL, f)))
+        rgb = exr_rgb(source, plate, final, transform)
         write_exr(frame_path(tmp, plan.shot, f, "exr"),
                   Picture(rgb, source.alpha, {**rate, **source.attributes}), compression)
 

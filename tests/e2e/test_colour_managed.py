@@ -26,8 +26,10 @@ class Identity(nn.Module):
 
 
 def _render_exr_shot(project, tmp_path, **shot):
-    frames = scene_linear_frames(W, H, N)
+    """An identity-styled EXR shot; its frames are associated (premultiplied) with an
+    alpha ramp, as EXR frames are."""
     alpha = [np.tile(np.linspace(0, 1, W, dtype=np.float32), (H, 1)) for _ in range(N)]
+    frames = [rgb * a[..., None] for rgb, a in zip(scene_linear_frames(W, H, N), alpha)]
     pattern = write_exr_sequence(tmp_path / "plates", frames, alpha, pixel_type="float",
                                  attributes={"PixelAspectRatio": 1.0})
     add_torchscript_style(project, "identity", Identity(), size_multiple=1)
@@ -60,7 +62,8 @@ def test_scene_linear_exr_comes_back_as_half_exr_in_its_colour_space(project, tm
         lum = src.mean(axis=2)
         mid, deep = (lum > 0.05) & (lum < 1.0), (lum > 1e-4) & (lum < 0.01)
         assert np.median(rel[mid]) < 0.01 and np.median(rel[deep]) < 0.02
-        assert np.allclose(rgb[2:6, 2:6], 4.0, rtol=1e-3)  # the highlight is not clipped
+        straight = rgb[2:6, 2:6] / pixels[2:6, 2:6, 3:]
+        assert np.allclose(straight, 4.0, rtol=1e-3)  # the highlight is not clipped
         assert np.allclose(pixels[..., 3], a, atol=1e-3)  # alpha copied through
 
 
