@@ -59,16 +59,19 @@ def movie_attributes(info: SourceInfo, index: int) -> dict[str, tuple]:
     return attributes
 
 
-def source_pictures(info: SourceInfo, deinterlace: bool = False) -> Iterator[Picture]:
+def source_pictures(info: SourceInfo, deinterlace: bool = False,
+                    layers: bool = False) -> Iterator[Picture]:
     """Every frame of a colour-managed source, in order, as float RGB (+ alpha) in
     its own colour space with its header attributes. A sequence is read with
-    OpenImageIO (two frames ahead); a movie is decoded by FFmpeg to 16-bit code
+    OpenImageIO (two frames ahead) over its plate window (overscan included),
+    with its other channels and parts when ``layers``; a movie is decoded by FFmpeg to 16-bit code
     values (upright, deinterlaced when asked), which OCIO then interprets."""
     if info.kind == "sequence":
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="source-frames") as pool:
             pending: deque = deque()
             for i in range(info.frame_count):
-                pending.append(pool.submit(read_picture, source_frame(info, i)))
+                pending.append(pool.submit(read_picture, source_frame(info, i), info.plate_window,
+                                           layers))
                 if len(pending) > 2:
                     yield pending.popleft().result()
             while pending:

@@ -40,10 +40,19 @@ class EncodeJob:
     count: int
     info: SourceInfo  # the source: rate, size, audio, timecode, colour
     alpha_pattern: Optional[str] = None  # frames whose alpha the .mov carries (the plates)
+    crop: Optional[tuple[int, int, int, int]] = None  # (x, y, w, h) of frames with overscan
 
 
 def _matrix(info: SourceInfo) -> str:
     return info.color_matrix or ("bt709" if info.height >= 720 else "smpte170m")
+
+
+def _cropped(stream, job: EncodeJob):
+    """The display window of frames that hold overscan (``SourceInfo.display_crop``)."""
+    if job.crop is None:
+        return stream
+    x, y, w, h = job.crop
+    return stream.filter("crop", w, h, x, y, exact=1)
 
 
 def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
@@ -51,13 +60,14 @@ def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
                      start_number=job.first).video
     # Limit the video in the graph, not with -frames:v: that option ends the
     # whole output and cuts the audio short.
-    v = v.filter("trim", end_frame=job.count)
+    v = _cropped(v.filter("trim", end_frame=job.count), job)
     if job.alpha_pattern and pix_fmt.startswith("yuva"):
         # The plates' alpha joins the frames' planes at 16 bits (FFmpeg's
         # alphamerge works in 8 bits only): G, B, R from the frames, A from the plates.
         alpha = ffmpeg.input(job.alpha_pattern, f="image2", framerate=job.info.fps,
                              start_number=job.first).video
-        alpha = alpha.filter("trim", end_frame=job.count).filter("format", "gbrap16le")
+        alpha = _cropped(alpha.filter("trim", end_frame=job.count), job).filter("format",
+                                                                                "gbrap16le")
         v = ffmpeg.filter([v.filter("format", "gbrp16le"), alpha.filter("extractplanes", "a")],
                           "mergeplanes", "0x00010210", "gbrap16le")
     if pad_even:

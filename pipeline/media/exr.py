@@ -28,31 +28,80 @@ CARRIED_ATTRIBUTES = ("PixelAspectRatio", "chromaticities", "smpte:TimeCode",
                       "worldToCamera", "worldToScreen", "Copyright", "Artist")
 
 
+#: A rectangle of pixels (x, y, width, height), as OpenImageIO's windows are.
+Window = tuple[int, int, int, int]
+
+
+@dataclass
+class Layers:
+    """What a frame holds besides R, G, B and A, for the EXR written from it to
+    carry untouched: the other channels of its first part (depth, AOVs) over the
+    same pixels, with their own pixel types, and its other parts (subimages)."""
+
+    names: tuple[str, ...] = ()
+    types: tuple = ()  # TypeDesc of each channel in ``names``
+    pixels: Optional[np.ndarray] = None  # HxWxlen(names) float32
+    parts: list = field(default_factory=list)  # oiio.ImageBuf of each further part
+    part_name: Optional[str] = None  # the first part's name, for a multi-part file
+
+
 @dataclass
 class Picture:
     """A frame as float32 HxWx3 RGB, its alpha (HxW, or None) and header attributes.
     ``premultiplied``: the RGB is associated with the alpha (OpenImageIO gives
     every file so, EXR by definition, PNG and TIFF associated on read); a
-    movie's frames decoded by FFmpeg are straight."""
+    movie's frames decoded by FFmpeg are straight. ``window``: where its pixels
+    lie (the data window to write) and ``display``: the display window, when
+    they are not one and the same (overscan); ``layers``: what else it holds."""
 
     rgb: np.ndarray
     alpha: Optional[np.ndarray] = None
     attributes: dict[str, tuple] = field(default_factory=dict)  # name -> (TypeDesc, value)
     premultiplied: bool = True
+    window: Optional[Window] = None
+    display: Optional[Window] = None
+    layers: Optional[Layers] = None
 
 
-def image_size(path: Path) -> Optional[tuple[int, int]]:
-    """(width, height) of the display window from the header of ``path``; None
-    when OpenImageIO cannot read the header (unknown format, damaged file)."""
+@dataclass(frozen=True)
+class Windows:
+    """An image's display window and data window, as its header says."""
+
+    display: Window
+    data: Window
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.display[2], self.display[3]
+
+
+def union(a: Window, b: Window) -> Window:
+    """The smallest window holding both."""
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def image_windows(path: Path) -> Optional[Windows]:
+    """The display and data windows from the header of ``path``; None when
+    OpenImageIO cannot read the header (unknown format, damaged file)."""
     inp = oiio.ImageInput.open(str(path))
     if inp is None:
         oiio.geterror()  # clear it
         return None
     try:
-        spec = inp.spec()
-        return spec.full_width, spec.full_height
+        s = inp.spec()
+        return Windows((s.full_x, s.full_y, s.full_width, s.full_height),
+                       (s.x, s.y, s.width, s.height))
     finally:
         inp.close()
+
+
+def image_size(path: Path) -> Optional[tuple[int, int]]:
+    """(width, height) of the display window from the header of ``path``; None
+    when OpenImageIO cannot read the header (unknown format, damaged file)."""
+    windows = image_windows(path)
+    return None if windows is None else windows.size
 
 
 def _channel(names: list[str], *wanted: str) -> Optional[int]:
@@ -63,17 +112,22 @@ def _channel(names: list[str], *wanted: str) -> Optional[int]:
     return None
 
 
-def read_picture(path: Path) -> Picture:
-    """The display window of ``path`` as float32 RGB (+ alpha) and its attributes."""
+def read_picture(path: Path, window: Optional[Window] = None, layers: bool = False) -> Picture:
+    """The pixels of ``path`` as float32 RGB (+ alpha) and its attributes: its
+    display window, or ``window`` (relative to the display window's origin:
+    overscan reaches to negative x and y); outside the data window, 0. With
+    ``layers``, the other channels and parts too (``Layers``)."""
     buf = oiio.ImageBuf(str(path))
     if buf.has_error:
         raise MediaError(f"{path}: cannot read image: {buf.geterror().strip().splitlines()[0]}")
     spec = buf.spec()
-    pixels = buf.get_pixels(oiio.FLOAT, spec.roi_full)  # outside the data window: 0
+    display = (spec.full_x, spec.full_y, spec.full_width, spec.full_height)
+    x, y, w, h = (0, 0, spec.full_width, spec.full_height) if window is None else window
+    x, y = x + spec.full_x, y + spec.full_y
+    pixels = buf.get_pixels(oiio.FLOAT, oiio.ROI(x, x + w, y, y + h))
     if buf.has_error or pixels is None:
         raise MediaError(f"{path}: cannot read image: {buf.geterror().strip()[:200]}")
-    pixels = np.asarray(pixels, dtype=np.float32).reshape(spec.full_height, spec.full_width,
-                                                          spec.nchannels)
+    pixels = np.asarray(pixels, dtype=np.float32).reshape(h, w, spec.nchannels)
     names = list(spec.channelnames)
     rgb_index = [_channel(names, c) for c in ("r", "g", "b")]
     if None in rgb_index:  # grey or unnamed: the first channel, or the first three
@@ -83,7 +137,28 @@ def read_picture(path: Path) -> Picture:
     alpha = np.ascontiguousarray(pixels[..., a]) if a is not None else None
     attributes = {p.name: (p.type, p.value) for p in spec.extra_attribs
                   if p.name in CARRIED_ATTRIBUTES}
-    return Picture(rgb, alpha, attributes)
+    picture = Picture(rgb, alpha, attributes)
+    if window is not None:
+        picture.window, picture.display = (x, y, w, h), display
+    if layers:
+        picture.layers = _layers(path, buf, spec, pixels, set(rgb_index) | {a})
+    return picture
+
+
+def _layers(path: Path, buf, spec, pixels: np.ndarray, used: set) -> Layers:
+    """The channels of the first part that are not R, G, B or A, and the other parts."""
+    extra = [i for i in range(spec.nchannels) if i not in used]
+    formats = list(spec.channelformats) or [spec.format] * spec.nchannels
+    parts = []
+    for index in range(1, buf.nsubimages):
+        part = oiio.ImageBuf(str(path), index, 0)
+        if part.has_error:
+            raise MediaError(f"{path}: cannot read part {index}: {part.geterror().strip()[:200]}")
+        parts.append(part)
+    name = spec.getattribute("name") if parts else None
+    return Layers(tuple(spec.channelnames[i] for i in extra), tuple(formats[i] for i in extra),
+                  np.ascontiguousarray(pixels[..., extra]) if extra else None, parts,
+                  str(name) if name else None)
 
 
 def frame_rate_attribute(fps: Fraction) -> dict[str, tuple]:
@@ -114,23 +189,40 @@ def timecode_attribute(start: str, fps: Fraction, offset: int) -> dict[str, tupl
 
 
 def write_exr(path: Path, picture: Picture, compression: str = "zip") -> None:
-    """Write ``picture`` as a half-float OpenEXR (RGB or RGBA), atomically."""
+    """Write ``picture`` as a half-float OpenEXR (RGB or RGBA), atomically: at its
+    window in its display window when it has them, with its layers (other
+    channels in their own pixel types, other parts copied as they are)."""
     h, w = picture.rgb.shape[:2]
     channels = [picture.rgb[..., i] for i in range(3)]
     names = ["R", "G", "B"]
     if picture.alpha is not None:
         channels.append(picture.alpha)
         names.append("A")
+    layers = picture.layers or Layers()
+    types = [oiio.HALF] * len(names) + list(layers.types)
+    if layers.pixels is not None:
+        channels.extend(layers.pixels[..., i] for i in range(layers.pixels.shape[-1]))
+        names.extend(layers.names)
     spec = oiio.ImageSpec(w, h, len(channels), oiio.HALF)
     spec.channelnames = tuple(names)
+    if layers.names:
+        spec.channelformats = tuple(types)
+    if picture.window is not None:
+        spec.x, spec.y = picture.window[:2]
+        spec.full_x, spec.full_y, spec.full_width, spec.full_height = picture.display
     for name, (kind, value) in picture.attributes.items():
         spec.attribute(name, kind, value)
     spec.attribute("compression", compression)
+    if layers.parts:
+        spec.attribute("name", layers.part_name or "rgba")
     data = np.ascontiguousarray(np.stack(channels, axis=-1), dtype=np.float32)
     tmp = tmp_name(Path(path))
     out = oiio.ImageOutput.create("openexr")
     try:
-        ok = out.open(str(tmp), spec) and out.write_image(data)
+        specs = [spec] + [part.spec() for part in layers.parts]
+        ok = out.open(str(tmp), specs if layers.parts else spec) and out.write_image(data)
+        for part in layers.parts:
+            ok = ok and out.open(str(tmp), part.spec(), "AppendSubimage") and part.write(out)
         ok = out.close() and ok
         if not ok:
             raise MediaError(f"{path}: cannot write EXR: {out.geterror() or oiio.geterror()}")

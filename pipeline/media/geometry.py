@@ -153,15 +153,17 @@ def sar_text(sar: Fraction) -> str:
 # PNG frames
 # --------------------------------------------------------------------------- #
 def copy_frame(src: Path, dst: Path, sar: Fraction, png_compression: int = 1,
-               alpha: Optional[np.ndarray] = None) -> None:
+               alpha: Optional[np.ndarray] = None,
+               crop: Optional[tuple[int, int, int, int]] = None) -> None:
     """Copy a PNG frame; rewritten with its pixel aspect for non-square pixels,
-    and with ``alpha`` (HxW, the frame's depth) as a fourth channel when given.
+    with ``alpha`` (HxW, the frame's depth) as a fourth channel when given, and
+    cut to ``crop`` (x, y, w, h) when given.
 
     OpenImageIO writes ``PixelAspectRatio`` as the pHYs chunk (unit unknown,
     y/x = the aspect). The pixels are copied as they are (8 or 16 bits). Like the
     square frames (written by OpenCV), it writes no colour chunk.
     """
-    if sar == 1 and alpha is None:
+    if sar == 1 and alpha is None and crop is None:
         shutil.copyfile(src, dst)
         return
     import OpenImageIO as oiio
@@ -182,7 +184,10 @@ def copy_frame(src: Path, dst: Path, sar: Fraction, png_compression: int = 1,
         raise MediaError(f"{src}: cannot read image (corrupt or not an image)")
     if alpha is not None:
         pixels = np.dstack([pixels, alpha.astype(pixels.dtype)])
-    out_spec = oiio.ImageSpec(spec.width, spec.height, pixels.shape[-1], spec.format)
+    if crop is not None:
+        x, y, w, h = crop
+        pixels = np.ascontiguousarray(pixels[y:y + h, x:x + w])
+    out_spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[-1], spec.format)
     if alpha is not None:
         out_spec.channelnames = ("R", "G", "B", "A")
         out_spec.alpha_channel = 3

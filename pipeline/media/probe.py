@@ -11,7 +11,7 @@ from typing import Optional
 from pipeline.media import ffmpeg_run, geometry
 from pipeline.errors import MediaError
 from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
-from pipeline.media.exr import image_size
+from pipeline.media.exr import image_windows, union
 from pipeline.media.timecode import timecode_after
 
 
@@ -43,6 +43,11 @@ class SourceInfo:
     sar: str = "1"  # sample (pixel) aspect ratio of the upright picture, e.g. "2", "4/3"
     field_order: str = "unknown"  # ffprobe's: progressive, tt, bb, tb, bt or unknown
     has_alpha: bool = False  # the source's pixel format has an alpha channel
+    # A sequence whose data window reaches outside its display window (overscan):
+    # the window the plates hold, [x, y, width, height] from the display window's
+    # origin (the union of every frame's data window and the display window).
+    # width and height above stay the display window's: what the movies show.
+    plate_window: Optional[list] = None
 
     @property
     def fps_fraction(self) -> Fraction:
@@ -51,6 +56,19 @@ class SourceInfo:
     @property
     def sar_fraction(self) -> Fraction:
         return Fraction(self.sar)
+
+    @property
+    def plate_size(self) -> tuple[int, int]:
+        """(width, height) of the plates: the display window's, or the overscan's."""
+        return (self.plate_window[2], self.plate_window[3]) if self.plate_window else (
+            self.width, self.height)
+
+    @property
+    def display_crop(self) -> Optional[tuple[int, int, int, int]]:
+        """Where the display window lies in plates with overscan (x, y, w, h), else None."""
+        if not self.plate_window:
+            return None
+        return -self.plate_window[0], -self.plate_window[1], self.width, self.height
 
     @property
     def interlaced(self) -> bool:
@@ -143,28 +161,40 @@ def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
     video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
     if not video:
         raise MediaError(f"{sample}: not an image ffmpeg can read")
-    _check_sequence_sizes(printf, first, last)
+    window = _sequence_window(printf, first, last)
     pix_fmt = video.get("pix_fmt", "?")
     return SourceInfo(source=printf, kind="sequence", width=int(video["width"]),
                       height=int(video["height"]), fps=str(fps),
                       frame_count=last - first + 1, codec=video.get("codec_name", "?"),
                       pix_fmt=pix_fmt, color_matrix=_matrix(video),
                       seq_first=first, sar=str(geometry.image_pixel_aspect(Path(sample))),
-                      field_order="progressive", has_alpha=geometry.has_alpha(pix_fmt))
+                      field_order="progressive", has_alpha=geometry.has_alpha(pix_fmt),
+                      plate_window=window)
 
 
-def _check_sequence_sizes(printf: str, first: int, last: int) -> None:
-    """Every frame the size of the first (FFmpeg would silently rescale the others).
-    Reads headers only; frames whose header OpenImageIO cannot read pass."""
-    want = image_size(Path(printf % first))
-    if want is None:
-        return
+def _sequence_window(printf: str, first: int, last: int) -> Optional[list]:
+    """Every frame the size of the first (FFmpeg would silently rescale the others);
+    the plate window (``SourceInfo.plate_window``) when a frame's data window
+    reaches outside the display window, else None. Reads headers only; frames
+    whose header OpenImageIO cannot read pass."""
+    head = image_windows(Path(printf % first))
+    if head is None:
+        return None
+    want, display = head.size, head.display
+    plates = union(display, head.data)
     for n in range(first + 1, last + 1):
-        size = image_size(Path(printf % n))
-        if size is not None and size != want:
+        windows = image_windows(Path(printf % n))
+        if windows is None:
+            continue
+        if windows.size != want:
+            size = windows.size
             raise MediaError(f"{printf % n}: frame {n} is {size[0]}x{size[1]} but the sequence "
                              f"is {want[0]}x{want[1]} (frame {first}); re-export it at the "
                              f"sequence's size")
+        plates = union(plates, windows.data)
+    if plates == display:
+        return None
+    return [plates[0] - display[0], plates[1] - display[1], plates[2], plates[3]]
 
 
 def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:

@@ -44,7 +44,8 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
     count = last - first + 1
     remove_stale_temporaries(plan.render_dir)  # a killed encode's partial movies
     job = EncodeJob(frame_pattern(plan.stage_dir(FINAL), plan.shot), first, count, info,
-                    frame_pattern(plan.stage_dir(PLATES), plan.shot) if info.has_alpha else None)
+                    frame_pattern(plan.stage_dir(PLATES), plan.shot) if info.has_alpha else None,
+                    info.display_crop)
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
     steps = list(plan.movie_paths.items()) + ([("frames", plan.frames_out_dir)]
@@ -76,7 +77,8 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
 
 def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> None:
     """renders/<shot>/frames/: the final sequence, swapped in as a whole, with the
-    plates' alpha when the source has one.
+    plates' alpha when the source has one, cropped to the display window when the
+    plates hold overscan (the EXR keeps it).
 
     Copies, not links: a deliverable edited in place must not change the work area.
     """
@@ -91,7 +93,7 @@ def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> 
             # with the source's pixel aspect (pHYs) when its pixels are not square
             alpha = read_alpha(plan.frame_file(PLATES, f)) if info.has_alpha else None
             copy_frame(src, frame_path(tmp, plan.shot, f), info.sar_fraction,
-                       plan.pipeline.png_compression, alpha)
+                       plan.pipeline.png_compression, alpha, info.display_crop)
 
 
 def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> None:
@@ -104,13 +106,13 @@ def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> Non
     def one(f: int, source: Picture) -> None:
         plate = from_deep_frame(read_rgb(plan.frame_file(PLATES, f)))
         final = from_deep_frame(read_rgb(plan.frame_file(FINAL, f)))
-        rgb = exr_rgb(source, plate, final, transform)
-        write_exr(frame_path(tmp, plan.shot, f, "exr"),
-                  Picture(rgb, source.alpha, {**rate, **source.attributes}), compression)
+        picture = dataclasses.replace(source, rgb=exr_rgb(source, plate, final, transform),
+                                      attributes={**rate, **source.attributes})
+        write_exr(frame_path(tmp, plan.shot, f, "exr"), picture, compression)
 
     with temporary_path(target) as tmp:
         tmp.mkdir()
         with WriteBehind(workers=2, limit=2) as writer, \
-                closing(source_pictures(info, plan.cfg.deinterlace)) as sources:
+                closing(source_pictures(info, plan.cfg.deinterlace, layers=True)) as sources:
             for f, source in zip(range(first, last + 1), sources):
                 writer.submit(one, f, source)

@@ -1,6 +1,7 @@
 """The probe stage: what the source is (size, exact rate, frame count, audio, timecode)."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -21,6 +22,13 @@ def run(plan: ShotPlan, progress: Progress = None) -> SourceInfo:
         info = with_range(info, cut.start, cut.duration)
         log.info("%s: source frames %d-%d of %d (source_range), timecode %s", plan.shot,
                  cut.start, cut.start + cut.duration - 1, whole, info.timecode or "none")
+    if info.plate_window and plan.colour is None:
+        # FFmpeg decodes the display window only: such a sequence's plates are that
+        log.warning("%s: the frames' data window reaches outside the display window "
+                    "(overscan); this shot is not colour-managed, so the plates hold the "
+                    "display window only: set 'colorspace' to stylise and keep the overscan "
+                    "in an EXR", plan.shot)
+        info = dataclasses.replace(info, plate_window=None)
     log.info("%s: %s %dx%d @ %s fps, %d frames, audio=%s, timecode=%s", plan.shot,
              info.kind, info.width, info.height, info.fps, info.frame_count,
              info.audio_codec or "none", info.timecode or "none")
@@ -42,6 +50,12 @@ def run(plan: ShotPlan, progress: Progress = None) -> SourceInfo:
 def source_notes(plan: ShotPlan, info: SourceInfo) -> list[tuple[int, str]]:
     """(log level, line) for a rotated, anamorphic, interlaced or alpha source."""
     shot, notes = plan.shot, []
+    if info.plate_window:
+        x, y, w, h = info.plate_window
+        notes.append((logging.INFO, f"{shot}: overscan: the data window reaches outside the "
+                      f"{info.width}x{info.height} display window: {w}x{h} pixels from "
+                      f"({x}, {y}) are stylised and kept in the EXR; the movies and PNG frames "
+                      f"show the display window"))
     if info.rotation:
         notes.append((logging.INFO, f"{shot}: the source is rotated {info.rotation} degrees "
                       f"counter-clockwise by its metadata: decoded upright at "
