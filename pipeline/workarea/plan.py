@@ -34,6 +34,13 @@ SCENE_SEQUENCES = {".exr": None, ".dpx": "sRGB - Texture"}
 DISPLAY_ENCODED = "sRGB - Texture"
 
 
+#: What the probe, plates and EXR of a colour-managed shot hold; it enters their
+#: keys, so a change renders such shots anew once. 2: overscan in the plates,
+#: straight (unpremultiplied) plates, the EXR carries the style
+#: (``pipeline.media.scene_output``). Shots that are not colour-managed keep their keys.
+SCENE_FORMAT = 2
+
+
 def source_extension(source: str) -> str:
     return Path(source).suffix.lower()
 
@@ -220,11 +227,12 @@ class ShotPlan:
     # ----------------------------------------------------------------- keys
     @property
     def source_identity(self) -> list:
-        """The source file's (or every sequence file's) path, size and mtime, and
-        the source_range read of it (only when one is set: shots without one keep
-        the keys they had)."""
+        """The source file's (or every sequence file's) path, size and mtime, the
+        source_range read of it (only when one is set: shots without one keep the
+        keys they had) and, for a colour-managed shot, ``SCENE_FORMAT``."""
         cut = self.cfg.source_range
-        return self._source_files() + ([] if cut is None else [[cut.start, cut.duration]])
+        return self._source_files() + ([] if cut is None else [[cut.start, cut.duration]]) + (
+            [["scene-format", SCENE_FORMAT]] if self.colour is not None else [])
 
     def _source_files(self) -> list:
         src = self.cfg.source
