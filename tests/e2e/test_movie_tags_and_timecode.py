@@ -64,10 +64,14 @@ def test_exr_header_timecode_and_rate_reach_the_movies_and_publish_json(project,
                                         "transfer": "iec61966-2-1", "range": "tv"}
 
 
-def test_a_pq_display_tags_the_movies_smpte2084(project, tmp_path):
-    _shot(project, tmp_path, "pq", display="Rec.2100-PQ - Display",
+def test_a_pq_display_tags_the_movies_smpte2084_and_the_shot_fps_wins(project, tmp_path):
+    _shot(project, tmp_path, "pq", fps=24, display="Rec.2100-PQ - Display",
           view="ACES 2.0 - HDR 1000 nits (P3 D65)", output={"frames": False, "exr": False})
-    project.render("pq")
+    done = project.render("pq")
+    first = tmp_path / "pq" / "plate.1001.exr"
+    assert (f"shotstyle: WARNING: {first}: the header says 25 frames/s; the shot's 'fps' (24) "
+            f"wins") in done.stderr.splitlines()
     for movie in ("pq_styled.mov", "pq_styled.mp4"):
-        assert _video(project.renders / "pq" / movie)["tags"] == (
-            "bt2020nc", "bt2020", "smpte2084"), movie
+        assert _video(project.renders / "pq" / movie) == {
+            "rate": "24/1", "timecode": "01:02:03:04",
+            "tags": ("bt2020nc", "bt2020", "smpte2084")}, movie
