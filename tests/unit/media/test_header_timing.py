@@ -53,8 +53,8 @@ def test_exr_header_timecode_and_rate_read_back_as_written(tmp_path, text, fps):
 def test_dpx_header_timecode_and_rate(tmp_path):
     # DPX keeps the SMPTE word (drop-frame flag included) and a float frame rate
     # (OpenImageIO's DPX writer has no FramesPerSecond: dpx:FrameRate it is)
-    ntsc = _dpx(tmp_path / "ntsc.dpx", smpte_TimeCode=_timecode("01:00:00;02", Fraction(30000, 1001)),
-                dpx_FrameRate=29.97)
+    ntsc = _dpx(tmp_path / "ntsc.dpx", dpx_FrameRate=29.97,
+                smpte_TimeCode=_timecode("01:00:00;02", Fraction(30000, 1001)))
     assert header_timing(ntsc) == ("01:00:00;02", Fraction(30000, 1001))
     pal = _dpx(tmp_path / "pal.dpx", dpx_TimeCode="10:00:00:12", dpx_FrameRate=25.0)
     assert header_timing(pal) == ("10:00:00:12", Fraction(25))
