@@ -129,7 +129,7 @@ class ShotConfig:
     # only this part of the source (a shot cut from a long take): decoded exactly,
     # with the audio and the timecode of the range
     source_range: Optional[SourceRange] = None
-    fps: Optional[str] = None  # required for image sequences: 24, 23.976, 24000/1001
+    fps: Optional[str] = None  # 24, 23.976, 24000/1001; sequences: else their header's
     deinterlace: bool = False  # interlaced source: FFmpeg bwdif, one frame per frame
     chunk_size: Optional[int] = None  # overrides pipeline.chunk_size
     batch_size: Optional[int] = None  # overrides pipeline.batch_size

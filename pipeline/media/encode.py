@@ -19,6 +19,7 @@ from pipeline.media import ffmpeg_run, geometry
 from pipeline.media.atomic import temporary_path
 from pipeline.config import OutputConfig
 from pipeline.errors import MediaError
+from pipeline.media.display_tags import MovieTags
 from pipeline.media.probe import SourceInfo
 
 # Audio codecs each container takes as they are; others are re-encoded.
@@ -31,6 +32,8 @@ _COLOUR_TAGS = {  # matrix -> (colorspace, primaries, trc)
     "bt470bg": ("bt470bg", "bt470bg", "smpte170m"),
     "bt2020": ("bt2020nc", "bt2020", "bt709"),
 }
+#: The scale filter's name of each matrix a movie is tagged with.
+_SCALE_MATRIX = {space: matrix for matrix, (space, _, _) in _COLOUR_TAGS.items()}
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class EncodeJob:
     info: SourceInfo  # the source: rate, size, audio, timecode, colour
     alpha_pattern: Optional[str] = None  # frames whose alpha the .mov carries (the plates)
     crop: Optional[tuple[int, int, int, int]] = None  # (x, y, w, h) of frames with overscan
+    #: the movies' colour tags (a colour-managed shot's display colour space,
+    #: ``pipeline.media.display_tags``); None: the source's, from its YUV matrix
+    tags: Optional[MovieTags] = None
 
 
 def _matrix(info: SourceInfo) -> str:
@@ -53,6 +59,16 @@ def _cropped(stream, job: EncodeJob):
         return stream
     x, y, w, h = job.crop
     return stream.filter("crop", w, h, x, y, exact=1)
+
+
+def _colour(job: EncodeJob) -> tuple[str, str, str, str]:
+    """(scale filter matrix, colorspace, primaries, trc) of the job's movies;
+    ``unknown`` for a tag left unspecified."""
+    if job.tags is None:
+        return (_matrix(job.info), *_COLOUR_TAGS[_matrix(job.info)])
+    t = job.tags
+    return (_SCALE_MATRIX[t.matrix], t.matrix, t.primaries or "unknown",
+            t.transfer or "unknown")
 
 
 def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
@@ -72,8 +88,8 @@ def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
                           "mergeplanes", "0x00010210", "gbrap16le")
     if pad_even:
         v = v.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2", color="black")
-    space, primaries, trc = _COLOUR_TAGS[_matrix(job.info)]
-    v = v.filter("scale", out_color_matrix=_matrix(job.info), out_range="tv")
+    matrix, space, primaries, trc = _colour(job)
+    v = v.filter("scale", out_color_matrix=matrix, out_range="tv")
     # Tag the frames too: some encoders (prores_ks) read colour from frames only.
     v = v.filter("setparams", range="tv", colorspace=space, color_primaries=primaries,
                  color_trc=trc)
@@ -102,7 +118,7 @@ def _audio_copy(job: EncodeJob, codecs: set[str]) -> bool:
 
 
 def _common_args(job: EncodeJob) -> dict:
-    space, primaries, trc = _COLOUR_TAGS[_matrix(job.info)]
+    _, space, primaries, trc = _colour(job)
     args = {"colorspace": space, "color_primaries": primaries,
             "color_trc": trc, "color_range": "tv", "r": job.info.fps,
             **geometry.ENCODE_OUTPUT_ARGS}

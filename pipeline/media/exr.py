@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Optional
 import numpy as np
 import OpenImageIO as oiio
 
+from pipeline.config import parse_fps
 from pipeline.errors import MediaError
 from pipeline.media.atomic import tmp_name
 from pipeline.media.timecode import timecode_after
@@ -186,6 +188,52 @@ def timecode_attribute(start: str, fps: Fraction, offset: int) -> dict[str, tupl
     packed = (bcd(frames) | drop << 6 | bcd(seconds) << 8 | bcd(minutes) << 16
               | bcd(hours % 24) << 24)
     return {"smpte:TimeCode": (oiio.TypeTimeCode, (packed, 0))}
+
+
+#: Header attributes that give a frame rate, in the order they are trusted:
+#: OpenEXR's framesPerSecond (a rational), DPX's frame rate and temporal rate.
+RATE_ATTRIBUTES = ("FramesPerSecond", "dpx:FrameRate", "dpx:TemporalFrameRate")
+
+
+def header_timing(path: Path) -> tuple[Optional[str], Optional[Fraction]]:
+    """The timecode (``HH:MM:SS:FF``, ``;`` for drop-frame) and frame rate the
+    header of ``path`` carries, each None when it has none (or OpenImageIO
+    cannot read the header). The counterpart of ``timecode_attribute`` and
+    ``frame_rate_attribute``: OpenImageIO prints ``smpte:TimeCode`` (OpenEXR's
+    timeCode, DPX's timecode) as ``HH:MM:SS:FF``; the drop-frame flag it leaves
+    out (bit 6 of the SMPTE 12M word) is read here."""
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:
+        oiio.geterror()  # clear it
+        return None, None
+    try:
+        spec = inp.spec()
+        return _header_timecode(spec), _header_rate(spec)
+    finally:
+        inp.close()
+
+
+def _header_timecode(spec: oiio.ImageSpec) -> Optional[str]:
+    packed = spec.getattribute("smpte:TimeCode")
+    text = spec.get_string_attribute("smpte:TimeCode")
+    if not packed or not re.fullmatch(r"[0-2]\d:[0-5]\d:[0-5]\d:\d\d", text or ""):
+        return None  # none, or not SMPTE 12M BCD (a DPX's "undefined" all-ones word)
+    drop = (int(packed[0]) >> 6) & 1
+    return f"{text[:8]};{text[9:]}" if drop else text
+
+
+def _header_rate(spec: oiio.ImageSpec) -> Optional[Fraction]:
+    for name in RATE_ATTRIBUTES:
+        value = spec.getattribute(name)
+        if isinstance(value, tuple) and len(value) == 2 and value[1]:  # a rational
+            rate = Fraction(int(value[0]), int(value[1]))
+        elif isinstance(value, (int, float)) and value == value:  # not NaN
+            rate = Fraction(str(value))
+        else:
+            continue
+        if 0 < rate <= 1000:
+            return parse_fps(str(rate), "header")  # 23.976 -> 24000/1001
+    return None
 
 
 def write_exr(path: Path, picture: Picture, compression: str = "zip") -> None:

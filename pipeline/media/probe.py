@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from dataclasses import dataclass
 from fractions import Fraction
@@ -11,9 +12,11 @@ from typing import Optional
 from pipeline.media import ffmpeg_run, geometry
 from pipeline.errors import MediaError
 from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
-from pipeline.media.exr import image_windows, union
+from pipeline.media.exr import header_timing, image_windows, union
 from pipeline.media.timecode import timecode_after
 
+
+log = logging.getLogger("shotstyle")
 
 _YUV_MATRICES = {"bt709": "bt709", "smpte170m": "smpte170m", "bt470bg": "bt470bg",
                  "bt2020nc": "bt2020"}
@@ -145,7 +148,8 @@ def _matrix(video: dict) -> Optional[str]:
 
 
 def probe_source(source: str, fps: Optional[Fraction] = None) -> SourceInfo:
-    """Describe ``source``; ``fps`` is required for image sequences."""
+    """Describe ``source``; an image sequence's rate is ``fps``, else its first
+    frame's header's (one of them is required), its timecode its header's."""
     if is_sequence_pattern(source):
         return _probe_sequence(source, fps)
     return _probe_movie(source, fps)
@@ -154,9 +158,19 @@ def probe_source(source: str, fps: Optional[Fraction] = None) -> SourceInfo:
 def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
     first, last = scan_sequence(pattern)
     printf = to_printf(pattern)
-    if fps is None:
-        raise MediaError(f"{pattern}: image sequences need 'fps' in the shot config")
     sample = printf % first
+    timecode, header_fps = header_timing(Path(sample))
+    if fps is None and header_fps is None:
+        raise MediaError(f"{pattern}: image sequences need 'fps' in the shot config (the "
+                         f"first frame's header gives no frame rate)")
+    if fps is not None and header_fps is not None and fps != header_fps:
+        log.warning("%s: the header says %s frames/s; the shot's 'fps' (%s) wins", sample,
+                    header_fps, fps)
+    fps = fps if fps is not None else header_fps
+    if timecode and timecode_after(timecode, fps, 0) is None:
+        log.warning("%s: header timecode %s cannot be counted at %s frames/s; the movies get "
+                    "no timecode", sample, timecode, fps)
+        timecode = None
     data = ffmpeg_run.probe(sample)
     video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
     if not video:
@@ -166,7 +180,7 @@ def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
     return SourceInfo(source=printf, kind="sequence", width=int(video["width"]),
                       height=int(video["height"]), fps=str(fps),
                       frame_count=last - first + 1, codec=video.get("codec_name", "?"),
-                      pix_fmt=pix_fmt, color_matrix=_matrix(video),
+                      pix_fmt=pix_fmt, timecode=timecode, color_matrix=_matrix(video),
                       seq_first=first, sar=str(geometry.image_pixel_aspect(Path(sample))),
                       field_order="progressive", has_alpha=geometry.has_alpha(pix_fmt),
                       plate_window=window)

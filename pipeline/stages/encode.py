@@ -20,6 +20,7 @@ from pathlib import Path
 from pipeline.errors import MediaError
 from pipeline.media.atomic import remove_stale_temporaries, temporary_path
 from pipeline.media.colour_decode import from_deep_frame, source_pictures
+from pipeline.media.display_tags import movie_tags
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
 from pipeline.media.geometry import copy_frame
 from pipeline.media.exr import Picture, frame_rate_attribute, write_exr
@@ -37,15 +38,19 @@ from pipeline.workarea.plan import ShotPlan
 def run(plan: ShotPlan, progress: Progress = None) -> dict:
     t0 = time.monotonic()
     info = source_info(plan)
-    if plan.colour is not None:
-        # the movies are made from the display-referred plates: encoded and tagged Rec.709
-        info = dataclasses.replace(info, color_matrix="bt709")
+    tags = None
+    if plan.colour is not None and plan.movie_paths:
+        # the movies are made from the display-referred plates: tagged as the
+        # display colour space of the shot's display and view
+        tags, warning = movie_tags(plan.colour)
+        if warning:
+            log.warning("%s: %s", plan.shot, warning)
     first, last = plan.frame_range()
     count = last - first + 1
     remove_stale_temporaries(plan.render_dir)  # a killed encode's partial movies
     job = EncodeJob(frame_pattern(plan.stage_dir(FINAL), plan.shot), first, count, info,
                     frame_pattern(plan.stage_dir(PLATES), plan.shot) if info.has_alpha else None,
-                    info.display_crop)
+                    info.display_crop, tags)
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
     steps = list(plan.movie_paths.items()) + ([("frames", plan.frames_out_dir)]
@@ -107,7 +112,7 @@ def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> Non
         plate = from_deep_frame(read_rgb(plan.frame_file(PLATES, f)))
         final = from_deep_frame(read_rgb(plan.frame_file(FINAL, f)))
         picture = dataclasses.replace(source, rgb=exr_rgb(source, plate, final, transform),
-                                      attributes={**rate, **source.attributes})
+                                      attributes={**source.attributes, **rate})
         write_exr(frame_path(tmp, plan.shot, f, "exr"), picture, compression)
 
     with temporary_path(target) as tmp:

@@ -6,18 +6,23 @@ render: every deliverable with its absolute path (a frame sequence as a
 codec and depth as the files hold them (the movies through ffprobe, a
 sequence through its first frame's header), its colour space and alpha; the
 style and its checkpoint's SHA-256; the source and the frames of it that were
-read. The report stage writes it, last before its manifest.
+read (with its timecode); for a colour-managed shot, the OCIO config, colour
+space, display and view (``ocio``); each movie's colour tags as ffprobe reads
+them. The report stage writes it, last before its manifest.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
+from typing import Optional
 
 import OpenImageIO as oiio
 
 from pipeline.errors import MediaError
 from pipeline.media import ffmpeg_run, geometry
+from pipeline.media.colour import load_config
+from pipeline.media.display_tags import display_colour_space
 from pipeline.media.probe import SourceInfo, bits_per_component
 from pipeline.media.sequence import frame_path, frame_pattern
 from pipeline.stages.common import source_info
@@ -54,6 +59,7 @@ def record(plan: ShotPlan) -> dict:
         "fps": info.fps,
         "fps_float": float(info.fps_fraction),
         "source": _source(plan, info),
+        "ocio": _ocio(plan),
         "style": {"name": plan.cfg.style, "checkpoint": str(plan.style.checkpoint.absolute()),
                   "format": plan.style.format,
                   "checkpoint_sha256": file_digest(plan.style.checkpoint)},
@@ -69,6 +75,21 @@ def _source(plan: ShotPlan, info: SourceInfo) -> dict:
             "frame_count": info.frame_count, "frame_range": [start, start + info.frame_count - 1],
             "timecode": info.timecode,
             "colour_space": plan.colour.colorspace if plan.colour else None}
+
+
+def _ocio(plan: ShotPlan) -> Optional[dict]:
+    """The OCIO names of a colour-managed shot (None for one that is not): the
+    config as used ($OCIO or ``ocio_config``), its name and cache ID (which
+    change with its contents: a built-in ``ocio://studio-config-latest`` names
+    a newer config in a newer OpenColorIO), the source colour space, the
+    display and view, and the display colour space the movies are tagged as."""
+    if plan.colour is None:
+        return None
+    config = load_config(plan.colour.source)
+    return {"config": plan.colour.source, "config_name": config.getName(),
+            "config_cache_id": config.getCacheID(), "colour_space": plan.colour.colorspace,
+            "display": plan.colour.display, "view": plan.colour.view,
+            "display_colour_space": display_colour_space(plan.colour)}
 
 
 def _colour_space(plan: ShotPlan, kind: str) -> str:

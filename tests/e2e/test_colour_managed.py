@@ -78,7 +78,8 @@ def test_review_copies_are_display_referred_and_sixteen_bit_frames(project, tmp_
                            "stream=color_space,color_primaries,color_transfer", "-of", "csv=p=0",
                            str(project.renders / "lin" / "lin_styled.mp4")],
                           capture_output=True, text=True, check=True).stdout.strip()
-    assert mp4["frames"] == N and tags == "bt709,bt709,bt709"
+    # tagged as the sRGB display's pixels (ffprobe prints matrix, transfer, primaries)
+    assert mp4["frames"] == N and tags == "bt709,iec61966-2-1,bt709"
     movie = tmp_path / "first.png"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(project.renders / "lin" / "lin_styled.mp4"),
                     "-frames:v", "1", str(movie)], check=True)

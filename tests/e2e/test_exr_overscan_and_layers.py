@@ -1,8 +1,12 @@
 """A comp's EXR keeps what the comp needs: the overscan of a plate whose data
 window reaches outside its display window is stylised and written back; the
 other channels (depth) and parts (AOVs) of the source come through untouched;
-the movies and PNG frames show the display window."""
+the movies and PNG frames show the display window; the headers' timecode and
+rate reach the movies and publish.json."""
 from __future__ import annotations
+
+import json
+from fractions import Fraction
 
 import cv2
 import numpy as np
@@ -11,12 +15,14 @@ import pytest
 from torch import nn
 
 from helpers import add_torchscript_style, ffprobe_video, scene_linear_frames
+from pipeline.media.exr import frame_rate_attribute, timecode_attribute
 
 pytestmark = pytest.mark.slow
 
 DW, DH = 40, 24  # display window
 X, Y, W, H = -4, -2, 48, 28  # data window: 4 px of overscan left and right, 2 above and below
 N = 2
+TIMECODE = "01:00:10:12"
 
 
 class Identity(nn.Module):
@@ -37,6 +43,9 @@ def _write_source(folder):
         main.x, main.y = X, Y
         main.full_x, main.full_y, main.full_width, main.full_height = 0, 0, DW, DH
         main.attribute("name", "rgba")
+        for name, (kind, value) in {**frame_rate_attribute(Fraction(25)),
+                                    **timecode_attribute(TIMECODE, Fraction(25), i)}.items():
+            main.attribute(name, kind, value)
         aov = oiio.ImageSpec(W, H, 3, oiio.HALF)
         aov.channelnames = ("diffuse.R", "diffuse.G", "diffuse.B")
         aov.x, aov.y = X, Y
@@ -65,7 +74,7 @@ def _parts(path):
 def test_overscan_is_stylised_and_kept_and_layers_come_through(project, tmp_path):
     pattern, frames = _write_source(tmp_path / "src")
     add_torchscript_style(project, "identity", Identity(), size_multiple=1)
-    project.add_shot("os", pattern, style="identity", fps=24, smoothing={"method": "none"})
+    project.add_shot("os", pattern, style="identity", smoothing={"method": "none"})  # 25 fps: header
     done = project.render("os")
     assert ("os: overscan: the data window reaches outside the 40x24 display window: 48x28 "
             "pixels from (-4, -2) are stylised and kept in the EXR; the movies and PNG frames "
@@ -89,6 +98,8 @@ def test_overscan_is_stylised_and_kept_and_layers_come_through(project, tmp_path
         assert aov_spec.getattribute("name") == "aov"
         assert aov_spec.channelnames == ("diffuse.R", "diffuse.G", "diffuse.B")
         assert np.array_equal(aov_pixels, diffuse)
+        assert spec.getattribute("FramesPerSecond") == (25, 1)
+        assert spec.getattribute("smpte:TimeCode") is not None
     frame = cv2.imread(str(project.renders / "os" / "frames" / "os.1001.png"),
                        cv2.IMREAD_UNCHANGED)
     assert frame.shape[:2] == (DH, DW)
@@ -97,3 +108,6 @@ def test_overscan_is_stylised_and_kept_and_layers_come_through(project, tmp_path
     for movie in ("os_styled.mov", "os_styled.mp4"):
         probe = ffprobe_video(project.renders / "os" / movie)
         assert (probe["width"], probe["height"], probe["frames"]) == (DW, DH, N)
+        assert (probe["r_frame_rate"], probe["tags"]["timecode"]) == ("25/1", TIMECODE)
+    record = json.loads((project.renders / "os" / "publish.json").read_text())
+    assert (record["source"]["timecode"], record["fps"]) == (TIMECODE, "25")

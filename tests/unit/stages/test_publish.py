@@ -4,6 +4,8 @@ import hashlib
 import shutil
 
 import numpy as np
+import OpenImageIO as oiio
+import PyOpenColorIO as ocio
 
 from helpers import make_clip, scene_linear_frames, write_exr_sequence
 from pipeline.stages import encode, plates, probe, publish
@@ -58,6 +60,7 @@ def test_record_of_a_display_referred_movie_says_what_was_written(project, tmp_p
     assert mov["colour_tags"] == {"matrix": "smpte170m", "primaries": "smpte170m",
                                   "transfer": "smpte170m", "range": "tv"}
     assert report == {"kind": "report", "path": str(out / "report.html")}
+    assert record["ocio"] is None  # not colour-managed
 
 
 def test_record_of_a_colour_managed_sequence(project, tmp_path):
@@ -83,3 +86,35 @@ def test_record_of_a_colour_managed_sequence(project, tmp_path):
                    "frame_range": [1001, 1002], "width": w, "height": h, "fps": "24000/1001",
                    "pixel_aspect": "2", "codec": "openexr", "data_format": "half",
                    "bit_depth": 16, "alpha": True, "colour_space": "ACEScg"}
+    studio = ocio.Config.CreateFromFile("ocio://studio-config-latest")
+    assert record["ocio"] == {
+        "config": "ocio://studio-config-latest", "config_name": studio.getName(),
+        "config_cache_id": studio.getCacheID(), "colour_space": "ACEScg",
+        "display": "sRGB - Display", "view": "Un-tone-mapped",
+        "display_colour_space": "sRGB - Display"}
+
+
+def test_record_of_a_pq_shot_from_headers_names_its_ocio_and_movie_tags(project, tmp_path):
+    """An EXR sequence with a header timecode and rate and no shot fps, seen on the
+    Rec.2100-PQ display: the movies carry the timecode and PQ tags, and say so."""
+    w, h = 16, 8
+    timecode = (oiio.TypeTimeCode, (0x01020304, 0))  # 01:02:03:04, SMPTE 12M BCD
+    pattern = write_exr_sequence(tmp_path / "plates", scene_linear_frames(w, h, 2),
+                                 attributes={"smpte:TimeCode": timecode,
+                                             "FramesPerSecond": (oiio.TypeRational, (25, 1))})
+    project.add_shot("p3", pattern, display="Rec.2100-PQ - Display",
+                     view="ACES 2.0 - HDR 1000 nits (Rec.2020)",
+                     output={"frames": False, "exr": False})
+    record = publish.record(_encoded("p3"))
+
+    assert (record["fps"], record["source"]["timecode"]) == ("25", "01:02:03:04")
+    assert record["ocio"]["display_colour_space"] == "Rec.2100-PQ - Display"
+    assert (record["ocio"]["display"], record["ocio"]["view"]) == (
+        "Rec.2100-PQ - Display", "ACES 2.0 - HDR 1000 nits (Rec.2020)")
+    mov, mp4, _ = record["deliverables"]
+    for movie in (mov, mp4):
+        assert movie["fps"] == "25"
+        assert movie["colour_space"] == ("Rec.2100-PQ - Display / "
+                                         "ACES 2.0 - HDR 1000 nits (Rec.2020)")
+        assert movie["colour_tags"] == {"matrix": "bt2020nc", "primaries": "bt2020",
+                                        "transfer": "smpte2084", "range": "tv"}
