@@ -201,7 +201,9 @@ def scene_linear_frames(w: int, h: int, n: int, seed: int = 0) -> list:
     """Textured frames as ACEScg scene-linear floats (through OCIO from sRGB), with
     sub-8-bit grain and a highlight patch above display white (4.0)."""
     import PyOpenColorIO as ocio
-    config = ocio.Config.CreateFromFile("ocio://studio-config-latest")
+
+    from pipeline.config import BUILTIN_OCIO_CONFIG
+    config = ocio.Config.CreateFromFile(BUILTIN_OCIO_CONFIG)
     cpu = config.getProcessor("sRGB - Texture", "ACEScg").getDefaultCPUProcessor()
     rng = np.random.RandomState(seed)
     frames = []

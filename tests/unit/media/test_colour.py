@@ -21,7 +21,7 @@ def test_exr_and_dpx_sequences_are_colour_managed_movies_are_not(project, exr_so
     assert ShotPlan.load("m1").colour is None and not ShotPlan.load("m1").writes_exr
     project.add_shot("e1", exr_source, fps=24)
     plan = ShotPlan.load("e1")
-    assert plan.colour == DisplayTransform("ocio://studio-config-latest", "ACEScg",
+    assert plan.colour == DisplayTransform("ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6", "ACEScg",
                                            "sRGB - Display", "Un-tone-mapped")
     assert plan.writes_exr
     project.add_shot("d1", str(tmp_path / "scan" / "d1.####.dpx"), fps=24)
@@ -39,7 +39,7 @@ def test_unknown_names_stop_at_load_with_close_names(project, exr_source):
     with pytest.raises(ConfigError) as err:
         ShotPlan.load("e1")
     assert str(err.value) == (f"{path}: key 'colorspace': unknown colour space 'ACEScgg' in "
-                              f"OCIO config ocio://studio-config-latest (close: ACEScg, "
+                              f"OCIO config ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6 (close: ACEScg, "
                               f"ACEScc, ACEScct, ACES - ACEScg)")
     project.add_shot("e1", exr_source, fps=24, view="Filmic")
     with pytest.raises(ConfigError) as err:
@@ -82,7 +82,7 @@ def test_display_and_view_from_the_shot_else_the_style_else_the_pipeline(project
         ShotPlan.load("e1")
     assert str(err.value).startswith("style 'bad': key 'display'/'view': unknown display "
                                      "'Rec.709 - Display' in OCIO config "
-                                     "ocio://studio-config-latest (close: ")
+                                     "ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6 (close: ")
 
 
 def test_ocio_environment_variable_wins(project, exr_source, monkeypatch):
@@ -95,7 +95,7 @@ def test_ocio_environment_variable_wins(project, exr_source, monkeypatch):
 
 
 def test_display_values_survive_the_round_trip_and_highlights_clip_only_on_screen():
-    t = DisplayTransform("ocio://studio-config-latest", "ACEScg", "sRGB - Display",
+    t = DisplayTransform("ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6", "ACEScg", "sRGB - Display",
                          "Un-tone-mapped")
     display = np.random.RandomState(0).rand(16, 16, 3).astype(np.float32)
     back = t.to_display(t.from_display(display))
