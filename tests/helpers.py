@@ -156,7 +156,10 @@ class Project:
         env.pop("SHOTSTYLE_WORK_ROOT", None)
         env.pop("SHOTSTYLE_RENDER_ROOT", None)
         env.pop("OCIO", None)  # the pipeline's built-in config unless ``extra`` names one
-        env.update({"SHOTSTYLE_CONFIG_DIR": str(self.configs),
+        # The code of this checkout, not the one the venv's editable install points at
+        # (a git worktree's tests would otherwise run the main checkout's pipeline).
+        path = [str(REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env.update({"SHOTSTYLE_CONFIG_DIR": str(self.configs), "PYTHONPATH": os.pathsep.join(path),
                     "LUIGI_CONFIG_PATH": str(REPO / "luigi.cfg"),
                     "PYTHONUNBUFFERED": "1"}, **extra)
         return env
