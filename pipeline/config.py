@@ -151,9 +151,13 @@ class ShotConfig:
     chunk_size: Optional[int] = None  # overrides pipeline.chunk_size
     batch_size: Optional[int] = None  # overrides pipeline.batch_size
     # The source's colour space in the OCIO config (ACEScg, ARRI LogC3 (EI800),
-    # sRGB - Texture, ...). Default: EXR the config's scene_linear role, DPX
-    # sRGB - Texture; movies as their tags say (display-referred, no OCIO) unless
-    # given one (a log ProRes: ARRI LogC3 (EI800)), which the plates go through.
+    # sRGB - Texture, ...). Default for an EXR or DPX sequence: a file rule of the
+    # config that matches it (other than its default rule; not with the built-in
+    # default config), else for a DPX the colour space its header's transfer names
+    # (printing density: ADX10 / ADX16), else EXR the config's scene_linear role,
+    # DPX sRGB - Texture, else the config's default rule
+    # (pipeline.media.colour_choice); movies as their tags say (display-referred,
+    # no OCIO) unless given one (a log ProRes: ARRI LogC3 (EI800)).
     colorspace: Optional[str] = None
     display: Optional[str] = None  # overrides the style's and pipeline's display
     view: Optional[str] = None  # overrides the style's and pipeline's view
