@@ -114,13 +114,13 @@ def input_colour_space(config: ocio.Config, source: str, cfg: ShotConfig, config
     if cfg.colorspace is not None:
         return (canonical(cfg.colorspace, f"{config_file}: key 'colorspace'"),
                 "the shot's colorspace", None)
-    path = _first_file(cfg.source)
+    ext = source_extension(cfg.source)
+    path = _first_file(cfg.source) if not builtin or ext == ".dpx" else cfg.source
     if not builtin:
         name, rule = colour.file_rule(config, path)
         if rule is not None:
             return (canonical(name, f"OCIO config {source}: file rule {rule!r}"),
                     f"file rule {rule!r} of the OCIO config", None)
-    ext = source_extension(cfg.source)
     header = dpx_transfer(Path(path)) if ext == ".dpx" and Path(path).is_file() else None
     log_transfer = header is not None and header[0] in DPX_TRANSFERS
     if log_transfer:
