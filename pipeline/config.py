@@ -30,6 +30,14 @@ from models.formats import CHECKPOINT_FORMATS
 from models.train_settings import TrainSettings
 from pipeline.errors import ConfigError
 
+#: OpenColorIO's built-in ACES studio config by its versioned name: the config
+#: ``ocio://studio-config-latest`` is in OpenColorIO 2.6, so its pixels stay put
+#: when a later wheel's "latest" moves on.
+BUILTIN_OCIO_CONFIG = "ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6"
+#: The display and view with BUILTIN_OCIO_CONFIG when no shot, style or pipeline
+#: sets them: the primaries plus the sRGB curve, no tone mapping (exact inverse).
+BUILTIN_DISPLAY_VIEW = ("sRGB - Display", "Un-tone-mapped")
+
 #: The longest shot (or style) name, in characters.
 SHOT_NAME_MAX = 128
 SHOT_NAME_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{SHOT_NAME_MAX - 1}}}$")
@@ -60,13 +68,22 @@ class PipelineConfig:
     png_compression: int = 0  # zlib level of the work-area PNGs (0-9); 0 = stored, fastest
     retries: int = 2  # extra attempts of a stage after a transient I/O error
     retry_wait: float = 10.0  # seconds before the first retry; doubles each time
-    # OpenColorIO config for every colour conversion ($OCIO wins when set); the
-    # default is built into OpenColorIO (nothing is downloaded).
-    ocio_config: str = "ocio://studio-config-latest"
-    # The display-referred pictures the generator sees (and keyframes are painted
-    # on) for scene-referred sources; shots may override both.
-    display: str = "sRGB - Display"
-    view: str = "Un-tone-mapped"
+    # OpenColorIO config for every colour conversion ($OCIO wins when set, as in
+    # every OCIO application): a file (relative to this file's folder) or a config
+    # built into OpenColorIO (nothing is downloaded). The default is OCIO's ACES
+    # studio config by its versioned name; an ocio://...-latest name is allowed but
+    # warned about, as it changes with the OpenColorIO wheel.
+    ocio_config: str = BUILTIN_OCIO_CONFIG
+    # The display and view of the display-referred pictures the generator sees (and
+    # keyframes are painted on) for scene-referred sources; a style, then a shot,
+    # overrides each. Unset (null): the OCIO config's own default display, and that
+    # display's default view for the source's colour space (its viewing rules),
+    # except when the config in use is the built-in default above (neither $OCIO
+    # nor ocio_config names another config): then sRGB - Display / Un-tone-mapped
+    # (BUILTIN_DISPLAY_VIEW; that config's own default view tone-maps and does not
+    # invert exactly).
+    display: Optional[str] = None
+    view: Optional[str] = None
 
 
 #: How smoothing blends the history (``pipeline.temporal.smoother``).
@@ -134,9 +151,13 @@ class ShotConfig:
     chunk_size: Optional[int] = None  # overrides pipeline.chunk_size
     batch_size: Optional[int] = None  # overrides pipeline.batch_size
     # The source's colour space in the OCIO config (ACEScg, ARRI LogC3 (EI800),
-    # sRGB - Texture, ...). Default: EXR the config's scene_linear role, DPX
-    # sRGB - Texture; movies as their tags say (display-referred, no OCIO) unless
-    # given one (a log ProRes: ARRI LogC3 (EI800)), which the plates go through.
+    # sRGB - Texture, ...). Default for an EXR or DPX sequence: a file rule of the
+    # config that matches it (other than its default rule; not with the built-in
+    # default config), else for a DPX the colour space its header's transfer names
+    # (printing density: ADX10 / ADX16), else EXR the config's scene_linear role,
+    # DPX sRGB - Texture, else the config's default rule
+    # (pipeline.media.colour_choice); movies as their tags say (display-referred,
+    # no OCIO) unless given one (a log ProRes: ARRI LogC3 (EI800)).
     colorspace: Optional[str] = None
     display: Optional[str] = None  # overrides the style's and pipeline's display
     view: Optional[str] = None  # overrides the style's and pipeline's view
@@ -379,6 +400,9 @@ def load_pipeline_config(cfg_dir: Optional[Path] = None) -> PipelineConfig:
         raise ConfigError(f"{path}: key 'tile_overlap': must be less than half of tile_size "
                           f"({cfg.tile_size}), got {cfg.tile_overlap}")
     overrides = {}
+    if path.exists() and "://" not in cfg.ocio_config:  # a file: relative to this one's folder
+        overrides["ocio_config"] = os.path.normpath(path.parent / os.path.expanduser(
+            cfg.ocio_config))
     for key, env in (("work_root", "SHOTSTYLE_WORK_ROOT"), ("render_root", "SHOTSTYLE_RENDER_ROOT")):
         if os.environ.get(env):
             overrides[key] = Path(os.environ[env]).resolve()

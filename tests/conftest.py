@@ -21,4 +21,5 @@ def project(tmp_path, monkeypatch) -> Project:
     monkeypatch.setenv("SHOTSTYLE_CONFIG_DIR", str(proj.configs))
     monkeypatch.delenv("SHOTSTYLE_WORK_ROOT", raising=False)
     monkeypatch.delenv("SHOTSTYLE_RENDER_ROOT", raising=False)
+    monkeypatch.delenv("OCIO", raising=False)  # the pipeline's built-in config unless a test sets one
     return proj

@@ -155,7 +155,11 @@ class Project:
         env = dict(os.environ)
         env.pop("SHOTSTYLE_WORK_ROOT", None)
         env.pop("SHOTSTYLE_RENDER_ROOT", None)
-        env.update({"SHOTSTYLE_CONFIG_DIR": str(self.configs),
+        env.pop("OCIO", None)  # the pipeline's built-in config unless ``extra`` names one
+        # The code of this checkout, not the one the venv's editable install points at
+        # (a git worktree's tests would otherwise run the main checkout's pipeline).
+        path = [str(REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env.update({"SHOTSTYLE_CONFIG_DIR": str(self.configs), "PYTHONPATH": os.pathsep.join(path),
                     "LUIGI_CONFIG_PATH": str(REPO / "luigi.cfg"),
                     "PYTHONUNBUFFERED": "1"}, **extra)
         return env
@@ -164,11 +168,12 @@ class Project:
         return [LUIGI, "--module", "tasks", task, *args, "--local-scheduler",
                 "--no-lock"]
 
-    def render(self, shot: str, *args: str, check: bool = True,
-               timeout: float = 300) -> subprocess.CompletedProcess:
+    def render(self, shot: str, *args: str, check: bool = True, timeout: float = 300,
+               env: Optional[dict] = None) -> subprocess.CompletedProcess:
+        """``luigi ... RenderShot --shot <shot>``; ``env``: extra environment variables."""
         proc = subprocess.run(self.luigi_cmd("RenderShot", "--shot", shot, *args),
-                              cwd=self.root, env=self.env(), capture_output=True, text=True,
-                              timeout=timeout)
+                              cwd=self.root, env=self.env(**(env or {})), capture_output=True,
+                              text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise AssertionError(f"render failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
         return proc
@@ -201,7 +206,9 @@ def scene_linear_frames(w: int, h: int, n: int, seed: int = 0) -> list:
     """Textured frames as ACEScg scene-linear floats (through OCIO from sRGB), with
     sub-8-bit grain and a highlight patch above display white (4.0)."""
     import PyOpenColorIO as ocio
-    config = ocio.Config.CreateFromFile("ocio://studio-config-latest")
+
+    from pipeline.config import BUILTIN_OCIO_CONFIG
+    config = ocio.Config.CreateFromFile(BUILTIN_OCIO_CONFIG)
     cpu = config.getProcessor("sRGB - Texture", "ACEScg").getDefaultCPUProcessor()
     rng = np.random.RandomState(seed)
     frames = []
@@ -249,3 +256,49 @@ def lines_to_read(text: str) -> list[str]:
         in_record = False
         out.append(line)
     return out
+
+
+def write_facility_ocio_config(path: Path, film_gamma: float = 2.2) -> Path:
+    """A small facility-style OCIO config (none of the ACES names): display
+    'Studio Monitor' with views 'Log Film' (for 'cineon' sources only, by a viewing
+    rule), 'Film' (a ``film_gamma`` curve) and 'Raw'; file rules 'CG' (``*cg*.exr``:
+    'lin_ap1') and 'Scans' (``*.dpx``: 'cineon'), default rule 'lin_rec709';
+    scene_linear role 'lin_rec709'."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"""\
+ocio_profile_version: 2.1
+roles:
+  scene_linear: lin_rec709
+  default: lin_rec709
+  data: raw
+file_rules:
+  - !<Rule> {{name: CG, pattern: "*cg*", extension: exr, colorspace: lin_ap1}}
+  - !<Rule> {{name: Scans, pattern: "*", extension: dpx, colorspace: cineon}}
+  - !<Rule> {{name: Default, colorspace: lin_rec709}}
+viewing_rules:
+  - !<Rule> {{name: LogOnly, colorspaces: [cineon]}}
+displays:
+  Studio Monitor:
+    - !<View> {{name: Log Film, colorspace: monitor_film, rule: LogOnly}}
+    - !<View> {{name: Film, colorspace: monitor_film}}
+    - !<View> {{name: Raw, colorspace: raw}}
+active_displays: []
+active_views: []
+colorspaces:
+  - !<ColorSpace> {{name: lin_rec709, family: scene, encoding: scene-linear}}
+  - !<ColorSpace>
+    name: lin_ap1
+    encoding: scene-linear
+    to_scene_reference: !<MatrixTransform> {{matrix: [1.705, -0.622, -0.083, 0, -0.130, 1.141, -0.011, 0, -0.024, -0.129, 1.153, 0, 0, 0, 0, 1]}}
+  - !<ColorSpace>
+    name: cineon
+    encoding: log
+    to_scene_reference: !<LogCameraTransform> {{log_side_slope: 0.293255, log_side_offset: 0.669599, lin_side_slope: 0.989, lin_side_offset: 0.0108, lin_side_break: 0.0, direction: inverse}}
+  - !<ColorSpace> {{name: raw, isdata: true, encoding: data}}
+  - !<ColorSpace>
+    name: monitor_film
+    encoding: sdr-video
+    from_scene_reference: !<ExponentTransform> {{value: {film_gamma}, direction: inverse}}
+""", encoding="utf-8")
+    return path

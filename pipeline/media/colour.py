@@ -2,21 +2,28 @@
 pictures the generator sees.
 
 Every conversion goes through OCIO. The config is ``$OCIO`` when set (as in
-every VFX tool), else ``ocio_config`` from ``configs/pipeline.yaml`` (default:
-OCIO's built-in ACES studio config, ``ocio://studio-config-latest``, which
-needs no download). A shot whose source is scene-referred (an EXR, or any
-source with a ``colorspace`` key) is converted with the config's display/view
-transform to display-referred pictures on decode; the EXR deliverable goes back
-through the inverse transform (``DisplayTransform``).
+every VFX tool; a relative path is relative to the working folder), else
+``ocio_config`` from ``configs/pipeline.yaml`` (relative to that file's folder;
+default: OCIO's built-in ACES studio config by its versioned name,
+``pipeline.config.BUILTIN_OCIO_CONFIG``, which needs no download). A shot whose
+source is scene-referred (an EXR, or any source with a ``colorspace`` key) is
+converted with the config's display/view transform to display-referred
+pictures on decode; the EXR deliverable goes back through the inverse transform
+(``DisplayTransform``). Which colour space, display and view a shot gets, and
+why, is ``pipeline.media.colour_choice``.
 
-The default view, ``Un-tone-mapped`` on ``sRGB - Display``, is a plain
-primaries matrix plus the sRGB curve, so its inverse is exact (to float
-rounding) for every value a display shows, [0, 1]; values above 1 (highlights)
-and below 0 (out of the display's gamut) are clipped on the way to the display
-and carried to the EXR output separately (see ``pipeline.stages.encode``).
-Tone-mapping views (``ACES 2.0 - SDR 100 nits (Rec.709)``) look better on
-extreme highlights but do not invert exactly; a shot may choose one with
-``display`` / ``view``.
+A config is known to the stage keys by its content (``config_identity``, OCIO's
+cache ID), not its path: editing the file redoes the plates it changes, and a
+config file edited while a process runs is loaded again (``load_config``).
+
+The built-in config's pipeline default view, ``Un-tone-mapped`` on ``sRGB -
+Display``, is a plain primaries matrix plus the sRGB curve, so its inverse is
+exact (to float rounding) for every value a display shows, [0, 1]; values above
+1 (highlights) and below 0 (out of the display's gamut) are clipped on the way
+to the display and carried to the EXR output separately (see
+``pipeline.stages.encode``). Tone-mapping views (``ACES 2.0 - SDR 100 nits
+(Rec.709)``) look better on extreme highlights but do not invert exactly; a
+shot may choose one with ``display`` / ``view``.
 """
 from __future__ import annotations
 
@@ -24,10 +31,12 @@ import difflib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Optional
 
 import numpy as np
 import PyOpenColorIO as ocio
 
+from pipeline.config import BUILTIN_OCIO_CONFIG
 from pipeline.errors import ConfigError
 
 
@@ -36,14 +45,49 @@ def config_source(configured: str) -> str:
     return os.environ.get("OCIO") or configured
 
 
-@lru_cache(maxsize=8)
+def is_builtin_default(configured: str) -> bool:
+    """Whether the config in use is the pipeline's built-in default: ``$OCIO`` unset
+    and ``ocio_config`` BUILTIN_OCIO_CONFIG (its default)."""
+    return not os.environ.get("OCIO") and configured == BUILTIN_OCIO_CONFIG
+
+
 def load_config(source: str) -> ocio.Config:
-    """The OCIO config at ``source`` (a path or an ``ocio://`` built-in config)."""
+    """The OCIO config at ``source`` (a path or an ``ocio://`` built-in config); a file
+    is loaded again once its size or modification time changes."""
+    return _load_config(source, _file_stamp(source))
+
+
+def _file_stamp(source: str) -> Optional[tuple]:
+    if source.startswith("ocio://"):
+        return None
+    try:
+        st = os.stat(source)
+    except OSError:
+        return None  # CreateFromFile says why
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino
+
+
+@lru_cache(maxsize=8)
+def _load_config(source: str, stamp: Optional[tuple]) -> ocio.Config:
     try:
         return ocio.Config.CreateFromFile(source)
     except (ocio.Exception, ocio.ExceptionMissingFile) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
         raise ConfigError(f"OCIO config {source}: cannot load it: {first}") from None
+
+
+def config_identity(source: str) -> str:
+    """What the config at ``source`` is, for the stage keys: OCIO's cache ID, a hash
+    of its content (not its path, so an edit changes it and a move does not)."""
+    return load_config(source).getCacheID()
+
+
+def moves_with_the_wheel(source: str) -> bool:
+    """Whether ``source`` is a built-in config name without a version
+    (``ocio://studio-config-latest``, ``ocio://default``): another config in a
+    later OpenColorIO."""
+    return (source.startswith("ocio://")
+            and source[len("ocio://"):] not in set(ocio.BuiltinConfigRegistry()))
 
 
 def _names(config: ocio.Config) -> list[str]:
@@ -83,16 +127,27 @@ def check_display_view(config: ocio.Config, display: str, view: str, where: str,
                           f"(views: {', '.join(views)})")
 
 
-def scene_linear(config: ocio.Config) -> str:
-    """The config's scene_linear role: the colour space EXR plates are in by default."""
-    return config.getColorSpace(ocio.ROLE_SCENE_LINEAR).getName()
+def scene_linear(config: ocio.Config) -> Optional[str]:
+    """The config's scene_linear role (the colour space EXR plates are in by
+    default), or None when the config has none."""
+    cs = config.getColorSpace(ocio.ROLE_SCENE_LINEAR)
+    return None if cs is None else cs.getName()
+
+
+def file_rule(config: ocio.Config, path: str) -> tuple[str, Optional[str]]:
+    """The colour space the config's file rules give ``path``, and the rule's name
+    (None when only the default rule matches)."""
+    name, index = config.getColorSpaceFromFilepath(path)
+    if config.filepathOnlyMatchesDefaultRule(path):
+        return name, None
+    return name, config.getFileRules().getName(index)
 
 
 @dataclass(frozen=True)
 class DisplayTransform:
     """A source colour space seen through a display and view of an OCIO config."""
 
-    source: str  # the OCIO config (path or ocio:// URI)
+    source: str  # the OCIO config (path or ocio:// URI), as given
     colorspace: str
     display: str
     view: str
@@ -106,11 +161,16 @@ class DisplayTransform:
         return _apply(_processor(self, ocio.TRANSFORM_DIR_INVERSE), rgb)
 
 
-@lru_cache(maxsize=16)
 def _processor(t: DisplayTransform, direction) -> ocio.CPUProcessor:
+    return _cpu_processor(load_config(t.source), t, direction)
+
+
+@lru_cache(maxsize=16)
+def _cpu_processor(config: ocio.Config, t: DisplayTransform, direction) -> ocio.CPUProcessor:
+    """Keyed on the config object too: an edited config file is a new one."""
     transform = ocio.DisplayViewTransform(src=t.colorspace, display=t.display, view=t.view,
                                           direction=direction)
-    return load_config(t.source).getProcessor(transform).getDefaultCPUProcessor()
+    return config.getProcessor(transform).getDefaultCPUProcessor()
 
 
 def _apply(processor: ocio.CPUProcessor, rgb: np.ndarray) -> np.ndarray:

@@ -106,6 +106,22 @@ def image_size(path: Path) -> Optional[tuple[int, int]]:
     return None if windows is None else windows.size
 
 
+def dpx_transfer(path: Path) -> Optional[tuple[str, int]]:
+    """The transfer a DPX header gives (OpenImageIO's ``dpx:Transfer``: 'Printing
+    density', 'Logarithmic', 'Linear', 'Undefined', ...) and its bits per sample;
+    None when OpenImageIO cannot read the header."""
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:
+        oiio.geterror()  # clear it
+        return None
+    try:
+        spec = inp.spec()
+        return (spec.get_string_attribute("dpx:Transfer"),
+                spec.get_int_attribute("oiio:BitsPerSample", 0))
+    finally:
+        inp.close()
+
+
 def _channel(names: list[str], *wanted: str) -> Optional[int]:
     lower = [n.lower() for n in names]
     for w in wanted:

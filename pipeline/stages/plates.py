@@ -26,6 +26,8 @@ def run(plan: ShotPlan, progress: Progress = None) -> int:
     info = source_info(plan)
     first = plan.cfg.first_frame
     remove_stale_temporaries(plan.root)  # a killed decode's temporary folder
+    for level, line in plan.colour_notes:  # which colour space, display and view, and why
+        log.log(level, "%s", line)
     decode = decode_to_pngs if plan.colour is None \
         else partial(decode_to_display_plates, transform=plan.colour)
     count = decode(info, plan.stage_dir(PLATES), plan.shot, first,

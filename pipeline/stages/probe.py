@@ -38,10 +38,6 @@ def run(plan: ShotPlan, progress: Progress = None) -> SourceInfo:
     if bits > 8 and plan.colour is None:
         log.info("%s: %d-bit source (%s): plates and intermediates are 16-bit", plan.shot,
                  bits, info.pix_fmt)
-    if plan.colour is not None:
-        log.info("%s: colour-managed: %s through %s / %s (OCIO %s); 16-bit plates", plan.shot,
-                 plan.colour.colorspace, plan.colour.display, plan.colour.view,
-                 plan.colour.source)
     write_manifest(plan.stage_manifest(PROBE), stage=PROBE, shot=plan.shot, key=plan.key(PROBE),
                    source=info.to_dict(), seconds=round(time.monotonic() - t0, 3))
     return info

@@ -21,55 +21,18 @@ from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot
 from pipeline.errors import ConfigError, MediaError
 from pipeline.media import colour
 from pipeline.media.colour import DisplayTransform
+from pipeline.media.colour_choice import SCENE_SEQUENCES, Notes, choose_colour, source_extension
 from pipeline.media.sequence import chunk_ranges, frame_path, is_sequence_pattern, sequence_files
 from pipeline.stages.table import FRAME_RANGE_FROM, Stage, stage
 from pipeline.workarea.manifest import file_fingerprint, read_manifest, stable_hash
 
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
-#: Image sequences colour-managed (and given EXR output) without a 'colorspace'
-#: key, and the colour space they are taken to be in: None = the config's
-#: scene_linear role. Any other sequence is colour-managed when it has a
-#: 'colorspace' or asks for EXR output, and taken to be DISPLAY_ENCODED.
-SCENE_SEQUENCES = {".exr": None, ".dpx": "sRGB - Texture"}
-DISPLAY_ENCODED = "sRGB - Texture"
-
 
 #: What the probe, plates and EXR of a colour-managed shot hold; it enters their
 #: keys, so a change renders such shots anew once. 2: overscan in the plates,
 #: straight (unpremultiplied) plates, the EXR carries the style
 #: (``pipeline.media.scene_output``). Shots that are not colour-managed keep their keys.
 SCENE_FORMAT = 2
-
-
-def source_extension(source: str) -> str:
-    return Path(source).suffix.lower()
-
-
-def colour_transform(cfg: ShotConfig, style: StyleConfig, pipeline: PipelineConfig,
-                     config_file: Path) -> Optional[DisplayTransform]:
-    """How a shot's plates are made display-referred (OCIO), or None for a
-    display-referred source decoded as it is. Unknown names stop here, at load.
-    The display and view: the shot's, else the style's, else the pipeline's."""
-    ext = source_extension(cfg.source)
-    sequence = is_sequence_pattern(cfg.source)
-    if cfg.colorspace is None and not (sequence and (ext in SCENE_SEQUENCES or cfg.output.exr)):
-        if cfg.output.exr:
-            raise ConfigError(f"{config_file}: key 'output.exr': EXR output of a movie needs "
-                              f"its colour space: set 'colorspace' (e.g. 'ARRI LogC3 (EI800)', "
-                              f"'sRGB - Texture')")
-        return None
-    source = colour.config_source(pipeline.ocio_config)
-    ocio_config = colour.load_config(source)
-    name = (cfg.colorspace or SCENE_SEQUENCES.get(ext, DISPLAY_ENCODED)
-            or colour.scene_linear(ocio_config))
-    canonical = colour.colour_space(ocio_config, name, f"{config_file}: key 'colorspace'", source)
-    display = cfg.display or style.display or pipeline.display
-    view = cfg.view or style.view or pipeline.view
-    where = (f"{config_file}: key 'display'/'view'" if cfg.display or cfg.view else
-             f"style {cfg.style!r}: key 'display'/'view'" if style.display or style.view else
-             "pipeline config: key 'display'/'view'")
-    colour.check_display_view(ocio_config, display, view, where, source)
-    return DisplayTransform(source, canonical, display, view)
 
 
 def style_key(style: StyleConfig) -> str:
@@ -113,6 +76,9 @@ class ShotPlan:
     #: How the source's colours reach the display-referred plates (None: the source
     #: is display-referred and decoded as it is, as for movies).
     colour: Optional[DisplayTransform] = None
+    #: (logging level, line): which colour space, display and view won and why, and
+    #: colour warnings; logged by the plates stage
+    colour_notes: Notes = ()
     _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
@@ -122,8 +88,9 @@ class ShotPlan:
         cfg = load_shot_config(shot, cfg_dir)
         style = load_style_config(cfg.style, cfg_dir)
         config_file = shot_config_path(shot, cfg_dir)
+        choice = choose_colour(shot, cfg, style, pipeline, config_file)
         plan = cls(shot, pipeline, cfg, style, config_file,
-                   colour_transform(cfg, style, pipeline, config_file))
+                   *((choice.transform, choice.notes) if choice else ()))
         plan._check_inside_roots()
         return plan
 
@@ -245,9 +212,11 @@ class ShotPlan:
 
     @property
     def colour_identity(self) -> Optional[list]:
-        """The colour conversion of the plates: config, colour space, display, view."""
+        """The colour conversion of the plates: the config's content (not its path),
+        colour space, display, view."""
         c = self.colour
-        return None if c is None else [c.source, c.colorspace, c.display, c.view]
+        return None if c is None else [colour.config_identity(c.source), c.colorspace,
+                                       c.display, c.view]
 
     @property
     def fps_identity(self) -> str:

@@ -13,6 +13,7 @@ from torch import nn
 
 from helpers import (add_torchscript_style, ffprobe_video, scene_linear_frames,
                      textured_frame, write_exr_sequence)
+from pipeline.config import BUILTIN_OCIO_CONFIG
 from pipeline.media.colour import DisplayTransform
 
 pytestmark = pytest.mark.slow
@@ -154,7 +155,7 @@ def test_log_prores_movie_with_alpha_and_timecode_round_trips(project, tmp_path)
     import OpenEXR
     import PyOpenColorIO as ocio
 
-    config = ocio.Config.CreateFromFile("ocio://studio-config-latest")
+    config = ocio.Config.CreateFromFile(BUILTIN_OCIO_CONFIG)
     to_log = config.getProcessor("ACEScg", "ARRI LogC3 (EI800)").getDefaultCPUProcessor()
     alpha = np.tile(np.linspace(0, 1, W, dtype=np.float32), (H, 1))
     codes = []
@@ -178,7 +179,7 @@ def test_log_prores_movie_with_alpha_and_timecode_round_trips(project, tmp_path)
     assert ("log: the source has an alpha channel (yuva444p12le): kept in the PNG frames, "
             "the .mov (ProRes 4444), the EXR frames; the .mp4 (H.264) drops it") in done.stderr
     # plates: the display-referred picture, 16-bit, with the alpha
-    to_display = DisplayTransform("ocio://studio-config-latest", "ARRI LogC3 (EI800)",
+    to_display = DisplayTransform(BUILTIN_OCIO_CONFIG, "ARRI LogC3 (EI800)",
                                   "sRGB - Display", "Un-tone-mapped")
     plate = cv2.imread(str(project.work / "log" / "plates" / "log.1002.png"), cv2.IMREAD_UNCHANGED)
     assert plate.dtype == np.uint16 and plate.shape == (H, W, 4)

@@ -2,6 +2,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+import yaml
 
 from helpers import REPO, write_yaml
 from pipeline.config import (check_shot_name, load_pipeline_config, load_shot_config,
@@ -167,3 +168,23 @@ def test_stage_keys_follow_inputs(project, tmp_path):
     src.write_bytes(b"xy")  # new footage: everything downstream changes
     changed = ShotPlan.load("k1")
     assert changed.key("probe") != after.key("probe") and changed.key("styled") != after.key("styled")
+
+
+def test_a_relative_ocio_config_is_relative_to_pipeline_yaml_and_ocio_to_the_cwd(
+        project, tmp_path, monkeypatch):
+    from helpers import write_facility_ocio_config
+    config = write_facility_ocio_config(project.configs / "ocio" / "facility.ocio")
+    pipeline_yaml = project.configs / "pipeline.yaml"
+    write_yaml(pipeline_yaml, {**yaml.safe_load(pipeline_yaml.read_text()),
+                               "ocio_config": "ocio/facility.ocio"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load_pipeline_config().ocio_config == str(config)
+    project.add_shot("e1", project.root / "plates" / "e1.####.exr", fps=24)
+    assert ShotPlan.load("e1").colour.display == "Studio Monitor"
+    monkeypatch.setenv("OCIO", "ocio/facility.ocio")  # $OCIO: relative to the working folder
+    with pytest.raises(ConfigError, match=r"^OCIO config ocio/facility.ocio: cannot load it"):
+        ShotPlan.load("e1")
+    monkeypatch.chdir(project.configs)
+    assert ShotPlan.load("e1").colour.source == "ocio/facility.ocio"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import write_exr_sequence, write_yaml
+from helpers import write_exr_sequence, write_facility_ocio_config, write_yaml
+from pipeline.config import BUILTIN_OCIO_CONFIG, PipelineConfig
 from pipeline.errors import ConfigError
+from pipeline.media import colour
 from pipeline.media.colour import DisplayTransform
 from pipeline.workarea.plan import ShotPlan
 
@@ -21,7 +23,7 @@ def test_exr_and_dpx_sequences_are_colour_managed_movies_are_not(project, exr_so
     assert ShotPlan.load("m1").colour is None and not ShotPlan.load("m1").writes_exr
     project.add_shot("e1", exr_source, fps=24)
     plan = ShotPlan.load("e1")
-    assert plan.colour == DisplayTransform("ocio://studio-config-latest", "ACEScg",
+    assert plan.colour == DisplayTransform("ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6", "ACEScg",
                                            "sRGB - Display", "Un-tone-mapped")
     assert plan.writes_exr
     project.add_shot("d1", str(tmp_path / "scan" / "d1.####.dpx"), fps=24)
@@ -39,7 +41,7 @@ def test_unknown_names_stop_at_load_with_close_names(project, exr_source):
     with pytest.raises(ConfigError) as err:
         ShotPlan.load("e1")
     assert str(err.value) == (f"{path}: key 'colorspace': unknown colour space 'ACEScgg' in "
-                              f"OCIO config ocio://studio-config-latest (close: ACEScg, "
+                              f"OCIO config ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6 (close: ACEScg, "
                               f"ACEScc, ACEScct, ACES - ACEScg)")
     project.add_shot("e1", exr_source, fps=24, view="Filmic")
     with pytest.raises(ConfigError) as err:
@@ -82,7 +84,7 @@ def test_display_and_view_from_the_shot_else_the_style_else_the_pipeline(project
         ShotPlan.load("e1")
     assert str(err.value).startswith("style 'bad': key 'display'/'view': unknown display "
                                      "'Rec.709 - Display' in OCIO config "
-                                     "ocio://studio-config-latest (close: ")
+                                     "ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6 (close: ")
 
 
 def test_ocio_environment_variable_wins(project, exr_source, monkeypatch):
@@ -95,10 +97,49 @@ def test_ocio_environment_variable_wins(project, exr_source, monkeypatch):
 
 
 def test_display_values_survive_the_round_trip_and_highlights_clip_only_on_screen():
-    t = DisplayTransform("ocio://studio-config-latest", "ACEScg", "sRGB - Display",
+    t = DisplayTransform("ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6", "ACEScg", "sRGB - Display",
                          "Un-tone-mapped")
     display = np.random.RandomState(0).rand(16, 16, 3).astype(np.float32)
     back = t.to_display(t.from_display(display))
     assert np.abs(back - display).max() < 1e-4
     bright = np.full((2, 2, 3), 4.0, np.float32)
     assert t.to_display(bright).min() > 1.0  # above display white: clipped on the plates
+
+
+def test_the_default_config_is_a_versioned_builtin_name():
+    import PyOpenColorIO as ocio
+    default = PipelineConfig().ocio_config
+    assert default == BUILTIN_OCIO_CONFIG and not colour.moves_with_the_wheel(default)
+    assert default[len("ocio://"):] in set(ocio.BuiltinConfigRegistry())
+    assert colour.moves_with_the_wheel("ocio://studio-config-latest")
+    assert colour.moves_with_the_wheel("ocio://default")
+
+
+def test_editing_the_config_file_changes_its_identity_and_the_plates_key(project, exr_source,
+                                                                         tmp_path, monkeypatch):
+    """The key holds the config's content, not its path: an edit in the same process
+    is seen (the file is loaded again) and redoes the plates; a move does not; a
+    movie, which is not colour-managed, keeps its key."""
+    config = write_facility_ocio_config(tmp_path / "ocio" / "config.ocio", film_gamma=2.2)
+    monkeypatch.setenv("OCIO", str(config))
+    project.add_shot("e1", exr_source, fps=24)
+    project.add_shot("m1", tmp_path / "clip.mov")
+    before = ShotPlan.load("e1")
+    identity, key = before.colour_identity, before.key("plates")
+    mid_grey = np.full((1, 1, 3), 0.18, np.float32)
+    assert identity[0] == colour.load_config(str(config)).getCacheID()
+    assert str(config) not in identity
+    assert np.allclose(before.colour.to_display(mid_grey), 0.18 ** (1 / 2.2), atol=1e-4)
+    movie_key = ShotPlan.load("m1").key("plates")
+    write_facility_ocio_config(config, film_gamma=2.4)  # the 'Film' view's curve changes
+    after = ShotPlan.load("e1")
+    assert after.colour == before.colour  # same names ...
+    assert after.colour_identity != identity  # ... another config
+    assert after.key("plates") != key
+    assert np.allclose(after.colour.to_display(mid_grey), 0.18 ** (1 / 2.4), atol=1e-4)
+    assert ShotPlan.load("m1").key("plates") == movie_key
+    moved = tmp_path / "elsewhere" / "facility.ocio"
+    moved.parent.mkdir()
+    moved.write_bytes(config.read_bytes())
+    monkeypatch.setenv("OCIO", str(moved))
+    assert ShotPlan.load("e1").colour_identity == after.colour_identity
