@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from helpers import write_pngs
-from pipeline.config import OutputConfig
+from pipeline.config import BUILTIN_OCIO_CONFIG, OutputConfig
 from pipeline.media.colour import DisplayTransform, load_config
 from pipeline.media.display_tags import (DISPLAY_TAGS, UNPLACED, MovieTags,
                                          display_colour_space, movie_tags)
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores
 from pipeline.media.probe import probe_source
 
-STUDIO = "ocio://studio-config-latest"
+STUDIO = BUILTIN_OCIO_CONFIG
 OLD_STUDIO = "ocio://studio-config-v1.0.0_aces-v1.3_ocio-v2.1"  # no interop IDs
 
 # display (its Un-tone-mapped view) -> matrix, primaries, transfer (ffprobe's names)

@@ -8,6 +8,7 @@ import OpenImageIO as oiio
 import PyOpenColorIO as ocio
 
 from helpers import make_clip, scene_linear_frames, write_exr_sequence
+from pipeline.config import BUILTIN_OCIO_CONFIG
 from pipeline.stages import encode, plates, probe, publish
 from pipeline.stages.table import FINAL, PLATES
 from pipeline.workarea.plan import ShotPlan
@@ -86,9 +87,9 @@ def test_record_of_a_colour_managed_sequence(project, tmp_path):
                    "frame_range": [1001, 1002], "width": w, "height": h, "fps": "24000/1001",
                    "pixel_aspect": "2", "codec": "openexr", "data_format": "half",
                    "bit_depth": 16, "alpha": True, "colour_space": "ACEScg"}
-    studio = ocio.Config.CreateFromFile("ocio://studio-config-latest")
+    studio = ocio.Config.CreateFromFile(BUILTIN_OCIO_CONFIG)
     assert record["ocio"] == {
-        "config": "ocio://studio-config-latest", "config_name": studio.getName(),
+        "config": BUILTIN_OCIO_CONFIG, "config_name": studio.getName(),
         "config_cache_id": studio.getCacheID(), "colour_space": "ACEScg",
         "display": "sRGB - Display", "view": "Un-tone-mapped",
         "display_colour_space": "sRGB - Display"}
