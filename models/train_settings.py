@@ -12,36 +12,55 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 
+#: The largest count (steps, patch size, ...) a style config may give.
+_MAX = 10_000_000
+
+
+def _s(default: Any, help: str, **bounds: Any) -> Any:
+    """A training setting with its help text (and bounds) in its metadata."""
+    return field(default=default, metadata={"help": help, **bounds})
+
+
 @dataclass(frozen=True, kw_only=True)
 class TrainSettings:
     """How a style generator is trained: the one set of settings and defaults for
     both trainers (``train_keyframes``, ``models.unpaired.train_unpaired``).
     A style config's ``train`` section (``pipeline.config.TrainConfig``) is one
     of these plus where the training images come from."""
-    generator: str = "fewshot_unet"
-    generator_kwargs: dict[str, Any] = field(default_factory=dict)
-    discriminator_kwargs: dict[str, Any] = field(default_factory=dict)
-    steps: int = 3000
-    minutes: float = 0.0  # wall-clock budget; 0 = steps only
-    patch_size: int = 64
-    batch_size: int = 16
-    lr: float = 2e-4
-    l1_weight: float = 1.0  # keyframes: L1 to the painted frame
-    adv_weight: float = 0.02  # keyframes: PatchGAN (LSGAN) term; 0 and fm_weight 0: no discriminator
-    fm_weight: float = 1.0  # keyframes: discriminator feature matching
-    perceptual_weight: float = 0.0  # keyframes: VGG feature loss; needs vgg_weights
-    vgg_weights: Optional[Path] = None  # torchvision VGG16/19 state_dict on disk
-    cycle_weight: float = 10.0  # unpaired: cycle consistency
-    identity_weight: float = 5.0  # unpaired: identity (0.5 x cycle, as in CycleGAN)
-    jitter: float = 0.1  # colour jitter amplitude on the input
-    noise: float = 0.02  # gaussian noise sigma on the input ([-1, 1] units)
-    seed: int = 0
-    # auto: bf16 autocast on CPUs with native bf16 (1.7x the steps per second of
-    # fp32 on the default generator and discriminator), fp32 elsewhere
-    precision: Literal["auto", "fp32", "bf16"] = "auto"
-    save_every_s: float = 60.0  # training state is saved this often (resume after a kill)
-    log_every: int = 50
-
+    # Each field's metadata holds its help text and, for the counts a style config
+    # may set, its bounds ("min", "max"), checked when a style config is loaded
+    # (pipeline.config) and listed in docs/CONFIG.md.
+    generator: str = _s("fewshot_unet", "The generator architecture (a name in the models "
+                        "registry); keyframes default: a small fully convolutional U-Net.")
+    generator_kwargs: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Options for the generator's constructor."})
+    discriminator_kwargs: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Options for the discriminator's constructor."})
+    steps: int = _s(3000, "Stop after this many steps (or `minutes`, whichever comes first).",
+                    min=1, max=_MAX)
+    minutes: float = _s(0.0, "Wall-clock budget in minutes; 0 = steps only.")
+    patch_size: int = _s(64, "Side of the random training patches, in pixels.", min=16, max=_MAX)
+    batch_size: int = _s(16, "Patches per training step.", min=1, max=_MAX)
+    lr: float = _s(2e-4, "Learning rate (Adam).")
+    l1_weight: float = _s(1.0, "keyframes: L1 to the painted frame.")
+    adv_weight: float = _s(0.02, "keyframes: conditional PatchGAN (LSGAN) term; with "
+                           "`fm_weight` 0 too, no discriminator is trained.")
+    fm_weight: float = _s(1.0, "keyframes: discriminator feature matching.")
+    perceptual_weight: float = _s(0.0, "keyframes: VGG feature loss; needs `vgg_weights`.")
+    vgg_weights: Optional[Path] = _s(None, "torchvision VGG16/19 state_dict on disk.")
+    cycle_weight: float = _s(10.0, "unpaired: cycle consistency.")
+    identity_weight: float = _s(5.0, "unpaired: identity (0.5 x cycle, as in CycleGAN).")
+    jitter: float = _s(0.1, "Colour-jitter amplitude on the input (augmentation).")
+    noise: float = _s(0.02, "Gaussian noise sigma on the input ([-1, 1] units).")
+    seed: int = _s(0, "Random seed (patches, augmentation, initial weights).")
+    precision: Literal["auto", "fp32", "bf16"] = _s(
+        "auto", "`auto`: bf16 autocast on CPUs with native bf16 (faster than fp32; "
+        "bench/RESULTS.md \"Precision\"), fp32 elsewhere.")
+    save_every_s: float = _s(60.0, "The training state (both networks, both optimisers, step, "
+                             "RNG) is saved this often, in seconds, so a killed training "
+                             "resumes where it was.")
+    log_every: int = _s(50, "Steps between progress lines (step, losses, it/s).",
+                        min=1, max=_MAX)
 
 def settings_record(settings: TrainSettings) -> dict[str, Any]:
     """The settings as plain values (for a checkpoint's metadata)."""

@@ -46,44 +46,103 @@ SHOT_NAME_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{SHOT_NAME_MAX - 1}}}
 # --------------------------------------------------------------------------- #
 # Schema
 # --------------------------------------------------------------------------- #
-def _path(kind: str = "any", must_exist: bool = False, default: Any = None):
+# Each field carries its own documentation and bounds in its metadata, read by
+# the validator (``_check_bounds``) and by ``pipeline.config_doc`` (docs/CONFIG.md):
+#   help   what the key does (Markdown, one paragraph)
+#   min / max        inclusive bounds of a number, checked on load
+#   below            exclusive upper bound of a number, checked on load
+#   unit             'seconds': the bounds message says seconds
+#   rule             a check made in code beyond the bounds (documentation only)
+# Allowed values are the field's Literal type, which the loader checks.
+def setting(default: Any = dataclasses.MISSING, *, help: str,
+            default_factory: Any = dataclasses.MISSING, min: Any = None, max: Any = None,
+            below: Any = None, unit: Optional[str] = None, rule: Optional[str] = None,
+            path: Optional[str] = None, must_exist: bool = False) -> Any:
+    """A config field with its help text and bounds in its metadata."""
+    meta: dict[str, Any] = {"help": help}
+    for key, value in (("min", min), ("max", max), ("below", below), ("unit", unit),
+                       ("rule", rule), ("path", path)):
+        if value is not None:
+            meta[key] = value
+    if path is not None:
+        meta["must_exist"] = must_exist
+    return field(default=default, default_factory=default_factory, metadata=meta)
+
+
+def _path(kind: str = "any", must_exist: bool = False, default: Any = None, *,
+          help: str) -> Any:
     """A path field; ``kind`` is 'file', 'dir' or 'any'."""
-    return field(default=default, metadata={"path": kind, "must_exist": must_exist})
+    return setting(default, help=help, path=kind, must_exist=must_exist)
+
+
+#: Bounds shared by the pipeline's keys and the shots' overrides of them.
+CHUNK_SIZE_BOUNDS = {"min": 1, "max": 100_000}
+BATCH_SIZE_BOUNDS = {"min": 1, "max": 4096}
+#: The highest frame rate a shot, a header or ``--rate`` may give.
+FPS_MAX = 1000
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    work_root: Path = _path("dir", default=Path("work"))
-    render_root: Path = _path("dir", default=Path("renders"))
-    chunk_size: int = 48
-    batch_size: int = 4
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
-    # How the generator runs on the CPU: auto = OpenVINO (1.7x faster than
-    # PyTorch at the same precision) for PyTorch-module styles, else PyTorch.
-    cpu_backend: Literal["auto", "torch", "openvino"] = "auto"
-    threads: int = 0  # 0 = one per core
-    tile_size: int = 1024  # frames with a larger side run in tiles; 0 = never tile
-    tile_overlap: int = 64
-    png_compression: int = 0  # zlib level of the work-area PNGs (0-9); 0 = stored, fastest
-    retries: int = 2  # extra attempts of a stage after a transient I/O error
-    retry_wait: float = 10.0  # seconds before the first retry; doubles each time
-    # OpenColorIO config for every colour conversion ($OCIO wins when set, as in
-    # every OCIO application): a file (relative to this file's folder) or a config
-    # built into OpenColorIO (nothing is downloaded). The default is OCIO's ACES
-    # studio config by its versioned name; an ocio://...-latest name is allowed but
-    # warned about, as it changes with the OpenColorIO wheel.
-    ocio_config: str = BUILTIN_OCIO_CONFIG
-    # The display and view of the display-referred pictures the generator sees (and
-    # keyframes are painted on) for scene-referred sources; a style, then a shot,
-    # overrides each. Unset (null): the OCIO config's own default display, and that
-    # display's default view for the source's colour space (its viewing rules),
-    # except when the config in use is the built-in default above (neither $OCIO
-    # nor ocio_config names another config): then sRGB - Display / Un-tone-mapped
-    # (BUILTIN_DISPLAY_VIEW; that config's own default view tone-maps and does not
-    # invert exactly).
-    display: Optional[str] = None
-    view: Optional[str] = None
+    work_root: Path = _path("dir", default=Path("work"), help=(
+        "Per-stage checkpoints and logs, `<work_root>/<shot>/...`; "
+        "`$SHOTSTYLE_WORK_ROOT` overrides it. Put it on shared storage for several hosts."))
+    render_root: Path = _path("dir", default=Path("renders"), help=(
+        "Deliverables, `<render_root>/<shot>/...`; `$SHOTSTYLE_RENDER_ROOT` overrides it."))
+    chunk_size: int = setting(48, **CHUNK_SIZE_BOUNDS, help=(
+        "Frames per stylise / flow / smooth task (one Luigi task or farm task per chunk)."))
+    batch_size: int = setting(4, **BATCH_SIZE_BOUNDS, help=(
+        "Frames per generator call. Halved (then the tile size) on CUDA out-of-memory "
+        "and the frames retried."))
+    device: Literal["auto", "cpu", "cuda"] = setting("auto", help=(
+        "`auto`: CUDA if present, else the CPU; `cuda` is an error where there is none."))
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = setting("auto", help=(
+        "`auto`: bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16 or AMX), fp32 "
+        "elsewhere; with PyTorch on the CPU the first layer stays fp32. The stage log "
+        "says which ran and why."))
+    cpu_backend: Literal["auto", "torch", "openvino"] = setting("auto", help=(
+        "How the generator runs on the CPU. `auto`: OpenVINO for styles that are PyTorch "
+        "modules (faster than PyTorch at the same precision, with a looser bf16; "
+        "bench/RESULTS.md \"Precision\"), PyTorch for TorchScript files and for a network "
+        "OpenVINO cannot convert (with a warning). OpenVINO's usage telemetry is declined "
+        "when shotstyle imports it: a render sends nothing and writes nothing under "
+        "`~/intel`."))
+    threads: int = setting(0, min=0, max=4096, help=(
+        "CPU threads for inference and training; 0 = one per core. On a machine shared "
+        "with other CPU-heavy jobs use fewer (bench/RESULTS.md, \"Training threads\")."))
+    tile_size: int = setting(1024, min=0, max=1 << 16, help=(
+        "Frames with a larger side are stylised in overlapping, feathered tiles so 4K fits "
+        "in memory; 0 = never tile."))
+    tile_overlap: int = setting(64, min=0, max=4096, rule="less than half of tile_size", help=(
+        "Overlap of neighbouring tiles, in pixels."))
+    png_compression: int = setting(0, min=0, max=9, help=(
+        "zlib level of the work-area PNGs (and of `frames/`, which copies them); 0 stores "
+        "them uncompressed: more disk, fastest to write and read (bench/RESULTS.md, "
+        "\"bench_io.py\")."))
+    retries: int = setting(2, min=0, max=10, help=(
+        "Extra attempts of a stage after a transient I/O error in its own file I/O (EIO, "
+        "ESTALE, timeouts), in the stage's process; user errors and a full disk are never "
+        "retried."))
+    retry_wait: float = setting(10.0, min=0, max=600, unit="seconds", help=(
+        "Seconds before the first retry; doubles each time."))
+    ocio_config: str = setting(BUILTIN_OCIO_CONFIG, help=(
+        "OpenColorIO config for every colour conversion: a file (relative to this file's "
+        "folder) or a config built into OpenColorIO (nothing is downloaded). `$OCIO` wins "
+        "when set, as in every OCIO application. The default is OCIO's ACES studio config "
+        "by its versioned name, so a new OpenColorIO wheel cannot change a render; an "
+        "`ocio://...-latest` name is allowed but warned about."))
+    display: Optional[str] = setting(None, help=(
+        "The display of the display-referred pictures the generator sees (and keyframes "
+        "are painted on) for colour-managed sources; a style, then a shot, overrides it. "
+        "Null: the OCIO config's default display, except with the built-in default config "
+        "(neither `$OCIO` nor `ocio_config` names another): `sRGB - Display` "
+        "(docs/COMPOSITORS.md)."))
+    view: Optional[str] = setting(None, help=(
+        "The view for `display`; a style, then a shot, overrides it. Null: the display's "
+        "default view for the source's colour space (the config's viewing rules), except "
+        "with the built-in default config: `Un-tone-mapped` (the primaries plus the sRGB "
+        "curve, no tone mapping; that config's own default view tone-maps and does not "
+        "invert exactly)."))
 
 
 #: How smoothing blends the history (``pipeline.temporal.smoother``).
@@ -95,17 +154,19 @@ FLOW_PRESETS = ("medium", "fast", "ultrafast")
 @dataclass(frozen=True)
 class SmoothingConfig:
     """Temporal smoothing and its optical flow: these defaults are the only ones."""
-    # adaptive: flow-guided, history weight falls where the picture really
-    # changed (best measured); flow: the plain flow-guided blend; none: off.
-    method: Literal[SMOOTHING_METHODS] = "adaptive"
-    strength: float = 0.9  # weight of the carried history, 0 <= strength < 1
-    # Optical flow computed at this fraction of the frame size. Measured in
-    # bench/bench_temporal.py: half size is about 3x faster but not as good
-    # (larger photometric error of the warped plates, a smaller cut in E_warp
-    # after smoothing, most on large motion), so the flow is computed at full size.
-    flow_scale: float = 1.0
-    # MEDIUM, measured against FAST and ULTRAFAST (both much worse for smoothing).
-    flow_preset: Literal[FLOW_PRESETS] = "medium"
+    method: Literal[SMOOTHING_METHODS] = setting("adaptive", help=(
+        "`adaptive`: flow-guided, the history's weight falls where the picture really "
+        "changed, so moving objects leave no trail (best measured); `flow`: the plain "
+        "flow-guided blend (removes more flicker, softens texture, leaves trails); "
+        "`none`: off. Changing it redoes only the smoothing."))
+    strength: float = setting(0.9, min=0.0, below=1.0, help=(
+        "Weight of the flow-carried previous output frame; 0 = off."))
+    flow_scale: float = setting(1.0, min=0.1, max=1.0, help=(
+        "Optical flow computed at this fraction of the frame size. Half size is faster "
+        "but not as good, most on large motion (bench/RESULTS.md, \"Flow resolution and "
+        "preset\"), so the flow is computed at full size."))
+    flow_preset: Literal[FLOW_PRESETS] = setting("medium", help=(
+        "OpenCV DIS preset; `fast` and `ultrafast` measured much worse for smoothing."))
 
 
 #: Lossless OpenEXR compressions (OpenImageIO's names).
@@ -114,55 +175,74 @@ EXR_COMPRESSIONS = ("zip", "zips", "piz", "rle", "none")
 
 @dataclass(frozen=True)
 class OutputConfig:
-    mov: bool = True  # ProRes 422 HQ
-    mp4: bool = True  # H.264 review copy
-    frames: bool = True  # PNG frame sequence
-    mp4_crf: int = 18
-    mp4_preset: str = "medium"
-    # H.264 4:2:0 cannot store odd sizes. 'pad' (the default) pads the review mp4
-    # to even with black on the right / bottom (it grows by 1 px; 4:2:0 plays in
-    # browsers and hardware decoders); 'exact' keeps the size and switches that
-    # file to 4:4:4, which many of them do not play. The ProRes keeps the size.
-    mp4_odd_size: Literal["exact", "pad"] = "pad"
-    # renders/<shot>/exr/<shot>.####.exr: half float in the source's colour space.
-    # Default (null): on for EXR and DPX sources, off for movies.
-    exr: Optional[bool] = None
-    exr_compression: Literal[EXR_COMPRESSIONS] = "zip"
+    mov: bool = setting(True, help=(
+        "Write `<shot>_styled.mov`: ProRes 422 HQ (ProRes 4444 when the source has alpha)."))
+    mp4: bool = setting(True, help="Write `<shot>_styled.mp4`: the H.264 review copy.")
+    frames: bool = setting(True, help="Write the PNG frame sequence `frames/<shot>.####.png`.")
+    mp4_crf: int = setting(18, min=0, max=51, help="x264 constant rate factor of the mp4.")
+    mp4_preset: str = setting("medium", help="x264 preset of the mp4.")
+    mp4_odd_size: Literal["exact", "pad"] = setting("pad", help=(
+        "H.264 4:2:0 cannot store odd sizes. `pad` pads the mp4 to even with black on the "
+        "right / bottom (1 px more; plays in browsers and hardware decoders); `exact` keeps "
+        "the size and writes H.264 High 4:4:4, which many of them do not play. The ProRes "
+        "keeps the size either way."))
+    exr: Optional[bool] = setting(None, help=(
+        "Write `exr/<shot>.####.exr`: half float in the source's colour space "
+        "(docs/COMPOSITORS.md). Null: on for EXR and DPX sources, off for movies (a movie "
+        "needs a `colorspace` for it)."))
+    exr_compression: Literal[EXR_COMPRESSIONS] = setting("zip", help=(
+        "Compression of the EXR frames (all lossless)."))
 
 
 @dataclass(frozen=True)
 class SourceRange:
     """Part of a source, in its frames: ``start`` frames in (0 = the file's or the
     sequence's first frame), ``duration`` frames long (OpenTimelineIO's names)."""
-    start: int
-    duration: int
+    start: int = setting(min=0, max=99_999_999, help=(
+        "Frames in from the source's first frame (0)."))
+    duration: int = setting(min=1, max=9_999_999, help="Frames long.")
 
 
 @dataclass(frozen=True)
 class ShotConfig:
-    source: str  # movie file, or image-sequence pattern (%04d, ####)
-    style: str
-    first_frame: int = 1001
-    # only this part of the source (a shot cut from a long take): decoded exactly,
-    # with the audio and the timecode of the range
-    source_range: Optional[SourceRange] = None
-    fps: Optional[str] = None  # 24, 23.976, 24000/1001; sequences: else their header's
-    deinterlace: bool = False  # interlaced source: FFmpeg bwdif, one frame per frame
-    chunk_size: Optional[int] = None  # overrides pipeline.chunk_size
-    batch_size: Optional[int] = None  # overrides pipeline.batch_size
-    # The source's colour space in the OCIO config (ACEScg, ARRI LogC3 (EI800),
-    # sRGB - Texture, ...). Default for an EXR or DPX sequence: a file rule of the
-    # config that matches it (other than its default rule; not with the built-in
-    # default config), else for a DPX the colour space its header's transfer names
-    # (printing density: ADX10 / ADX16), else EXR the config's scene_linear role,
-    # DPX sRGB - Texture, else the config's default rule
-    # (pipeline.media.colour_choice); movies as their tags say (display-referred,
-    # no OCIO) unless given one (a log ProRes: ARRI LogC3 (EI800)).
-    colorspace: Optional[str] = None
-    display: Optional[str] = None  # overrides the style's and pipeline's display
-    view: Optional[str] = None  # overrides the style's and pipeline's view
-    smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
-    output: OutputConfig = field(default_factory=OutputConfig)
+    source: str = setting(help=(
+        "Movie file, or image-sequence pattern (`plates/s01.%04d.exr`, "
+        "`plates/s01.####.png`); relative to this file's folder."))
+    style: str = setting(rule="a style name: configs/styles/<name>.yaml", help=(
+        "Name of the style, `configs/styles/<style>.yaml`."))
+    first_frame: int = setting(1001, min=0, max=9_999_999, help=(
+        "Number of the first frame in the work area and outputs."))
+    source_range: Optional[SourceRange] = setting(None, help=(
+        "Only this part of the source (a shot cut from a long take; `shots-from-edit` "
+        "writes it), e.g. `{start: 120, duration: 64}`: decoded exactly, with the audio and "
+        "the timecode of the range. Null: the whole source."))
+    fps: Optional[str] = setting(None, rule=f"greater than 0, at most {FPS_MAX}", help=(
+        "Frame rate: `24`, `23.976`, `24000/1001` (common NTSC decimals snap to /1001). "
+        "Null: the movie's rate, or a sequence's header rate (EXR `framesPerSecond`, DPX "
+        "frame rate); required for sequences whose headers carry none. When it differs "
+        "from a header's, it wins with a warning."))
+    deinterlace: bool = setting(False, help=(
+        "Interlaced source: deinterlace the plates with FFmpeg's `bwdif`, one frame per "
+        "frame."))
+    chunk_size: Optional[int] = setting(None, **CHUNK_SIZE_BOUNDS, help=(
+        "Overrides the pipeline's `chunk_size` for this shot."))
+    batch_size: Optional[int] = setting(None, **BATCH_SIZE_BOUNDS, help=(
+        "Overrides the pipeline's `batch_size` for this shot."))
+    colorspace: Optional[str] = setting(None, help=(
+        "The source's colour space in the OCIO config (`ACEScg`, `ARRI LogC3 (EI800)`, "
+        "`Linear Rec.709 (sRGB)`, `ADX10`, ...); an unknown name stops the render with the "
+        "close names. Null, for an EXR or DPX sequence: a file rule of the config that "
+        "matches it (not its default rule; not with the built-in default config), else for "
+        "a DPX the colour space its header's transfer names, else EXR the config's "
+        "`scene_linear` role, DPX `sRGB - Texture`, else the config's default rule. Movies: "
+        "as their tags say (display-referred, no OCIO) unless given one (a log ProRes: "
+        "`ARRI LogC3 (EI800)`), which makes them colour-managed."))
+    display: Optional[str] = setting(None, help="Overrides the style's and pipeline's `display`.")
+    view: Optional[str] = setting(None, help="Overrides the style's and pipeline's `view`.")
+    smoothing: SmoothingConfig = setting(default_factory=SmoothingConfig, help=(
+        "Temporal smoothing and its optical flow."))
+    output: OutputConfig = setting(default_factory=OutputConfig, help=(
+        "Which deliverables are written to `renders/<shot>/`, and how."))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,25 +250,42 @@ class TrainConfig(TrainSettings):
     """How TrainStyle makes the style's checkpoint (when the file is missing): the
     training settings (``models.train_settings.TrainSettings``, its defaults)
     plus where the training images come from."""
-    method: Literal["keyframes", "unpaired"]
-    shot: str  # the shot whose plates are painted (keyframes) / give content (unpaired)
-    keyframes: dict[int, Path] = _path("file", must_exist=True, default=None)
-    style_images: Optional[Path] = _path("dir", must_exist=True)
-    content_frames: int = 24  # unpaired: plates sampled evenly from the shot
-    vgg_weights: Optional[Path] = _path("file", must_exist=True)
+    method: Literal["keyframes", "unpaired"] = setting(help=(
+        "`keyframes`: a U-Net learns plate -> painting from painted keyframes; "
+        "`unpaired`: CycleGAN-style from a folder of reference art (docs/STYLES.md)."))
+    shot: str = setting(rule="a shot name", help=(
+        "The shot whose plates are painted (keyframes) or give the content (unpaired)."))
+    keyframes: dict[int, Path] = _path("file", must_exist=True, default=None, help=(
+        "keyframes: frame number -> painted frame (same size as the plate), e.g. "
+        "`{1001: keys/s01.1001.png}`; at least one."))
+    style_images: Optional[Path] = _path("dir", must_exist=True, help=(
+        "unpaired: a folder of style images (reference art)."))
+    content_frames: int = setting(24, min=1, max=10_000_000, help=(
+        "unpaired: plates sampled evenly from the shot."))
+    vgg_weights: Optional[Path] = _path("file", must_exist=True, help=(
+        "A torchvision VGG16/19 `state_dict` on disk (nothing is downloaded); needed when "
+        "`perceptual_weight` > 0."))
 
 
 @dataclass(frozen=True)
 class StyleConfig:
-    checkpoint: Optional[Path] = _path("file")
-    format: Literal[CHECKPOINT_FORMATS] = "shotstyle"
-    model: dict[str, Any] = field(default_factory=dict)  # kwargs for public formats
-    train: Optional[TrainConfig] = None
-    description: str = ""
-    # The display and view the style is painted for (its keyframes, the pictures
-    # its generator sees): override pipeline.display/view; a shot overrides these.
-    display: Optional[str] = None
-    view: Optional[str] = None
+    checkpoint: Optional[Path] = _path("file", help=(
+        "Required. The generator file: loaded if it exists, written by training (the "
+        "`train` section) if not."))
+    format: Literal[CHECKPOINT_FORMATS] = setting("shotstyle", help=(
+        "The checkpoint's family: this project's, or a public one (docs/STYLES.md)."))
+    model: dict[str, Any] = setting(default_factory=dict, help=(
+        "Loader options for public formats, e.g. `{netG: resnet_9blocks, norm: instance}` "
+        "(docs/STYLES.md)."))
+    train: Optional[TrainConfig] = setting(None, help=(
+        "How `TrainStyle` makes the checkpoint when the file is missing (only format "
+        "`shotstyle`). Null: the checkpoint must exist."))
+    description: str = setting("", help="Free text.")
+    display: Optional[str] = setting(None, help=(
+        "The display the style is painted for (its keyframes, the pictures its generator "
+        "sees): overrides the pipeline's; a shot overrides it."))
+    view: Optional[str] = setting(None, help=(
+        "The view the style is painted for: overrides the pipeline's; a shot overrides it."))
 
 
 # --------------------------------------------------------------------------- #
@@ -348,8 +445,8 @@ def parse_fps(text: str, where: str) -> Fraction:
     except (ValueError, ZeroDivisionError):
         raise ConfigError(f"{where}: expected a frame rate such as 24, 23.976 or "
                           f"24000/1001, got {text!r}") from None
-    if value <= 0 or value > 1000:
-        raise ConfigError(f"{where}: expected a frame rate greater than 0 and at most 1000, "
+    if value <= 0 or value > FPS_MAX:
+        raise ConfigError(f"{where}: expected a frame rate greater than 0 and at most {FPS_MAX}, "
                           f"got {str(text).strip()}")
     for ntsc in (24, 30, 48, 60, 120):
         exact = Fraction(ntsc * 1000, 1001)
@@ -362,6 +459,32 @@ def _check_range(path: Path, key: str, value: Optional[int], lo: int, hi: int) -
     if value is not None and not lo <= value <= hi:
         raise ConfigError(f"{path}: key '{key}': expected an integer from {lo} to {hi}, "
                           f"got {value}")
+
+
+def _check_bounds(path: Path, obj: Any, prefix: str = "") -> None:
+    """Check every number of ``obj`` (and of its sections) against the ``min``,
+    ``max`` and ``below`` of its field's metadata."""
+    for f in dataclasses.fields(obj):
+        value, key = getattr(obj, f.name), f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            _check_bounds(path, value, f"{key}.")
+            continue
+        lo, hi, below = (f.metadata.get(k) for k in ("min", "max", "below"))
+        if value is None or (lo is None and hi is None and below is None):
+            continue
+        if not isinstance(value, float):
+            _check_range(path, key, value, lo, hi)
+        elif f.metadata.get("unit") == "seconds":
+            if not lo <= value <= hi:
+                raise ConfigError(f"{path}: key '{key}': expected seconds in [{lo:g}, "
+                                  f"{hi:g}], got {value}")
+        elif below is not None:
+            if not lo <= value < below:
+                raise ConfigError(f"{path}: key '{key}': expected a number from {lo:g} up to "
+                                  f"(not including) {below:g}, got {value!r}")
+        elif not lo <= value <= hi:
+            raise ConfigError(f"{path}: key '{key}': expected a number from {lo:g} to "
+                              f"{hi:g}, got {value!r}")
 
 
 def check_shot_name(name: str) -> str:
@@ -386,16 +509,7 @@ def load_pipeline_config(cfg_dir: Optional[Path] = None) -> PipelineConfig:
     path = cfg_dir / "pipeline.yaml"
     cfg = load_yaml_config(PipelineConfig, path) if path.exists() else PipelineConfig(
         work_root=cfg_dir / "work", render_root=cfg_dir / "renders")
-    _check_range(path, "chunk_size", cfg.chunk_size, 1, 100000)
-    _check_range(path, "batch_size", cfg.batch_size, 1, 4096)
-    _check_range(path, "threads", cfg.threads, 0, 4096)
-    _check_range(path, "png_compression", cfg.png_compression, 0, 9)
-    _check_range(path, "tile_size", cfg.tile_size, 0, 1 << 16)
-    _check_range(path, "tile_overlap", cfg.tile_overlap, 0, 4096)
-    _check_range(path, "retries", cfg.retries, 0, 10)
-    if not 0 <= cfg.retry_wait <= 600:
-        raise ConfigError(f"{path}: key 'retry_wait': expected seconds in [0, 600], "
-                          f"got {cfg.retry_wait}")
+    _check_bounds(path, cfg)
     if cfg.tile_size and cfg.tile_overlap * 2 >= cfg.tile_size:
         raise ConfigError(f"{path}: key 'tile_overlap': must be less than half of tile_size "
                           f"({cfg.tile_size}), got {cfg.tile_overlap}")
@@ -425,19 +539,7 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
     if not path.is_file():
         raise ConfigError(f"{path}: no config for shot '{shot}'")
     cfg = load_yaml_config(ShotConfig, path)
-    _check_range(path, "first_frame", cfg.first_frame, 0, 9_999_999)
-    if cfg.source_range is not None:
-        _check_range(path, "source_range.start", cfg.source_range.start, 0, 99_999_999)
-        _check_range(path, "source_range.duration", cfg.source_range.duration, 1, 9_999_999)
-    _check_range(path, "chunk_size", cfg.chunk_size, 1, 100000)
-    _check_range(path, "batch_size", cfg.batch_size, 1, 4096)
-    _check_range(path, "output.mp4_crf", cfg.output.mp4_crf, 0, 51)
-    if not 0.0 <= cfg.smoothing.strength < 1.0:
-        raise ConfigError(f"{path}: key 'smoothing.strength': expected a number from 0 up to "
-                          f"(not including) 1, got {cfg.smoothing.strength!r}")
-    if not 0.1 <= cfg.smoothing.flow_scale <= 1.0:
-        raise ConfigError(f"{path}: key 'smoothing.flow_scale': expected a number from 0.1 to "
-                          f"1, got {cfg.smoothing.flow_scale!r}")
+    _check_bounds(path, cfg)
     if cfg.fps is not None:
         parse_fps(cfg.fps, f"{path}: key 'fps'")
     if not SHOT_NAME_RE.match(cfg.style) or ".." in cfg.style:
@@ -484,8 +586,5 @@ def _check_train(path: Path, cfg: StyleConfig) -> None:
     if t.perceptual_weight > 0 and t.vgg_weights is None:
         raise ConfigError(f"{path}: key 'train.vgg_weights': perceptual_weight > 0 needs VGG "
                           f"weights on disk (torchvision vgg16/vgg19 state_dict)")
-    for key, value, lo in (("steps", t.steps, 1), ("patch_size", t.patch_size, 16),
-                           ("batch_size", t.batch_size, 1), ("content_frames", t.content_frames, 1),
-                           ("log_every", t.log_every, 1)):
-        _check_range(path, f"train.{key}", value, lo, 10_000_000)
+    _check_bounds(path, t, "train.")
 
