@@ -53,13 +53,18 @@ SHOT_NAME_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{SHOT_NAME_MAX - 1}}}
 #   below            exclusive upper bound of a number, checked on load
 #   unit             'seconds': the bounds message says seconds
 #   rule             a check made in code beyond the bounds (documentation only)
+#   required         a key with a null default that its loader insists on
 # Allowed values are the field's Literal type, which the loader checks.
 def setting(default: Any = dataclasses.MISSING, *, help: str,
             default_factory: Any = dataclasses.MISSING, min: Any = None, max: Any = None,
             below: Any = None, unit: Optional[str] = None, rule: Optional[str] = None,
-            path: Optional[str] = None, must_exist: bool = False) -> Any:
-    """A config field with its help text and bounds in its metadata."""
+            path: Optional[str] = None, must_exist: bool = False,
+            required: bool = False) -> Any:
+    """A config field with its help text and bounds in its metadata (``required``:
+    a key with a null default that its loader insists on)."""
     meta: dict[str, Any] = {"help": help}
+    if required:
+        meta["required"] = True
     for key, value in (("min", min), ("max", max), ("below", below), ("unit", unit),
                        ("rule", rule), ("path", path)):
         if value is not None:
@@ -70,9 +75,9 @@ def setting(default: Any = dataclasses.MISSING, *, help: str,
 
 
 def _path(kind: str = "any", must_exist: bool = False, default: Any = None, *,
-          help: str) -> Any:
+          help: str, required: bool = False) -> Any:
     """A path field; ``kind`` is 'file', 'dir' or 'any'."""
-    return setting(default, help=help, path=kind, must_exist=must_exist)
+    return setting(default, help=help, path=kind, must_exist=must_exist, required=required)
 
 
 #: Bounds shared by the pipeline's keys and the shots' overrides of them.
@@ -269,8 +274,8 @@ class TrainConfig(TrainSettings):
 
 @dataclass(frozen=True)
 class StyleConfig:
-    checkpoint: Optional[Path] = _path("file", help=(
-        "Required. The generator file: loaded if it exists, written by training (the "
+    checkpoint: Optional[Path] = _path("file", required=True, help=(
+        "The generator file: loaded if it exists, written by training (the "
         "`train` section) if not."))
     format: Literal[CHECKPOINT_FORMATS] = setting("shotstyle", help=(
         "The checkpoint's family: this project's, or a public one (docs/STYLES.md)."))
