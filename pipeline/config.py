@@ -8,9 +8,11 @@ The config folder is ``$SHOTSTYLE_CONFIG_DIR`` or ``./configs``. Relative paths
 inside a YAML file are relative to that file's folder. ``$SHOTSTYLE_WORK_ROOT``
 and ``$SHOTSTYLE_RENDER_ROOT`` override the work and render roots.
 
-Validation is driven by the dataclass type hints, so a field added to a class is
-validated with no extra code. Every problem is a ConfigError whose message names
-the file, the key and what was expected.
+Validation is driven by the dataclass type hints and each field's metadata
+(``setting``: help text, bounds), so a field added to a class is validated, and
+documented in docs/CONFIG.md (``python -m pipeline.config_doc``), with no extra
+code. Every problem is a ConfigError whose message names the file, the key and
+what was expected.
 """
 from __future__ import annotations
 
@@ -145,8 +147,8 @@ class PipelineConfig:
     view: Optional[str] = setting(None, help=(
         "The view for `display`; a style, then a shot, overrides it. Null: the display's "
         "default view for the source's colour space (the config's viewing rules), except "
-        "with the built-in default config: `Un-tone-mapped` (the primaries plus the sRGB "
-        "curve, no tone mapping; that config's own default view tone-maps and does not "
+        "with the built-in default config: `Un-tone-mapped` (`BUILTIN_DISPLAY_VIEW`: the "
+        "primaries plus the sRGB curve, no tone mapping; that config's own default view tone-maps and does not "
         "invert exactly)."))
 
 
@@ -168,8 +170,9 @@ class SmoothingConfig:
         "Weight of the flow-carried previous output frame; 0 = off."))
     flow_scale: float = setting(1.0, min=0.1, max=1.0, help=(
         "Optical flow computed at this fraction of the frame size. Half size is faster "
-        "but not as good, most on large motion (bench/RESULTS.md, \"Flow resolution and "
-        "preset\"), so the flow is computed at full size."))
+        "but not as good (larger photometric error of the warped plates, a smaller cut in "
+        "E_warp after smoothing, most on large motion; bench/RESULTS.md, \"Flow "
+        "resolution and preset\"), so the flow is computed at full size."))
     flow_preset: Literal[FLOW_PRESETS] = setting("medium", help=(
         "OpenCV DIS preset; `fast` and `ultrafast` measured much worse for smoothing."))
 
