@@ -148,8 +148,8 @@ class PipelineConfig:
         "The view for `display`; a style, then a shot, overrides it. Null: the display's "
         "default view for the source's colour space (the config's viewing rules), except "
         "with the built-in default config: `Un-tone-mapped` (`BUILTIN_DISPLAY_VIEW`: the "
-        "primaries plus the sRGB curve, no tone mapping; that config's own default view tone-maps and does not "
-        "invert exactly)."))
+        "primaries plus the sRGB curve, no tone mapping; that config's own default view "
+        "tone-maps and does not invert exactly)."))
 
 
 #: How smoothing blends the history (``pipeline.temporal.smoother``).
