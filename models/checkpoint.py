@@ -21,7 +21,7 @@ from typing import Any, Optional
 import torch
 from torch import nn
 
-from models.registry import build_generator
+from models.build import build_generator
 from models.errors import CheckpointError
 
 FORMAT = "shotstyle.generator/1"

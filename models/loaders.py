@@ -45,23 +45,27 @@ Formats (``fmt``):
 
 Every other file is read with ``torch.load(..., weights_only=True)``; every user
 error raises CheckpointError with one line that starts with the file path.
+
+Each format's loader registers itself in ``models.registry.LOADERS`` with
+``@LOADERS.register(<format>)``; ``models.formats.CHECKPOINT_FORMATS`` is the
+one list of formats, and the tests check that each has its loader.
 """
 from __future__ import annotations
 
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import torch
 from torch import nn
 
 from models.checkpoint import load_file, load_generator, load_state_dict_strict
 from models.checkpoint import FORMAT as SHOTSTYLE_FORMAT
-from models.public_archs import NORMS  # importing it registers the public architectures
-from models.registry import build_generator
+from models.build import build_generator
+from models.public_archs import NORMS
+from models.registry import LOADERS
 from models.errors import CheckpointError
-from models.formats import CHECKPOINT_FORMATS
 
 # CycleGAN netG names: resnet_<n_blocks>blocks, unet_<2 ** num_downs>
 _NET_G = re.compile(r"resnet_(\d+)blocks|unet_(\d+)")
@@ -74,13 +78,14 @@ def load_style_model(path, fmt: str = "shotstyle",
                      kwargs: Optional[dict[str, Any]] = None) -> tuple[nn.Module, dict]:
     """Load ``path`` as a generator of format ``fmt``; see the module docstring."""
     path = Path(path)
-    if fmt not in LOADERS:
-        raise CheckpointError(f"{path}: unknown checkpoint format {fmt!r} "
-                              f"(known: {', '.join(LOADERS)})")
+    try:
+        loader = LOADERS.get(fmt)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{path}: {exc}") from None
     if kwargs is not None and not isinstance(kwargs, dict):
         raise CheckpointError(f"{path}: kwargs for format {fmt!r} must be a mapping, "
                               f"not {type(kwargs).__name__}")
-    model, info = LOADERS[fmt](path, dict(kwargs or {}))
+    model, info = loader(path, dict(kwargs or {}))
     model.eval()
     info["input_range"] = tuple(float(v) for v in info["input_range"])
     info["size_multiple"] = int(info["size_multiple"])
@@ -176,6 +181,7 @@ def _info(model: nn.Module, arch: str, kwargs: dict, path: Path, **meta: Any) ->
 # formats
 # --------------------------------------------------------------------------
 
+@LOADERS.register("shotstyle")
 def _load_shotstyle(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     _check_kwargs(path, "shotstyle", kwargs, ())
     model, info = load_generator(path)
@@ -235,6 +241,7 @@ def _cyclegan_net(path: Path, kwargs: dict, state: dict, ngf: int) -> tuple[str,
     return kwargs.get("netG", held_net_g), held_ngf
 
 
+@LOADERS.register("cyclegan")
 def _load_cyclegan(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     _check_kwargs(path, "cyclegan", kwargs,
                   ("netG", "norm", "ngf", "use_dropout", "input_nc", "output_nc"))
@@ -264,6 +271,7 @@ def _load_cyclegan(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     return model, _info(model, arch, build_kwargs, path, netG=net_g, dropped_keys=dropped)
 
 
+@LOADERS.register("fast_neural_style")
 def _load_fast_neural_style(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     _check_kwargs(path, "fast_neural_style", kwargs, ())
     state = _bare_state_dict(path, "fast_neural_style")
@@ -281,6 +289,7 @@ def _load_fast_neural_style(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     return model, _info(model, "fast_neural_style", build_kwargs, path, dropped_keys=dropped)
 
 
+@LOADERS.register("animeganv2")
 def _load_animeganv2(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     _check_kwargs(path, "animeganv2", kwargs, ("align_corners",))
     build_kwargs = {"align_corners": _bool_kwarg(path, kwargs, "align_corners", True)}
@@ -305,6 +314,7 @@ class TorchScriptGenerator(nn.Module):
         return self.module(x)
 
 
+@LOADERS.register("torchscript")
 def _load_torchscript(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     _check_kwargs(path, "torchscript", kwargs, ("input_range", "size_multiple"))
     rng = kwargs.get("input_range", (-1.0, 1.0))
@@ -332,7 +342,3 @@ def _load_torchscript(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
                                         "size_multiple": multiple}, path)
     return model, info
 
-
-#: format -> its loader: ``_load_<format>`` for each of ``CHECKPOINT_FORMATS``.
-LOADERS: dict[str, Callable[[Path, dict], tuple[nn.Module, dict]]] = {
-    fmt: globals()[f"_load_{fmt}"] for fmt in CHECKPOINT_FORMATS}

@@ -12,7 +12,8 @@ import models  # noqa: F401
 from helpers import REPO, textured_frame, tiny_checkpoint
 from models.checkpoint import load_generator
 from models.inference import Stylizer, select_device, select_dtype
-from models.registry import GENERATORS, build_generator
+from models.build import build_generator
+from models.registry import GENERATORS
 from models.train_settings import TrainSettings
 from models.training import train_keyframes
 from pipeline.errors import CheckpointError, DeviceError

@@ -40,7 +40,8 @@ from helpers import tiny_checkpoint
 from models.inference import Stylizer
 from models.formats import CHECKPOINT_FORMATS as FORMATS
 from models.loaders import load_style_model
-from models.registry import GENERATORS, build_generator
+from models.build import build_generator
+from models.registry import GENERATORS
 from pipeline.errors import CheckpointError
 
 torch.set_num_threads(1)  # small nets; keep off the other process's cores
