@@ -201,11 +201,11 @@ def learned_style() -> tuple[Callable[[np.ndarray], np.ndarray], str]:
     device = select_device("cpu")
     dtype = select_dtype(device, "auto")
     threads = set_cpu_threads(0)
-    model, info = load_style_model(STYLE, "shotstyle")
-    backend = select_backend(device, "auto", model)
-    stylizer = make_stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
+    loaded = load_style_model(STYLE, "shotstyle")
+    backend = select_backend(device, "auto", loaded.model)
+    stylizer = make_stylizer(loaded.model, device, loaded.input_range, dtype, loaded.size_multiple,
                              1024, 64, backend, fall_back=True)
-    what = (f"{info['arch']} on CPU, {'OpenVINO' if stylizer.backend == 'openvino' else 'PyTorch'}"
+    what = (f"{loaded.arch} on CPU, {'OpenVINO' if stylizer.backend == 'openvino' else 'PyTorch'}"
             f" {torch.__version__ if stylizer.backend == 'torch' else ''}".rstrip()
             + f", {precision_reason(device, 'auto', dtype)}, {threads} threads")
     return stylizer, what

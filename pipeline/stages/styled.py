@@ -34,9 +34,9 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     device = select_device(plan.pipeline.device)
     dtype = select_dtype(device, plan.pipeline.precision)
     threads = set_cpu_threads(plan.pipeline.threads) if device.type == "cpu" else None
-    model, info = load_style_model(plan.style.checkpoint, plan.style.format, plan.style.model)
-    backend = select_backend(device, plan.pipeline.cpu_backend, model)
-    stylizer = make_stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
+    loaded = load_style_model(plan.style.checkpoint, plan.style.format, plan.style.model)
+    backend = select_backend(device, plan.pipeline.cpu_backend, loaded.model)
+    stylizer = make_stylizer(loaded.model, device, loaded.input_range, dtype, loaded.size_multiple,
                              plan.pipeline.tile_size, plan.pipeline.tile_overlap, backend,
                              fall_back=plan.pipeline.cpu_backend == "auto")
     backend = stylizer.backend
@@ -52,7 +52,7 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     stats = {"device": str(device), "backend": backend, "dtype": str(dtype or "float32"),
              "threads": threads,
              "batch_size": plan.batch_size, "frames_per_s": round(n / max(seconds, 1e-6), 3),
-             "seconds": round(time.monotonic() - t0, 3), "arch": info["arch"]}
+             "seconds": round(time.monotonic() - t0, 3), "arch": loaded.arch}
     write_manifest(plan.chunk_manifest(STYLED, first, last), stage=STYLED, shot=plan.shot,
                    key=plan.chunk_key(STYLED, first, last), frames=(first, last), **stats)
     log.info("%s: stylised %d-%d on %s (%s) at %.2f frames/s", plan.shot, first, last, device,

@@ -118,8 +118,8 @@ def _fresh(code: str) -> subprocess.Popen:
 
 
 def test_registry_alone_imports_no_torch_and_no_architecture():
-    proc = _fresh("import sys, models.registry; "
-                  "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('models.')))")
+    proc = _fresh("import sys, models.registry; print(sorted("
+                  "m for m in sys.modules if m == 'torch' or m.startswith('models.')))")
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, out
     assert out.split("\n")[0] == "['models.errors', 'models.registry']"
