@@ -37,9 +37,9 @@ Plates: ``DisplayTransform(CONFIG, "ACEScg", "sRGB - Display",
 "Un-tone-mapped").to_display(source)`` clipped to [0, 1] and quantised to 16 bits
 (``pipeline.media.colour_decode.to_deep_frame``). Styles, each stored at 16 bits
 as the final frames are: ``identity`` (final = plate); ``city_paint``
-(samples/styles/city_paint.pt through ``models.loaders.load_style_model`` and
-``models.inference.make_stylizer`` on the CPU, backend and dtype as the
-pipeline's ``auto`` settings pick them; per frame, no temporal smoothing);
+(samples/styles/city_paint.pt through ``models.stylizer.ready_stylizer`` on
+the CPU, backend and dtype as the pipeline's ``auto`` settings pick them; per
+frame, no temporal smoothing);
 ``dark`` (plate * 0.1); ``near-identity`` (plate + N(0, 0.5/255), seed 19).
 
 Strategies: ``old`` (``inverse(final) + source - inverse(plate)``, the code
@@ -194,20 +194,13 @@ def learned_style() -> tuple[Callable[[np.ndarray], np.ndarray], str]:
     """city_paint.pt as the styled stage runs it with the default (auto) settings."""
     import torch
 
-    from models.inference import (make_stylizer, precision_reason, select_backend,
-                                  select_device, select_dtype, set_cpu_threads)
-    from models.loaders import load_style_model
+    from models.stylizer import ready_stylizer
 
-    device = select_device("cpu")
-    dtype = select_dtype(device, "auto")
-    threads = set_cpu_threads(0)
-    model, info = load_style_model(STYLE, "shotstyle")
-    backend = select_backend(device, "auto", model)
-    stylizer = make_stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
-                             1024, 64, backend, fall_back=True)
-    what = (f"{info['arch']} on CPU, {'OpenVINO' if stylizer.backend == 'openvino' else 'PyTorch'}"
-            f" {torch.__version__ if stylizer.backend == 'torch' else ''}".rstrip()
-            + f", {precision_reason(device, 'auto', dtype)}, {threads} threads")
+    stylizer, setup = ready_stylizer(STYLE, "shotstyle", device="cpu", tile_size=1024,
+                                     tile_overlap=64)
+    what = (f"{setup.arch} on CPU, {setup.backend_name}"
+            f" {torch.__version__ if setup.backend == 'torch' else ''}".rstrip()
+            + f", {setup.precision_reason}, {setup.threads} threads")
     return stylizer, what
 
 

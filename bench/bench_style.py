@@ -146,8 +146,8 @@ def train_style(plate: np.ndarray, painted: np.ndarray, minutes: float, steps: i
 
 
 def cpu_stylizer(checkpoint: Path) -> Stylizer:
-    model, info = load_generator(checkpoint)
-    return Stylizer(model, torch.device("cpu"), info["input_range"])
+    loaded = load_generator(checkpoint)
+    return Stylizer(loaded.model, torch.device("cpu"), loaded.input_range)
 
 
 def contact_sheet(panels: list[tuple[str, np.ndarray]], width: int = SHEET_WIDTH) -> np.ndarray:
@@ -332,9 +332,9 @@ class InferResult:
 
 
 def measure_inference(case: InferCase, frame: np.ndarray, min_frames: int) -> InferResult:
-    model, info = load_generator(SAMPLE_STYLE)
-    stylizer = Stylizer(model, torch.device(case.device), info["input_range"], dtype=case.dtype,
-                        tile_size=case.tile, tile_overlap=64)
+    loaded = load_generator(SAMPLE_STYLE)
+    stylizer = Stylizer(loaded.model, torch.device(case.device), loaded.input_range,
+                        dtype=case.dtype, tile_size=case.tile, tile_overlap=64)
     resized = cv2.resize(frame, (case.width, case.height), interpolation=cv2.INTER_CUBIC)
     batch = np.stack([resized] * case.batch)
     cuda = case.device == "cuda"
@@ -399,7 +399,6 @@ def run_precision(args: argparse.Namespace) -> None:
     print("## Precision: bf16 autocast against fp32, samples/styles/city_paint.pt on CPU\n")
     frames = decode_frames(SAMPLE_SHOT, list(range(0, 190, 12)))
     batch = np.stack(list(frames.values()))
-    model, info = load_generator(SAMPLE_STYLE)
     variants = [("PyTorch fp32", None, True, "torch"),
                 ("PyTorch bf16 autocast, first layer fp32", torch.bfloat16, True, "torch"),
                 ("PyTorch bf16 autocast, every layer", torch.bfloat16, False, "torch"),
@@ -414,8 +413,8 @@ def run_precision(args: argparse.Namespace) -> None:
     reference = None
     for label, dtype, fp32_input, backend in variants:
         note(f"[precision] {label}")
-        model, info = load_generator(SAMPLE_STYLE)
-        stylizer = Stylizer(model, torch.device("cpu"), info["input_range"], dtype=dtype,
+        loaded = load_generator(SAMPLE_STYLE)
+        stylizer = Stylizer(loaded.model, torch.device("cpu"), loaded.input_range, dtype=dtype,
                             backend=backend)
         if not fp32_input:  # undo the fp32 first layer
             stylizer.model.stem[0] = stylizer.model.stem[0].inner

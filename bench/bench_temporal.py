@@ -128,8 +128,8 @@ def stylize(datasets: list[Dataset], style: Path, batch: int = 4) -> None:
 
     from models.checkpoint import load_generator
     from models.inference import Stylizer
-    model, info = load_generator(style)
-    stylizer = Stylizer(model, torch.device("cpu"), info["input_range"])
+    loaded = load_generator(style)
+    stylizer = Stylizer(loaded.model, torch.device("cpu"), loaded.input_range)
     for ds in datasets:
         t0 = time.perf_counter()
         out: list[np.ndarray] = []

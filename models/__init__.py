@@ -2,5 +2,6 @@
 
 Stands alone: nothing here imports ``pipeline`` or knows of shots, file
 layouts or Luigi. Importing the package itself loads nothing (no torch);
-``models.registry`` registers every architecture when it is imported.
+``models.build`` imports every architecture module (each registers itself in
+``models.registry``) and builds them by name.
 """

@@ -21,8 +21,9 @@ from typing import Any, Optional
 import torch
 from torch import nn
 
-from models.registry import build_generator
+from models.build import build_generator
 from models.errors import CheckpointError
+from models.loaded import LoadedStyle
 
 FORMAT = "shotstyle.generator/1"
 
@@ -112,8 +113,8 @@ def load_state_dict_strict(model: nn.Module, state: dict, where: str) -> None:
     model.load_state_dict(state, strict=True)
 
 
-def load_generator(path: Path) -> tuple[nn.Module, dict]:
-    """Rebuild a generator from a shotstyle checkpoint; returns (model, info)."""
+def load_generator(path: Path) -> LoadedStyle:
+    """Rebuild a generator from a shotstyle checkpoint, in eval mode."""
     data = load_file(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a shotstyle generator checkpoint "
@@ -127,7 +128,7 @@ def load_generator(path: Path) -> tuple[nn.Module, dict]:
         raise CheckpointError(f"{path}: {exc}") from None
     load_state_dict_strict(model, data["state_dict"], str(path))
     model.eval()
-    info = {"arch": data["arch"], "kwargs": data["kwargs"],
-            "input_range": tuple(data.get("input_range", (-1.0, 1.0))),
-            "meta": data.get("meta", {})}
-    return model, info
+    return LoadedStyle(model, "shotstyle", data["arch"], data["kwargs"],
+                       input_range=tuple(data.get("input_range", (-1.0, 1.0))),
+                       size_multiple=getattr(model, "size_multiple", 1), source=Path(path),
+                       meta=data.get("meta", {}))

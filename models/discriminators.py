@@ -4,10 +4,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models.registry import register_discriminator
+from models.registry import DISCRIMINATORS
 
 
-@register_discriminator("patchgan")
+@DISCRIMINATORS.register("patchgan")
 class PatchGAN(nn.Module):
     """pix2pix-style PatchGAN: a grid of real/fake scores, one per receptive field.
 

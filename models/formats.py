@@ -1,7 +1,8 @@
 """The checkpoint formats a style can name (``configs/styles/<style>.yaml`` ``format``).
 
-The one list of them: ``models.loaders`` has a ``_load_<format>`` function for
-each and the style config accepts exactly these. Imports nothing (no torch),
+The one list of them: ``models.loaders`` registers a loader for each in
+``models.registry.LOADERS`` (a test checks both ways) and the style config
+accepts exactly these. Imports nothing (no torch),
 so configs are validated without loading the model code.
 """
 

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from models.registry import register_generator
+from models.registry import GENERATORS
 
 
 def _conv(cin: int, cout: int, stride: int = 1, padding_mode: str = "zeros") -> nn.Sequential:
@@ -13,7 +13,7 @@ def _conv(cin: int, cout: int, stride: int = 1, padding_mode: str = "zeros") -> 
                          nn.LeakyReLU(0.2, inplace=True))
 
 
-@register_generator("fewshot_unet")
+@GENERATORS.register("fewshot_unet")
 class FewShotUNet(nn.Module):
     """Small norm-free U-Net for keyframe-trained styles (Texler et al. 2020 style).
 

@@ -1,7 +1,8 @@
 """Load a style generator from a shotstyle checkpoint or a public project's file.
 
-``load_style_model(path, fmt, kwargs)`` returns ``(model in eval mode, info)``
-with ``info = {"arch", "kwargs", "input_range", "size_multiple", "meta"}``.
+``load_style_model(path, fmt, kwargs)`` returns a ``models.loaded.LoadedStyle``:
+the model in eval mode, its ``arch`` and ``kwargs``, ``input_range``,
+``size_multiple``, ``format``, ``source`` and ``meta``.
 Formats (``fmt``):
 
 ``shotstyle``
@@ -45,23 +46,28 @@ Formats (``fmt``):
 
 Every other file is read with ``torch.load(..., weights_only=True)``; every user
 error raises CheckpointError with one line that starts with the file path.
+
+Each format's loader registers itself in ``models.registry.LOADERS`` with
+``@LOADERS.register(<format>)``; ``models.formats.CHECKPOINT_FORMATS`` is the
+one list of formats, and the tests check that each has its loader.
 """
 from __future__ import annotations
 
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import torch
 from torch import nn
 
 from models.checkpoint import load_file, load_generator, load_state_dict_strict
 from models.checkpoint import FORMAT as SHOTSTYLE_FORMAT
-from models.public_archs import NORMS  # importing it registers the public architectures
-from models.registry import build_generator
+from models.build import build_generator
+from models.public_archs import NORMS
+from models.registry import LOADERS
 from models.errors import CheckpointError
-from models.formats import CHECKPOINT_FORMATS
+from models.loaded import LoadedStyle
 
 # CycleGAN netG names: resnet_<n_blocks>blocks, unet_<2 ** num_downs>
 _NET_G = re.compile(r"resnet_(\d+)blocks|unet_(\d+)")
@@ -71,21 +77,19 @@ _FNS_STALE_KEY = re.compile(r"in\d+\.(running_(mean|var)|num_batches_tracked)$")
 
 
 def load_style_model(path, fmt: str = "shotstyle",
-                     kwargs: Optional[dict[str, Any]] = None) -> tuple[nn.Module, dict]:
+                     kwargs: Optional[dict[str, Any]] = None) -> LoadedStyle:
     """Load ``path`` as a generator of format ``fmt``; see the module docstring."""
     path = Path(path)
-    if fmt not in LOADERS:
-        raise CheckpointError(f"{path}: unknown checkpoint format {fmt!r} "
-                              f"(known: {', '.join(LOADERS)})")
+    try:
+        loader = LOADERS.get(fmt)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{path}: {exc}") from None
     if kwargs is not None and not isinstance(kwargs, dict):
         raise CheckpointError(f"{path}: kwargs for format {fmt!r} must be a mapping, "
                               f"not {type(kwargs).__name__}")
-    model, info = LOADERS[fmt](path, dict(kwargs or {}))
-    model.eval()
-    info["input_range"] = tuple(float(v) for v in info["input_range"])
-    info["size_multiple"] = int(info["size_multiple"])
-    info["meta"] = {"format": fmt, **info.get("meta", {})}
-    return model, info
+    loaded = loader(path, dict(kwargs or {}))
+    loaded.model.eval()
+    return loaded
 
 
 # --------------------------------------------------------------------------
@@ -165,23 +169,21 @@ def _drop_stray_instance_norm_stats(model: nn.Module, state: dict) -> list[str]:
     return dropped
 
 
-def _info(model: nn.Module, arch: str, kwargs: dict, path: Path, **meta: Any) -> dict:
-    return {"arch": arch, "kwargs": kwargs,
-            "input_range": tuple(getattr(model, "input_range", (-1.0, 1.0))),
-            "size_multiple": getattr(model, "size_multiple", 1),
-            "meta": {"source": str(path), **meta}}
+def _loaded(model: nn.Module, fmt: str, arch: str, kwargs: dict, path: Path,
+            **meta: Any) -> LoadedStyle:
+    return LoadedStyle(model, fmt, arch, kwargs,
+                       input_range=getattr(model, "input_range", (-1.0, 1.0)),
+                       size_multiple=getattr(model, "size_multiple", 1), source=path, meta=meta)
 
 
 # --------------------------------------------------------------------------
 # formats
 # --------------------------------------------------------------------------
 
-def _load_shotstyle(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+@LOADERS.register("shotstyle")
+def _load_shotstyle(path: Path, kwargs: dict) -> LoadedStyle:
     _check_kwargs(path, "shotstyle", kwargs, ())
-    model, info = load_generator(path)
-    info = dict(info)
-    info["size_multiple"] = getattr(model, "size_multiple", 1)
-    return model, info
+    return load_generator(path)
 
 
 def _net_g_arch(net_g: str) -> Optional[tuple[str, dict[str, int]]]:
@@ -235,7 +237,8 @@ def _cyclegan_net(path: Path, kwargs: dict, state: dict, ngf: int) -> tuple[str,
     return kwargs.get("netG", held_net_g), held_ngf
 
 
-def _load_cyclegan(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+@LOADERS.register("cyclegan")
+def _load_cyclegan(path: Path, kwargs: dict) -> LoadedStyle:
     _check_kwargs(path, "cyclegan", kwargs,
                   ("netG", "norm", "ngf", "use_dropout", "input_nc", "output_nc"))
     if "netG" in kwargs and _net_g_arch(kwargs["netG"]) is None:
@@ -261,10 +264,11 @@ def _load_cyclegan(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     except CheckpointError as exc:
         raise CheckpointError(f"{exc} (loaded as netG={net_g!r}, norm={norm!r}, "
                               f"ngf={build_kwargs['ngf']}: check the cyclegan kwargs)") from None
-    return model, _info(model, arch, build_kwargs, path, netG=net_g, dropped_keys=dropped)
+    return _loaded(model, "cyclegan", arch, build_kwargs, path, netG=net_g, dropped_keys=dropped)
 
 
-def _load_fast_neural_style(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+@LOADERS.register("fast_neural_style")
+def _load_fast_neural_style(path: Path, kwargs: dict) -> LoadedStyle:
     _check_kwargs(path, "fast_neural_style", kwargs, ())
     state = _bare_state_dict(path, "fast_neural_style")
     # TransformerNet's width is conv1's out channels (the original's: 32)
@@ -278,16 +282,18 @@ def _load_fast_neural_style(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
     except CheckpointError as exc:
         raise CheckpointError(f"{exc} (loaded as num_channels="
                               f"{build_kwargs['num_channels']})") from None
-    return model, _info(model, "fast_neural_style", build_kwargs, path, dropped_keys=dropped)
+    return _loaded(model, "fast_neural_style", "fast_neural_style", build_kwargs, path,
+                   dropped_keys=dropped)
 
 
-def _load_animeganv2(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+@LOADERS.register("animeganv2")
+def _load_animeganv2(path: Path, kwargs: dict) -> LoadedStyle:
     _check_kwargs(path, "animeganv2", kwargs, ("align_corners",))
     build_kwargs = {"align_corners": _bool_kwarg(path, kwargs, "align_corners", True)}
     state = _bare_state_dict(path, "animeganv2")
     model = _build(path, "animeganv2", build_kwargs)
     load_state_dict_strict(model, state, str(path))
-    return model, _info(model, "animeganv2", build_kwargs, path)
+    return _loaded(model, "animeganv2", "animeganv2", build_kwargs, path)
 
 
 class TorchScriptGenerator(nn.Module):
@@ -305,7 +311,8 @@ class TorchScriptGenerator(nn.Module):
         return self.module(x)
 
 
-def _load_torchscript(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
+@LOADERS.register("torchscript")
+def _load_torchscript(path: Path, kwargs: dict) -> LoadedStyle:
     _check_kwargs(path, "torchscript", kwargs, ("input_range", "size_multiple"))
     rng = kwargs.get("input_range", (-1.0, 1.0))
     ok = (isinstance(rng, (list, tuple)) and len(rng) == 2
@@ -328,11 +335,6 @@ def _load_torchscript(path: Path, kwargs: dict) -> tuple[nn.Module, dict]:
         first = text.splitlines()[0] if text else type(exc).__name__
         raise CheckpointError(f"{path}: cannot read TorchScript archive: {first[:200]}") from None
     model = TorchScriptGenerator(module, input_range, multiple)
-    info = _info(model, "torchscript", {"input_range": list(input_range),
-                                        "size_multiple": multiple}, path)
-    return model, info
+    return _loaded(model, "torchscript", "torchscript",
+                   {"input_range": list(input_range), "size_multiple": multiple}, path)
 
-
-#: format -> its loader: ``_load_<format>`` for each of ``CHECKPOINT_FORMATS``.
-LOADERS: dict[str, Callable[[Path, dict], tuple[nn.Module, dict]]] = {
-    fmt: globals()[f"_load_{fmt}"] for fmt in CHECKPOINT_FORMATS}

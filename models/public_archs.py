@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.registry import register_generator
+from models.registry import GENERATORS
 
 NORMS = ("instance", "batch")
 
@@ -80,7 +80,7 @@ class _CycleResidual(nn.Module):
         return x + self.conv_block(x)
 
 
-@register_generator("cyclegan_resnet")
+@GENERATORS.register("cyclegan_resnet")
 class CycleGANResnetGenerator(nn.Module):
     """CycleGAN ``ResnetGenerator``: all layers in one Sequential named ``model``.
 
@@ -160,7 +160,7 @@ class _UnetLevel(nn.Module):
         return y if self.outermost else torch.cat([x, y], 1)
 
 
-@register_generator("cyclegan_unet")
+@GENERATORS.register("cyclegan_unet")
 class CycleGANUnetGenerator(nn.Module):
     """pix2pix ``UnetGenerator``: levels nested through each level's ``model.1``
     (outermost) or ``model.3`` (others); ``num_downs=8`` is ``unet_256``.
@@ -230,7 +230,7 @@ class _FNSResidual(nn.Module):
         return x + self.in2(self.conv2(y))
 
 
-@register_generator("fast_neural_style")
+@GENERATORS.register("fast_neural_style")
 class FastNeuralStyleNet(nn.Module):
     """pytorch/examples ``TransformerNet`` (Johnson et al. 2016 with instance norm).
 
@@ -313,7 +313,7 @@ class _InvertedResidual(nn.Module):
         return x + y if self.use_res_connect else y
 
 
-@register_generator("animeganv2")
+@GENERATORS.register("animeganv2")
 class AnimeGANv2Generator(nn.Module):
     """AnimeGANv2 generator as ported to PyTorch by bryandlee.
 

@@ -1,55 +1,84 @@
-"""Name -> class registries for generators and discriminators.
+"""Name -> object registries: generators, discriminators, checkpoint loaders.
 
-Architectures register themselves with a decorator; configs and checkpoints
-refer to them by name, so a checkpoint can be rebuilt from its metadata.
+One type, ``Registry``, after BasicSR's (``basicsr/utils/registry.py``): an
+object registers itself under a name with the ``register(name)`` decorator,
+and configs and checkpoints refer to it by that name, so a checkpoint can be
+rebuilt from its metadata. ``get(name)`` of an unknown name is a
+CheckpointError that lists the known ones.
+
+This module imports no architecture and no torch: each architecture module
+imports it and registers its classes (``models.generators``,
+``models.discriminators``, ``models.public_archs``); ``models.build`` imports
+those modules, so building by name finds every architecture. Loaders register
+in ``models.loaders``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
-from torch import nn
+from typing import Any, Callable, Generic, Iterator, Optional, TypeVar
 
 from models.errors import CheckpointError
 
-GENERATORS: dict[str, type[nn.Module]] = {}
-DISCRIMINATORS: dict[str, type[nn.Module]] = {}
+T = TypeVar("T")
 
 
-def _register(table: dict, name: str) -> Callable[[type], type]:
-    def deco(cls: type) -> type:
-        if name in table and table[name] is not cls:
-            raise ValueError(f"architecture name {name!r} registered twice")
-        table[name] = cls
-        cls.arch_name = name
-        return cls
-    return deco
+class Registry(Generic[T]):
+    """Names -> objects of one kind.
+
+    ``kind`` and ``what`` name the entries in messages: "unknown <kind> <what>
+    'x' (known: ...)", "<kind> 'x': bad arguments ...". With ``name_attr``,
+    ``register`` also sets that attribute of the registered object to its name
+    (the architectures' ``arch_name``, which checkpoints record).
+    """
+
+    def __init__(self, kind: str, what: str, name_attr: Optional[str] = None):
+        self.kind, self.what, self.name_attr = kind, what, name_attr
+        self._table: dict[str, T] = {}
+
+    def register(self, name: str) -> Callable[[T], T]:
+        """Decorator: register the decorated class or function as ``name``."""
+        def deco(obj: T) -> T:
+            if name in self._table and self._table[name] is not obj:
+                raise ValueError(f"{self.kind} {self.what} name {name!r} registered twice")
+            self._table[name] = obj
+            if self.name_attr:
+                setattr(obj, self.name_attr, name)
+            return obj
+        return deco
+
+    def get(self, name: str) -> T:
+        if name not in self._table:
+            raise CheckpointError(f"unknown {self.kind} {self.what} {name!r} "
+                                  f"(known: {', '.join(sorted(self._table)) or 'none'})")
+        return self._table[name]
+
+    def build(self, name: str, **kwargs: Any) -> Any:
+        """``get(name)(**kwargs)``; arguments it does not take are a CheckpointError."""
+        cls = self.get(name)
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise CheckpointError(f"{self.kind} {name!r}: bad arguments {kwargs}: {exc}") from None
+
+    def names(self) -> list[str]:
+        """The registered names, in the order they were registered."""
+        return list(self._table)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind} {self.what}: {', '.join(self._table)})"
 
 
-def register_generator(name: str) -> Callable[[type], type]:
-    return _register(GENERATORS, name)
-
-
-def register_discriminator(name: str) -> Callable[[type], type]:
-    return _register(DISCRIMINATORS, name)
-
-
-def _build(table: dict, kind: str, name: str, kwargs: dict[str, Any]) -> nn.Module:
-    if name not in table:
-        raise CheckpointError(f"unknown {kind} architecture {name!r} "
-                              f"(known: {', '.join(sorted(table)) or 'none'})")
-    try:
-        return table[name](**kwargs)
-    except TypeError as exc:
-        raise CheckpointError(f"{kind} {name!r}: bad arguments {kwargs}: {exc}") from None
-
-
-def build_generator(name: str, **kwargs: Any) -> nn.Module:
-    return _build(GENERATORS, "generator", name, kwargs)
-
-
-def build_discriminator(name: str, **kwargs: Any) -> nn.Module:
-    return _build(DISCRIMINATORS, "discriminator", name, kwargs)
-
-
-# Every architecture module registers itself on import (decorators above).
-from models import discriminators, generators, public_archs  # noqa: E402,F401
+#: generator architectures (``nn.Module`` classes), built by ``models.build``
+GENERATORS: Registry[type] = Registry("generator", "architecture", name_attr="arch_name")
+#: discriminator architectures (``nn.Module`` classes), built by ``models.build``
+DISCRIMINATORS: Registry[type] = Registry("discriminator", "architecture", name_attr="arch_name")
+#: checkpoint format (``models.formats.CHECKPOINT_FORMATS``) -> its loader in ``models.loaders``
+LOADERS: Registry[Callable[..., Any]] = Registry("checkpoint", "format")

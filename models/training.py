@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from models.checkpoint import load_file, save_atomically, save_generator
 from models.losses import feature_matching_loss, lsgan_loss
-from models.registry import build_discriminator, build_generator
+from models.build import build_discriminator, build_generator
 from models.train_settings import TrainSettings, settings_record
 
 log = logging.getLogger("shotstyle")

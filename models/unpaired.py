@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from models.checkpoint import save_generator
 from models.losses import lsgan_loss
-from models.registry import build_discriminator, build_generator
+from models.build import build_discriminator, build_generator
 from models.train_settings import TrainSettings, settings_record
 from models.training import TrainLoop, augment, to_tensor
 

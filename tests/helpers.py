@@ -77,7 +77,7 @@ def tiny_checkpoint(path: Path, seed: int = 0, **kwargs) -> Path:
 
     import models  # noqa: F401
     from models.checkpoint import save_generator
-    from models.registry import build_generator
+    from models.build import build_generator
     torch.manual_seed(seed)
     kw = {"base_channels": 4, "levels": 2, **kwargs}
     save_generator(path, build_generator("fewshot_unet", **kw), kw, {"test": True})

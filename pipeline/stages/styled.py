@@ -23,26 +23,20 @@ from pipeline.workarea.plan import ShotPlan
 def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
     # Imported here so that scheduling (and a worker's parent process) never
     # loads torch or touches CUDA; only the process that runs the chunk does.
-    from models.inference import (make_stylizer, precision_reason, select_backend,
-                                  select_device, select_dtype, set_cpu_threads)
-    from models.loaders import load_style_model
+    from models.stylizer import ready_stylizer
     from pipeline.stages.memory import fix_malloc_mmap_threshold
 
     fix_malloc_mmap_threshold()
     chunk_folder(plan, STYLED, first, last)
     t0 = time.monotonic()
-    device = select_device(plan.pipeline.device)
-    dtype = select_dtype(device, plan.pipeline.precision)
-    threads = set_cpu_threads(plan.pipeline.threads) if device.type == "cpu" else None
-    model, info = load_style_model(plan.style.checkpoint, plan.style.format, plan.style.model)
-    backend = select_backend(device, plan.pipeline.cpu_backend, model)
-    stylizer = make_stylizer(model, device, info["input_range"], dtype, info["size_multiple"],
-                             plan.pipeline.tile_size, plan.pipeline.tile_overlap, backend,
-                             fall_back=plan.pipeline.cpu_backend == "auto")
-    backend = stylizer.backend
+    p = plan.pipeline
+    stylizer, setup = ready_stylizer(plan.style.checkpoint, plan.style.format, plan.style.model,
+                                     device=p.device, precision=p.precision, backend=p.cpu_backend,
+                                     tile_size=p.tile_size, tile_overlap=p.tile_overlap,
+                                     threads=p.threads)
+    device, dtype, threads, backend = setup.device, setup.dtype, setup.threads, setup.backend
     log.info("%s: stylising %d-%d on %s with %s in %s", plan.shot, first, last, device,
-             "OpenVINO" if backend == "openvino" else "PyTorch",
-             precision_reason(device, plan.pipeline.precision, dtype))
+             setup.backend_name, setup.precision_reason)
     pairs = [(plan.frame_file(PLATES, f), plan.frame_file(STYLED, f))
              for f in range(first, last + 1)]
     t1 = time.monotonic()
@@ -52,7 +46,7 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     stats = {"device": str(device), "backend": backend, "dtype": str(dtype or "float32"),
              "threads": threads,
              "batch_size": plan.batch_size, "frames_per_s": round(n / max(seconds, 1e-6), 3),
-             "seconds": round(time.monotonic() - t0, 3), "arch": info["arch"]}
+             "seconds": round(time.monotonic() - t0, 3), "arch": setup.arch}
     write_manifest(plan.chunk_manifest(STYLED, first, last), stage=STYLED, shot=plan.shot,
                    key=plan.chunk_key(STYLED, first, last), frames=(first, last), **stats)
     log.info("%s: stylised %d-%d on %s (%s) at %.2f frames/s", plan.shot, first, last, device,

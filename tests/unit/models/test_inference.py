@@ -7,7 +7,7 @@ from torch import nn
 import models  # noqa: F401
 from helpers import textured_frame
 from models.inference import Stylizer
-from models.registry import build_generator
+from models.build import build_generator
 from models.tiling import _axis, tiled_apply
 from pipeline.errors import DeviceError
 

@@ -12,7 +12,8 @@ import models  # noqa: F401
 from helpers import REPO, textured_frame, tiny_checkpoint
 from models.checkpoint import load_generator
 from models.inference import Stylizer, select_device, select_dtype
-from models.registry import GENERATORS, build_generator
+from models.build import build_generator
+from models.registry import GENERATORS
 from models.train_settings import TrainSettings
 from models.training import train_keyframes
 from pipeline.errors import CheckpointError, DeviceError
@@ -28,10 +29,11 @@ def test_registry_builds_from_kwargs():
 
 def test_checkpoint_round_trip_is_exact(tmp_path):
     path = tiny_checkpoint(tmp_path / "g.pt", seed=3)
-    model, info = load_generator(path)
-    assert info["arch"] == "fewshot_unet" and info["kwargs"]["base_channels"] == 4
-    assert info["input_range"] == (-1.0, 1.0)
-    again, _ = load_generator(path)
+    loaded = load_generator(path)
+    model = loaded.model
+    assert loaded.arch == "fewshot_unet" and loaded.kwargs["base_channels"] == 4
+    assert loaded.input_range == (-1.0, 1.0) and loaded.format == "shotstyle"
+    again = load_generator(path).model
     x = torch.rand(1, 3, 16, 16) * 2 - 1
     assert torch.equal(model(x), again(x))
 
@@ -139,8 +141,7 @@ def test_training_learns_and_resumes(tmp_path):
     s = dataclasses.replace(s, steps=10)
     second = train_keyframes([(plate, key)], s, tmp_path / "g.pt", tmp_path / "g.state")
     assert second["steps"] == 10  # 4 more steps, not 10 from scratch
-    model, info = load_generator(tmp_path / "g.pt")
-    assert info["meta"]["steps"] == 10
+    assert load_generator(tmp_path / "g.pt").meta["steps"] == 10
 
 
 def test_openvino_sends_no_telemetry(tmp_path):

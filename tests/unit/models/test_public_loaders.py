@@ -40,7 +40,8 @@ from helpers import tiny_checkpoint
 from models.inference import Stylizer
 from models.formats import CHECKPOINT_FORMATS as FORMATS
 from models.loaders import load_style_model
-from models.registry import GENERATORS, build_generator
+from models.build import build_generator
+from models.registry import GENERATORS
 from pipeline.errors import CheckpointError
 
 torch.set_num_threads(1)  # small nets; keep off the other process's cores
@@ -438,22 +439,22 @@ def frame(lo: float, hi: float, n: int = 1, h: int = 13, w: int = 19, seed: int 
     return lo + (hi - lo) * torch.rand(n, 3, h, w, generator=g)
 
 
-def check_forward(model, info, h=13, w=19):
-    lo, hi = info["input_range"]
-    y = run_padded(model, frame(lo, hi, h=h, w=w), info["size_multiple"])
+def check_forward(model, loaded, h=13, w=19):
+    lo, hi = loaded.input_range
+    y = run_padded(model, frame(lo, hi, h=h, w=w), loaded.size_multiple)
     assert y.shape == (1, 3, h, w)
     assert torch.isfinite(y).all()
-    if info["arch"] != "fast_neural_style":  # Tanh output; TransformerNet is unbounded
+    if loaded.arch != "fast_neural_style":  # Tanh output; TransformerNet is unbounded
         assert y.min() >= lo and y.max() <= hi
     return y
 
 
-def check_batch_independent(model, info, h=13, w=19):
+def check_batch_independent(model, loaded, h=13, w=19):
     """The same frame alone or second in a batch of 3 gives the same output."""
-    lo, hi = info["input_range"]
+    lo, hi = loaded.input_range
     batch = frame(lo, hi, n=3, h=h, w=w, seed=5)
-    alone = run_padded(model, batch[1:2], info["size_multiple"])
-    together = run_padded(model, batch, info["size_multiple"])[1:2]
+    alone = run_padded(model, batch[1:2], loaded.size_multiple)
+    together = run_padded(model, batch, loaded.size_multiple)[1:2]
     scale = hi - lo  # compare in units of the value range ([-1, 1] nets: 1e-4 abs)
     assert ((alone - together).abs().max() / scale * 2) < 1e-4
 
@@ -492,34 +493,37 @@ def test_registered_names():
 def test_cyclegan_resnet_9blocks_default_layout(tmp_path):
     path = save(tmp_path / "latest_net_G.pth",
                 fake_state(parse_table(RESNET_9BLOCKS_INSTANCE_TABLE), cheap=True))
-    model, info = load_style_model(path, "cyclegan", {"netG": "resnet_9blocks"})
+    loaded = load_style_model(path, "cyclegan", {"netG": "resnet_9blocks"})
+    model = loaded.model
     assert own_layout(model) == parse_table(RESNET_9BLOCKS_INSTANCE_TABLE)
-    assert info["arch"] == "cyclegan_resnet" and info["size_multiple"] == 4
-    assert info["kwargs"]["ngf"] == 64 and info["kwargs"]["norm"] == "instance"
-    assert info["input_range"] == (-1.0, 1.0) and not model.training
-    check_forward(model, info)
+    assert loaded.arch == "cyclegan_resnet" and loaded.size_multiple == 4
+    assert loaded.kwargs["ngf"] == 64 and loaded.kwargs["norm"] == "instance"
+    assert loaded.input_range == (-1.0, 1.0) and not model.training
+    check_forward(model, loaded)
 
 
 def test_pix2pix_unet_256_default_layout(tmp_path):
     """Default pix2pix generator: key layout only (a 256x256 pass at ngf=64 is slow)."""
     table = parse_table(UNET_256_BATCH_TABLE)
     path = save(tmp_path / "latest_net_G.pth", fake_state(table, cheap=True))
-    model, info = load_style_model(path, "cyclegan", {"netG": "unet_256", "norm": "batch"})
+    loaded = load_style_model(path, "cyclegan", {"netG": "unet_256", "norm": "batch"})
+    model = loaded.model
     assert own_layout(model) == table
-    assert info["arch"] == "cyclegan_unet" and info["size_multiple"] == 256
+    assert loaded.arch == "cyclegan_unet" and loaded.size_multiple == 256
     # norm defaults to batch for unet_* (as --model pix2pix sets it)
-    again, info2 = load_style_model(path, "cyclegan", {"netG": "unet_256"})
-    assert info2["kwargs"]["norm"] == "batch"
+    loaded2 = load_style_model(path, "cyclegan", {"netG": "unet_256"})
+    assert loaded2.kwargs["norm"] == "batch"
 
 
 def test_fast_neural_style_default_layout(tmp_path):
     table = parse_table(FAST_NEURAL_STYLE_TABLE)
     path = save(tmp_path / "mosaic.pth", fake_state(table, seed=2))
-    model, info = load_style_model(path, "fast_neural_style")
+    loaded = load_style_model(path, "fast_neural_style")
+    model = loaded.model
     assert own_layout(model) == table
-    assert info["arch"] == "fast_neural_style" and info["input_range"] == (0.0, 255.0)
-    assert info["size_multiple"] == 4 and info["kwargs"] == {"num_channels": 32}
-    y = check_forward(model, info)
+    assert loaded.arch == "fast_neural_style" and loaded.input_range == (0.0, 255.0)
+    assert loaded.size_multiple == 4 and loaded.kwargs == {"num_channels": 32}
+    y = check_forward(model, loaded)
     assert y.abs().max() > 0
     x = frame(0, 255, h=12, w=16)
     with torch.no_grad():
@@ -530,14 +534,16 @@ def test_fast_neural_style_default_layout(tmp_path):
 def test_animeganv2_default_layout(tmp_path):
     table = parse_table(ANIMEGANV2_TABLE)
     path = save(tmp_path / "face_paint_512_v2.pt", fake_state(table, seed=3))
-    model, info = load_style_model(path, "animeganv2")
+    loaded = load_style_model(path, "animeganv2")
+    model = loaded.model
     assert own_layout(model) == table
-    assert info["arch"] == "animeganv2" and info["input_range"] == (-1.0, 1.0)
-    assert info["kwargs"] == {"align_corners": True}
-    check_forward(model, info)
-    check_batch_independent(model, info)
-    model_f, info_f = load_style_model(path, "animeganv2", {"align_corners": False})
-    check_forward(model_f, info_f)
+    assert loaded.arch == "animeganv2" and loaded.input_range == (-1.0, 1.0)
+    assert loaded.kwargs == {"align_corners": True}
+    check_forward(model, loaded)
+    check_batch_independent(model, loaded)
+    loaded_f = load_style_model(path, "animeganv2", {"align_corners": False})
+    model_f = loaded_f.model
+    check_forward(model_f, loaded_f)
 
 
 # --------------------------------------------------------------------------
@@ -549,13 +555,14 @@ def test_animeganv2_default_layout(tmp_path):
 def test_cyclegan_resnet_loads_and_runs(tmp_path, net_g, n_blocks, norm):
     layout = resnet_layout(8, n_blocks, norm)
     path = save(tmp_path / "latest_net_G.pth", fake_state(layout, seed=1))
-    model, info = load_style_model(path, "cyclegan", {"netG": net_g, "norm": norm, "ngf": 8})
+    loaded = load_style_model(path, "cyclegan", {"netG": net_g, "norm": norm, "ngf": 8})
+    model = loaded.model
     assert own_layout(model) == layout
-    assert info["kwargs"]["n_blocks"] == n_blocks and info["meta"]["netG"] == net_g
-    check_forward(model, info)
-    check_batch_independent(model, info)
-    # info rebuilds the same net through the registry
-    rebuilt = build_generator(info["arch"], **info["kwargs"])
+    assert loaded.kwargs["n_blocks"] == n_blocks and loaded.meta["netG"] == net_g
+    check_forward(model, loaded)
+    check_batch_independent(model, loaded)
+    # arch and kwargs rebuild the same net through the registry
+    rebuilt = build_generator(loaded.arch, **loaded.kwargs)
     assert own_layout(rebuilt) == layout
 
 
@@ -563,22 +570,24 @@ def test_cyclegan_resnet_loads_and_runs(tmp_path, net_g, n_blocks, norm):
 def test_cyclegan_unet_256_loads_and_runs(tmp_path, norm):
     layout = unet_layout(4, 8, norm)
     path = save(tmp_path / "latest_net_G.pth", fake_state(layout, seed=4))
-    model, info = load_style_model(path, "cyclegan", {"netG": "unet_256", "norm": norm, "ngf": 4})
+    loaded = load_style_model(path, "cyclegan", {"netG": "unet_256", "norm": norm, "ngf": 4})
+    model = loaded.model
     assert own_layout(model) == layout
-    assert info["size_multiple"] == 256
-    check_forward(model, info, h=37, w=45)
-    check_batch_independent(model, info, h=37, w=45)
+    assert loaded.size_multiple == 256
+    check_forward(model, loaded, h=37, w=45)
+    check_batch_independent(model, loaded, h=37, w=45)
 
 
 def test_cyclegan_resnet_dropout_shifts_keys(tmp_path):
     layout = resnet_layout(4, 6, "instance", use_dropout=True)
     assert "model.10.conv_block.6.weight" in layout
     path = save(tmp_path / "g.pth", fake_state(layout))
-    model, info = load_style_model(path, "cyclegan", {"netG": "resnet_6blocks", "ngf": 4,
-                                                      "use_dropout": True})
+    loaded = load_style_model(path, "cyclegan", {"netG": "resnet_6blocks", "ngf": 4,
+                                                 "use_dropout": True})
+    model = loaded.model
     assert own_layout(model) == layout
-    check_forward(model, info)
-    check_batch_independent(model, info)  # eval mode: dropout is off
+    check_forward(model, loaded)
+    check_batch_independent(model, loaded)  # eval mode: dropout is off
 
 
 def test_cyclegan_old_instance_norm_file_with_running_stats(tmp_path):
@@ -591,9 +600,10 @@ def test_cyclegan_old_instance_norm_file_with_running_stats(tmp_path):
     save(tmp_path / "old.pth", state)
     save(tmp_path / "clean.pth", {k: v for k, v in state.items() if k in clean})
     kw = {"netG": "resnet_6blocks", "ngf": 4}
-    model_old, info_old = load_style_model(tmp_path / "old.pth", "cyclegan", kw)
-    model_new, _ = load_style_model(tmp_path / "clean.pth", "cyclegan", kw)
-    assert sorted(info_old["meta"]["dropped_keys"]) == stray
+    loaded_old = load_style_model(tmp_path / "old.pth", "cyclegan", kw)
+    model_old = loaded_old.model
+    model_new = load_style_model(tmp_path / "clean.pth", "cyclegan", kw).model
+    assert sorted(loaded_old.meta["dropped_keys"]) == stray
     x = frame(-1, 1, h=16, w=16)
     with torch.no_grad():
         assert torch.equal(model_old(x), model_new(x))
@@ -603,34 +613,37 @@ def test_cyclegan_dataparallel_prefix_is_stripped(tmp_path):
     layout = unet_layout(4, 8, "batch")
     state = fake_state(layout, seed=8)
     path = save(tmp_path / "dp.pth", {"module." + k: v for k, v in state.items()})
-    model, info = load_style_model(path, "cyclegan", {"netG": "unet_256", "ngf": 4})
+    loaded = load_style_model(path, "cyclegan", {"netG": "unet_256", "ngf": 4})
+    model = loaded.model
     assert torch.equal(model.state_dict()["model.model.0.weight"], state["model.model.0.weight"])
-    check_forward(model, info, h=17, w=9)
+    check_forward(model, loaded, h=17, w=9)
 
 
 @pytest.mark.parametrize("n_blocks", [6, 4])
 def test_cyclegan_resnet_width_and_blocks_read_from_file(tmp_path, n_blocks):
     layout = resnet_layout(32, n_blocks, "instance")
     path = save(tmp_path / "latest_net_G.pth", fake_state(layout, seed=n_blocks))
-    model, info = load_style_model(path, "cyclegan")
+    loaded = load_style_model(path, "cyclegan")
+    model = loaded.model
     assert own_layout(model) == layout
-    assert info["arch"] == "cyclegan_resnet" and info["meta"]["netG"] == f"resnet_{n_blocks}blocks"
-    assert info["kwargs"]["ngf"] == 32 and info["kwargs"]["n_blocks"] == n_blocks
-    check_forward(model, info)
+    assert loaded.arch == "cyclegan_resnet" and loaded.meta["netG"] == f"resnet_{n_blocks}blocks"
+    assert loaded.kwargs["ngf"] == 32 and loaded.kwargs["n_blocks"] == n_blocks
+    check_forward(model, loaded)
     # kwargs that agree with the file change nothing
-    _, again = load_style_model(path, "cyclegan", {"netG": f"resnet_{n_blocks}blocks", "ngf": 32})
-    assert again["kwargs"] == info["kwargs"]
+    again = load_style_model(path, "cyclegan", {"netG": f"resnet_{n_blocks}blocks", "ngf": 32})
+    assert again.kwargs == loaded.kwargs
 
 
 def test_pix2pix_unet_depth_and_width_read_from_file(tmp_path):
     layout = unet_layout(16, 7, "batch")
     path = save(tmp_path / "latest_net_G.pth", fake_state(layout, seed=12))
-    model, info = load_style_model(path, "cyclegan")
+    loaded = load_style_model(path, "cyclegan")
+    model = loaded.model
     assert own_layout(model) == layout
-    assert info["arch"] == "cyclegan_unet" and info["meta"]["netG"] == "unet_128"
-    assert info["kwargs"]["num_downs"] == 7 and info["kwargs"]["ngf"] == 16
-    assert info["kwargs"]["norm"] == "batch" and info["size_multiple"] == 128
-    check_forward(model, info)
+    assert loaded.arch == "cyclegan_unet" and loaded.meta["netG"] == "unet_128"
+    assert loaded.kwargs["num_downs"] == 7 and loaded.kwargs["ngf"] == 16
+    assert loaded.kwargs["norm"] == "batch" and loaded.size_multiple == 128
+    check_forward(model, loaded)
 
 
 def test_cyclegan_kwargs_that_contradict_the_file(tmp_path):
@@ -703,9 +716,10 @@ def test_fast_neural_style_old_file_with_running_stats(tmp_path, with_counter):
         if with_counter:
             old[prefix + ".num_batches_tracked"] = torch.tensor(0)
     save(tmp_path / "old.model", old)
-    model_old, info = load_style_model(tmp_path / "old.model", "fast_neural_style")
-    model_new, _ = load_style_model(tmp_path / "new.model", "fast_neural_style")
-    assert len(info["meta"]["dropped_keys"]) == 15 * (3 if with_counter else 2)
+    loaded = load_style_model(tmp_path / "old.model", "fast_neural_style")
+    model_old = loaded.model
+    model_new = load_style_model(tmp_path / "new.model", "fast_neural_style").model
+    assert len(loaded.meta["dropped_keys"]) == 15 * (3 if with_counter else 2)
     x = frame(0, 255, h=12, w=16)
     with torch.no_grad():
         assert torch.equal(model_old(x), model_new(x))
@@ -713,10 +727,11 @@ def test_fast_neural_style_old_file_with_running_stats(tmp_path, with_counter):
 
 def test_fast_neural_style_batch_independent_and_stylizer(tmp_path):
     path = save(tmp_path / "candy.pth", fake_state(parse_table(FAST_NEURAL_STYLE_TABLE), seed=10))
-    model, info = load_style_model(path, "fast_neural_style")
-    check_batch_independent(model, info)
+    loaded = load_style_model(path, "fast_neural_style")
+    model = loaded.model
+    check_batch_independent(model, loaded)
     frames = (np.random.RandomState(0).rand(2, 13, 19, 3) * 255).astype(np.uint8)
-    out = Stylizer(model, torch.device("cpu"), info["input_range"])(frames)
+    out = Stylizer(model, torch.device("cpu"), loaded.input_range)(frames)
     assert out.shape == frames.shape and out.dtype == np.uint8
 
 
@@ -729,13 +744,14 @@ def test_fast_neural_style_narrow_fork_in_old_format(tmp_path, width):
     path = tmp_path / f"udnie_{width}.model"
     torch.save(state, path, _use_new_zipfile_serialization=False)
     assert path.read_bytes()[:1] == b"\x80"  # a raw pickle, not a zip archive
-    model, info = load_style_model(path, "fast_neural_style")
+    loaded = load_style_model(path, "fast_neural_style")
+    model = loaded.model
     assert own_layout(model) == layout
-    assert info["kwargs"] == {"num_channels": width} and info["size_multiple"] == 4
+    assert loaded.kwargs == {"num_channels": width} and loaded.size_multiple == 4
     x = frame(0, 255, h=16, w=20)
     with torch.no_grad():
         assert torch.allclose(model(x), transformer_net_forward(state, x), atol=1e-4)
-    check_forward(model, info)
+    check_forward(model, loaded)
 
 
 def test_fast_neural_style_rejects_wrong_layout(tmp_path):
@@ -801,17 +817,19 @@ def test_torchscript_archive(tmp_path):
     net = _TinyNet().eval()
     path = tmp_path / "net.ts"
     torch.jit.save(torch.jit.script(net), str(path))
-    model, info = load_style_model(path, "torchscript", {"size_multiple": 4})
-    assert info["arch"] == "torchscript" and info["size_multiple"] == 4
-    assert info["input_range"] == (-1.0, 1.0)
-    y = check_forward(model, info)
+    loaded = load_style_model(path, "torchscript", {"size_multiple": 4})
+    model = loaded.model
+    assert loaded.arch == "torchscript" and loaded.size_multiple == 4
+    assert loaded.input_range == (-1.0, 1.0)
+    y = check_forward(model, loaded)
     assert torch.allclose(y, run_padded(net, frame(-1, 1), 4), atol=1e-6)
-    check_batch_independent(model, info)
+    check_batch_independent(model, loaded)
     traced = tmp_path / "traced.pt"
     simple = nn.Sequential(nn.Conv2d(3, 3, 1), nn.Tanh()).eval()
     torch.jit.save(torch.jit.trace(simple, torch.zeros(1, 3, 8, 8)), str(traced))
-    model2, info2 = load_style_model(traced, "torchscript", {"input_range": [0, 255]})
-    assert info2["input_range"] == (0.0, 255.0) and info2["size_multiple"] == 8
+    loaded2 = load_style_model(traced, "torchscript", {"input_range": [0, 255]})
+    model2 = loaded2.model
+    assert loaded2.input_range == (0.0, 255.0) and loaded2.size_multiple == 8
     assert model2.size_multiple == 8 and model2.input_range == (0.0, 255.0)
     x = frame(0, 255, h=8, w=8)
     with torch.no_grad():
@@ -830,9 +848,10 @@ def test_torchscript_rejects_plain_state_dict_and_bad_kwargs(tmp_path):
 
 def test_shotstyle_format_adds_size_multiple(tmp_path):
     path = tiny_checkpoint(tmp_path / "g.pt")
-    model, info = load_style_model(path)
-    assert info["arch"] == "fewshot_unet" and info["size_multiple"] == model.size_multiple == 2
-    assert info["input_range"] == (-1.0, 1.0) and not model.training
+    loaded = load_style_model(path)
+    model = loaded.model
+    assert loaded.arch == "fewshot_unet" and loaded.size_multiple == model.size_multiple == 2
+    assert loaded.input_range == (-1.0, 1.0) and not model.training
     with pytest.raises(CheckpointError) as err:  # a shotstyle file is no bare state_dict
         load_style_model(path, "animeganv2")
     assert "load it with format 'shotstyle'" in one_line(err, path)

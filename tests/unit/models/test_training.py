@@ -17,8 +17,8 @@ def test_unpaired_training_runs_and_resumes(tmp_path):
     assert train_unpaired(content, style, s, tmp_path / "u.pt", tmp_path / "u.state")["steps"] == 3
     s = dataclasses.replace(s, steps=5)
     assert train_unpaired(content, style, s, tmp_path / "u.pt", tmp_path / "u.state")["steps"] == 5
-    model, info = load_generator(tmp_path / "u.pt")
-    assert info["meta"]["method"] == "unpaired" and info["meta"]["steps"] == 5
+    loaded = load_generator(tmp_path / "u.pt")
+    assert loaded.meta["method"] == "unpaired" and loaded.meta["steps"] == 5
 
 
 def test_perceptual_loss_reads_torchvision_vgg_layout(tmp_path):
