@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
 import os
 import socket
@@ -56,7 +57,7 @@ render and batch: on a terminal, a progress line per running stage and a summary
 piped, on a farm, with $CI set or --plain, a line per stage start and finish.
 Luigi's own lines go to work/_logs/ (and the stages' to work/<shot>/logs/);
 --verbose shows them as the luigi command does. Other options go to Luigi
-(--workers N, --scheduler-host H, --scheduler-port P, --local-scheduler, ...).
+(--workers N, --scheduler-host H, --local-scheduler, ...; give others as --option=value).
 
 exit codes (render and batch; the numbers are luigi.cfg's [retcode]):
   0   every shot asked for is complete (also when it already was)
@@ -92,6 +93,7 @@ def _luigi_options(p: argparse.ArgumentParser) -> None:
                    help="schedule in this process, without luigid")
     g.add_argument("--scheduler-host", metavar="HOST", help="luigid's host (luigi.cfg)")
     g.add_argument("--scheduler-port", type=int, metavar="PORT", help="luigid's port (luigi.cfg)")
+    g.add_argument("--scheduler-url", metavar="URL", help="luigid's URL, instead of host and port")
     g.add_argument("--no-lock", action="store_true",
                    help="do not refuse to run while the same command runs here")
     g = p.add_argument_group("output")
@@ -111,6 +113,8 @@ def _passed_to_luigi(args: argparse.Namespace, extra: list[str]) -> list[str]:
         argv += ["--scheduler-host", args.scheduler_host]
     if args.scheduler_port is not None:
         argv += ["--scheduler-port", str(args.scheduler_port)]
+    if args.scheduler_url:
+        argv += ["--scheduler-url", args.scheduler_url]
     if args.no_lock:
         argv.append("--no-lock")
     return argv + extra
@@ -160,9 +164,19 @@ class LuigiRun:
         self.argv = argv
         self.worker = None
         self.groups: dict[str, set] = {}
-        with luigi.cmdline_parser.CmdlineParser.global_instance(argv):
-            self.codes = retcodes()
+        self.code: Optional[int] = None
+        said = io.StringIO()
+        try:  # Luigi's command line, checked while its complaint can reach the screen
+            with contextlib.redirect_stderr(said), \
+                    luigi.cmdline_parser.CmdlineParser.global_instance(argv):
+                self.codes = retcodes()
+        except SystemExit:
+            why = said.getvalue().strip().splitlines() or ["bad Luigi options"]
+            raise ShotstyleError("Luigi: " + why[-1].split(" error: ", 1)[-1]) from None
+
+    def run(self) -> int:
         self.code = self._run()
+        return self.code
 
     def _run(self) -> int:
         logger = logging.getLogger("luigi-interface")
@@ -242,7 +256,7 @@ def run_quietly(args: argparse.Namespace, command: str,
     if display is None:
         def run_luigi(argv: list[str]) -> int:
             runs.append(LuigiRun(argv))
-            return runs[-1].code
+            return runs[-1].run()
         return body(run_luigi), runs, None
 
     path = _transcript_path(command)
@@ -250,9 +264,9 @@ def run_quietly(args: argparse.Namespace, command: str,
         transcript.write(f"$ {' '.join([PROG, *sys.argv[1:]])}\n")
 
         def run_luigi(argv: list[str]) -> int:
+            runs.append(LuigiRun(argv))
             with listening(display), console_to(transcript):
-                runs.append(LuigiRun(argv))
-            return runs[-1].code
+                return runs[-1].run()
         return body(run_luigi), runs, path
 
 
@@ -364,6 +378,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     except ShotstyleError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return USAGE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted: finished stages are kept; run it again to go on",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

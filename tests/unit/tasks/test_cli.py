@@ -194,3 +194,10 @@ def test_events_from_forked_task_processes_reach_the_display():
             (shot, "start", None), (shot, "progress", 1), (shot, "progress", 2),
             (shot, "progress", 3), (shot, "done", None)]
     assert progress._write_fd is None
+
+
+def test_an_option_luigi_does_not_take_is_one_line(project):
+    project.add_shot("s01", project.root / "s01.mov")  # not read: nothing runs
+    proc = _shotstyle("render", "s01", "--local-scheduler", "--no-lock", "--bogus")
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == "shotstyle: error: Luigi: unrecognized arguments: --bogus\n"
