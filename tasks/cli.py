@@ -209,7 +209,8 @@ def _transcript_path(command: str) -> Path:
     root = Path(load_pipeline_config().work_root) / "_logs"
     root.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return root / f"shotstyle-{command}-{stamp}-{socket.gethostname().split('.')[0]}-{os.getpid()}.log"
+    host = socket.gethostname().split(".")[0]
+    return root / f"shotstyle-{command}-{stamp}-{host}-{os.getpid()}.log"
 
 
 _CONSOLE_LOGGERS = ("shotstyle", "luigi-interface", "luigi", "")

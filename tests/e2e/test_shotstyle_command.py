@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.slow
 CLOCK = r"\d\d:\d\d:\d\d"
 PLAIN_LINE = re.compile(rf"^{CLOCK}  s01  (probe|plates|encode|metrics|report|"
                         r"(styled|flow|final) \d{4}-\d{4})  "
-                        r"(started|done in \d+(\.\d)? s( \(\d+ (frames|steps)\))?|waits for its chunks)$")
+                        r"(started|done in \d+(\.\d)? s( \(\d+ (frames|steps)\))?"
+                        r"|waits for its chunks)$")
 
 
 def _cmd(*args: str) -> list[str]:
@@ -40,7 +42,6 @@ def _shot(project, tmp_path, shot="s01", frames=12):
 def _transcript(stdout: str):
     found = re.findall(r"^  Luigi's lines: (\S+)$", stdout, flags=re.M)
     assert len(found) == 1, stdout
-    from pathlib import Path
     return Path(found[0])
 
 
@@ -87,8 +88,8 @@ def test_render_an_unknown_shot_is_one_line(project, tmp_path):
     _shot(project, tmp_path, "s01", frames=2)
     proc = _run(project, "render", "s1")
     assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr == (f"shotstyle: error: no shot 's1': {project.configs / 'shots' / 's1.yaml'} "
-                           f"does not exist (shots: s01)\n")
+    config = project.configs / "shots" / "s1.yaml"
+    assert proc.stderr == f"shotstyle: error: no shot 's1': {config} does not exist (shots: s01)\n"
     assert not project.work.exists()
 
 
