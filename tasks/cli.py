@@ -75,6 +75,21 @@ status exits 1 when a stage failed; the other commands 0, or 2 with one
 "shotstyle: error: ..." line."""
 
 
+BATCH_DESCRIPTION = """\
+Render every shot of configs/shots/ (or --shots) through Luigi's NightlyBatch,
+in this process, then look at the shots themselves on the shared work area:
+exit 0 when every one is complete (also on a host that finds the work done by
+another); else one line naming each incomplete shot and why, and exit 30 when
+a shot failed during this batch, 35 when shots were left unrun.
+
+Shots left unrun (the scheduler was restarted or lost for longer than Luigi's
+RPC retries, or another render held the shot) are run again, failed ones not,
+in up to --rounds rounds --round-wait seconds apart. Run the same command on
+every host that shares the work area, against one luigid (--scheduler-host),
+with --workers N. `shotstyle-batch` does the same through the luigi command,
+with Luigi's lines."""
+
+
 def version() -> str:
     """The installed distribution's version, else the source tree's."""
     try:
@@ -135,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     _luigi_options(p)
     p.set_defaults(func=cmd_render)
     p = sub.add_parser("batch", help="render every shot (the night's batch), in rounds",
-                       description=nightly.__doc__.split("\n\n", 1)[1],
+                       description=BATCH_DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     p.add_argument("--shots", default="", help="comma-separated shot names "
                                                "(default: every configs/shots/*.yaml)")
