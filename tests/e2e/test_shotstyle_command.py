@@ -163,3 +163,26 @@ def test_batch_with_two_workers_renders_the_good_shot_and_exits_30(project, tmp_
     assert re.search(r"^  bad  failed \(0 stages ran\): probe: ", proc.stdout, flags=re.M)
     assert "  s01  complete (11 stages ran)\n" in proc.stdout, proc.stdout  # 5 + 3 x 2 chunks
     assert ffprobe_video(project.renders / "s01" / "s01_styled.mov")["frames"] == 6
+
+
+def test_batch_against_luigid_with_two_workers(project, tmp_path):
+    from scheduler import Luigid
+    _shot(project, tmp_path, "s01", frames=6)
+    _shot(project, tmp_path, "s02", frames=5)
+    server = Luigid(tmp_path / "luigid").start()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tasks.cli", "batch", "--scheduler-host", "127.0.0.1",
+             "--scheduler-port", str(server.port), "--workers", "2", "--round-wait", "1"],
+            cwd=project.root, env=project.env(LUIGI_CONFIG_PATH=str(server.config)),
+            capture_output=True, text=True, timeout=300)
+        done = server.tasks("DONE")
+    finally:
+        server.stop()
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[-1] == "shotstyle: INFO: batch complete: 2 of 2 shots"
+    assert "  s01  complete (11 stages ran)\n  " in proc.stdout
+    assert "  s02  complete (11 stages ran)\n  " in proc.stdout
+    assert sorted(t.split("_")[1] for t in done if t.startswith("ShotReport_")) == ["s01", "s02"]
+    for shot in ("s01", "s02"):
+        assert (project.renders / shot / f"{shot}_styled.mov").is_file()
