@@ -359,13 +359,22 @@ def cmd_render(args: argparse.Namespace, luigi_args: list[str]) -> int:
     since = time.time()
     code, runs, transcript = run_quietly(
         args, "render", lambda run_luigi: run_luigi(root + _passed_to_luigi(args, luigi_args)))
-    if code == 0:  # 0 only when every shot is really complete
-        states = [shot_outcome(s, since).state for s in shots]
-        if any(state != COMPLETE for state in states):
-            codes = runs[-1].codes if runs else RETCODES
-            code = codes["task_failed"] if FAILED in states else codes["not_run"]
+    code = _zero_only_when_complete(code, shots, since, runs, "not_run")
     print(summary(shots, runs, since, code, transcript), flush=True)
     return code
+
+
+def _zero_only_when_complete(code: int, shots: list[str], since: float, runs: list[LuigiRun],
+                             unrun: str) -> int:
+    """``code``, or where it is 0 (Luigi's, or luigi.cfg not found) and a shot is
+    not complete: ``task_failed`` when one failed, else ``unrun``."""
+    if code != 0:
+        return code
+    states = [shot_outcome(s, since).state for s in shots]
+    if all(state == COMPLETE for state in states):
+        return 0
+    codes = runs[-1].codes if runs else RETCODES
+    return codes["task_failed"] if FAILED in states else codes[unrun]
 
 
 def cmd_batch(args: argparse.Namespace, luigi_args: list[str]) -> int:
@@ -378,6 +387,7 @@ def cmd_batch(args: argparse.Namespace, luigi_args: list[str]) -> int:
         args, "batch", lambda run_luigi: nightly.run_batch(
             shots, _passed_to_luigi(args, luigi_args), max(1, args.rounds),
             max(0.0, args.round_wait), run_luigi))
+    code = _zero_only_when_complete(code, shots, since, runs, "scheduling_error")
     print(summary(shots, runs, since, code, transcript), flush=True)
     return code
 

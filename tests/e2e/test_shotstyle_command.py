@@ -186,3 +186,14 @@ def test_batch_against_luigid_with_two_workers(project, tmp_path):
     assert sorted(t.split("_")[1] for t in done if t.startswith("ShotReport_")) == ["s01", "s02"]
     for shot in ("s01", "s02"):
         assert (project.renders / shot / f"{shot}_styled.mov").is_file()
+
+
+@pytest.mark.parametrize("command", [("render", "bad"), ("batch", "--rounds", "1")])
+def test_a_failed_shot_exits_30_also_where_no_luigi_cfg_is_found(project, tmp_path, command):
+    # Luigi's own [retcode] defaults are 0: the luigi command would exit 0 here
+    project.add_shot("bad", tmp_path / "missing.mov")
+    empty = tmp_path / "empty.cfg"
+    empty.write_text("")
+    proc = _run(project, *command, env={"LUIGI_CONFIG_PATH": str(empty)})
+    assert proc.returncode == 30, proc.stderr
+    assert f"shotstyle: error: {tmp_path / 'missing.mov'}: source not found\n" in proc.stderr
