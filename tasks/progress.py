@@ -30,6 +30,7 @@ from typing import Optional
 import luigi
 
 from pipeline.errors import ShotstyleError
+from pipeline.stages.table import STAGES
 from tasks.base import WAITING
 
 #: a write to a pipe of at most this many bytes is not split (POSIX: at least 512)
@@ -37,8 +38,9 @@ _ATOMIC = getattr(select, "PIPE_BUF", 512)
 
 _write_fd: Optional[int] = None
 
-#: stages whose progress counts frames (the others count steps: files, chunks, ...)
-FRAME_STAGES = frozenset({"plates", "flow", "styled", "final"})
+#: stages whose progress counts frames, those with per-frame files (the others
+#: count steps: files, chunks, ...)
+FRAME_STAGES = frozenset(s.name for s in STAGES if s.frame_ext)
 
 
 def _write(msg: dict) -> None:
