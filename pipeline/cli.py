@@ -143,7 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m pipeline",
                                  description="Inspect shotstyle shots (configs from "
                                              "$SHOTSTYLE_CONFIG_DIR or ./configs).")
-    sub = ap.add_subparsers(dest="command", required=True)
+    add_commands(ap.add_subparsers(dest="command", required=True))
+    return ap
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add this module's commands to ``sub`` (also the ``shotstyle`` command's,
+    ``tasks/cli.py``); each sets ``func``, which ``run_command`` calls."""
     p = sub.add_parser("status", help="per shot and stage: done / stale / missing / failed")
     p.add_argument("shots", nargs="*", help="shot names (default: every configs/shots/*.yaml)")
     p.set_defaults(func=cmd_status)
@@ -185,16 +191,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, help="where to write the job template (.yaml)")
     p.add_argument("--name", help="the job's name (default: shotstyle SHOT...)")
     p.set_defaults(func=cmd_submit)
-    return ap
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+def run_command(args: argparse.Namespace) -> int:
+    """Run the parsed command: its exit code; a user error is one line and exit 2."""
     try:
         return args.func(args)
     except ShotstyleError as exc:
         print(f"shotstyle: error: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    return run_command(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ from pipeline.workarea.checkpoints import Checkpoint
 from pipeline.workarea.failures import clear_failure, record_failure
 from tasks.console import STAGE_LOG_ONLY
 
+#: event: a task's run() waits for the dynamic dependencies it yielded
+WAITING = "shotstyle.event.waiting"
+
 log = logging.getLogger("shotstyle")
 
 
@@ -76,6 +79,8 @@ class PipelineTask(luigi.Task):
 
         def report(done: int, total: int, message: str) -> None:
             self.check_lock()  # another render took the shot over: stop writing
+            # for the `shotstyle` command's progress lines (tasks.progress)
+            self.trigger_event(luigi.Event.PROGRESS, self, done, total, message)
             pct = int(100 * done / max(total, 1))
             self._tell_scheduler(self.set_progress_percentage, pct)
             now = time.monotonic()
@@ -97,7 +102,11 @@ class PipelineTask(luigi.Task):
         plan = self.plan
         # a render refused by another's lock writes nothing, not even a log line
         with self.holding_lock(plan):
-            yield from self._run_logged(plan)
+            try:
+                yield from self._run_logged(plan)
+            except GeneratorExit:  # Luigi set it aside for its new dependencies
+                self.trigger_event(WAITING, self)
+                raise
 
     def _run_logged(self, plan):
         handler = _stage_log_handler(plan.logs_dir / f"{self.log_name()}.log")

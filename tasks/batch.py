@@ -25,7 +25,7 @@ import argparse
 import subprocess
 import sys
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import luigi
 import luigi.retcodes
@@ -63,19 +63,27 @@ def _say(level: str, message: str) -> None:
     print(f"shotstyle: {level}: {message}", file=sys.stderr, flush=True)
 
 
-def run_batch(shots: list[str], luigi_args: list[str], rounds: int, round_wait: float) -> int:
+def luigi_subprocess(argv: list[str]) -> int:
+    """Run ``luigi --module tasks <argv>``: its exit code."""
+    return subprocess.run([luigi_command(), "--module", "tasks", *argv]).returncode
+
+
+def run_batch(shots: list[str], luigi_args: list[str], rounds: int, round_wait: float,
+              run_luigi: Callable[[list[str]], int] = luigi_subprocess) -> int:
+    """``run_luigi(argv)`` runs one round (Luigi's command line, less ``--module``)
+    and gives Luigi's exit code: by default the ``luigi`` command; ``shotstyle
+    batch`` runs it in its own process (``tasks/cli.py``)."""
     codes = luigi.retcodes.retcode()
     since = time.time()
     todo = list(shots)
     for round_no in range(1, rounds + 1):
-        proc = subprocess.run([luigi_command(), "--module", "tasks", "NightlyBatch",
-                               "--shots", ",".join(todo), *luigi_args])
+        returncode = run_luigi(["NightlyBatch", "--shots", ",".join(todo), *luigi_args])
         outcomes = {s: shot_outcome(s, since) for s in shots}
         unrun = [s for s in todo if outcomes[s].state == NOT_RUN]
-        if not unrun or round_no == rounds or proc.returncode == USAGE_ERROR:
+        if not unrun or round_no == rounds or returncode == USAGE_ERROR:
             break
         _say("WARNING", f"batch round {round_no} of {rounds} ended (luigi exit "
-                        f"{proc.returncode}) with {len(unrun)} shot(s) not run: "
+                        f"{returncode}) with {len(unrun)} shot(s) not run: "
                         f"{', '.join(unrun)}; running them again in {round_wait:g} s")
         time.sleep(round_wait)
         todo = unrun

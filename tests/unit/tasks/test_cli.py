@@ -1,0 +1,203 @@
+"""The `shotstyle` command (tasks/cli.py) and what it shows while stages run
+(tasks/progress.py): help, version, the entry point, one-line errors, the
+progress lines, and stage events from forked task processes."""
+from __future__ import annotations
+
+import configparser
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import time
+
+import luigi
+
+from helpers import REPO
+from tasks import progress
+from tasks.progress import PlainDisplay, TtyDisplay, listening
+
+COMMANDS = ("render", "batch", "status", "rerun", "keyframe", "shots-from-edit", "submit")
+
+
+def _shotstyle(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "tasks.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=120, **kwargs)
+
+
+def test_help_lists_every_command_examples_and_exit_codes():
+    proc = _shotstyle("--help")
+    assert proc.returncode == 0 and proc.stderr == ""
+    listed = re.findall(r"^    (\S+)", proc.stdout, flags=re.M)
+    assert set(COMMANDS) <= set(listed), listed
+    assert "examples:\n  shotstyle render s01 --local-scheduler" in proc.stdout
+    codes = re.findall(r"^  (\d+)  ", proc.stdout.split("exit codes")[1], flags=re.M)
+    assert codes == ["0", "2", "10", "20", "25", "30", "35", "40"]
+
+
+def test_render_help_names_its_options():
+    proc = _shotstyle("render", "--help")
+    assert proc.returncode == 0
+    for option in ("SHOT", "--workers", "--local-scheduler", "--scheduler-host", "--verbose",
+                   "--plain", "exit codes"):
+        assert option in proc.stdout, option
+
+
+def test_version_is_the_package_s():
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        expected = version("shotstyle")
+    except PackageNotFoundError:
+        from pipeline import __version__
+        expected = f"{__version__} (not installed)"
+    proc = _shotstyle("--version")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"shotstyle {expected}\n", "")
+
+
+def test_setup_cfg_declares_the_command_and_keeps_shotstyle_batch():
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    scripts = dict(line.split(" = ") for line in
+                   cfg["options.entry_points"]["console_scripts"].strip().splitlines())
+    assert scripts == {"shotstyle": "tasks.cli:main", "shotstyle-batch": "tasks.batch:main"}
+
+
+def test_a_delegated_command_with_an_unknown_option_says_so(project):
+    proc = _shotstyle("status", "--bogus")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == ("usage: shotstyle [-h] [--version] COMMAND ...\n"
+                           "shotstyle: error: unrecognized arguments: --bogus\n")
+
+
+def test_a_delegated_command_s_user_error_is_one_line(project):
+    proc = _shotstyle("rerun", "nope", "--stage", "styled")
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"shotstyle: error: {project.configs / 'shots' / 'nope.yaml'}: "
+                           f"no config for shot 'nope'\n")
+
+
+def test_status_is_python_m_pipeline_s(project):
+    ours = _shotstyle("status")
+    theirs = subprocess.run([sys.executable, "-m", "pipeline", "status"], capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert (ours.returncode, ours.stdout, ours.stderr) == \
+        (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert ours.stderr == f"shotstyle: error: no shots in {project.configs / 'shots'}\n"
+
+
+# ---------------------------------------------------------------- the display
+
+def _said(display_cls, events):
+    read_fd, write_fd = os.pipe()
+    display = display_cls(write_fd)
+    for i, msg in enumerate(events):
+        display.event(msg, 100.0 + i)
+    display.close()
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as out:
+        return out.read().decode()
+
+
+def _msg(event, stage="styled", first=1001, last=1012, **extra):
+    return {"event": event, "id": f"{stage}-{first}", "shot": "s01", "style": None,
+            "stage": stage, "first": first, "last": last, **extra}
+
+
+FAILED = dict(error="disk full writing /w/x.png", user_error=True, condition="disk full: /w",
+              log="/w/logs/styled.log")
+
+
+def test_plain_lines_say_start_and_finish_once_each():
+    text = _said(PlainDisplay, [
+        _msg("start"), *[_msg("progress", done=d, total=12, message="stylising") for d in
+                         range(1, 13)], _msg("done"),
+        _msg("start", "encode", None, None), _msg("waiting", "encode", None, None)])
+    lines = [line[10:] for line in text.splitlines()]  # after the HH:MM:SS time
+    assert lines == ["s01  styled 1001-1012  started",
+                     "s01  styled 1001-1012  done in 13 s (12 frames)",
+                     "s01  encode  started", "s01  encode  waits for its chunks"]
+    assert "\r" not in text and "\x1b" not in text
+
+
+def test_a_failure_is_one_error_line_per_condition():
+    text = _said(PlainDisplay, [_msg("start"), _msg("failed", **FAILED),
+                                _msg("start", first=1013, last=1024),
+                                _msg("failed", first=1013, last=1024, **FAILED)])
+    assert text.count("shotstyle: error: disk full writing /w/x.png\n") == 1
+    assert [line[10:] for line in text.splitlines() if "FAILED" in line] == [
+        "s01  styled 1001-1012  FAILED in 1.0 s", "s01  styled 1013-1024  FAILED in 1.0 s"]
+
+
+def test_an_unexpected_error_names_the_stage_and_its_log():
+    text = _said(PlainDisplay, [_msg("start"), _msg(
+        "failed", error="ValueError: boom", user_error=False, condition="ValueError: boom",
+        log="/w/s01/logs/styled.1001-1012.log")])
+    assert ("shotstyle: error: s01 styled 1001-1012 failed: ValueError: boom (traceback in "
+            "/w/s01/logs/styled.1001-1012.log)\n") in text
+
+
+def test_the_terminal_shows_a_progress_line_redrawn_in_place():
+    read_fd, write_fd = os.pipe()
+    display = TtyDisplay(write_fd)
+    display.event(_msg("start"), 100.0)
+    display.event(_msg("progress", done=1, total=12, message="stylising"), 101.0)
+    display.event(_msg("progress", done=8, total=12, message="stylising"), 102.0)
+    display.tick(102.0)
+    display.event(_msg("start", "flow", 1001, 1012), 102.0)
+    display.tick(102.5)
+    display.event(_msg("done"), 103.0)
+    display.event(_msg("done", "flow", 1001, 1012), 103.0)
+    display.close()
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as out:
+        text = out.read().decode()
+    assert "s01  styled 1001-1012  [########....]  8/12  7.0 frames/s  0:01 left" in text
+    # two stages: two lines, both cleared at the end (nothing failed: nothing is left)
+    assert "s01  styled 1001-1012  [########....]  8/12  4.7 frames/s  0:01 left\n" \
+           "s01  flow 1001-1012  starting  0:01" in text
+    assert text.endswith("\r\x1b[1A\x1b[J")
+
+
+class _Stage(luigi.Task):
+    """A stand-in task with a stage's attributes (events are what is tested)."""
+    shot = luigi.Parameter()
+    stage_name = "styled"
+
+
+def _stage_process(shot: str) -> None:
+    task = _Stage(shot=shot)
+    task.trigger_event(luigi.Event.START, task)
+    for done in (1, 2, 3):
+        task.trigger_event(luigi.Event.PROGRESS, task, done, 3, "stylising")
+    task.trigger_event(luigi.Event.SUCCESS, task)
+    os._exit(0)  # as a forked Luigi task process ends, without this process's clean-up
+
+
+def test_events_from_forked_task_processes_reach_the_display():
+    class Recorder(PlainDisplay):
+        seen: list = []
+
+        def event(self, msg, now):
+            self.seen.append((msg["shot"], msg["event"], msg.get("done")))
+
+    fork = multiprocessing.get_context("fork")
+    with listening(Recorder()) as display:
+        children = [fork.Process(target=_stage_process, args=(f"s0{i}",)) for i in (1, 2, 3)]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join(30)
+        time.sleep(0.5)
+    for shot in ("s01", "s02", "s03"):
+        assert [e for e in display.seen if e[0] == shot] == [
+            (shot, "start", None), (shot, "progress", 1), (shot, "progress", 2),
+            (shot, "progress", 3), (shot, "done", None)]
+    assert progress._write_fd is None
+
+
+def test_an_option_luigi_does_not_take_is_one_line(project):
+    project.add_shot("s01", project.root / "s01.mov")  # not read: nothing runs
+    proc = _shotstyle("render", "s01", "--local-scheduler", "--no-lock", "--bogus")
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == "shotstyle: error: Luigi: unrecognized arguments: --bogus\n"
