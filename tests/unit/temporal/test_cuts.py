@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from helpers import REPO
-from panned import two_scene_clip
+from .panned import two_scene_clip
 from pipeline.temporal.cuts import is_scene_cut, scene_cut_score
 from pipeline.temporal.flow import FlowPair
 from pipeline.temporal.smoother import Motion

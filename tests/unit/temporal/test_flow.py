@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from panned import (H, PAN, W, exact_pan_flow, exact_pan_mask, interior, panned_clip,
+from .panned import (H, PAN, W, exact_pan_flow, exact_pan_mask, interior, panned_clip,
                     panned_crops, world)
 from pipeline.temporal.flow import FlowPair, compute_flow, reliable_mask, warp
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from panned import exact_pan_flow, exact_pan_mask, panned_clip, panned_crops
+from .panned import exact_pan_flow, exact_pan_mask, panned_clip, panned_crops
 from pipeline.temporal.metrics import FrameMetrics, psnr, ssim, warp_error
 
 

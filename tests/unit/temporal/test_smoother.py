@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from panned import flicker, interior, mean_e_warp, panned_clip, two_scene_clip
+from .panned import flicker, interior, mean_e_warp, panned_clip, two_scene_clip
 from pipeline.temporal.metrics import psnr, ssim
 from pipeline.temporal.smoother import FlowSmoother, smooth_frames
 
