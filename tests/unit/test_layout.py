@@ -14,7 +14,11 @@ The mapping, one rule for every package:
 * ``models/<...>/<module>.py`` and ``tasks/<...>/<module>.py`` keep their package
   folder: ``tests/unit/models/test_<module>.py``, ``tests/unit/tasks/test_<module>.py``.
 
-A module counts as mirrored when that file exists. Run this file with ``-s`` or
+A module counts as mirrored when that file exists. Mirrored names repeat
+(tests/unit/media/test_probe.py and tests/unit/stages/test_probe.py, and
+tests/e2e/test_openjd.py beside tests/unit/test_openjd.py), so tests/unit and
+every folder under it is a package (``__init__.py``): pytest then imports
+``unit.media.test_probe`` and ``unit.stages.test_probe``, not two ``test_probe``. Run this file with ``-s`` or
 ``python tests/unit/test_layout.py`` to print the share and the unmirrored modules.
 """
 from __future__ import annotations
@@ -77,6 +81,12 @@ def test_modules_leave_out_package_files_and_count_the_three_packages(tmp_path):
     assert [str(m) for m in unmirrored(tmp_path)] == [
         "models/tiling.py", "pipeline/cli.py", "tasks/base.py"]
     assert share(tmp_path) == 0.25
+
+
+def test_every_test_folder_is_a_package():
+    folders = {p.parent for p in UNIT.rglob("test_*.py") if "__pycache__" not in p.parts}
+    missing = sorted(str(f.relative_to(REPO)) for f in folders if not (f / "__init__.py").is_file())
+    assert not missing, f"add an __init__.py to: {', '.join(missing)}"
 
 
 def test_unit_tests_mirror_most_modules():
