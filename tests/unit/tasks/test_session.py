@@ -28,6 +28,9 @@ def fresh_session(monkeypatch):
     if not config.has_section("core"):
         config.add_section("core")
     monkeypatch.delenv(SESSION_VARIABLE, raising=False)
+    # render_session() starts the lock heartbeat, a daemon thread that never ends: it
+    # would go on touching the locks of later tests' sessions for the whole test run
+    monkeypatch.setattr(session, "_heartbeat", lambda me: None)
     session.render_session.cache_clear()
     yield core
     session.render_session.cache_clear()
