@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import time
 
-from pipeline.errors import MediaError
+import pytest
+
+from pipeline.errors import MediaError, ShotstyleError
 from pipeline.workarea import lock
 from pipeline.workarea.failures import record_failure
 from pipeline.workarea.outcome import COMPLETE, FAILED, NOT_RUN, ShotOutcome, shot_outcome
+from pipeline.workarea.plan import ShotPlan
 
 
 def test_a_shot_with_every_stage_done_is_complete(work):
@@ -37,8 +40,10 @@ def test_a_failure_from_an_earlier_batch_is_not_this_batch_s(work):
 
 def test_a_shot_whose_config_is_broken_fails_with_the_config_s_line(work):
     (work.project.configs / "shots" / "w01.yaml").write_text("source: [unclosed\n")
-    outcome = shot_outcome("w01", time.time())
-    assert outcome.state == FAILED and "w01" in outcome.detail and "\n" not in outcome.detail
+    with pytest.raises(ShotstyleError) as err:
+        ShotPlan.load("w01")
+    assert shot_outcome("w01", time.time()) == ShotOutcome("w01", FAILED, str(err.value))
+    assert "\n" not in str(err.value)
 
 
 def test_a_shot_another_render_holds_is_not_run_and_names_the_holder(work):
