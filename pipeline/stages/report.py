@@ -42,7 +42,7 @@ _TEMPLATES = jinja2.Environment(
 def contact_frames(first: int, last: int, cuts: list[int], n: int = CONTACT_FRAMES) -> list[int]:
     """n frames spread over the shot, plus the first frame after each cut."""
     count = last - first + 1
-    picks = {first + round(i * (count - 1) / max(n - 1, 1)) for i in range(min(n, count))}
+    picks = {first + round(i * (count - 1) / max(min(n, count) - 1, 1)) for i in range(min(n, count))}
     picks.update(c for c in cuts if first <= c <= last)
     return sorted(picks)
 

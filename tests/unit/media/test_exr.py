@@ -1,8 +1,10 @@
-"""EXR header attributes written with OpenImageIO, read back with the OpenEXR library."""
+"""pipeline.media.exr: EXR header attributes written with OpenImageIO, read back with the
+OpenEXR library; image_size reads the size from damaged or unusual image headers."""
 from __future__ import annotations
 
 from fractions import Fraction
 
+import cv2
 import numpy as np
 import OpenEXR
 import pytest
@@ -29,3 +31,33 @@ def test_a_timecode_that_cannot_be_counted_or_packed_is_left_out():
     assert timecode_attribute("not a timecode", Fraction(24), 3) == {}
     # frame numbers above 29 do not fit OpenEXR's TV60 packing
     assert timecode_attribute("01:00:00:00", Fraction(50), 45) == {}
+
+
+def test_image_headers_that_are_damaged_or_unusual(tmp_path):
+    import struct
+    from pipeline.media.exr import image_size
+    # EXR whose attribute size is negative: must end, not loop
+    exr = tmp_path / "bad.exr"
+    exr.write_bytes(b"\x76\x2f\x31\x01" + b"\x02\0\0\0" + b"a\0b\0" + struct.pack("<i", -8))
+    assert image_size(exr) is None
+    # a PNG cut inside its header
+    png = tmp_path / "cut.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIH")
+    assert image_size(png) is None
+    # JPEG with fill bytes and a standalone marker before the frame header
+    ok, buf = cv2.imencode(".jpg", np.zeros((20, 24, 3), np.uint8))
+    data = buf.tobytes()
+    jpg = tmp_path / "fill.jpg"
+    jpg.write_bytes(data[:2] + b"\xff\xd0" + b"\xff\xff" + data[2:])
+    assert image_size(jpg) == (24, 20)
+    # big-endian TIFF: one 8-bit grey strip, 33x17
+    tif = tmp_path / "be.tif"
+    pixels = bytes(33 * 17)
+    entries = [(256, 3, 33), (257, 3, 17), (258, 3, 8), (259, 3, 1), (262, 3, 1),
+               (273, 4, 8 + 2 + 9 * 12 + 4), (277, 3, 1), (278, 3, 17), (279, 4, len(pixels))]
+    ifd = struct.pack(">H", len(entries)) + b"".join(
+        struct.pack(">HHI", tag, kind, 1) + (struct.pack(">H", v) + b"\0\0" if kind == 3
+                                             else struct.pack(">I", v))
+        for tag, kind, v in entries) + b"\0\0\0\0"
+    tif.write_bytes(b"MM\0*" + struct.pack(">I", 8) + ifd + pixels)
+    assert image_size(tif) == (33, 17)

@@ -1,41 +1,110 @@
-"""The trainers on tiny sizes: unpaired training resumes; the perceptual loss reads VGG files."""
+"""models.training: keyframe training's parts on tiny tensors: [-1, 1] tensors
+from 8- and 16-bit frames, patches that stay paired, bounded augmentation, the
+loop's budget, logging, saves and resume, and a two-step training without a
+discriminator."""
+from __future__ import annotations
+
 import numpy as np
+import pytest
+import torch
+from torch import nn
 
-from helpers import TINY_UNET
+from models.checkpoint import load_generator
+from models.train_settings import TrainSettings
+from models.training import PatchSampler, TrainLoop, augment, to_tensor, train_keyframes
 
 
-def test_unpaired_training_runs_and_resumes(tmp_path):
-    from models.checkpoint import load_generator
-    import dataclasses
+def test_frames_become_minus_one_to_one_whatever_their_depth():
+    eight = np.array([[[0, 255, 128]]], np.uint8)
+    sixteen = np.array([[[0, 65535, 32768]]], np.uint16)
+    for frame in (eight, sixteen):
+        t = to_tensor(frame)
+        assert t.shape == (3, 1, 1) and t.dtype == torch.float32
+        assert t[0, 0, 0] == -1.0 and t[1, 0, 0] == 1.0 and abs(float(t[2, 0, 0])) < 0.01
 
-    from models.train_settings import TrainSettings
-    from models.unpaired import train_unpaired
+
+def test_patches_are_cut_at_the_same_place_of_plate_and_keyframe():
     rng = np.random.RandomState(0)
-    content = [rng.randint(0, 255, (40, 50, 3), dtype=np.uint8) for _ in range(2)]
-    style = [rng.randint(0, 255, (20, 30, 3), dtype=np.uint8)]  # smaller than a patch: upscaled
-    s = TrainSettings(generator_kwargs=TINY_UNET, steps=3, patch_size=24, batch_size=2, log_every=1)
-    assert train_unpaired(content, style, s, tmp_path / "u.pt", tmp_path / "u.state")["steps"] == 3
-    s = dataclasses.replace(s, steps=5)
-    assert train_unpaired(content, style, s, tmp_path / "u.pt", tmp_path / "u.state")["steps"] == 5
-    loaded = load_generator(tmp_path / "u.pt")
-    assert loaded.meta["method"] == "unpaired" and loaded.meta["steps"] == 5
+    plate = rng.randint(0, 255, (20, 30, 3), dtype=np.uint8)
+    sampler = PatchSampler([(plate, 255 - plate)], 8, torch.Generator().manual_seed(1))
+    x, y = sampler.sample(16)
+    assert x.shape == y.shape == (16, 3, 8, 8)
+    assert torch.allclose(x, -y, atol=1e-6)  # the keyframe is the inverted plate, patch by patch
+    flipped = sum(not any(torch.equal(p, to_tensor(plate)[:, r:r + 8, c:c + 8])
+                          for r in range(13) for c in range(23)) for p in x)
+    assert 0 < flipped < 16  # some patches are mirrored, some not
 
 
-def test_perceptual_loss_reads_torchvision_vgg_layout(tmp_path):
-    import torch
+def test_a_sampler_refuses_pairs_that_cannot_train():
+    gen = torch.Generator()
+    a = np.zeros((16, 16, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"plate \(3, 16, 16\) and keyframe \(3, 16, 12\) differ"):
+        PatchSampler([(a, np.zeros((16, 12, 3), np.uint8))], 8, gen)
+    with pytest.raises(ValueError, match="frames smaller than the 32px training patch"):
+        PatchSampler([(a, a)], 32, gen)
 
-    from models.perceptual import VGGPerceptualLoss
-    # torchvision vgg16 `features` conv indices and channel counts, classifier keys too.
-    convs = [(0, 3, 64), (2, 64, 64), (5, 64, 128), (7, 128, 128), (10, 128, 256), (12, 256, 256),
-             (14, 256, 256), (17, 256, 512), (19, 512, 512), (21, 512, 512), (24, 512, 512),
-             (26, 512, 512), (28, 512, 512)]
-    sd = {}
-    for i, cin, cout in convs:
-        sd[f"features.{i}.weight"] = torch.randn(cout, cin, 3, 3) * 0.01
-        sd[f"features.{i}.bias"] = torch.zeros(cout)
-    sd["classifier.0.weight"] = torch.zeros(4, 4)
-    torch.save(sd, tmp_path / "vgg16.pth")
-    loss = VGGPerceptualLoss(tmp_path / "vgg16.pth")
-    assert loss.arch == "vgg16"
-    a = torch.rand(1, 3, 32, 32) * 2 - 1
-    assert float(loss(a, a)) == 0.0 and float(loss(a, -a)) > 0
+
+def test_augmentation_stays_in_range_and_is_off_at_zero():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(4, 3, 8, 8) * 2 - 1
+    assert torch.equal(augment(x, 0.0, 0.0, gen), x)
+    y = augment(x, 0.5, 0.2, gen)
+    assert y.shape == x.shape and float(y.min()) >= -1 and float(y.max()) <= 1
+    assert not torch.equal(y, x)
+
+
+class _Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(2))
+
+
+def loop_parts(settings, state_path, progress=None, seed=0):
+    net = _Net()
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    return net, TrainLoop("training", {"G": net}, {"opt_g": opt},
+                          torch.Generator().manual_seed(seed), settings, state_path, progress)
+
+
+def test_the_loop_counts_steps_reports_progress_and_resumes(tmp_path):
+    settings = TrainSettings(steps=5, log_every=2, save_every_s=3600)
+    reports = []
+    net, loop = loop_parts(settings, tmp_path / "t.state",
+                           lambda done, total, msg: reports.append((done, total)))
+    while loop.running() and loop.step < 3:
+        net.w.data += 1
+        loop.tick({"l1": 0.5})
+    assert [r[:2] for r in reports] == [(2, 5)]  # every log_every steps
+    assert not (tmp_path / "t.state").exists()  # not due yet
+    rng_before = loop.gen.get_state()
+    summary = loop.finish({"l1": 0.123456789})
+    assert summary["steps"] == 3 and summary["losses"] == {"l1": 0.12346}
+    net2, resumed = loop_parts(settings, tmp_path / "t.state", seed=99)
+    assert resumed.step == 3 and torch.equal(net2.w, torch.full((2,), 3.0))
+    assert torch.equal(resumed.gen.get_state(), rng_before)
+    while resumed.running():
+        resumed.tick({})
+    assert resumed.step == 5
+
+
+def test_the_loop_saves_when_due_and_stops_at_its_time_budget(tmp_path):
+    net, loop = loop_parts(TrainSettings(steps=100, save_every_s=0.0), tmp_path / "t.state")
+    loop.tick({})
+    assert (tmp_path / "t.state").is_file()  # save_every_s 0: after every step
+    _, timed = loop_parts(TrainSettings(steps=100, minutes=1e-9), None)
+    timed.tick({})
+    assert not timed.running()  # the budget is spent, whatever the steps left
+
+
+def test_two_steps_of_keyframe_training_without_a_discriminator(tmp_path):
+    rng = np.random.RandomState(0)
+    plate = rng.randint(0, 255, (24, 24, 3), dtype=np.uint8)
+    settings = TrainSettings(steps=2, patch_size=16, batch_size=2, adv_weight=0, fm_weight=0,
+                             generator_kwargs={"base_channels": 4, "levels": 2}, log_every=1,
+                             precision="fp32")
+    summary = train_keyframes([(plate, 255 - plate)], settings, tmp_path / "k.pt",
+                              tmp_path / "k.state", meta={"shot": "t10"})
+    assert summary["steps"] == 2 and set(summary["losses"]) == {"l1"}  # no 'd', 'adv', 'fm'
+    loaded = load_generator(tmp_path / "k.pt")
+    assert loaded.meta["shot"] == "t10" and loaded.meta["steps"] == 2
+    assert loaded.meta["train"]["adv_weight"] == 0 and not loaded.model.training

@@ -1,0 +1,141 @@
+"""pipeline.media.probe against the real ffprobe on small generated clips and sequences:
+what a source is, the sources refused (one line each), a source range."""
+import subprocess
+from fractions import Fraction
+
+import cv2
+import numpy as np
+import pytest
+
+from helpers import ffprobe_video, make_clip, write_pngs
+from pipeline.errors import MediaError
+from pipeline.media.decode import decode_to_pngs
+from pipeline.media.encode import EncodeJob, encode_prores
+from pipeline.media.probe import probe_source, with_range
+from pipeline.media.sequence import frame_pattern
+
+
+def test_probe_movie_with_audio_and_timecode(tmp_path):
+    clip = make_clip(tmp_path / "a.mov", 64, 36, frames=10, fps="24000/1001",
+                     timecode="01:00:10:00")
+    info = probe_source(str(clip))
+    assert (info.width, info.height, info.frame_count) == (64, 36, 10)
+    assert info.fps_fraction == Fraction(24000, 1001)
+    assert info.has_audio and info.audio_codec == "aac"
+    assert info.timecode == "01:00:10:00"
+    assert info.kind == "movie"
+
+
+def test_image_sequence_source(tmp_path):
+    write_pngs(tmp_path / "plates", 48, 32, 5, name="s01", start=1)
+    info = probe_source(str(tmp_path / "plates" / "s01.####.png"), Fraction(24))
+    assert (info.kind, info.frame_count, info.seq_first, info.has_audio) == ("sequence", 5, 1, False)
+    assert decode_to_pngs(info, tmp_path / "out", "s01", 1001) == 5
+    assert (tmp_path / "out" / "s01.1005.png").is_file()
+
+
+def test_sequence_needs_fps(tmp_path):
+    write_pngs(tmp_path / "p", 16, 16, 2, name="a")
+    with pytest.raises(MediaError, match="need 'fps'"):
+        probe_source(str(tmp_path / "p" / "a.%04d.png"))
+
+
+def test_missing_source(tmp_path):
+    with pytest.raises(MediaError, match="source not found"):
+        probe_source(str(tmp_path / "none.mov"))
+
+
+def test_not_a_video(tmp_path):
+    bad = tmp_path / "notes.mov"
+    bad.write_text("this is not a movie\n" * 50)
+    with pytest.raises(MediaError) as err:
+        probe_source(str(bad))
+    assert str(err.value).startswith(f"{bad}: ffprobe cannot read it:")
+    assert "\n" not in str(err.value)
+
+
+def test_audio_only(tmp_path):
+    import subprocess
+    wav = tmp_path / "a.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.5", str(wav)],
+                   check=True)
+    with pytest.raises(MediaError, match=r"not a video \(audio only\)"):
+        probe_source(str(wav))
+
+
+def test_variable_frame_rate_is_refused_unless_conformed(tmp_path):
+    import subprocess
+    vfr = tmp_path / "vfr clip ü.mp4"  # spaces and non-ASCII in the path too
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc=s=64x36:r=25:d=1", "-vf", "setpts='if(lt(N,12),N,N*3)/25/TB'",
+                    "-fps_mode", "vfr", "-c:v", "libx264", str(vfr)], check=True)
+    with pytest.raises(MediaError) as err:
+        probe_source(str(vfr))
+    assert str(err.value).startswith(f"{vfr}: variable frame rate (stream rate 25.000, average")
+    assert "set 'fps' in the shot config" in str(err.value)
+    info = probe_source(str(vfr), Fraction(25))  # conformed: every frame kept, constant rate
+    assert (info.frame_count, info.fps) == (25, "25")
+
+
+def test_deep_sources_are_recognised():
+    from pipeline.media.probe import bits_per_component
+    assert [bits_per_component(f) for f in ("yuv420p", "yuv422p10le", "rgb48le", "gray16le",
+                                            "yuv444p12le", "rgb24")] == [8, 10, 16, 16, 12, 8]
+
+
+@pytest.mark.parametrize("ext", ["png", "exr", "dpx", "tif", "jpg"])
+def test_sequence_with_an_odd_sized_frame_is_refused(tmp_path, ext):
+    """FFmpeg would rescale a frame of another size without a word: the probe
+    reads every frame's header and names the odd one."""
+    import subprocess
+    from pipeline.media.exr import image_size
+
+    def frames(size: str, start: int, count: int) -> None:
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        f"testsrc=s={size}:r=24", "-frames:v", str(count), "-start_number",
+                        str(start), str(tmp_path / f"p.%04d.{ext}")], check=True)
+
+    frames("40x30", 1, 5)
+    pattern = str(tmp_path / f"p.####.{ext}")
+    assert probe_source(pattern, Fraction(24)).width == 40
+    assert image_size(tmp_path / f"p.0002.{ext}") == (40, 30)
+    frames("24x20", 3, 1)
+    assert image_size(tmp_path / f"p.0003.{ext}") == (24, 20)
+    (tmp_path / "notes.txt").write_text("not an image")
+    assert image_size(tmp_path / "notes.txt") is None
+    with pytest.raises(MediaError) as err:
+        probe_source(pattern, Fraction(24))
+    assert str(err.value) == (f"{tmp_path / f'p.0003.{ext}'}: frame 3 is 24x20 but the sequence "
+                              f"is 40x30 (frame 1); re-export it at the sequence's size")
+
+
+def test_a_source_range_keeps_its_frames_timecode_and_audio(tmp_path):
+    """Frames 5-10 of a 24 fps take with timecode 01:00:00:00: exactly those
+    pictures, timecode 01:00:00:05, and 6 frames' worth of audio."""
+    clip = make_clip(tmp_path / "take.mov", 64, 36, frames=20, fps="24", timecode="01:00:00:00",
+                     pix_fmt="yuv444p", extra=("-qp", "0"))
+    whole = probe_source(str(clip))
+    cut = with_range(whole, 5, 6)
+    assert (cut.frame_count, cut.range_start, cut.timecode) == (6, 5, "01:00:00:05")
+    decode_to_pngs(whole, tmp_path / "all", "a", 0)
+    decode_to_pngs(cut, tmp_path / "cut", "c", 1001)
+    for i in range(6):
+        assert np.array_equal(cv2.imread(str(tmp_path / "cut" / f"c.{1001 + i}.png")),
+                              cv2.imread(str(tmp_path / "all" / f"a.{5 + i:04d}.png"))), i
+    assert sorted(p.name for p in (tmp_path / "cut").iterdir())[-1] == "c.1006.png"
+    encode_prores(EncodeJob(frame_pattern(tmp_path / "cut", "c"), 1001, 6, cut),
+                  tmp_path / "o.mov")
+    v = ffprobe_video(tmp_path / "o.mov")
+    assert (v["frames"], v["tags"]["timecode"]) == (6, "01:00:00:05")
+    audio = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                            "stream=duration", "-of", "csv=p=0", str(tmp_path / "o.mov")],
+                           capture_output=True, text=True, check=True).stdout
+    assert abs(float(audio) - 6 / 24) < 0.002
+
+
+def test_a_source_range_past_the_end_is_one_line(tmp_path):
+    clip = make_clip(tmp_path / "take.mov", 64, 36, frames=20, audio=False)
+    with pytest.raises(MediaError) as err:
+        with_range(probe_source(str(clip)), 15, 10)
+    assert str(err.value) == (f"{clip}: source_range 15-24 (start 15, duration 10) ends past "
+                              f"the source's last frame (19; it has 20 frames)")

@@ -1,0 +1,123 @@
+"""models.checkpoint: generator files saved atomically and loaded as plain weights,
+every problem one line that names the file."""
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+import torch
+
+import models  # noqa: F401 - registers the architectures
+from models.checkpoint import (FORMAT, load_file, load_generator, load_state_dict_strict,
+                               save_atomically, save_generator)
+from models.errors import CheckpointError
+from models.build import build_generator
+
+TINY = {"base_channels": 4, "levels": 2}
+
+
+def tiny(seed: int = 0):
+    torch.manual_seed(seed)
+    return build_generator("fewshot_unet", **TINY)
+
+
+def test_save_writes_the_documented_layout_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "styles" / "a.pt"  # the folder is made
+    save_generator(path, tiny(), TINY, {"steps": 7})
+    assert [p.name for p in path.parent.iterdir()] == ["a.pt"]
+    data = torch.load(path, weights_only=True)
+    assert (data["format"], data["arch"], data["kwargs"], data["input_range"], data["meta"]) == (
+        FORMAT, "fewshot_unet", TINY, [-1.0, 1.0], {"steps": 7})
+    assert set(data["state_dict"]) == set(tiny().state_dict())
+
+
+def test_a_reloaded_generator_gives_the_same_pixels_and_its_info(tmp_path):
+    model = tiny(seed=3).eval()
+    save_generator(tmp_path / "a.pt", model, TINY, {"method": "keyframes"})
+    loaded = load_generator(tmp_path / "a.pt")
+    back = loaded.model
+    assert not back.training
+    assert (loaded.arch, dict(loaded.kwargs), loaded.input_range, dict(loaded.meta)) == (
+        "fewshot_unet", TINY, (-1.0, 1.0), {"method": "keyframes"})
+    x = torch.rand(1, 3, 10, 14) * 2 - 1
+    with torch.no_grad():
+        assert torch.equal(back(x), model(x))
+
+
+def test_a_save_over_an_old_checkpoint_replaces_it_whole(tmp_path):
+    path = tmp_path / "a.pt"
+    save_generator(path, tiny(seed=1), TINY, {"version": 1})
+    save_generator(path, tiny(seed=2), TINY, {"version": 2})
+    assert load_generator(path).meta == {"version": 2}
+    assert [p.name for p in tmp_path.iterdir()] == ["a.pt"]
+
+
+def test_a_failed_save_names_the_file_and_keeps_the_old_one(tmp_path):
+    path = tmp_path / "a.pt"
+    save_atomically(path, {"x": torch.zeros(2)})
+
+    class Unsaveable:
+        def __reduce__(self):
+            raise OSError(28, "No space left on device")  # as a full disk fails a write
+
+    with pytest.raises(OSError) as err:
+        save_atomically(path, {"x": Unsaveable()})
+    assert err.value.filename == str(path)
+    assert torch.equal(torch.load(path, weights_only=True)["x"], torch.zeros(2))
+    assert [p.name for p in tmp_path.iterdir()] == ["a.pt"]
+
+
+def test_files_that_are_not_checkpoints_are_refused_in_one_line(tmp_path):
+    with pytest.raises(CheckpointError, match=r"a\.pt: checkpoint not found$"):
+        load_file(tmp_path / "a.pt")
+    text = tmp_path / "notes.pt"
+    text.write_text("these are notes")
+    with pytest.raises(CheckpointError, match=r"notes\.pt: cannot read checkpoint: not a PyTorch file"):
+        load_file(text)
+    save_atomically(tmp_path / "whole.pt", {"x": torch.zeros(100)})
+    cut = tmp_path / "cut.pt"
+    data = (tmp_path / "whole.pt").read_bytes()
+    cut.write_bytes(data[:len(data) // 2])
+    if zipfile.is_zipfile(cut):  # still looks like a zip: torch must fail to read it
+        with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+            load_file(cut)
+    else:
+        with pytest.raises(CheckpointError, match="not a PyTorch file"):
+            load_file(cut)
+
+
+def test_metadata_that_lacks_a_key_or_names_an_unknown_arch(tmp_path):
+    state = tiny().state_dict()
+    save_atomically(tmp_path / "a.pt", {"format": FORMAT, "kwargs": TINY, "state_dict": state})
+    with pytest.raises(CheckpointError, match=r"a\.pt: checkpoint metadata lacks 'arch'"):
+        load_generator(tmp_path / "a.pt")
+    save_atomically(tmp_path / "b.pt", {"format": FORMAT, "arch": "no_such_net", "kwargs": {},
+                                        "state_dict": state})
+    with pytest.raises(CheckpointError) as err:
+        load_generator(tmp_path / "b.pt")
+    assert str(err.value).startswith(f"{tmp_path / 'b.pt'}: unknown generator architecture "
+                                     f"'no_such_net' (known: ")
+    assert "fewshot_unet" in str(err.value)
+
+
+def test_strict_loading_lists_at_most_four_keys_of_each_kind():
+    model = tiny()
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    dropped = sorted(state)[:6]
+    for key in dropped:
+        del state[key]
+    state["extra.weight"] = torch.zeros(1)
+    with pytest.raises(CheckpointError) as err:
+        load_state_dict_strict(model, state, "w.pt")
+    msg = str(err.value)
+    assert msg.startswith("w.pt: checkpoint does not match architecture 'fewshot_unet'; ")
+    assert "missing keys: " in msg and "(+2 more)" in msg
+    assert "unexpected keys: extra.weight" in msg and "wrong shapes" not in msg
+    with pytest.raises(CheckpointError, match="w.pt: state_dict is not a mapping of tensors"):
+        load_state_dict_strict(model, {"stem.0.weight": [1, 2]}, "w.pt")
+
+
+def test_a_state_dict_of_another_size_names_the_wrong_shapes():
+    small, wide = tiny(), build_generator("fewshot_unet", base_channels=8, levels=2)
+    with pytest.raises(CheckpointError, match=r"wrong shapes: stem\.0\.weight"):
+        load_state_dict_strict(small, wide.state_dict(), "w.pt")

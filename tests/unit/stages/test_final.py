@@ -1,0 +1,50 @@
+"""pipeline.stages.final: temporal smoothing of a chunk of stylised frames; the
+next chunk continues from the last final frame; 'none' passes frames through."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.media.imageio import read_rgb
+from pipeline.stages import final
+from pipeline.workarea.manifest import read_manifest
+
+
+def test_smoothing_keeps_the_first_frame_and_scores_in_passing(tiny_shot, run_stages):
+    plan = tiny_shot()
+    run_stages(plan, "styled")
+    stats = final.run(plan, 1001, 1004)
+    assert (stats["method"], stats["strength"], stats["cuts"]) == ("adaptive", 0.9, [])
+    first = read_rgb(plan.frame_file("final", 1001))
+    assert np.array_equal(first, read_rgb(plan.frame_file("styled", 1001)))  # nothing before it
+    later = [read_rgb(plan.frame_file("final", f)) for f in range(1002, 1005)]
+    assert any(not np.array_equal(f, read_rgb(plan.frame_file("styled", n)))
+               for f, n in zip(later, range(1002, 1005)))
+    data = read_manifest(plan.chunk_manifest("final", 1001, 1004))
+    assert data["key"] == plan.chunk_key("final", 1001, 1004) and "metrics" in data
+
+
+def test_the_next_chunk_continues_from_the_last_final_frame(tiny_shot, run_stages):
+    plan = tiny_shot()
+    run_stages(plan, "final")
+    whole = {f: read_rgb(plan.frame_file("final", f)) for f in (1005, 1006)}
+    plan.frame_file("final", 1004).write_bytes(  # another history before the chunk
+        plan.frame_file("plates", 1004).read_bytes())
+    final.run(plan, 1005, 1006)
+    assert not np.array_equal(read_rgb(plan.frame_file("final", 1005)), whole[1005])
+
+
+def test_method_none_passes_the_stylised_frames_through(tiny_shot, run_stages):
+    plan = tiny_shot(smoothing={"method": "none"})
+    run_stages(plan, "styled")
+    assert final.run(plan, 1005, 1006)["cuts"] == []
+    for f in (1005, 1006):
+        assert plan.frame_file("final", f).read_bytes() == \
+            plan.frame_file("styled", f).read_bytes()
+
+
+def test_smoothing_needs_the_chunk_s_flow(tiny_shot, run_stages):
+    plan = tiny_shot()
+    run_stages(plan, "plates")
+    with pytest.raises(RuntimeError, match="st1: flow 1001-1004 is not computed yet"):
+        final.run(plan, 1001, 1004)

@@ -1,0 +1,57 @@
+"""pipeline.stages.flow: the flow stage caches one flow file per frame pair (a
+chunk starts from the plate before it), finds scene cuts and records them, and
+refuses plates of different sizes."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from helpers import textured_frame
+from pipeline.errors import MediaError
+from pipeline.stages import flow
+from pipeline.temporal.flow import FlowPair
+from pipeline.workarea.manifest import read_manifest
+from pipeline.workarea.plan import ShotPlan
+
+
+def test_a_flow_file_per_pair_and_chunks_continue_from_the_plate_before(tiny_shot, run_stages):
+    plan = tiny_shot()
+    run_stages(plan, "plates")
+    with pytest.raises(RuntimeError, match="st1: flow 1001-1004 is not computed yet"):
+        flow.chunk_cuts(plan, 1001, 1004)
+    assert flow.run(plan, 1001, 1004)["cuts"] == []
+    assert flow.run(plan, 1005, 1006)["cuts"] == []
+    files = sorted(p.name for p in plan.stage_dir("flow").glob("*.npz"))
+    assert len(files) == 5 and not plan.frame_file("flow", 1001).exists()  # no pair before 1001
+    assert plan.frame_file("flow", 1005).is_file()  # 1004 -> 1005 crosses the chunks
+    pair = FlowPair.load(plan.frame_file("flow", 1005))
+    assert pair.cur_to_prev.shape == (24, 32, 2)
+    data = read_manifest(plan.chunk_manifest("flow", 1001, 1004))
+    assert data["cuts"] == [] and sorted(data["cut_scores"]) == ["1002", "1003", "1004"]
+    assert data["cut_score_fields"] == ["unreliable", "residual", "histogram"]
+    assert flow.chunk_cuts(plan, 1001, 1004) == set() and flow.shot_cuts(plan) == []
+
+
+def test_a_scene_cut_is_found_and_recorded(project, tmp_path, run_stages):
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    for i in range(6):  # frames 4-6 are another scene: other texture, other colours
+        rgb = textured_frame(64, 48, i, seed=0 if i < 3 else 7)
+        if i >= 3:
+            rgb = (255 - rgb)[..., ::-1]
+        cv2.imwrite(str(folder / f"c.{i + 1:04d}.png"), cv2.cvtColor(
+            np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR))
+    project.add_shot("c1", str(folder / "c.####.png"), fps=24)
+    plan = ShotPlan.load("c1")
+    run_stages(plan, "flow")
+    assert flow.shot_cuts(plan) == [1004]
+    assert flow.chunk_cuts(plan, 1001, 1004) == {1004} and flow.chunk_cuts(plan, 1005, 1006) == set()
+
+
+def test_plates_of_different_sizes_are_refused(tiny_shot, run_stages):
+    plan = tiny_shot()
+    run_stages(plan, "plates")
+    cv2.imwrite(str(plan.frame_file("plates", 1003)), np.zeros((20, 30, 3), np.uint8))
+    with pytest.raises(MediaError, match=r"^st1: plate 1003 is 30x20, plate 1002 is 32x24$"):
+        flow.run(plan, 1001, 1004)

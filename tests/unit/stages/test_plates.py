@@ -1,0 +1,53 @@
+"""pipeline.stages.plates: the plates stage decodes the probed source into
+numbered PNG plates from the shot's first frame and records their range."""
+from __future__ import annotations
+
+import os
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.stages import plates, probe
+from pipeline.workarea.manifest import read_manifest
+
+
+def test_plates_are_numbered_from_the_first_frame_and_recorded(tiny_shot, tmp_path):
+    plan = tiny_shot()
+    probe.run(plan)
+    seen = []
+    assert plates.run(plan, lambda done, total, msg: seen.append((done, total, msg))) == 6
+    names = sorted(p.name for p in plan.stage_dir("plates").glob("*.png"))
+    assert names == [f"st1.{f}.png" for f in range(1001, 1007)]
+    data = read_manifest(plan.stage_manifest("plates"))
+    assert data["frames"] == [1001, 1006] and data["count"] == 6
+    assert data["key"] == plan.key("plates") and plan.frame_range() == (1001, 1006)
+    assert seen[-1] == (6, 6, "decoded")
+    src = cv2.imread(str(tmp_path / ".st1_src" / "src.0006.png")).astype(int)
+    assert np.abs(cv2.imread(str(plan.frame_file("plates", 1006))) - src).mean() < 1.5
+
+
+def test_another_first_frame_and_a_source_range(tiny_shot):
+    plan = tiny_shot(first_frame=1, source_range={"start": 3, "duration": 2})
+    probe.run(plan)
+    assert plates.run(plan) == 2
+    assert plan.frame_range() == (1, 2)
+    assert plan.frame_file("plates", 1).is_file() and plan.frame_file("plates", 2).is_file()
+
+
+def test_a_killed_decode_s_temporary_folder_is_removed(tiny_shot):
+    plan = tiny_shot()
+    probe.run(plan)
+    stale = plan.root / ".plates.tmp-999-dead"
+    stale.mkdir(parents=True)
+    (stale / "st1.1001.png").write_bytes(b"half")
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    plates.run(plan)
+    assert not stale.exists()
+
+
+def test_plates_need_the_probe(tiny_shot):
+    with pytest.raises(RuntimeError, match="st1: source not probed yet"):
+        plates.run(tiny_shot())

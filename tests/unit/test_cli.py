@@ -1,0 +1,98 @@
+"""pipeline.cli (`python -m pipeline ...`), run in-process on tiny real shots:
+status, keyframe, metrics, shots-from-edit and submit, each a user error in one
+line (exit 2)."""
+from __future__ import annotations
+
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from helpers import REPO, make_clip
+from pipeline.cli import main
+from pipeline.workarea import lock
+from pipeline.workarea.plan import ShotPlan
+
+
+@pytest.fixture
+def shot(project, tmp_path):
+    project.add_shot("k01", make_clip(tmp_path / "k01.mov", 32, 24, frames=5, audio=False,
+                                      pix_fmt="yuv444p", extra=("-qp", "0")))
+    return "k01"
+
+
+def test_status_without_shots_is_one_line(project, capsys):
+    assert main(["status"]) == 2
+    assert capsys.readouterr().err == \
+        f"shotstyle: error: no shots in {project.configs / 'shots'}\n"
+
+
+def test_status_lists_every_stage_and_a_broken_config(shot, project, capsys):
+    (project.configs / "shots" / "bad.yaml").write_text("source: [unclosed\n")
+    assert main(["status"]) == 1  # a shot is in error
+    out = capsys.readouterr().out
+    blocks = out.split("\nk01\n")
+    assert blocks[0].startswith("bad\n  config   error    ")
+    rows = blocks[1].splitlines()
+    assert rows[0].split()[:2] == ["probe", "missing"] and rows[1].split()[:2] == ["plates", "missing"]
+    assert all(row.split()[1] == "missing" for row in rows)
+    assert main(["status", shot]) == 0
+
+
+def test_status_names_a_render_that_holds_the_shot(shot, capsys):
+    plan = ShotPlan.load(shot)
+    holder = lock.local_session("luigi --module tasks RenderShot --shot k01", os.getpid())
+    lock.take(plan.root, holder, shot)
+    assert main(["status", shot]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(f"rendering now: {holder.describe()}")
+
+
+def test_keyframe_decodes_the_plates_first_and_writes_the_plate(shot, project, tmp_path, capsys):
+    out = tmp_path / "paint" / "k01.1003.png"
+    assert main(["keyframe", shot, "1003", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "k01: decoding the plates first\n"
+    assert captured.out.splitlines()[0] == str(out)
+    assert "frame 1003 of k01, display-referred (as the source shows it)" in captured.out
+    src = cv2.imread(str(tmp_path / ".k01_src" / "src.0003.png"))
+    assert np.abs(cv2.imread(str(out)).astype(int) - src).mean() < 1.5  # the third frame
+    default = project.renders / shot / "keyframes" / "k01.1001.png"
+    assert main(["keyframe", shot, "1001"]) == 0 and default.is_file()
+    assert "decoding" not in capsys.readouterr().err  # the plates are current now
+
+
+def test_a_keyframe_outside_the_shot_is_one_line(shot, capsys):
+    assert main(["keyframe", shot, "1006"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "shotstyle: error: k01: frame 1006 is outside the shot (1001-1005)\n")
+
+
+def test_metrics_not_yet_computed_say_how_to_compute_them(shot, capsys):
+    assert main(["metrics", shot]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("shotstyle: error: k01: metrics are not current (metrics: ")
+    assert err.endswith("compute them with: luigi --module tasks ShotMetrics --shot k01 "
+                        "--local-scheduler\n")
+
+
+def test_shots_from_edit_warns_of_each_missing_clip(project, tmp_path, capsys):
+    edl = tmp_path / "cut.edl"
+    edl.write_text("TITLE: cut\nFCM: NON-DROP FRAME\n\n"
+                   "001  AX       V     C        01:00:00:00 01:00:00:04 00:00:00:00 00:00:00:04\n"
+                   "* FROM CLIP NAME: gone.mov\n")
+    assert main(["shots-from-edit", str(edl), "--style", "tiny", "--rate", "23.976"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"shotstyle: warning: {edl}: clip 1 (gone.mov): media not found")
+    with pytest.raises(SystemExit):
+        main(["shots-from-edit", str(edl)])  # --style is required: argparse's exit
+
+
+def test_submit_writes_the_job_and_says_how_to_check_it(shot, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("LUIGI_CONFIG_PATH", raising=False)
+    job = tmp_path / "job.yaml"
+    assert main(["submit", "openjd", shot, "--output", str(job), "--name", "n"]) == 0
+    assert job.is_file()
+    assert capsys.readouterr().out.startswith(f"wrote {job}: check it with `openjd check {job}`")
