@@ -68,12 +68,24 @@ def luigi_subprocess(argv: list[str]) -> int:
     return subprocess.run([luigi_command(), "--module", "tasks", *argv]).returncode
 
 
+#: luigi.cfg's [retcode] as shipped: what an exit code falls back to where the
+#: config is not found (Luigi's own defaults are all 0, which would say "done").
+RETCODES = {"already_running": 10, "missing_data": 20, "not_run": 25, "task_failed": 30,
+            "scheduling_error": 35, "unhandled_exception": 40}
+
+
+def retcodes() -> dict[str, int]:
+    """luigi.cfg's [retcode] (and ``--retcode-*`` options), any left at 0 as shipped."""
+    codes = luigi.retcodes.retcode()
+    return {name: getattr(codes, name) or default for name, default in RETCODES.items()}
+
+
 def run_batch(shots: list[str], luigi_args: list[str], rounds: int, round_wait: float,
               run_luigi: Callable[[list[str]], int] = luigi_subprocess) -> int:
     """``run_luigi(argv)`` runs one round (Luigi's command line, less ``--module``)
     and gives Luigi's exit code: by default the ``luigi`` command; ``shotstyle
     batch`` runs it in its own process (``tasks/cli.py``)."""
-    codes = luigi.retcodes.retcode()
+    codes = retcodes()
     since = time.time()
     todo = list(shots)
     for round_no in range(1, rounds + 1):
@@ -94,7 +106,7 @@ def run_batch(shots: list[str], luigi_args: list[str], rounds: int, round_wait: 
     _say("error", f"batch incomplete: {len(incomplete)} of {len(shots)} shots not complete: "
                   + "; ".join(map(str, incomplete)))
     failed = any(o.state == FAILED for o in incomplete)
-    return codes.task_failed if failed else codes.scheduling_error
+    return codes["task_failed"] if failed else codes["scheduling_error"]
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -38,8 +38,6 @@ from tasks.progress import Display, PlainDisplay, TtyDisplay, listening, took
 PROG = "shotstyle"
 
 #: the exit codes luigi.cfg's [retcode] gives; used for any it leaves at Luigi's 0
-RETCODES = {"already_running": 10, "missing_data": 20, "not_run": 25, "task_failed": 30,
-            "scheduling_error": 35, "unhandled_exception": 40}
 USAGE = 2
 
 EPILOG = """\
@@ -165,12 +163,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------- running Luigi
 
-def retcodes() -> dict[str, int]:
-    """luigi.cfg's [retcode] (and ``--retcode-*`` options), any left at 0 as shipped."""
-    codes = luigi.retcodes.retcode()
-    return {name: getattr(codes, name) or default for name, default in RETCODES.items()}
-
-
 class LuigiRun:
     """One run of Luigi in this process, as ``luigi.retcodes.run_with_retcodes``
     runs it for the ``luigi`` command: its exit code and what each task did."""
@@ -184,7 +176,7 @@ class LuigiRun:
         try:  # Luigi's command line, checked while its complaint can reach the screen
             with contextlib.redirect_stderr(said), \
                     luigi.cmdline_parser.CmdlineParser.global_instance(argv):
-                self.codes = retcodes()
+                self.codes = nightly.retcodes()
         except SystemExit:
             why = said.getvalue().strip().splitlines() or ["bad Luigi options"]
             raise ShotstyleError("Luigi: " + why[-1].split(" error: ", 1)[-1]) from None
@@ -373,7 +365,7 @@ def _zero_only_when_complete(code: int, shots: list[str], since: float, runs: li
     states = [shot_outcome(s, since).state for s in shots]
     if all(state == COMPLETE for state in states):
         return 0
-    codes = runs[-1].codes if runs else RETCODES
+    codes = runs[-1].codes if runs else nightly.RETCODES
     return codes["task_failed"] if FAILED in states else codes[unrun]
 
 

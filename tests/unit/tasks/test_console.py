@@ -17,9 +17,15 @@ def luigi_output():
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     logger = logging.getLogger("luigi-interface")
+    # other tests run Luigi in this process, which sets its logger's level
+    level, disabled = logger.level, logger.disabled
+    logger.setLevel(logging.INFO)
+    logger.disabled = False
     logger.addHandler(handler)
     yield logger, stream
     logger.removeHandler(handler)
+    logger.setLevel(level)
+    logger.disabled = disabled
 
 
 def _fail(logger, exc: Exception, msg: str = "[pid %s] Worker %s failed    %s") -> None:
