@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import pipeline.workarea.plan as plan_module
+from pipeline.graph.chunks import Chunk
 from pipeline.workarea.plan import ShotPlan
 
 STAGE_NAMES = ("probe", "plates", "flow", "styled", "final", "encode", "metrics", "report")
@@ -83,7 +84,7 @@ def _exr(project, tmp_path) -> ShotPlan:
 def keys_of(plan: ShotPlan) -> dict[str, str]:
     keys = {name: plan.key(name) for name in STAGE_NAMES}
     for name in ("flow", "styled", "final"):
-        keys[f"{name} 1001-1004"] = plan.chunk_key(name, 1001, 1004)
+        keys[f"{name} 1001-1004"] = plan.chunk_key(name, Chunk(1001, 1004))
     return keys
 
 

@@ -1,26 +1,29 @@
 """The stage table: every stage of a shot, declared once.
 
-Everything that needs to know the stages reads this table: the Luigi tasks'
+Everything that needs to know the stages reads this table, most of it through
+the shot's graph (``pipeline.graph.nodes.ShotGraph``): the Luigi tasks'
 ``requires()`` (``tasks/shot.py``), the done-checks
-(``pipeline.workarea.checkpoints``), the stage keys (``ShotPlan.key``),
-``status``, ``rerun`` and the report's timings.
+(``pipeline.workarea.done``), the stage keys (``ShotPlan.key``), the OpenJD
+steps, ``status``, ``rerun`` and the report's timings.
 
 A stage has one name. It is the name ``status`` and ``rerun`` print, the
 ``stage`` field of its manifests, the stem of its log files, its work folder
 ``work/<shot>/<name>/`` and the module that does its work,
-``pipeline/stages/<name>.py`` (its function is ``run``). The command line also
-accepts the stage's ``aliases``. The Luigi task that runs it is named in the
-row (``task``: the name on Luigi's command line and in its web UI);
-``tasks/shot.py`` defines one task per row.
+``pipeline/stages/<name>.py`` (its ``run(ctx)``, listed in
+``pipeline.stages.RUN``). The command line also accepts the stage's
+``aliases``. The Luigi task that runs it is named in the row (``task``: the
+name on Luigi's command line and in its web UI); ``tasks/shot.py`` defines one
+task class per row.
 
-Adding a stage: a row here and its module ``pipeline/stages/<name>.py`` (plus,
-for a setting its key needs that no config section has yet, that setting).
+Adding a stage: a row here, its module ``pipeline/stages/<name>.py`` and its
+entry in ``pipeline.stages.RUN``, and its task class in ``tasks/shot.py``
+(plus, for a setting its key needs that no config section has yet, that setting).
+This module imports nothing of the project.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 PROBE = "probe"
 PLATES = "plates"
@@ -76,11 +79,6 @@ class Stage:
     def continues_previous_chunk(self, uses_flow: bool) -> bool:
         return self.along_time and (uses_flow or not self.only_with_flow)
 
-    @property
-    def function(self) -> Callable:
-        """``pipeline.stages.<name>.run``: the stage's work (imported on first use)."""
-        return importlib.import_module(f"pipeline.stages.{self.name}").run
-
 
 STAGES: tuple[Stage, ...] = (
     Stage(PROBE, "ProbeSource", "Read the source's frame count, rate, size, audio and timecode.",
@@ -129,8 +127,3 @@ def lookup(text: str) -> Optional[Stage]:
         if text == s.name or text in s.aliases:
             return s
     return None
-
-
-def downstream(name: str, uses_flow: bool) -> tuple[Stage, ...]:
-    """Stages that read ``name``'s outputs directly (table order)."""
-    return tuple(s for s in STAGES if s.reads(name, uses_flow))
