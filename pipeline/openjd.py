@@ -3,7 +3,8 @@
 
 ``python -m pipeline submit openjd SHOT... --output job.yaml`` writes, per shot,
 one step per row of the stage table (``pipeline/graph/table.py``), in the
-table's order, with the table's dependencies:
+table's order, each after the steps that run its nodes' inputs in the shot's
+graph (``pipeline.graph.nodes.ShotGraph``, chunks laid out from the probed length):
 
 - a whole stage is a step with one task;
 - a chunked stage is a step with one task per chunk (task parameters ``First``
@@ -15,7 +16,7 @@ table's order, with the table's dependencies:
 
 Every task runs the matching Luigi task (``luigi --module tasks StylizeChunk
 --shot s01 --first 1001 --last 1048 --local-scheduler``) on the shared work
-area, so checkpoints and re-runs work as in ``RenderShot``: a re-queued task
+area, so done-checks and re-runs work as in ``RenderShot``: a re-queued task
 redoes only what is not done. Stages that run a model ask for a GPU
 (``amount.worker.gpu``) where the pipeline's device is ``cuda`` or ``auto``.
 All tasks of one job share the shots' locks (``SHOTSTYLE_RENDER_SESSION``, set
