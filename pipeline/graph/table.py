@@ -23,7 +23,10 @@ This module imports nothing of the project.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:  # only for the type of a setting; nothing is imported at run time
+    from pipeline.workarea.plan import ShotPlan
 
 PROBE = "probe"
 PLATES = "plates"
@@ -43,14 +46,15 @@ class Stage:
     summary: str
     #: other names the command line accepts (``rerun --stage``)
     aliases: tuple[str, ...] = ()
-    #: runs per chunk of frames (``work/<shot>/<name>/chunks/<first>-<last>.json``)
+    #: runs per chunk of frames (``work/<shot>/<name>/chunks/<chunk label>.json``)
     chunked: bool = False
     #: stages whose outputs it reads, in the order their keys enter its key
     upstream: tuple[str, ...] = ()
-    #: what else its key depends on, after the upstream keys: attribute paths on
-    #: the shot's ``ShotPlan`` (``cfg.`` the shot config, ``pipeline.`` the
-    #: pipeline config; ``*_identity``: a file's identity), see ``ShotPlan.setting``
-    settings: tuple[str, ...] = ()
+    #: what else its key depends on, after the upstream keys, in this order: each
+    #: read from the shot's ``ShotPlan`` (``cfg.`` the shot config, ``pipeline.``
+    #: the pipeline config; ``*_identity``: a file's identity); a config section
+    #: enters as a mapping (``ShotPlan.key``)
+    settings: tuple[Callable[["ShotPlan"], Any], ...] = ()
     #: each chunk continues from the output of the chunk before it
     along_time: bool = False
     #: upstream stages it reads (and ``along_time`` applies) only while the
@@ -82,26 +86,29 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage(PROBE, "ProbeSource", "Read the source's frame count, rate, size, audio and timecode.",
-          settings=("source_identity", "fps_identity")),
+          settings=(lambda p: p.source_identity, lambda p: p.fps_identity)),
     Stage(PLATES, "DecodeFrames", "Decode the source to work/<shot>/plates/<shot>.%04d.png.",
           aliases=("decode",), upstream=(PROBE,),
-          settings=("cfg.first_frame", "cfg.deinterlace", "colour_identity"),
+          settings=(lambda p: p.cfg.first_frame, lambda p: p.cfg.deinterlace,
+                    lambda p: p.colour_identity),
           frame_ext="png", label="plate", description="plates"),
     Stage(FLOW, "FlowChunk", "Optical flow between consecutive plates of one chunk "
           "-> work/<shot>/flow/.", chunked=True, upstream=(PLATES,),
-          settings=("cfg.smoothing.flow_scale", "cfg.smoothing.flow_preset"), frame_ext="npz"),
+          settings=(lambda p: p.cfg.smoothing.flow_scale, lambda p: p.cfg.smoothing.flow_preset),
+          frame_ext="npz"),
     # Batch size and device do not change the result; precision and tiling do.
     Stage(STYLED, "StylizeChunk", "Run the style's generator over one chunk of plates "
           "-> work/<shot>/styled/.", aliases=("stylize",), chunked=True, upstream=(PLATES,),
-          settings=("style_identity", "pipeline.precision", "pipeline.cpu_backend",
-                    "pipeline.tile_size", "pipeline.tile_overlap"), runs_model=True,
+          settings=(lambda p: p.style_identity, lambda p: p.pipeline.precision,
+                    lambda p: p.pipeline.cpu_backend, lambda p: p.pipeline.tile_size,
+                    lambda p: p.pipeline.tile_overlap), runs_model=True,
           frame_ext="png", label="stylised", description="stylised, per frame"),
     Stage(FINAL, "SmoothChunk", "Temporal smoothing of one chunk -> work/<shot>/final/ "
           "(after the chunk before it).", aliases=("smooth",), chunked=True,
-          upstream=(STYLED, FLOW), settings=("cfg.smoothing",), along_time=True,
+          upstream=(STYLED, FLOW), settings=(lambda p: p.cfg.smoothing,), along_time=True,
           only_with_flow=(FLOW,), frame_ext="png", label="final", description="final (smoothed)"),
     Stage(ENCODE, "EncodeClip", "Encode renders/<shot>/<shot>_styled.{mov,mp4} and publish "
-          "the frames.", upstream=(FINAL,), settings=("cfg.output",), delivers=True),
+          "the frames.", upstream=(FINAL,), settings=(lambda p: p.cfg.output,), delivers=True),
     Stage(METRICS, "ShotMetrics", "E_warp of plates / stylised / final frames, SSIM and PSNR "
           "-> renders/<shot>/metrics.json.", aliases=("metric",), upstream=(FINAL, FLOW),
           delivers=True),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, is_dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot_name,
                              load_pipeline_config, load_shot_config, load_style_config,
@@ -227,13 +227,10 @@ class ShotPlan:
     def style_identity(self) -> str:
         return style_key(self.style)
 
-    def setting(self, path: str) -> Any:
-        """A value a stage key depends on (``Stage.settings``): an attribute path
-        from this plan, e.g. ``cfg.smoothing.flow_scale``; a config section
-        (a dataclass) as a mapping."""
-        value: Any = self
-        for name in path.split("."):
-            value = getattr(value, name)
+    def setting(self, read: Callable[["ShotPlan"], Any]) -> Any:
+        """A value a stage key depends on (one of ``Stage.settings``, read from this
+        plan); a config section (a dataclass) as a mapping."""
+        value = read(self)
         return asdict(value) if is_dataclass(value) else value
 
     def key(self, name: str) -> str:

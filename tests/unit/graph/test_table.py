@@ -23,6 +23,7 @@ def test_each_stage_reads_only_stages_declared_before_it():
         assert set(st.upstream) <= seen, st.name
         assert set(st.only_with_flow) <= set(st.upstream)
         assert not st.along_time or st.chunked
+        assert all(callable(read) for read in st.settings), st.name
         seen.add(st.name)
     assert not stage(FRAME_RANGE_FROM).chunked
 
