@@ -33,7 +33,7 @@ STAGES = ("probe", "decode", "stylize", "flow", "smooth", "encode", "metrics")
 def run_stage(stage: str, shot: str) -> dict:
     """Child side: run one stage for every chunk, report time and memory."""
     from pipeline.graph.table import lookup
-    from pipeline.stages import run_stage as run
+    from pipeline.stages.registry import run_stage as run
     from pipeline.workarea.plan import ShotPlan
 
     plan = ShotPlan.load(shot)

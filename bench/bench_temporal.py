@@ -407,7 +407,7 @@ def run_stage(ds: Dataset, style: Path) -> None:
     import tempfile
 
     from pipeline.graph.chunks import Chunk
-    from pipeline.stages import run_stage
+    from pipeline.stages.registry import run_stage
     from pipeline.stages.metrics import compute_shot_metrics
 
     print("## Stage: the flow / smooth / metrics stages as a render runs them\n")

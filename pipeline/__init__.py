@@ -11,7 +11,7 @@ Subpackages follow a shot through the pipeline:
 * ``graph``: the stage table (``graph/table.py``), chunks and the shot's
   graph of (stage, chunk) nodes: what every node reads.
 * ``stages``: one module per stage (``stages/<stage>.py``, function
-  ``run(ctx)``, listed in ``stages.RUN``), plus style training.
+  ``run(ctx)``, listed in ``stages.registry.RUN``), plus style training.
 
 At the top: ``config`` (typed YAML configs), ``errors`` (one-line user errors)
 and ``cli`` (``python -m pipeline``). ``tasks/`` wires the stages into Luigi.

@@ -86,7 +86,7 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
     """Write plate ``frame`` (decoding the shot first if needed) for an artist to paint:
     the display-referred picture the generator sees and training reads."""
     from pipeline.media.imageio import read_rgb, write_rgb
-    from pipeline.stages import run_stage
+    from pipeline.stages.registry import run_stage
     plan = ShotPlan.load(args.shot)
     if not stage_done(plan, PLATES).is_current():
         print(f"{args.shot}: decoding the plates first", file=sys.stderr)

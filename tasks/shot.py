@@ -10,7 +10,7 @@ and what it runs all follow from its node of the shot's graph
 (``pipeline.graph.nodes.ShotGraph``): the tasks of the node's inputs (every
 chunk of a chunked stage that a whole stage reads is a dynamic dependency,
 known once the plates exist), its done-marker (``pipeline.workarea.done``),
-and the stage's function (``pipeline.stages.RUN``) with a ``StageRun``.
+and the stage's function (``pipeline.stages.registry.RUN``) with a ``StageRun``.
 """
 from __future__ import annotations
 
@@ -24,8 +24,6 @@ from pipeline.graph.chunks import Chunk
 from pipeline.graph.nodes import Node, ShotGraph
 from pipeline.graph.table import (ENCODE, FINAL, FLOW, METRICS, PLATES, PROBE, REPORT, STYLED,
                                   Stage, stage)
-from pipeline.stages import RUN
-from pipeline.stages.common import StageRun
 from pipeline.workarea.done import node_done
 from pipeline.workarea.lock import holding, release
 from pipeline.workarea.plan import ShotPlan
@@ -134,6 +132,13 @@ class StageTask(PipelineTask):
         chunks = [n for n in ShotGraph(plan).inputs(self.node) if n.chunk is not None]
         if chunks:
             yield [self.task_of(n) for n in chunks]
+        self.run_stage(plan)
+
+    def run_stage(self, plan: ShotPlan) -> None:
+        """The stage's function (``pipeline.stages.registry.RUN``) with its ``StageRun``."""
+        # imported here: scheduling (and a worker's parent process) loads no stage module
+        from pipeline.stages.common import StageRun
+        from pipeline.stages.registry import RUN
         RUN[self.stage_name](StageRun(plan, self.stage_name, self.chunk, self.progress()))
 
 
@@ -147,7 +152,7 @@ class ChunkTask(StageTask):
         return Chunk(self.first, self.last)
 
     def execute(self, plan):
-        RUN[self.stage_name](StageRun(plan, self.stage_name, self.chunk, self.progress()))
+        self.run_stage(plan)  # its inputs are all known at scheduling time
 
 
 class ProbeSource(StageTask):

@@ -10,13 +10,13 @@ A stage has one name. It is the name ``status`` and ``rerun`` print, the
 ``stage`` field of its manifests, the stem of its log files, its work folder
 ``work/<shot>/<name>/`` and the module that does its work,
 ``pipeline/stages/<name>.py`` (its ``run(ctx)``, listed in
-``pipeline.stages.RUN``). The command line also accepts the stage's
+``pipeline.stages.registry.RUN``). The command line also accepts the stage's
 ``aliases``. The Luigi task that runs it is named in the row (``task``: the
 name on Luigi's command line and in its web UI); ``tasks/shot.py`` defines one
 task class per row.
 
 Adding a stage: a row here, its module ``pipeline/stages/<name>.py`` and its
-entry in ``pipeline.stages.RUN``, and its task class in ``tasks/shot.py``
+entry in ``pipeline.stages.registry.RUN``, and its task class in ``tasks/shot.py``
 (plus, for a setting its key needs that no config section has yet, that setting).
 This module imports nothing of the project.
 """

@@ -1,28 +1,4 @@
 """One module per stage, ``<stage>.py``, whose ``run(ctx)`` does the stage's work
-(``ctx``: a ``common.StageRun``), and ``RUN``, which names each of them; the
-stage table itself is ``pipeline.graph.table``."""
-from __future__ import annotations
-
-from typing import Any, Callable, Optional
-
-from pipeline.graph.chunks import Chunk
-from pipeline.graph.table import ENCODE, FINAL, FLOW, METRICS, PLATES, PROBE, REPORT, STYLED
-from pipeline.stages import encode, final, flow, metrics, plates, probe, report, styled
-from pipeline.stages.common import Progress, StageRun
-
-#: stage name -> its function (every row of the stage table has one)
-RUN: dict[str, Callable[[StageRun], Any]] = {
-    PROBE: probe.run,
-    PLATES: plates.run,
-    FLOW: flow.run,
-    STYLED: styled.run,
-    FINAL: final.run,
-    ENCODE: encode.run,
-    METRICS: metrics.run,
-    REPORT: report.run,
-}
-
-
-def run_stage(plan, name: str, chunk: Optional[Chunk] = None, progress: Progress = None) -> Any:
-    """Run stage ``name`` (one ``chunk`` of a chunked stage) for ``plan``'s shot."""
-    return RUN[name](StageRun(plan, name, chunk, progress))
+(``ctx``: a ``common.StageRun``); ``registry.RUN`` names each of them (imported
+when a stage runs: scheduling loads none of them). The stage table itself is
+``pipeline.graph.table``."""

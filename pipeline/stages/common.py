@@ -2,7 +2,7 @@
 probed source, chunk folders.
 
 A stage function (``pipeline/stages/<stage>.py``, ``run(ctx)``, listed in
-``pipeline.stages.RUN``) gets a ``StageRun``: the shot's plan, the chunk it
+``pipeline.stages.registry.RUN``) gets a ``StageRun``: the shot's plan, the chunk it
 runs (None for a stage that is not chunked) and where progress goes. It reads
 its inputs from disk, writes its outputs atomically and, last, its manifest
 with ``ctx.commit(**fields)``. ``progress(done, total, message)`` is optional.

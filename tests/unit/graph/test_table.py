@@ -13,7 +13,7 @@ import tasks.shot
 from helpers import REPO
 from pipeline.graph.table import (FINAL, FLOW, FRAME_RANGE_FROM, PICTURES, STAGES, STYLED,
                                   lookup, stage)
-from pipeline.stages import RUN
+from pipeline.stages.registry import RUN
 from tasks.base import TASKS
 
 
@@ -36,7 +36,7 @@ def test_one_name_per_stage_and_aliases_that_name_one_stage():
         assert all(lookup(w) is st for w in (st.name, *st.aliases))
     assert lookup("paint") is None
     # pipeline/stages/<name>.py is the stage's module: no stage may take a helper's name
-    helpers = {"common", "retry", "memory", "train", "publish", "templates"}
+    helpers = {"common", "retry", "memory", "train", "publish", "registry", "templates"}
     assert not helpers & {st.name for st in STAGES}
 
 
@@ -127,3 +127,17 @@ def test_models_import_nothing_from_pipeline():
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(n == "pipeline" or n.startswith(("pipeline.", "tasks")) for n in names), \
                 f"{path}: imports {names}"
+
+
+def test_scheduling_loads_no_stage_module():
+    """The task classes name their stage; its module (OpenCV and all) loads only
+    when the stage runs, not in every Luigi process that schedules."""
+    import os
+    import subprocess
+    import sys
+    code = ("import sys, tasks; print(sorted(m for m in sys.modules if m.startswith("
+            "('pipeline.stages.registry', 'pipeline.stages.styled', 'cv2', 'torch'))))")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == "[]"

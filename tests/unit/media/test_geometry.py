@@ -24,7 +24,7 @@ from pipeline.media.encode import EncodeJob, check_movie, encode_h264, encode_pr
 from pipeline.media.probe import SourceInfo, probe_source
 from pipeline.media.sequence import frame_pattern
 from pipeline.stages import probe as probe_stage
-from pipeline.stages import run_stage
+from pipeline.stages.registry import run_stage
 from pipeline.workarea.plan import ShotPlan
 
 

@@ -10,7 +10,8 @@ import PyOpenColorIO as ocio
 from helpers import make_clip, scene_linear_frames, write_exr_sequence
 from pipeline.config import BUILTIN_OCIO_CONFIG
 from pipeline.graph.table import ENCODE, FINAL, PLATES, PROBE
-from pipeline.stages import publish, run_stage
+from pipeline.stages import publish
+from pipeline.stages.registry import run_stage
 from pipeline.workarea.plan import ShotPlan
 
 

@@ -32,7 +32,8 @@ def test_train_section_is_validated(project, tmp_path):
 
 def test_painted_keyframe_must_match_plate_size(project, tmp_path):
     from pipeline.graph.table import PLATES, PROBE
-    from pipeline.stages import run_stage, train
+    from pipeline.stages import train
+    from pipeline.stages.registry import run_stage
     from pipeline.errors import MediaError
     from pipeline.workarea.plan import ShotPlan, StylePlan
     keyframe_project(project, tmp_path)
