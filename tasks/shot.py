@@ -45,8 +45,8 @@ class StageTask(PipelineTask):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__name__ in ("ChunkTask",):
-            return
+        if "stage_name" not in cls.__dict__:
+            return  # names no stage: a base class (ChunkTask)
         st = stage(cls.stage_name)
         if cls.__name__ != st.task or issubclass(cls, ChunkTask) != st.chunked or \
                 (getattr(cls, "resources", {}) == {"gpu": 1}) != st.runs_model:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from pipeline.errors import NotReadyError
-from pipeline.graph.chunks import Chunk, previous
+from pipeline.graph.chunks import Chunk, previous as previous_chunk
 from pipeline.graph.table import FRAME_RANGE_FROM, STAGES, Stage, stage
 
 if TYPE_CHECKING:  # the plan reads the table: no import at run time
@@ -141,8 +141,7 @@ class ShotGraph:
         if node.chunk is None or self.plan is None \
                 or not node.row.continues_previous_chunk(self.uses_flow):
             return None
-        cfg_first, size = self.plan.cfg.first_frame, self.plan.chunk_size
-        before = previous(node.chunk, cfg_first, size)
+        before = previous_chunk(node.chunk, self.plan.cfg.first_frame, self.plan.chunk_size)
         return None if before is None else Node(node.stage, before)
 
     def readers(self, node: Node) -> list[Node]:
