@@ -63,8 +63,8 @@ class StageRun:
         notify(self.progress, done, total, message)
 
     def commit(self, frames: Optional[tuple[int, int]] = None, **fields: Any) -> dict:
-        """Write the manifest that marks the stage (chunk) done: its stage, shot and
-        key, its ``frames`` (a chunk's by default) and ``fields``, in that order."""
+        """Write the manifest that marks the stage (chunk) done, last: its stage,
+        shot and key, its ``frames`` (a chunk's by default) and ``fields``."""
         if frames is None and self.chunk is not None:
             frames = (self.chunk.first, self.chunk.last)
         return write_manifest(self.manifest, stage=self.stage, shot=self.plan.shot,
