@@ -104,7 +104,7 @@ def task_cmd(task: str, *args: str) -> list[str]:
 def chunks(env: dict, cwd: Path) -> list[tuple[int, int]]:
     """The shot's chunks as the pipeline lays them out (needs the plates; not timed)."""
     code = ("import json; from pipeline.workarea.plan import ShotPlan; "
-            f"print(json.dumps(ShotPlan.load({SHOT!r}).chunks()))")
+            f"print(json.dumps([[c.first, c.last] for c in ShotPlan.load({SHOT!r}).chunks()]))")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, check=True,
                          capture_output=True, text=True).stdout
     return [tuple(c) for c in json.loads(out.strip().splitlines()[-1])]

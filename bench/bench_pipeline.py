@@ -32,7 +32,8 @@ STAGES = ("probe", "decode", "stylize", "flow", "smooth", "encode", "metrics")
 
 def run_stage(stage: str, shot: str) -> dict:
     """Child side: run one stage for every chunk, report time and memory."""
-    from pipeline.stages.table import lookup
+    from pipeline.graph.table import lookup
+    from pipeline.stages.registry import run_stage as run
     from pipeline.workarea.plan import ShotPlan
 
     plan = ShotPlan.load(shot)
@@ -40,11 +41,11 @@ def run_stage(stage: str, shot: str) -> dict:
     frames = 0
     row = lookup(stage)  # a stage name or alias of the stage table
     if row.chunked:
-        for a, b in plan.chunks():
-            row.function(plan, a, b)
-            frames += b - a + 1
+        for chunk in plan.chunks():
+            run(plan, row.name, chunk)
+            frames += len(chunk)
     else:
-        result = row.function(plan)
+        result = run(plan, row.name)
         if stage in ("probe", "decode"):
             frames = result.frame_count if stage == "probe" else result
         else:

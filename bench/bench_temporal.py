@@ -63,7 +63,7 @@ from pipeline.media.imageio import read_rgb  # noqa: E402
 from pipeline.config import SmoothingConfig  # noqa: E402
 from pipeline.temporal.cuts import scene_cut_score  # noqa: E402
 from pipeline.temporal.flow import FlowPair, inside_frame, reliable_mask, warp  # noqa: E402
-from pipeline.stages.table import FLOW, PLATES, STYLED  # noqa: E402
+from pipeline.graph.table import FINAL, FLOW, PLATES, STYLED  # noqa: E402
 from pipeline.temporal.metrics import psnr_from_mse, ssim, warp_error  # noqa: E402
 from pipeline.temporal.smoother import FlowSmoother, Motion  # noqa: E402
 
@@ -406,7 +406,8 @@ def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], 
 def run_stage(ds: Dataset, style: Path) -> None:
     import tempfile
 
-    from pipeline.stages import final, flow
+    from pipeline.graph.chunks import Chunk
+    from pipeline.stages.registry import run_stage
     from pipeline.stages.metrics import compute_shot_metrics
 
     print("## Stage: the flow / smooth / metrics stages as a render runs them\n")
@@ -439,9 +440,9 @@ def run_stage(ds: Dataset, style: Path) -> None:
             plan = _stage_plan(Path(tmp), plates, styled, style)
             first, last = plan.frame_range()
             fps = {}
-            for name, fn in (("flow", flow.run), ("smooth", final.run)):
+            for name, stage in (("flow", FLOW), ("smooth", FINAL)):
                 t0 = time.perf_counter()
-                fn(plan, first, last)
+                run_stage(plan, stage, Chunk(first, last))
                 fps[name] = n / (time.perf_counter() - t0)
                 note(f"stage {label}: {name} {fps[name]:.2f} frames/s")
             t0 = time.perf_counter()

@@ -8,8 +8,10 @@ Subpackages follow a shot through the pipeline:
 * ``temporal``: optical flow, scene cuts, the flicker smoother, E_warp / SSIM / PSNR.
 * ``workarea``: a shot's plan (paths and stage keys), manifests, when a stage
   is done, failure records, ``status`` and ``rerun``.
-* ``stages``: the stage table (``stages/table.py``) and one module per stage
-  (``stages/<stage>.py``, function ``run``), plus style training.
+* ``graph``: the stage table (``graph/table.py``), chunks and the shot's
+  graph of (stage, chunk) nodes: what every node reads.
+* ``stages``: one module per stage (``stages/<stage>.py``, function
+  ``run(ctx)``, listed in ``stages.registry.RUN``), plus style training.
 
 At the top: ``config`` (typed YAML configs), ``errors`` (one-line user errors)
 and ``cli`` (``python -m pipeline``). ``tasks/`` wires the stages into Luigi.

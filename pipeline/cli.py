@@ -21,8 +21,8 @@ from typing import Optional
 
 from pipeline.config import config_dir, configured_shots, parse_fps
 from pipeline.errors import ShotstyleError
-from pipeline.stages.table import METRICS, PLATES, PROBE, STAGES
-from pipeline.workarea.checkpoints import checkpoint
+from pipeline.graph.table import METRICS, PLATES, PROBE, STAGES
+from pipeline.workarea.done import stage_done
 from pipeline.workarea.lock import Holder, exclusive, live_holder, local_session
 from pipeline.workarea.plan import ShotPlan
 
@@ -30,7 +30,7 @@ from pipeline.workarea.plan import ShotPlan
 def cmd_metrics(args: argparse.Namespace) -> int:
     from pipeline.stages.metrics import format_summary
     plan = ShotPlan.load(args.shot)
-    why = checkpoint(plan, METRICS).why_not_current()
+    why = stage_done(plan, METRICS).why_not_current()
     if why is not None:
         raise ShotstyleError(f"{args.shot}: metrics are not current (metrics: {why}); compute "
                              f"them with: luigi --module tasks ShotMetrics --shot {args.shot} "
@@ -86,14 +86,14 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
     """Write plate ``frame`` (decoding the shot first if needed) for an artist to paint:
     the display-referred picture the generator sees and training reads."""
     from pipeline.media.imageio import read_rgb, write_rgb
-    from pipeline.stages import plates, probe
+    from pipeline.stages.registry import run_stage
     plan = ShotPlan.load(args.shot)
-    if not checkpoint(plan, PLATES).is_current():
+    if not stage_done(plan, PLATES).is_current():
         print(f"{args.shot}: decoding the plates first", file=sys.stderr)
         with exclusive(plan.root, _this_command(), plan.shot):
-            if not checkpoint(plan, PROBE).is_current():
-                probe.run(plan)
-            plates.run(plan)
+            if not stage_done(plan, PROBE).is_current():
+                run_stage(plan, PROBE)
+            run_stage(plan, PLATES)
     first, last = plan.frame_range()
     if not first <= args.frame <= last:
         raise ShotstyleError(f"{args.shot}: frame {args.frame} is outside the shot "

@@ -27,6 +27,13 @@ class MediaError(ShotstyleError):
     """Footage cannot be probed, decoded or encoded."""
 
 
+class NotReadyError(ShotstyleError):
+    """What a step needs is not made yet (the source not probed, the frames not
+    decoded, a flow chunk not computed): its stage comes first. The done-checks,
+    ``status`` and ``rerun`` take it as "not yet"; raised while a stage runs,
+    its one line says which stage to run first."""
+
+
 class DiskFullError(ShotstyleError):
     """A write failed because the volume (or the user's quota) is full."""
 

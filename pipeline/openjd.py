@@ -2,8 +2,9 @@
 (``jobtemplate-2023-09``, what AWS Deadline Cloud runs) for one or more shots.
 
 ``python -m pipeline submit openjd SHOT... --output job.yaml`` writes, per shot,
-one step per row of the stage table (``pipeline/stages/table.py``), in the
-table's order, with the table's dependencies:
+one step per row of the stage table (``pipeline/graph/table.py``), in the
+table's order, each after the steps that run its nodes' inputs in the shot's
+graph (``pipeline.graph.nodes.ShotGraph``, chunks laid out from the probed length):
 
 - a whole stage is a step with one task;
 - a chunked stage is a step with one task per chunk (task parameters ``First``
@@ -15,7 +16,7 @@ table's order, with the table's dependencies:
 
 Every task runs the matching Luigi task (``luigi --module tasks StylizeChunk
 --shot s01 --first 1001 --last 1048 --local-scheduler``) on the shared work
-area, so checkpoints and re-runs work as in ``RenderShot``: a re-queued task
+area, so done-checks and re-runs work as in ``RenderShot``: a re-queued task
 redoes only what is not done. Stages that run a model ask for a GPU
 (``amount.worker.gpu``) where the pipeline's device is ``cuda`` or ``auto``.
 All tasks of one job share the shots' locks (``SHOTSTYLE_RENDER_SESSION``, set
@@ -37,10 +38,11 @@ import yaml
 
 from pipeline.config import config_dir
 from pipeline.errors import ConfigError
+from pipeline.graph.chunks import Chunk
+from pipeline.graph.nodes import Node, ShotGraph
+from pipeline.graph.table import PLATES, STAGES, Stage
 from pipeline.media.atomic import write_bytes
 from pipeline.media.probe import probe_source, with_range
-from pipeline.media.sequence import chunk_ranges
-from pipeline.stages.table import PLATES, STAGES, Stage
 from pipeline.workarea.plan import ShotPlan
 
 SPECIFICATION = "jobtemplate-2023-09"
@@ -54,8 +56,8 @@ def luigi_command() -> str:
     return str(beside) if beside.exists() else (shutil.which("luigi") or "luigi")
 
 
-def _step_name(shot: str, name: str, chunk: Optional[tuple[int, int]] = None) -> str:
-    return f"{shot} {name}" + (f" {chunk[0]:04d}-{chunk[1]:04d}" if chunk else "")
+def _step_name(shot: str, node: Node) -> str:
+    return f"{shot} {node.name}"
 
 
 #: Luigi's exit codes, given on each task's command line: with them a failed task
@@ -73,58 +75,73 @@ def _action(task: str, shot: Optional[str], *args: str) -> dict:
         "args": ["--module", "tasks", task, *target, *args, "--local-scheduler", *RETCODES]}}}
 
 
-def _frame_chunks(plan: ShotPlan) -> list[tuple[int, int]]:
+def _frame_chunks(plan: ShotPlan) -> list[Chunk]:
     """The shot's chunks, from its source's frame count (as the plates will be)."""
     info = probe_source(plan.cfg.source, plan.fps_override)
     cut = plan.cfg.source_range
     if cut is not None:
         info = with_range(info, cut.start, cut.duration)
     first = plan.cfg.first_frame
-    return chunk_ranges(first, first + info.frame_count - 1, plan.chunk_size)
+    return plan.chunks((first, first + info.frame_count - 1))
 
 
 def _needs_gpu(plan: ShotPlan, st: Stage) -> bool:
     return st.runs_model and plan.pipeline.device in ("cuda", "auto")
 
 
+def _runs_per_chunk(graph: ShotGraph, st: Stage) -> bool:
+    """A step per chunk: the tasks of one step may run in any order."""
+    return st.chunked and st.continues_previous_chunk(graph.uses_flow)
+
+
 def shot_steps(plan: ShotPlan, trained: set[str], job_shots: set[str]) -> list[dict]:
-    """The steps of one shot, in the stage table's order (``job_shots``: every
-    shot of the job; a style trains on one shot's plates)."""
-    shot, chunks = plan.shot, _frame_chunks(plan)
-    uses_flow = plan.smoothing_uses_flow
+    """The steps of one shot, in the stage table's order, each after the steps of
+    its nodes' inputs in the shot's graph (``job_shots``: every shot of the job;
+    a style trains on one shot's plates)."""
+    shot = plan.shot
+    graph = ShotGraph(plan, chunks=_frame_chunks(plan))
+
+    def step_of(node: Node) -> str:  # the step that runs ``node``
+        per_chunk = _runs_per_chunk(graph, node.row)
+        return _step_name(shot, node if per_chunk else Node(node.stage))
+
+    def after(nodes: list[Node]) -> tuple[list[str], list[str]]:
+        """Steps of the nodes' inputs: other stages', then earlier chunks of their own."""
+        inputs = [(node, n) for node in nodes for n in graph.inputs(node)]
+        return ([step_of(n) for node, n in inputs if n.stage != node.stage],
+                [step_of(n) for node, n in inputs if n.stage == node.stage])
+
     steps: list[dict] = []
-    names: dict[str, list[str]] = {}  # stage -> its step names (several when along time)
     for st in STAGES:
-        after = [n for up in st.upstream if plan.reads(st, up) for n in names[up]]
+        nodes = graph.stage_nodes(st.name)
+        train = []
         if st.runs_model and plan.style.train is not None:
-            train = f"style {plan.cfg.style} train"
+            train = [f"style {plan.cfg.style} train"]
             if plan.cfg.style not in trained:
                 trained.add(plan.cfg.style)
                 source = plan.style.train.shot  # whose plates it trains on
-                steps.append(_step(train, _action("TrainStyle", None, "--style", plan.cfg.style),
-                                   [_step_name(source, PLATES)] if source in job_shots else [],
-                                   plan, st))
-            after.append(train)
+                steps.append(_step(train[0], _action("TrainStyle", None, "--style", plan.cfg.style),
+                                   [_step_name(source, Node(PLATES))] if source in job_shots
+                                   else [], plan, st))
         if not st.chunked:
-            names[st.name] = [_step_name(shot, st.name)]
-            steps.append(_step(names[st.name][0], _action(st.task, shot), after, plan, st))
-        elif st.continues_previous_chunk(uses_flow):
-            names[st.name] = []
-            for chunk in chunks:
-                name = _step_name(shot, st.name, chunk)
-                steps.append(_step(name, _action(st.task, shot, "--first", str(chunk[0]),
-                                                 "--last", str(chunk[1])),
-                                   after + names[st.name][-1:], plan, st))
-                names[st.name].append(name)
+            upstream, _ = after(nodes)
+            steps.append(_step(step_of(nodes[0]), _action(st.task, shot), upstream + train,
+                               plan, st))
+        elif _runs_per_chunk(graph, st):
+            for node in nodes:
+                upstream, earlier = after([node])
+                steps.append(_step(step_of(node), _action(
+                    st.task, shot, "--first", str(node.chunk.first), "--last",
+                    str(node.chunk.last)), upstream + train + earlier, plan, st))
         else:
-            names[st.name] = [_step_name(shot, st.name)]
-            step = _step(names[st.name][0], _action(
+            upstream, _ = after(nodes)
+            step = _step(step_of(nodes[0]), _action(
                 st.task, shot, "--first", "{{Task.Param.First}}", "--last",
-                "{{Task.Param.Last}}"), after, plan, st)
+                "{{Task.Param.Last}}"), upstream + train, plan, st)
             step["parameterSpace"] = {
                 "taskParameterDefinitions": [
-                    {"name": "First", "type": "INT", "range": [a for a, _ in chunks]},
-                    {"name": "Last", "type": "INT", "range": [b for _, b in chunks]}],
+                    {"name": "First", "type": "INT", "range": [n.chunk.first for n in nodes]},
+                    {"name": "Last", "type": "INT", "range": [n.chunk.last for n in nodes]}],
                 "combination": "(First, Last)"}
             steps.append(step)
     return steps

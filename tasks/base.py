@@ -13,7 +13,7 @@ from luigi.rpc import RPCError
 
 from pipeline.errors import ShotstyleError
 from pipeline.stages.retry import RetryPolicy, log_retry
-from pipeline.workarea.checkpoints import Checkpoint
+from pipeline.workarea.done import DoneMarker
 from pipeline.workarea.failures import clear_failure, record_failure
 from tasks.console import STAGE_LOG_ONLY
 
@@ -24,18 +24,18 @@ log = logging.getLogger("shotstyle")
 
 
 class ManifestTarget(luigi.Target):
-    """Exists when the stage's checkpoint is current (``pipeline.workarea.checkpoints``):
+    """Exists when the stage's done-marker is current (``pipeline.workarea.done``):
     its manifest carries the key computed now, and no input was redone after it."""
 
-    def __init__(self, checkpoint: Checkpoint):
-        self.checkpoint = checkpoint
+    def __init__(self, marker: DoneMarker):
+        self.marker = marker
 
     def exists(self) -> bool:
-        return self.checkpoint.is_current()
+        return self.marker.is_current()
 
 
 class PipelineTask(luigi.Task):
-    """A checkpointed stage. Subclasses give ``plan`` (loaded from the configs),
+    """A stage that is done when its manifest says so. Subclasses give ``plan`` (loaded from the configs),
     ``label``, ``execute(plan)`` and ``output()``; logs go to ``plan.logs_dir``."""
 
     stage_name = "stage"
@@ -156,7 +156,7 @@ class PipelineTask(luigi.Task):
         return super().on_failure(exception)
 
 
-#: stage name -> the task class that runs it
+#: stage name -> the task class that runs it (filled in by tasks/shot.py, one by one)
 TASKS: dict[str, type[PipelineTask]] = {}
 
 

@@ -1,14 +1,16 @@
-"""The stages of one shot as Luigi tasks: one task per row of the stage table.
+"""The stages of one shot as Luigi tasks: one task class per row of the stage table.
 
     ProbeSource -> DecodeFrames -> StylizeChunk x N ----> SmoothChunk x N -> EncodeClip --> ShotReport -> RenderShot
                                 -> FlowChunk x N ------/  (chunk N after N-1)  ShotMetrics -/
 
 Every stage task is a ``StageTask`` (or, for a chunked stage, a ``ChunkTask``)
-defined from its row of ``pipeline.stages.table`` with the row's ``task`` name.
-What it requires, when it is done and what it runs all come from that row: the
-tasks of the stages it reads (the same chunk of a chunked stage; every chunk of
-it for a whole stage, as dynamic dependencies known once the plates exist),
-its checkpoint, and ``pipeline/stages/<stage>.py``'s ``run``.
+that names its stage (``stage_name``); the class name is the row's ``task``
+and its docstring the row's ``summary``. What a task requires, when it is done
+and what it runs all follow from its node of the shot's graph
+(``pipeline.graph.nodes.ShotGraph``): the tasks of the node's inputs (every
+chunk of a chunked stage that a whole stage reads is a dynamic dependency,
+known once the plates exist), its done-marker (``pipeline.workarea.done``),
+and the stage's function (``pipeline.stages.registry.RUN``) with a ``StageRun``.
 """
 from __future__ import annotations
 
@@ -18,8 +20,11 @@ from typing import Optional
 import luigi
 
 from pipeline.errors import ShotstyleError
-from pipeline.stages.table import FRAME_RANGE_FROM, REPORT, STAGES, Stage, stage
-from pipeline.workarea.checkpoints import checkpoint, chunk_checkpoint
+from pipeline.graph.chunks import Chunk
+from pipeline.graph.nodes import Node, ShotGraph
+from pipeline.graph.table import (ENCODE, FINAL, FLOW, METRICS, PLATES, PROBE, REPORT, STYLED,
+                                  Stage, stage)
+from pipeline.workarea.done import node_done
 from pipeline.workarea.lock import holding, release
 from pipeline.workarea.plan import ShotPlan
 from tasks.base import TASKS, ManifestTarget, PipelineTask, task_for
@@ -28,13 +33,39 @@ from tasks.style import TrainStyle
 
 
 class StageTask(PipelineTask):
-    """A stage of one shot: ``stage_name`` picks its row of the stage table."""
+    """A stage of one shot, a node of its graph.
+
+    A subclass names its stage (``stage_name``: a row of the stage table), is
+    named as the row's ``task`` and gets the row's ``summary`` as its docstring;
+    a stage that runs the model takes a ``gpu`` resource. Checked when the
+    class is defined.
+    """
 
     shot = luigi.Parameter(description="shot name: configs/shots/<shot>.yaml")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "stage_name" not in cls.__dict__:
+            return  # names no stage: a base class (ChunkTask)
+        st = stage(cls.stage_name)
+        if cls.__name__ != st.task or issubclass(cls, ChunkTask) != st.chunked or \
+                (getattr(cls, "resources", {}) == {"gpu": 1}) != st.runs_model:
+            raise TypeError(f"{cls.__name__}: does not match the stage table's row of "
+                            f"{st.name!r} (task {st.task}, chunked {st.chunked}, "
+                            f"runs_model {st.runs_model})")
+        cls.__doc__ = st.summary
 
     @property
     def stage(self) -> Stage:
         return stage(self.stage_name)
+
+    @property
+    def chunk(self) -> Optional[Chunk]:
+        return None
+
+    @property
+    def node(self) -> Node:
+        return Node(self.stage_name, self.chunk)
 
     @property
     def plan(self) -> ShotPlan:
@@ -44,6 +75,9 @@ class StageTask(PipelineTask):
     @property
     def label(self) -> str:
         return self.shot
+
+    def log_name(self) -> str:
+        return self.node.log_name
 
     def complete(self) -> bool:
         render_session()  # known while Luigi's command line is parsed (tasks.session)
@@ -68,47 +102,44 @@ class StageTask(PipelineTask):
         except ShotstyleError:
             return None  # run() reports the config error as this task's failure
 
-    def _reads(self, plan: Optional[ShotPlan]) -> list[str]:
-        """Upstream stages read for this shot (those read whatever the config
-        says when it does not load)."""
-        st = self.stage
-        if plan is None:
-            return [u for u in st.upstream if u not in st.only_with_flow]
-        return [u for u in st.upstream if plan.reads(st, u)]
+    def task_of(self, node: Node) -> luigi.Task:
+        """The task that runs ``node`` of this shot."""
+        chunk = {} if node.chunk is None else {"first": node.chunk.first, "last": node.chunk.last}
+        return task_for(node.stage)(shot=self.shot, **chunk)
 
     def requires(self):
         st = self.stage
-        # Only rows whose inputs depend on the shot's config need it loaded here.
+        # Only rows whose inputs depend on the shot's config need it loaded here;
+        # without it (or when it does not load) the graph has the inputs every
+        # config has. Chunks are not known yet at scheduling time: a whole stage
+        # that reads a chunked one waits for the plates, then for its chunks
+        # (``execute``).
         needs_config = bool(st.only_with_flow or st.along_time or st.runs_model)
         plan = self._plan_or_none() if needs_config else None
-        deps = []
-        for up in self._reads(plan):
-            if not stage(up).chunked:
-                deps.append(task_for(up)(shot=self.shot))
-            elif self.stage.chunked:
-                deps.append(task_for(up)(shot=self.shot, first=self.first, last=self.last))
-            elif task_for(FRAME_RANGE_FROM)(shot=self.shot) not in deps:
-                deps.append(task_for(FRAME_RANGE_FROM)(shot=self.shot))  # chunks come later
+        graph = ShotGraph(plan, chunks=None)
+        inputs = graph.inputs(self.node)
+        deps = [self.task_of(n) for n in inputs if n.stage != self.stage_name]
         if st.runs_model and plan is not None and plan.style.train is not None:
             deps.append(TrainStyle(style=plan.cfg.style))  # trained before it is used
-        if plan is not None and st.continues_previous_chunk(plan.smoothing_uses_flow):
-            previous = plan.previous_chunk(self.first)
-            if previous is not None:
-                deps.append(type(self)(shot=self.shot, first=previous[0], last=previous[1]))
+        deps += [self.task_of(n) for n in inputs if n.stage == self.stage_name]  # along time
         return deps
 
     def output(self):
-        return ManifestTarget(checkpoint(self.plan, self.stage_name))
+        return ManifestTarget(node_done(ShotGraph(self.plan), self.node))
 
     def execute(self, plan):
-        # Chunks of the chunked stages it reads are known only once the plates
-        # exist: dynamic dependencies.
-        chunked = [up for up in self._reads(plan) if stage(up).chunked]
-        if chunked:
-            chunks = plan.chunks()
-            yield [task_for(up)(shot=self.shot, first=a, last=b)
-                   for up in chunked for a, b in chunks]
-        self.stage.function(plan, self.progress())
+        # The chunks it reads are known only once the plates exist: dynamic dependencies.
+        chunks = [n for n in ShotGraph(plan).inputs(self.node) if n.chunk is not None]
+        if chunks:
+            yield [self.task_of(n) for n in chunks]
+        self.run_stage(plan)
+
+    def run_stage(self, plan: ShotPlan) -> None:
+        """The stage's function (``pipeline.stages.registry.RUN``) with its ``StageRun``."""
+        # imported here: scheduling (and a worker's parent process) loads no stage module
+        from pipeline.stages.common import StageRun
+        from pipeline.stages.registry import RUN
+        RUN[self.stage_name](StageRun(plan, self.stage_name, self.chunk, self.progress()))
 
 
 class ChunkTask(StageTask):
@@ -116,26 +147,50 @@ class ChunkTask(StageTask):
     first = luigi.IntParameter(description="first frame of the chunk")
     last = luigi.IntParameter(description="last frame of the chunk (inclusive)")
 
-    def log_name(self) -> str:
-        return f"{self.stage_name}.{self.first:04d}-{self.last:04d}"
-
-    def output(self):
-        return ManifestTarget(chunk_checkpoint(self.plan, self.stage_name, self.first, self.last))
+    @property
+    def chunk(self) -> Chunk:
+        return Chunk(self.first, self.last)
 
     def execute(self, plan):
-        self.stage.function(plan, self.first, self.last, self.progress())
+        self.run_stage(plan)  # its inputs are all known at scheduling time
 
 
-def _define_task(st: Stage) -> type[StageTask]:
-    """The Luigi task class of stage ``st`` (Luigi registers it by its name)."""
-    attrs = {"__module__": __name__, "__doc__": st.summary, "stage_name": st.name}
-    if st.runs_model:
-        attrs["resources"] = {"gpu": 1}
-    return type(st.task, (ChunkTask if st.chunked else StageTask,), attrs)
+class ProbeSource(StageTask):
+    stage_name = PROBE
 
 
-for _st in STAGES:
-    TASKS[_st.name] = globals()[_st.task] = _define_task(_st)
+class DecodeFrames(StageTask):
+    stage_name = PLATES
+
+
+class FlowChunk(ChunkTask):
+    stage_name = FLOW
+
+
+class StylizeChunk(ChunkTask):
+    stage_name = STYLED
+    resources = {"gpu": 1}
+
+
+class SmoothChunk(ChunkTask):
+    stage_name = FINAL
+
+
+class EncodeClip(StageTask):
+    stage_name = ENCODE
+
+
+class ShotMetrics(StageTask):
+    stage_name = METRICS
+
+
+class ShotReport(StageTask):
+    stage_name = REPORT
+
+
+#: stage name -> its task (``tasks.base.task_for``)
+TASKS.update({PROBE: ProbeSource, PLATES: DecodeFrames, FLOW: FlowChunk, STYLED: StylizeChunk,
+              FINAL: SmoothChunk, ENCODE: EncodeClip, METRICS: ShotMetrics, REPORT: ShotReport})
 
 
 class RenderShot(luigi.WrapperTask):

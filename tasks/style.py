@@ -4,8 +4,8 @@ from __future__ import annotations
 import luigi
 
 from pipeline.errors import ShotstyleError
+from pipeline.graph.table import PLATES
 from pipeline.stages import train
-from pipeline.stages.table import PLATES
 from pipeline.workarea.plan import StylePlan
 from tasks.base import PipelineTask, task_for
 

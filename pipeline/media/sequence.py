@@ -99,6 +99,3 @@ def parse_frame_range(text: str, what: str = "--frames") -> tuple[int, int]:
     return first, last
 
 
-def chunk_ranges(first: int, last: int, size: int) -> list[tuple[int, int]]:
-    """Split the inclusive range [first, last] into chunks of ``size`` frames."""
-    return [(a, min(a + size - 1, last)) for a in range(first, last + 1, size)]

@@ -18,24 +18,24 @@ from contextlib import closing
 from pathlib import Path
 
 from pipeline.errors import MediaError
+from pipeline.graph.table import FINAL, PLATES
 from pipeline.media.atomic import remove_stale_temporaries, temporary_path
 from pipeline.media.colour_decode import from_deep_frame, source_pictures
 from pipeline.media.display_tags import movie_tags
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
-from pipeline.media.geometry import copy_frame
 from pipeline.media.exr import Picture, frame_rate_attribute, write_exr
+from pipeline.media.geometry import copy_frame
 from pipeline.media.imageio import read_alpha, read_rgb
 from pipeline.media.probe import SourceInfo
 from pipeline.media.scene_output import exr_rgb
 from pipeline.media.sequence import frame_path, frame_pattern
 from pipeline.media.stream import WriteBehind
-from pipeline.stages.common import Progress, log, notify, source_info
-from pipeline.stages.table import ENCODE, FINAL, PLATES
-from pipeline.workarea.manifest import write_manifest
+from pipeline.stages.common import StageRun, log, source_info
 from pipeline.workarea.plan import ShotPlan
 
 
-def run(plan: ShotPlan, progress: Progress = None) -> dict:
+def run(ctx: StageRun) -> dict:
+    plan = ctx.plan
     t0 = time.monotonic()
     info = source_info(plan)
     tags = None
@@ -57,7 +57,7 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
                                               if plan.cfg.output.frames else []) + (
         [("exr", plan.exr_out_dir)] if plan.writes_exr else [])
     for i, (kind, target) in enumerate(steps):
-        notify(progress, i, len(steps), f"writing {Path(target).name}")
+        ctx.notify(i, len(steps), f"writing {Path(target).name}")
         t = time.monotonic()
         if kind == "mov":
             encode_prores(job, target)
@@ -73,10 +73,9 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
             _publish_exr(plan, info, first, last)
         timings[kind] = round(time.monotonic() - t, 3)
         outputs[kind] = str(target)
-    notify(progress, len(steps), len(steps), "done")
-    write_manifest(plan.stage_manifest(ENCODE), stage=ENCODE, shot=plan.shot,
-                   key=plan.key(ENCODE), frames=(first, last), outputs=outputs,
-                   timings=timings, seconds=round(time.monotonic() - t0, 3))
+    ctx.notify(len(steps), len(steps), "done")
+    ctx.commit(frames=(first, last), outputs=outputs, timings=timings,
+               seconds=round(time.monotonic() - t0, 3))
     return outputs
 
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 import time
 from contextlib import closing
 
+from pipeline.graph.table import FINAL, FLOW, STYLED
 from pipeline.media.atomic import link_or_copy
 from pipeline.media.imageio import read_rgb, write_rgb
 from pipeline.media.stream import WriteBehind, read_ahead
-from pipeline.stages.common import Progress, chunk_folder, notify
+from pipeline.stages.common import StageRun, chunk_folder
 from pipeline.stages.flow import chunk_cuts
-from pipeline.stages.table import FINAL, FLOW, STYLED
 from pipeline.temporal.flow import FlowPair
 from pipeline.temporal.metrics import FrameMetrics
 from pipeline.temporal.smoother import FlowSmoother, Motion
-from pipeline.workarea.manifest import write_manifest
 from pipeline.workarea.plan import ShotPlan
 
 
@@ -29,9 +28,10 @@ def load_motion(plan: ShotPlan, frame: int, cut: bool) -> Motion:
     return Motion(pair.cur_to_prev, pair.reliable(), cut)
 
 
-def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
-    """Smooth stylised frames [first, last] into work/<shot>/final/."""
-    chunk_folder(plan, FINAL, first, last)
+def run(ctx: StageRun) -> dict:
+    """Smooth the chunk's stylised frames into work/<shot>/final/."""
+    plan, first, last = ctx.plan, ctx.chunk.first, ctx.chunk.last
+    chunk_folder(ctx)
     t0 = time.monotonic()
     settings = plan.cfg.smoothing
     n = last - first + 1
@@ -42,10 +42,10 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
     if settings.method == "none":
         for i, f in enumerate(frames):
             link_or_copy(plan.frame_file(STYLED, f), plan.frame_file(FINAL, f))
-            notify(progress, i + 1, n, f"smoothing {first}-{last}")
+            ctx.notify(i + 1, n, f"smoothing {first}-{last}")
         cuts: set[int] = set()
     else:
-        cuts = chunk_cuts(plan, first, last)
+        cuts = chunk_cuts(plan, ctx.chunk)
         start = plan.cfg.first_frame
         smoother = FlowSmoother(settings.strength, settings.method)
         previous: dict = {}  # frame t-1's stylised and final frames, for the metrics
@@ -69,12 +69,10 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
                     metrics.warp_errors(f, previous, current, motion.flow_cur_to_prev,
                                         motion.reliable)
                 previous = current
-                notify(progress, i + 1, n, f"smoothing {first}-{last}")
+                ctx.notify(i + 1, n, f"smoothing {first}-{last}")
     seconds = time.monotonic() - t0
     stats = {"method": settings.method, "strength": settings.strength,
              "cuts": sorted(cuts), "frames_per_s": round(n / max(seconds, 1e-6), 3),
              "seconds": round(seconds, 3)}
-    write_manifest(plan.chunk_manifest(FINAL, first, last), stage=FINAL, shot=plan.shot,
-                   key=plan.chunk_key(FINAL, first, last), frames=(first, last), **stats,
-                   **({"metrics": metrics.to_json()} if metrics.rows else {}))
+    ctx.commit(**stats, **({"metrics": metrics.to_json()} if metrics.rows else {}))
     return stats

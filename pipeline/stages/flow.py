@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import time
 
-from pipeline.errors import MediaError
+from pipeline.errors import MediaError, NotReadyError
+from pipeline.graph.chunks import Chunk
+from pipeline.graph.table import FLOW, PLATES
 from pipeline.media.imageio import read_rgb
-from pipeline.stages.common import Progress, chunk_folder, log, notify
-from pipeline.stages.table import FLOW, PLATES
+from pipeline.stages.common import StageRun, chunk_folder, log
 from pipeline.temporal.cuts import scene_cut_score
 from pipeline.temporal.flow import FlowPair
 from pipeline.temporal.metrics import FrameMetrics
-from pipeline.workarea.manifest import read_manifest, write_manifest
+from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
 
 
-def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
-    """Flows (and cut scores) for the pairs (f-1, f), f in [first, last]."""
-    chunk_folder(plan, FLOW, first, last)
+def run(ctx: StageRun) -> dict:
+    """Flows (and cut scores) for the pairs (f-1, f), f in the chunk."""
+    plan, first, last = ctx.plan, ctx.chunk.first, ctx.chunk.last
+    chunk_folder(ctx)
     t0 = time.monotonic()
     settings = plan.cfg.smoothing
     start = plan.cfg.first_frame
@@ -52,31 +54,30 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
                 metrics.warp_errors(f, {PLATES: prev}, {PLATES: cur}, stored.cur_to_prev,
                                     reliable)
         prev = cur
-        notify(progress, i + 1, last - first + 1, f"flow {first}-{last}")
+        ctx.notify(i + 1, last - first + 1, f"flow {first}-{last}")
     seconds = time.monotonic() - t0
-    write_manifest(plan.chunk_manifest(FLOW, first, last), stage=FLOW, shot=plan.shot,
-                   key=plan.chunk_key(FLOW, first, last), frames=(first, last), cuts=cuts,
-                   cut_scores=scores, cut_score_fields=["unreliable", "residual", "histogram"],
-                   metrics=metrics.to_json(),
-                   frames_per_s=round((last - first + 1) / max(seconds, 1e-6), 3),
-                   seconds=round(seconds, 3))
+    ctx.commit(cuts=cuts, cut_scores=scores,
+               cut_score_fields=["unreliable", "residual", "histogram"],
+               metrics=metrics.to_json(),
+               frames_per_s=round((last - first + 1) / max(seconds, 1e-6), 3),
+               seconds=round(seconds, 3))
     if cuts:
         log.info("%s: scene cut before frame(s) %s", plan.shot, ", ".join(map(str, cuts)))
     return {"cuts": cuts, "seconds": seconds}
 
 
-def chunk_cuts(plan: ShotPlan, first: int, last: int) -> set[int]:
-    """Frames in [first, last] that start a new scene, from the flow chunk's manifest."""
-    data = read_manifest(plan.chunk_manifest(FLOW, first, last))
-    if not data or data.get("key") != plan.chunk_key(FLOW, first, last):
-        raise RuntimeError(f"{plan.shot}: flow {first}-{last} is not computed yet")
+def chunk_cuts(plan: ShotPlan, chunk: Chunk) -> set[int]:
+    """Frames of ``chunk`` that start a new scene, from the flow chunk's manifest."""
+    data = read_manifest(plan.chunk_manifest(FLOW, chunk))
+    if not data or data.get("key") != plan.chunk_key(FLOW, chunk):
+        raise NotReadyError(f"{plan.shot}: flow {chunk.first}-{chunk.last} is not computed yet")
     return {int(f) for f in data.get("cuts", [])}
 
 
 def shot_cuts(plan: ShotPlan) -> list[int]:
     """Frames of the whole shot that start a new scene, from the flow chunks' manifests."""
     cuts: list[int] = []
-    for a, b in plan.chunks():
-        data = read_manifest(plan.chunk_manifest(FLOW, a, b)) or {}
+    for chunk in plan.chunks():
+        data = read_manifest(plan.chunk_manifest(FLOW, chunk)) or {}
         cuts.extend(int(f) for f in data.get("cuts", []))
     return sorted(cuts)

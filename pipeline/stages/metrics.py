@@ -33,15 +33,16 @@ from typing import Optional
 
 import numpy as np
 
+from pipeline.graph.chunks import Chunk
+from pipeline.graph.table import FINAL, FLOW, PICTURES, PLATES, STYLED
 from pipeline.media.atomic import write_json
 from pipeline.media.imageio import read_rgb
 from pipeline.media.stream import read_ahead
-from pipeline.stages.common import Progress, log, notify
+from pipeline.stages.common import Progress, StageRun, log, notify
 from pipeline.stages.flow import shot_cuts
-from pipeline.stages.table import FINAL, FLOW, METRICS, PICTURES, PLATES, STYLED
 from pipeline.temporal.flow import FlowPair
 from pipeline.temporal.metrics import FrameMetrics, psnr_from_mse
-from pipeline.workarea.manifest import read_manifest, write_manifest
+from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
 
 SEQUENCES = tuple(s.name for s in PICTURES)
@@ -52,9 +53,9 @@ def _mean(values: list[Optional[float]]) -> Optional[float]:
     return float(np.mean(finite)) if finite else None
 
 
-def _stored(plan: ShotPlan, name: str, first: int, last: int) -> Optional[FrameMetrics]:
-    """What stage ``name`` scored in passing for chunk [first, last], if it did."""
-    data = read_manifest(plan.chunk_manifest(name, first, last)) or {}
+def _stored(plan: ShotPlan, name: str, chunk: Chunk) -> Optional[FrameMetrics]:
+    """What stage ``name`` scored in passing for ``chunk``, if it did."""
+    data = read_manifest(plan.chunk_manifest(name, chunk)) or {}
     return FrameMetrics.from_json(data.get("metrics"))
 
 
@@ -90,9 +91,10 @@ def compute_shot_metrics(plan: ShotPlan, progress: Progress = None) -> dict:
     cuts = set(shot_cuts(plan))
     shot = FrameMetrics()
     chunks = plan.chunks()
-    for i, (a, b) in enumerate(chunks):
-        shot.merge(_stored(plan, FLOW, a, b) or score_frames(plan, a, b, cuts, (PLATES,)))
-        shot.merge(_stored(plan, FINAL, a, b) or score_frames(plan, a, b, cuts, (STYLED, FINAL)))
+    for i, c in enumerate(chunks):
+        shot.merge(_stored(plan, FLOW, c) or score_frames(plan, c.first, c.last, cuts, (PLATES,)))
+        shot.merge(_stored(plan, FINAL, c)
+                   or score_frames(plan, c.first, c.last, cuts, (STYLED, FINAL)))
         notify(progress, i + 1, len(chunks), "metrics")
     rows = [{"frame": f, "cut": f in cuts, **shot.rows.get(f, {})} for f in range(first, last + 1)]
     summary: dict = {"frames": last - first + 1,
@@ -127,10 +129,11 @@ def format_summary(shot: str, summary: dict) -> str:
     return "\n".join(lines)
 
 
-def run(plan: ShotPlan, progress: Progress = None) -> dict:
+def run(ctx: StageRun) -> dict:
     """The metrics stage: renders/<shot>/metrics.json, then the manifest."""
+    plan = ctx.plan
     t0 = time.monotonic()
-    data = compute_shot_metrics(plan, progress)
+    data = compute_shot_metrics(plan, ctx.progress)
     s = plan.cfg.smoothing
     data["shot"] = plan.shot
     data["smoothing"] = {"method": s.method, "strength": s.strength,
@@ -143,9 +146,7 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
     plan.render_dir.mkdir(parents=True, exist_ok=True)
     write_json(plan.metrics_json, data)
     first, last = plan.frame_range()
-    write_manifest(plan.stage_manifest(METRICS), stage=METRICS, shot=plan.shot,
-                   key=plan.key(METRICS), frames=(first, last),
-                   outputs={"metrics": str(plan.metrics_json)}, summary=data["summary"],
-                   seconds=round(time.monotonic() - t0, 3))
+    ctx.commit(frames=(first, last), outputs={"metrics": str(plan.metrics_json)},
+               summary=data["summary"], seconds=round(time.monotonic() - t0, 3))
     log.info("%s", format_summary(plan.shot, data["summary"]))
     return data["summary"]

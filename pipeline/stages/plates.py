@@ -12,16 +12,15 @@ from __future__ import annotations
 import time
 from functools import partial
 
+from pipeline.graph.table import PLATES
 from pipeline.media.atomic import remove_stale_temporaries
 from pipeline.media.colour_decode import decode_to_display_plates
 from pipeline.media.decode import decode_to_pngs
-from pipeline.stages.common import Progress, log, notify, source_info
-from pipeline.stages.table import PLATES
-from pipeline.workarea.manifest import write_manifest
-from pipeline.workarea.plan import ShotPlan
+from pipeline.stages.common import StageRun, log, source_info
 
 
-def run(plan: ShotPlan, progress: Progress = None) -> int:
+def run(ctx: StageRun) -> int:
+    plan = ctx.plan
     t0 = time.monotonic()
     info = source_info(plan)
     first = plan.cfg.first_frame
@@ -33,12 +32,10 @@ def run(plan: ShotPlan, progress: Progress = None) -> int:
     count = decode(info, plan.stage_dir(PLATES), plan.shot, first,
                    png_compression=plan.pipeline.png_compression,
                    deinterlace=plan.cfg.deinterlace,
-                   progress=lambda d, t: notify(progress, d, t, "decoding"))
-    notify(progress, count, count, "decoded")
+                   progress=lambda d, t: ctx.notify(d, t, "decoding"))
+    ctx.notify(count, count, "decoded")
     seconds = time.monotonic() - t0
-    write_manifest(plan.stage_manifest(PLATES), stage=PLATES, shot=plan.shot,
-                   key=plan.key(PLATES), frames=(first, first + count - 1), count=count,
-                   seconds=round(seconds, 3))
+    ctx.commit(frames=(first, first + count - 1), count=count, seconds=round(seconds, 3))
     log.info("%s: decoded %d frames in %.1fs (%.1f frames/s)", plan.shot, count, seconds,
              count / max(seconds, 1e-6))
     return count

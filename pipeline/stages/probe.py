@@ -7,13 +7,12 @@ import time
 
 from pipeline.media import geometry
 from pipeline.media.probe import SourceInfo, bits_per_component, probe_source, with_range
-from pipeline.stages.common import Progress, log
-from pipeline.stages.table import PROBE
-from pipeline.workarea.manifest import write_manifest
+from pipeline.stages.common import StageRun, log
 from pipeline.workarea.plan import ShotPlan
 
 
-def run(plan: ShotPlan, progress: Progress = None) -> SourceInfo:
+def run(ctx: StageRun) -> SourceInfo:
+    plan = ctx.plan
     t0 = time.monotonic()
     info = probe_source(plan.cfg.source, plan.fps_override)
     cut = plan.cfg.source_range
@@ -38,8 +37,7 @@ def run(plan: ShotPlan, progress: Progress = None) -> SourceInfo:
     if bits > 8 and plan.colour is None:
         log.info("%s: %d-bit source (%s): plates and intermediates are 16-bit", plan.shot,
                  bits, info.pix_fmt)
-    write_manifest(plan.stage_manifest(PROBE), stage=PROBE, shot=plan.shot, key=plan.key(PROBE),
-                   source=info.to_dict(), seconds=round(time.monotonic() - t0, 3))
+    ctx.commit(source=info.to_dict(), seconds=round(time.monotonic() - t0, 3))
     return info
 
 

@@ -20,13 +20,13 @@ from typing import Optional
 import OpenImageIO as oiio
 
 from pipeline.errors import MediaError
+from pipeline.graph.table import ENCODE
 from pipeline.media import ffmpeg_run, geometry
 from pipeline.media.colour import load_config
 from pipeline.media.display_tags import display_colour_space
 from pipeline.media.probe import SourceInfo, bits_per_component
 from pipeline.media.sequence import frame_path, frame_pattern
 from pipeline.stages.common import source_info
-from pipeline.stages.table import ENCODE
 from pipeline.workarea.manifest import file_digest, read_manifest
 from pipeline.workarea.plan import ShotPlan
 

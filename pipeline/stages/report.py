@@ -22,13 +22,13 @@ from typing import Optional
 import cv2
 import jinja2
 
+from pipeline.graph.table import (ENCODE, FINAL, PICTURES, PLATES, PROBE, REPORT, STAGES,
+                                  STYLED, stage)
 from pipeline.media.atomic import temporary_path, write_bytes, write_json
 from pipeline.media.imageio import read_rgb, to_uint8
 from pipeline.stages import publish
-from pipeline.stages.common import Progress
-from pipeline.stages.table import (ENCODE, FINAL, PICTURES, PLATES, PROBE, REPORT, STAGES,
-                                   STYLED, stage)
-from pipeline.workarea.manifest import read_manifest, write_manifest
+from pipeline.stages.common import StageRun
+from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
 
 THUMB_WIDTH = 320
@@ -71,8 +71,8 @@ def stage_timings(plan: ShotPlan) -> list[dict]:
             data = read_manifest(plan.stage_manifest(st.name)) or {}
             rows.append({"stage": st.name, "seconds": data.get("seconds"), "chunks": None})
             continue
-        seconds = [(read_manifest(plan.chunk_manifest(st.name, a, b)) or {}).get("seconds")
-                   for a, b in chunks]
+        seconds = [(read_manifest(plan.chunk_manifest(st.name, c)) or {}).get("seconds")
+                   for c in chunks]
         known = [s for s in seconds if s is not None]
         rows.append({"stage": st.name, "seconds": round(sum(known), 3) if known else None,
                      "chunks": len(chunks)})
@@ -187,9 +187,10 @@ def render_html(data: dict) -> str:
         config_json=json.dumps(data["config"], indent=2, default=str))
 
 
-def run(plan: ShotPlan, progress: Progress = None) -> dict:
+def run(ctx: StageRun) -> dict:
     """The report stage: thumbnails, report.json, report.html, publish.json, then the
     manifest."""
+    plan = ctx.plan
     t0 = time.monotonic()
     plan.render_dir.mkdir(parents=True, exist_ok=True)
     final_dir = plan.report_images_dir
@@ -204,9 +205,8 @@ def run(plan: ShotPlan, progress: Progress = None) -> dict:
     write_bytes(plan.report_html, render_html(data).encode("utf-8"))
     write_json(publish.record_path(plan), publish.record(plan))
     first, last = plan.frame_range()
-    write_manifest(plan.stage_manifest(REPORT), stage=REPORT, shot=plan.shot,
-                   key=plan.key(REPORT), frames=(first, last),
-                   outputs={"html": str(plan.report_html), "json": str(plan.report_json),
-                            "publish": str(publish.record_path(plan))},
-                   seconds=round(time.monotonic() - t0, 3))
+    ctx.commit(frames=(first, last),
+               outputs={"html": str(plan.report_html), "json": str(plan.report_json),
+                        "publish": str(publish.record_path(plan))},
+               seconds=round(time.monotonic() - t0, 3))
     return data

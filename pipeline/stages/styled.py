@@ -12,22 +12,21 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from pipeline.graph.table import PLATES, STYLED
 from pipeline.media.imageio import read_rgb, write_rgb
 from pipeline.media.stream import WriteBehind, read_ahead
-from pipeline.stages.common import Progress, chunk_folder, log, notify
-from pipeline.stages.table import PLATES, STYLED
-from pipeline.workarea.manifest import write_manifest
-from pipeline.workarea.plan import ShotPlan
+from pipeline.stages.common import StageRun, chunk_folder, log
 
 
-def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dict:
+def run(ctx: StageRun) -> dict:
     # Imported here so that scheduling (and a worker's parent process) never
     # loads torch or touches CUDA; only the process that runs the chunk does.
     from models.stylizer import ready_stylizer
     from pipeline.stages.memory import fix_malloc_mmap_threshold
 
     fix_malloc_mmap_threshold()
-    chunk_folder(plan, STYLED, first, last)
+    plan, first, last = ctx.plan, ctx.chunk.first, ctx.chunk.last
+    chunk_folder(ctx)
     t0 = time.monotonic()
     p = plan.pipeline
     stylizer, setup = ready_stylizer(plan.style.checkpoint, plan.style.format, plan.style.model,
@@ -41,14 +40,13 @@ def run(plan: ShotPlan, first: int, last: int, progress: Progress = None) -> dic
              for f in range(first, last + 1)]
     t1 = time.monotonic()
     n = stylize_files(pairs, stylizer, plan.batch_size, plan.pipeline.png_compression,
-                      progress=lambda d, t: notify(progress, d, t, f"stylising {first}-{last}"))
+                      progress=lambda d, t: ctx.notify(d, t, f"stylising {first}-{last}"))
     seconds = time.monotonic() - t1
     stats = {"device": str(device), "backend": backend, "dtype": str(dtype or "float32"),
              "threads": threads,
              "batch_size": plan.batch_size, "frames_per_s": round(n / max(seconds, 1e-6), 3),
              "seconds": round(time.monotonic() - t0, 3), "arch": setup.arch}
-    write_manifest(plan.chunk_manifest(STYLED, first, last), stage=STYLED, shot=plan.shot,
-                   key=plan.chunk_key(STYLED, first, last), frames=(first, last), **stats)
+    ctx.commit(**stats)
     log.info("%s: stylised %d-%d on %s (%s) at %.2f frames/s", plan.shot, first, last, device,
              stats["dtype"], stats["frames_per_s"])
     return stats

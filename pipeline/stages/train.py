@@ -12,8 +12,8 @@ from typing import Callable
 import numpy as np
 
 from pipeline.errors import ConfigError, MediaError
+from pipeline.graph.table import PLATES
 from pipeline.stages.common import Progress, log, notify
-from pipeline.stages.table import PLATES
 from pipeline.workarea.plan import ShotPlan, StylePlan
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".exr"}

@@ -7,8 +7,8 @@ import datetime
 from dataclasses import dataclass
 
 from pipeline.errors import ShotstyleError
-from pipeline.stages.table import REPORT
-from pipeline.workarea.checkpoints import checkpoint
+from pipeline.graph.table import REPORT
+from pipeline.workarea.done import stage_done
 from pipeline.workarea.lock import live_holder
 from pipeline.workarea.failures import read_failure
 from pipeline.workarea.plan import ShotPlan, StylePlan
@@ -42,7 +42,7 @@ def shot_outcome(shot: str, since: float) -> ShotOutcome:
         plan = ShotPlan.load(shot)
     except ShotstyleError as exc:
         return ShotOutcome(shot, FAILED, str(exc))
-    if checkpoint(plan, REPORT).is_current():
+    if stage_done(plan, REPORT).is_current():
         return ShotOutcome(shot, COMPLETE)
     failures = [failure for row in shot_status(plan) for failure in row.failures]
     if plan.style.train is not None:  # its style is trained first (TrainStyle)

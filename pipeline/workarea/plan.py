@@ -4,7 +4,7 @@
 and checkpoint files), so every stage's expected key can be computed before any
 stage has run: a stage is done when its manifest carries that key. A stage's
 key hashes its name, the keys of the stages it reads and the settings it
-depends on, as the stage table (``pipeline.stages.table``) lists them, so
+depends on, as the stage table (``pipeline.graph.table``) lists them, so
 changing the source, the style checkpoint, the precision or the smoothing
 settings changes the keys of the affected stage and everything downstream.
 """
@@ -13,17 +13,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, is_dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot_name,
                              load_pipeline_config, load_shot_config, load_style_config,
                              parse_fps, shot_config_path)
-from pipeline.errors import ConfigError, MediaError
+from pipeline.errors import ConfigError, MediaError, NotReadyError
+from pipeline.graph.chunks import Chunk, layout
+from pipeline.graph.table import FRAME_RANGE_FROM, Stage, stage
 from pipeline.media import colour
 from pipeline.media.colour import DisplayTransform
 from pipeline.media.colour_choice import SCENE_SEQUENCES, Notes, choose_colour, source_extension
-from pipeline.media.sequence import chunk_ranges, frame_path, is_sequence_pattern, sequence_files
-from pipeline.stages.table import FRAME_RANGE_FROM, Stage, stage
+from pipeline.media.sequence import frame_path, is_sequence_pattern, sequence_files
 from pipeline.workarea.manifest import file_fingerprint, read_manifest, stable_hash
 
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
@@ -120,8 +121,8 @@ class ShotPlan:
     def stage_manifest(self, name: str) -> Path:
         return self.stage_dir(name) / "manifest.json"
 
-    def chunk_manifest(self, name: str, first: int, last: int) -> Path:
-        return self.stage_dir(name) / "chunks" / f"{first:04d}-{last:04d}.json"
+    def chunk_manifest(self, name: str, chunk: Chunk) -> Path:
+        return self.stage_dir(name) / "chunks" / f"{chunk.label}.json"
 
     def frame_file(self, name: str, frame: int) -> Path:
         """Stage ``name``'s file for ``frame`` (its ``frame_ext``); for the flow stage,
@@ -226,13 +227,10 @@ class ShotPlan:
     def style_identity(self) -> str:
         return style_key(self.style)
 
-    def setting(self, path: str) -> Any:
-        """A value a stage key depends on (``Stage.settings``): an attribute path
-        from this plan, e.g. ``cfg.smoothing.flow_scale``; a config section
-        (a dataclass) as a mapping."""
-        value: Any = self
-        for name in path.split("."):
-            value = getattr(value, name)
+    def setting(self, read: Callable[["ShotPlan"], Any]) -> Any:
+        """A value a stage key depends on (one of ``Stage.settings``, read from this
+        plan); a config section (a dataclass) as a mapping."""
+        value = read(self)
         return asdict(value) if is_dataclass(value) else value
 
     def key(self, name: str) -> str:
@@ -245,26 +243,20 @@ class ShotPlan:
             self._keys[name] = stable_hash(name, *inputs, *(self.setting(k) for k in st.settings))
         return self._keys[name]
 
-    def chunk_key(self, name: str, first: int, last: int) -> str:
-        return stable_hash(name, self.key(name), first, last)
+    def chunk_key(self, name: str, chunk: Chunk) -> str:
+        return stable_hash(name, self.key(name), chunk.first, chunk.last)
 
     # --------------------------------------------------------- frame ranges
     def frame_range(self) -> tuple[int, int]:
         """The decoded frame range; needs the plates stage's manifest."""
         data = read_manifest(self.stage_manifest(FRAME_RANGE_FROM))
         if not data or not data.get("frames"):
-            raise RuntimeError(f"{self.shot}: plates are not decoded yet")
+            raise NotReadyError(f"{self.shot}: plates are not decoded yet")
         first, last = data["frames"]
         return int(first), int(last)
 
-    def chunks(self) -> list[tuple[int, int]]:
-        first, last = self.frame_range()
-        return chunk_ranges(first, last, self.chunk_size)
-
-    def previous_chunk(self, first: int) -> Optional[tuple[int, int]]:
-        """The chunk that ends at frame first-1, or None for the shot's first chunk
-        (chunks are laid out from the shot's first frame)."""
-        start = self.cfg.first_frame
-        if first <= start:
-            return None
-        return max(start, first - self.chunk_size), first - 1
+    def chunks(self, frames: Optional[tuple[int, int]] = None) -> list[Chunk]:
+        """The chunks of the decoded frame range (NotReadyError before the plates
+        are decoded), or of ``frames`` (first, last)."""
+        first, last = frames or self.frame_range()
+        return layout(first, last, self.chunk_size)

@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from pipeline.stages.table import STAGES
-from pipeline.workarea.checkpoints import Checkpoint, checkpoint, chunk_checkpoint
+from pipeline.errors import NotReadyError
+from pipeline.graph.nodes import Node, ShotGraph
+from pipeline.graph.table import STAGES
+from pipeline.workarea.done import DoneMarker, node_done
 from pipeline.workarea.failures import read_failure
 from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
@@ -19,33 +21,32 @@ class StageStatus:
     failures: list[dict] = field(default_factory=list)  # {"name", "error", "log"}
 
 
-def _state(cp: Checkpoint, failure: Optional[dict]) -> tuple[str, str]:
-    why = cp.why_not_current()
+def _state(marker: DoneMarker, failure: Optional[dict]) -> tuple[str, str]:
+    why = marker.why_not_current()
     if why is None:
         return "done", ""
     if failure is not None:
         return "failed", why
-    return ("stale" if read_manifest(cp.manifest) else "missing"), why
+    return ("stale" if read_manifest(marker.manifest) else "missing"), why
 
 
-def _whole(plan: ShotPlan, stage: str, cp: Checkpoint) -> StageStatus:
-    failure = read_failure(plan.logs_dir, stage)
-    state, why = _state(cp, failure)
-    failures = [{"name": stage, **failure}] if state == "failed" and failure else []
-    return StageStatus(stage, state, "" if state == "done" else why, failures)
+def _whole(plan: ShotPlan, graph: ShotGraph, node: Node) -> StageStatus:
+    failure = read_failure(plan.logs_dir, node.log_name)
+    state, why = _state(node_done(graph, node), failure)
+    failures = [{"name": node.log_name, **failure}] if state == "failed" and failure else []
+    return StageStatus(node.stage, state, "" if state == "done" else why, failures)
 
 
-def _chunked(plan: ShotPlan, stage: str, chunks: list[tuple[int, int]]) -> StageStatus:
+def _chunked(plan: ShotPlan, graph: ShotGraph, stage: str, nodes: list[Node]) -> StageStatus:
     counts = {"done": 0, "stale": 0, "missing": 0, "failed": 0}
     failures = []
-    for a, b in chunks:
-        name = f"{stage}.{a:04d}-{b:04d}"
-        failure = read_failure(plan.logs_dir, name)
-        state, _ = _state(chunk_checkpoint(plan, stage, a, b), failure)
+    for node in nodes:
+        failure = read_failure(plan.logs_dir, node.log_name)
+        state, _ = _state(node_done(graph, node), failure)
         counts[state] += 1
         if state == "failed" and failure:
-            failures.append({"name": name, **failure})
-    total = len(chunks)
+            failures.append({"name": node.log_name, **failure})
+    total = len(nodes)
     if counts["done"] == total:
         state = "done"
     elif counts["failed"]:
@@ -61,19 +62,20 @@ def _chunked(plan: ShotPlan, stage: str, chunks: list[tuple[int, int]]) -> Stage
 
 
 def shot_status(plan: ShotPlan) -> list[StageStatus]:
-    """One row per stage of the stage table, in its order."""
-    try:
-        chunks = plan.chunks()
-    except RuntimeError:
-        chunks = None
+    """One row per stage of the stage table, in its order: its node's state, or
+    its chunks' states summed up."""
+    graph = ShotGraph(plan)
     rows = []
     for st in STAGES:
-        if not st.chunked:
-            rows.append(_whole(plan, st.name, checkpoint(plan, st.name)))
-        elif chunks is None:
+        try:
+            nodes = graph.stage_nodes(st.name)
+        except NotReadyError:
             rows.append(StageStatus(st.name, "missing", "plates not decoded yet"))
+            continue
+        if st.chunked:
+            rows.append(_chunked(plan, graph, st.name, nodes))
         else:
-            rows.append(_chunked(plan, st.name, chunks))
+            rows.append(_whole(plan, graph, nodes[0]))
     return rows
 
 

@@ -68,11 +68,11 @@ def test_render_shot_end_to_end_with_audio(project, tmp_path):
     assert before == {p: p.stat().st_mtime_ns for p in work.rglob("*.json")}
 
     # A deleted publish record makes the report stage redo (its manifest lists it).
-    from pipeline.stages.table import REPORT
-    from pipeline.workarea.checkpoints import checkpoint
+    from pipeline.graph.table import REPORT
+    from pipeline.workarea.done import stage_done
     from pipeline.workarea.plan import ShotPlan
     (out / "publish.json").unlink()
-    assert "publish.json" in checkpoint(ShotPlan.load("t01"), REPORT).why_not_current()
+    assert "publish.json" in stage_done(ShotPlan.load("t01"), REPORT).why_not_current()
 
 
 def _check_publish_record(project, shot):

@@ -126,8 +126,9 @@ def test_smoothing_stage_flicker_cut_chunks_and_rerun(project, tmp_path):
     plan = ShotPlan.load("p01")
     per_frame = {r["frame"]: r for r in
                  json.loads((project.renders / "p01" / "metrics.json").read_text())["per_frame"]}
-    for a, b in plan.chunks():
-        flow_manifest = json.loads((work / "flow" / "chunks" / f"{a:04d}-{b:04d}.json").read_text())
+    for chunk in plan.chunks():
+        a, b = chunk.first, chunk.last
+        flow_manifest = json.loads((work / "flow" / "chunks" / f"{chunk.label}.json").read_text())
         assert "metrics" in flow_manifest  # the flow stage scored the plates
         from_files = score_frames(plan, a, b, set(summary["cuts"]), ("plates", "styled", "final"))
         assert set(from_files.rows) == set(range(a, b + 1))

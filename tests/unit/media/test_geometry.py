@@ -17,12 +17,14 @@ import pytest
 from helpers import make_clip, set_rotation, write_pngs, write_rgba_pngs
 from pipeline.config import OutputConfig
 from pipeline.errors import MediaError
+from pipeline.graph.table import PROBE
 from pipeline.media import geometry
 from pipeline.media.decode import decode_to_pngs
 from pipeline.media.encode import EncodeJob, check_movie, encode_h264, encode_prores
 from pipeline.media.probe import SourceInfo, probe_source
 from pipeline.media.sequence import frame_pattern
 from pipeline.stages import probe as probe_stage
+from pipeline.stages.registry import run_stage
 from pipeline.workarea.plan import ShotPlan
 
 
@@ -309,7 +311,7 @@ def test_probe_stage_logs_the_lines(project, tmp_path, caplog):
                      extra=("-flags", "+ilme+ildct", "-top", "1"))
     project.add_shot("il", clip)
     with caplog.at_level(logging.INFO, logger="shotstyle"):
-        probe_stage.run(ShotPlan.load("il"))
+        run_stage(ShotPlan.load("il"), PROBE)
     assert [(r.levelno, r.getMessage()) for r in caplog.records][1:] == [
         (logging.WARNING, "il: interlaced source (field order tt: top field first): each frame "
                           "holds two fields and moving edges comb; to deinterlace, set "

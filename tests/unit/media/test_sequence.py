@@ -1,7 +1,7 @@
 import pytest
 
 from pipeline.errors import MediaError
-from pipeline.media.sequence import chunk_ranges, is_sequence_pattern, scan_sequence, to_printf
+from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
 
 
 def test_patterns():
@@ -27,7 +27,3 @@ def test_scan_sequence_range_and_gaps(tmp_path):
     with pytest.raises(MediaError, match="no frames found"):
         scan_sequence(str(tmp_path / "t.%04d.png"))
 
-
-def test_chunks_cover_range_exactly():
-    assert chunk_ranges(1001, 1010, 4) == [(1001, 1004), (1005, 1008), (1009, 1010)]
-    assert chunk_ranges(1001, 1001, 48) == [(1001, 1001)]

@@ -9,21 +9,22 @@ import PyOpenColorIO as ocio
 
 from helpers import make_clip, scene_linear_frames, write_exr_sequence
 from pipeline.config import BUILTIN_OCIO_CONFIG
-from pipeline.stages import encode, plates, probe, publish
-from pipeline.stages.table import FINAL, PLATES
+from pipeline.graph.table import ENCODE, FINAL, PLATES, PROBE
+from pipeline.stages import publish
+from pipeline.stages.registry import run_stage
 from pipeline.workarea.plan import ShotPlan
 
 
 def _encoded(shot: str) -> ShotPlan:
     """Probe, decode and encode ``shot`` with the plates as its final frames."""
     plan = ShotPlan.load(shot)
-    probe.run(plan)
-    plates.run(plan)
+    run_stage(plan, PROBE)
+    run_stage(plan, PLATES)
     first, last = plan.frame_range()
     plan.stage_dir(FINAL).mkdir(parents=True)
     for f in range(first, last + 1):
         shutil.copyfile(plan.frame_file(PLATES, f), plan.frame_file(FINAL, f))
-    encode.run(plan)
+    run_stage(plan, ENCODE)
     return plan
 
 

@@ -31,14 +31,16 @@ def test_train_section_is_validated(project, tmp_path):
 
 
 def test_painted_keyframe_must_match_plate_size(project, tmp_path):
-    from pipeline.stages import plates, probe, train
+    from pipeline.graph.table import PLATES, PROBE
+    from pipeline.stages import train
+    from pipeline.stages.registry import run_stage
     from pipeline.errors import MediaError
     from pipeline.workarea.plan import ShotPlan, StylePlan
     keyframe_project(project, tmp_path)
     key = next((tmp_path / "keys").iterdir())
     cv2.imwrite(str(key), np.zeros((10, 10, 3), np.uint8))
     plan = ShotPlan.load("t10")
-    probe.run(plan)
-    plates.run(plan)
+    run_stage(plan, PROBE)
+    run_stage(plan, PLATES)
     with pytest.raises(MediaError, match=r"painted keyframe is 10x10 but plate 1001 of t10 is 64x48"):
         train.run(StylePlan.load("learned"))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.stages.table import PROBE, STAGES, stage
+from pipeline.graph.chunks import Chunk
+from pipeline.graph.table import PROBE, STAGES, stage
 from pipeline.workarea.manifest import write_manifest
 from pipeline.workarea.plan import ShotPlan
 
@@ -37,7 +38,8 @@ class WorkArea:
         os.utime(path, ns=(self._clock * 10**9, self._clock * 10**9))
 
     def done(self, name: str, chunk=None, **fields) -> Path:
-        """Write the manifest of stage ``name`` (or one chunk of it) as a run would."""
+        """Write the manifest of stage ``name`` (or one ``chunk`` of it, a ``Chunk`` or
+        (first, last)) as a run would."""
         plan = self.plan
         if chunk is None:
             path = plan.stage_manifest(name)
@@ -45,11 +47,12 @@ class WorkArea:
             write_manifest(path, stage=name, shot=self.shot, key=plan.key(name),
                            frames=frames, **fields)
         else:
-            path = plan.chunk_manifest(name, *chunk)
-            write_manifest(path, stage=name, shot=self.shot,
-                           key=plan.chunk_key(name, *chunk), frames=chunk, **fields)
+            chunk = Chunk(*chunk) if isinstance(chunk, tuple) else chunk
+            path = plan.chunk_manifest(name, chunk)
+            write_manifest(path, stage=name, shot=self.shot, key=plan.chunk_key(name, chunk),
+                           frames=(chunk.first, chunk.last), **fields)
             if stage(name).frame_ext:
-                for f in range(chunk[0], chunk[1] + 1):
+                for f in chunk.frames:
                     plan.frame_file(name, f).parent.mkdir(parents=True, exist_ok=True)
                     plan.frame_file(name, f).write_bytes(b"frame")
         self._stamp(path)

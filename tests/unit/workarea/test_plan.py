@@ -3,7 +3,7 @@ scene format (its plates and EXR render anew when that changes); a shot that is
 not colour-managed keeps the key it had."""
 from __future__ import annotations
 
-from pipeline.stages.table import PROBE
+from pipeline.graph.table import PROBE
 from pipeline.workarea.plan import SCENE_FORMAT
 
 

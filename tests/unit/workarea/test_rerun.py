@@ -6,12 +6,19 @@ import os
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.stages.table import FINAL, PLATES, STYLED
-from pipeline.workarea.checkpoints import checkpoint, chunk_checkpoint
-from pipeline.workarea.rerun import plan_rerun, rerun, stage_name
+from pipeline.graph.chunks import Chunk
+from pipeline.graph.table import FINAL, PLATES, STYLED
+from pipeline.workarea.done import stage_done
+from pipeline.workarea.rerun import plan_rerun as plan_rerun_nodes
+from pipeline.workarea.rerun import rerun, stage_name
 from pipeline.workarea.status import shot_status
 
-C1, C2, C3 = (1001, 1004), (1005, 1008), (1009, 1010)
+C1, C2, C3 = Chunk(1001, 1004), Chunk(1005, 1008), Chunk(1009, 1010)
+
+
+def plan_rerun(plan, name, frames=None):
+    """(stage, chunk or None) of each node ``rerun`` removes."""
+    return [(n.stage, n.chunk) for n in plan_rerun_nodes(plan, name, frames)]
 
 
 def test_stage_names_and_aliases():
@@ -79,9 +86,9 @@ def test_rerun_removes_manifests_frames_and_failure_records(work):
     assert not record.exists()
     assert not any(plan.frame_file(STYLED, f).exists() for f in range(1005, 1009))
     assert all(plan.frame_file(STYLED, f).exists() for f in range(1001, 1005))
-    assert chunk_checkpoint(plan, FINAL, *C1).is_current()
-    assert not chunk_checkpoint(plan, FINAL, *C2).is_current()
-    assert checkpoint(plan, PLATES).is_current()
+    assert stage_done(plan, FINAL, C1).is_current()
+    assert not stage_done(plan, FINAL, C2).is_current()
+    assert stage_done(plan, PLATES).is_current()
     states = {row.stage: row.state for row in shot_status(plan)}
     assert states == {"probe": "done", "plates": "done", "flow": "done", "styled": "missing",
                       "final": "missing", "encode": "missing", "metrics": "missing",

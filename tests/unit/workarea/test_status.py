@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from pipeline.errors import MediaError
-from pipeline.stages.table import PLATES, PROBE, STYLED
+from pipeline.graph.chunks import Chunk
+from pipeline.graph.table import PLATES, PROBE, STYLED
 from pipeline.workarea.failures import clear_failure, read_failure, record_failure
 from pipeline.workarea.status import format_status, shot_status
 
@@ -23,7 +24,7 @@ def test_a_new_shot_is_missing_everywhere(work):
 def test_done_stale_and_failed_chunks(work):
     work.all_done()
     assert [r.state for r in shot_status(work.plan)] == ["done"] * 8
-    work.plan.chunk_manifest(STYLED, 1005, 1008).unlink()  # as a failed run leaves it
+    work.plan.chunk_manifest(STYLED, Chunk(1005, 1008)).unlink()  # as a failed run leaves it
     logs = work.plan.logs_dir
     record_failure(logs, "styled.1005-1008", MediaError("frame 1006: cannot read image"),
                    "StylizeChunk_x")

@@ -1,26 +1,32 @@
 """The stage table: every stage of a shot, declared once.
 
-Everything that needs to know the stages reads this table: the Luigi tasks'
+Everything that needs to know the stages reads this table, most of it through
+the shot's graph (``pipeline.graph.nodes.ShotGraph``): the Luigi tasks'
 ``requires()`` (``tasks/shot.py``), the done-checks
-(``pipeline.workarea.checkpoints``), the stage keys (``ShotPlan.key``),
-``status``, ``rerun`` and the report's timings.
+(``pipeline.workarea.done``), the stage keys (``ShotPlan.key``), the OpenJD
+steps, ``status``, ``rerun`` and the report's timings.
 
 A stage has one name. It is the name ``status`` and ``rerun`` print, the
 ``stage`` field of its manifests, the stem of its log files, its work folder
 ``work/<shot>/<name>/`` and the module that does its work,
-``pipeline/stages/<name>.py`` (its function is ``run``). The command line also
-accepts the stage's ``aliases``. The Luigi task that runs it is named in the
-row (``task``: the name on Luigi's command line and in its web UI);
-``tasks/shot.py`` defines one task per row.
+``pipeline/stages/<name>.py`` (its ``run(ctx)``, listed in
+``pipeline.stages.registry.RUN``). The command line also accepts the stage's
+``aliases``. The Luigi task that runs it is named in the row (``task``: the
+name on Luigi's command line and in its web UI); ``tasks/shot.py`` defines one
+task class per row.
 
-Adding a stage: a row here and its module ``pipeline/stages/<name>.py`` (plus,
-for a setting its key needs that no config section has yet, that setting).
+Adding a stage: a row here, its module ``pipeline/stages/<name>.py`` and its
+entry in ``pipeline.stages.registry.RUN``, and its task class in ``tasks/shot.py``
+(plus, for a setting its key needs that no config section has yet, that setting).
+This module imports nothing of the project.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:  # only for the type of a setting; nothing is imported at run time
+    from pipeline.workarea.plan import ShotPlan
 
 PROBE = "probe"
 PLATES = "plates"
@@ -40,14 +46,15 @@ class Stage:
     summary: str
     #: other names the command line accepts (``rerun --stage``)
     aliases: tuple[str, ...] = ()
-    #: runs per chunk of frames (``work/<shot>/<name>/chunks/<first>-<last>.json``)
+    #: runs per chunk of frames (``work/<shot>/<name>/chunks/<chunk label>.json``)
     chunked: bool = False
     #: stages whose outputs it reads, in the order their keys enter its key
     upstream: tuple[str, ...] = ()
-    #: what else its key depends on, after the upstream keys: attribute paths on
-    #: the shot's ``ShotPlan`` (``cfg.`` the shot config, ``pipeline.`` the
-    #: pipeline config; ``*_identity``: a file's identity), see ``ShotPlan.setting``
-    settings: tuple[str, ...] = ()
+    #: what else its key depends on, after the upstream keys, in this order: each
+    #: read from the shot's ``ShotPlan`` (``cfg.`` the shot config, ``pipeline.``
+    #: the pipeline config; ``*_identity``: a file's identity); a config section
+    #: enters as a mapping (``ShotPlan.key``)
+    settings: tuple[Callable[["ShotPlan"], Any], ...] = ()
     #: each chunk continues from the output of the chunk before it
     along_time: bool = False
     #: upstream stages it reads (and ``along_time`` applies) only while the
@@ -76,34 +83,32 @@ class Stage:
     def continues_previous_chunk(self, uses_flow: bool) -> bool:
         return self.along_time and (uses_flow or not self.only_with_flow)
 
-    @property
-    def function(self) -> Callable:
-        """``pipeline.stages.<name>.run``: the stage's work (imported on first use)."""
-        return importlib.import_module(f"pipeline.stages.{self.name}").run
-
 
 STAGES: tuple[Stage, ...] = (
     Stage(PROBE, "ProbeSource", "Read the source's frame count, rate, size, audio and timecode.",
-          settings=("source_identity", "fps_identity")),
+          settings=(lambda p: p.source_identity, lambda p: p.fps_identity)),
     Stage(PLATES, "DecodeFrames", "Decode the source to work/<shot>/plates/<shot>.%04d.png.",
           aliases=("decode",), upstream=(PROBE,),
-          settings=("cfg.first_frame", "cfg.deinterlace", "colour_identity"),
+          settings=(lambda p: p.cfg.first_frame, lambda p: p.cfg.deinterlace,
+                    lambda p: p.colour_identity),
           frame_ext="png", label="plate", description="plates"),
     Stage(FLOW, "FlowChunk", "Optical flow between consecutive plates of one chunk "
           "-> work/<shot>/flow/.", chunked=True, upstream=(PLATES,),
-          settings=("cfg.smoothing.flow_scale", "cfg.smoothing.flow_preset"), frame_ext="npz"),
+          settings=(lambda p: p.cfg.smoothing.flow_scale, lambda p: p.cfg.smoothing.flow_preset),
+          frame_ext="npz"),
     # Batch size and device do not change the result; precision and tiling do.
     Stage(STYLED, "StylizeChunk", "Run the style's generator over one chunk of plates "
           "-> work/<shot>/styled/.", aliases=("stylize",), chunked=True, upstream=(PLATES,),
-          settings=("style_identity", "pipeline.precision", "pipeline.cpu_backend",
-                    "pipeline.tile_size", "pipeline.tile_overlap"), runs_model=True,
+          settings=(lambda p: p.style_identity, lambda p: p.pipeline.precision,
+                    lambda p: p.pipeline.cpu_backend, lambda p: p.pipeline.tile_size,
+                    lambda p: p.pipeline.tile_overlap), runs_model=True,
           frame_ext="png", label="stylised", description="stylised, per frame"),
     Stage(FINAL, "SmoothChunk", "Temporal smoothing of one chunk -> work/<shot>/final/ "
           "(after the chunk before it).", aliases=("smooth",), chunked=True,
-          upstream=(STYLED, FLOW), settings=("cfg.smoothing",), along_time=True,
+          upstream=(STYLED, FLOW), settings=(lambda p: p.cfg.smoothing,), along_time=True,
           only_with_flow=(FLOW,), frame_ext="png", label="final", description="final (smoothed)"),
     Stage(ENCODE, "EncodeClip", "Encode renders/<shot>/<shot>_styled.{mov,mp4} and publish "
-          "the frames.", upstream=(FINAL,), settings=("cfg.output",), delivers=True),
+          "the frames.", upstream=(FINAL,), settings=(lambda p: p.cfg.output,), delivers=True),
     Stage(METRICS, "ShotMetrics", "E_warp of plates / stylised / final frames, SSIM and PSNR "
           "-> renders/<shot>/metrics.json.", aliases=("metric",), upstream=(FINAL, FLOW),
           delivers=True),
@@ -129,8 +134,3 @@ def lookup(text: str) -> Optional[Stage]:
         if text == s.name or text in s.aliases:
             return s
     return None
-
-
-def downstream(name: str, uses_flow: bool) -> tuple[Stage, ...]:
-    """Stages that read ``name``'s outputs directly (table order)."""
-    return tuple(s for s in STAGES if s.reads(name, uses_flow))
