@@ -30,7 +30,7 @@ from typing import Optional
 import luigi
 
 from pipeline.errors import ShotstyleError
-from pipeline.stages.table import STAGES
+from pipeline.graph.table import STAGES
 from tasks.base import WAITING
 
 #: a write to a pipe of at most this many bytes is not split (POSIX: at least 512)

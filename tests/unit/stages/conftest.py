@@ -30,16 +30,14 @@ def tiny_shot(project, tmp_path):
 
 @pytest.fixture
 def run_stages():
-    from pipeline.stages import encode, final, flow, metrics, plates, probe, report, styled
-    whole = {"probe": probe.run, "plates": plates.run, "encode": encode.run,
-             "metrics": metrics.run, "report": report.run}
-    chunked = {"flow": flow.run, "styled": styled.run, "final": final.run}
+    from pipeline.graph.table import stage
+    from pipeline.stages.registry import run_stage
 
     def run(plan: ShotPlan, upto: str) -> None:
         for name in ORDER[:ORDER.index(upto) + 1]:
-            if name in whole:
-                whole[name](plan)
+            if not stage(name).chunked:
+                run_stage(plan, name)
             else:
-                for first, last in plan.chunks():
-                    chunked[name](plan, first, last)
+                for chunk in plan.chunks():
+                    run_stage(plan, name, chunk)
     return run

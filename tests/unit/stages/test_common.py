@@ -8,9 +8,11 @@ import time
 import pytest
 
 from helpers import make_clip
-from pipeline.errors import MediaError
+from pipeline.errors import MediaError, NotReadyError
+from pipeline.stages.registry import run_stage
 from pipeline.stages import probe as probe_stage
-from pipeline.stages.common import chunk_folder, notify, source_info
+from pipeline.graph.chunks import Chunk
+from pipeline.stages.common import StageRun, chunk_folder, notify, source_info
 from pipeline.workarea.manifest import write_manifest
 from pipeline.workarea.plan import ShotPlan
 
@@ -35,9 +37,9 @@ def test_notify_reports_to_a_progress_callback_if_there_is_one():
 
 
 def test_the_source_is_read_from_the_probe_stage_s_manifest(plan):
-    with pytest.raises(RuntimeError, match="^c01: source not probed yet$"):
+    with pytest.raises(NotReadyError, match="^c01: source not probed yet$"):
         source_info(plan)
-    probed = probe_stage.run(plan)
+    probed = run_stage(plan, "probe")
     info = source_info(plan)
     assert info == probed
     assert (info.width, info.height, info.frame_count) == (32, 24, 5)
@@ -47,7 +49,7 @@ def test_a_chunk_outside_the_shot_is_refused(plan):
     decoded(plan, 1001, 1005)
     for first, last in ((1000, 1003), (1004, 1006), (1004, 1003)):
         with pytest.raises(MediaError) as err:
-            chunk_folder(plan, "styled", first, last)
+            chunk_folder(StageRun(plan, "styled", Chunk(first, last)))
         assert str(err.value) == (f"c01: frames {first}-{last} are outside the shot "
                                   f"(1001-1005)")
     assert not plan.stage_dir("styled").exists()
@@ -65,6 +67,6 @@ def test_a_chunk_s_folder_is_made_and_a_killed_run_s_temporaries_go(plan):
     an_hour_ago = time.time() - 3600
     os.utime(old, (an_hour_ago, an_hour_ago))
     os.utime(frame, (an_hour_ago, an_hour_ago))
-    assert chunk_folder(plan, "styled", 1001, 1004) == folder
+    assert chunk_folder(StageRun(plan, "styled", Chunk(1001, 1004))) == folder
     assert sorted(p.name for p in folder.iterdir()) == sorted([fresh.name, frame.name])
-    assert chunk_folder(plan, "flow", 1005, 1005).is_dir()
+    assert chunk_folder(StageRun(plan, "flow", Chunk(1005, 1005))).is_dir()

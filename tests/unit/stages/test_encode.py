@@ -7,6 +7,7 @@ import pytest
 
 from helpers import ffprobe_video
 from pipeline.errors import MediaError
+from pipeline.stages.registry import run_stage
 from pipeline.media.imageio import read_rgb
 from pipeline.stages import encode
 from pipeline.workarea.manifest import read_manifest
@@ -16,7 +17,7 @@ def test_the_movies_and_frames_of_the_final_frames(tiny_shot, run_stages, projec
     plan = tiny_shot()
     run_stages(plan, "final")
     progress = []
-    outputs = encode.run(plan, lambda done, total, msg: progress.append((done, total)))
+    outputs = run_stage(plan, "encode", progress=lambda done, total, msg: progress.append((done, total)))
     out = project.renders / "st1"
     assert outputs == {"mov": str(out / "st1_styled.mov"), "mp4": str(out / "st1_styled.mp4"),
                        "frames": str(out / "frames")}
@@ -36,7 +37,7 @@ def test_the_movies_and_frames_of_the_final_frames(tiny_shot, run_stages, projec
 def test_only_the_outputs_the_shot_asks_for(tiny_shot, run_stages, project):
     plan = tiny_shot(output={"mov": False, "frames": False})
     run_stages(plan, "final")
-    assert list(encode.run(plan)) == ["mp4"]
+    assert list(run_stage(plan, "encode")) == ["mp4"]
     assert sorted(p.name for p in (project.renders / "st1").iterdir()) == ["st1_styled.mp4"]
 
 
@@ -45,5 +46,5 @@ def test_a_missing_final_frame_is_one_line(tiny_shot, run_stages):
     run_stages(plan, "final")
     plan.frame_file("final", 1004).unlink()
     with pytest.raises(MediaError, match=r"st1\.1004\.png: final frame missing$"):
-        encode.run(plan)
+        run_stage(plan, "encode")
     assert not plan.frames_out_dir.exists()  # the sequence is swapped in whole, or not at all

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pipeline.errors import NotReadyError
 from pipeline.media.imageio import read_rgb
+from pipeline.graph.chunks import Chunk
+from pipeline.stages.registry import run_stage
 from pipeline.stages import final
 from pipeline.workarea.manifest import read_manifest
 
@@ -13,15 +16,15 @@ from pipeline.workarea.manifest import read_manifest
 def test_smoothing_keeps_the_first_frame_and_scores_in_passing(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "styled")
-    stats = final.run(plan, 1001, 1004)
+    stats = run_stage(plan, "final", Chunk(1001, 1004))
     assert (stats["method"], stats["strength"], stats["cuts"]) == ("adaptive", 0.9, [])
     first = read_rgb(plan.frame_file("final", 1001))
     assert np.array_equal(first, read_rgb(plan.frame_file("styled", 1001)))  # nothing before it
     later = [read_rgb(plan.frame_file("final", f)) for f in range(1002, 1005)]
     assert any(not np.array_equal(f, read_rgb(plan.frame_file("styled", n)))
                for f, n in zip(later, range(1002, 1005)))
-    data = read_manifest(plan.chunk_manifest("final", 1001, 1004))
-    assert data["key"] == plan.chunk_key("final", 1001, 1004) and "metrics" in data
+    data = read_manifest(plan.chunk_manifest("final", Chunk(1001, 1004)))
+    assert data["key"] == plan.chunk_key("final", Chunk(1001, 1004)) and "metrics" in data
 
 
 def test_the_next_chunk_continues_from_the_last_final_frame(tiny_shot, run_stages):
@@ -30,14 +33,14 @@ def test_the_next_chunk_continues_from_the_last_final_frame(tiny_shot, run_stage
     whole = {f: read_rgb(plan.frame_file("final", f)) for f in (1005, 1006)}
     plan.frame_file("final", 1004).write_bytes(  # another history before the chunk
         plan.frame_file("plates", 1004).read_bytes())
-    final.run(plan, 1005, 1006)
+    run_stage(plan, "final", Chunk(1005, 1006))
     assert not np.array_equal(read_rgb(plan.frame_file("final", 1005)), whole[1005])
 
 
 def test_method_none_passes_the_stylised_frames_through(tiny_shot, run_stages):
     plan = tiny_shot(smoothing={"method": "none"})
     run_stages(plan, "styled")
-    assert final.run(plan, 1005, 1006)["cuts"] == []
+    assert run_stage(plan, "final", Chunk(1005, 1006))["cuts"] == []
     for f in (1005, 1006):
         assert plan.frame_file("final", f).read_bytes() == \
             plan.frame_file("styled", f).read_bytes()
@@ -46,5 +49,5 @@ def test_method_none_passes_the_stylised_frames_through(tiny_shot, run_stages):
 def test_smoothing_needs_the_chunk_s_flow(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "plates")
-    with pytest.raises(RuntimeError, match="st1: flow 1001-1004 is not computed yet"):
-        final.run(plan, 1001, 1004)
+    with pytest.raises(NotReadyError, match="st1: flow 1001-1004 is not computed yet"):
+        run_stage(plan, "final", Chunk(1001, 1004))

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from helpers import textured_frame
-from pipeline.errors import MediaError
+from pipeline.errors import MediaError, NotReadyError
+from pipeline.graph.chunks import Chunk
+from pipeline.stages.registry import run_stage
 from pipeline.stages import flow
 from pipeline.temporal.flow import FlowPair
 from pipeline.workarea.manifest import read_manifest
@@ -18,19 +20,19 @@ from pipeline.workarea.plan import ShotPlan
 def test_a_flow_file_per_pair_and_chunks_continue_from_the_plate_before(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "plates")
-    with pytest.raises(RuntimeError, match="st1: flow 1001-1004 is not computed yet"):
-        flow.chunk_cuts(plan, 1001, 1004)
-    assert flow.run(plan, 1001, 1004)["cuts"] == []
-    assert flow.run(plan, 1005, 1006)["cuts"] == []
+    with pytest.raises(NotReadyError, match="st1: flow 1001-1004 is not computed yet"):
+        flow.chunk_cuts(plan, Chunk(1001, 1004))
+    assert run_stage(plan, "flow", Chunk(1001, 1004))["cuts"] == []
+    assert run_stage(plan, "flow", Chunk(1005, 1006))["cuts"] == []
     files = sorted(p.name for p in plan.stage_dir("flow").glob("*.npz"))
     assert len(files) == 5 and not plan.frame_file("flow", 1001).exists()  # no pair before 1001
     assert plan.frame_file("flow", 1005).is_file()  # 1004 -> 1005 crosses the chunks
     pair = FlowPair.load(plan.frame_file("flow", 1005))
     assert pair.cur_to_prev.shape == (24, 32, 2)
-    data = read_manifest(plan.chunk_manifest("flow", 1001, 1004))
+    data = read_manifest(plan.chunk_manifest("flow", Chunk(1001, 1004)))
     assert data["cuts"] == [] and sorted(data["cut_scores"]) == ["1002", "1003", "1004"]
     assert data["cut_score_fields"] == ["unreliable", "residual", "histogram"]
-    assert flow.chunk_cuts(plan, 1001, 1004) == set() and flow.shot_cuts(plan) == []
+    assert flow.chunk_cuts(plan, Chunk(1001, 1004)) == set() and flow.shot_cuts(plan) == []
 
 
 def test_a_scene_cut_is_found_and_recorded(project, tmp_path, run_stages):
@@ -46,7 +48,7 @@ def test_a_scene_cut_is_found_and_recorded(project, tmp_path, run_stages):
     plan = ShotPlan.load("c1")
     run_stages(plan, "flow")
     assert flow.shot_cuts(plan) == [1004]
-    assert flow.chunk_cuts(plan, 1001, 1004) == {1004} and flow.chunk_cuts(plan, 1005, 1006) == set()
+    assert flow.chunk_cuts(plan, Chunk(1001, 1004)) == {1004} and flow.chunk_cuts(plan, Chunk(1005, 1006)) == set()
 
 
 def test_plates_of_different_sizes_are_refused(tiny_shot, run_stages):
@@ -54,4 +56,4 @@ def test_plates_of_different_sizes_are_refused(tiny_shot, run_stages):
     run_stages(plan, "plates")
     cv2.imwrite(str(plan.frame_file("plates", 1003)), np.zeros((20, 30, 3), np.uint8))
     with pytest.raises(MediaError, match=r"^st1: plate 1003 is 30x20, plate 1002 is 32x24$"):
-        flow.run(plan, 1001, 1004)
+        run_stage(plan, "flow", Chunk(1001, 1004))

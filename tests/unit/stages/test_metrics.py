@@ -6,14 +6,16 @@ import json
 
 import pytest
 
+from pipeline.graph.chunks import Chunk
 from pipeline.stages import metrics
+from pipeline.stages.registry import run_stage
 from pipeline.workarea.manifest import read_manifest
 
 
 def test_the_shot_s_metrics_are_written_with_a_summary(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "final")
-    summary = metrics.run(plan)
+    summary = run_stage(plan, "metrics")
     assert (summary["frames"], summary["pairs"], summary["cuts"]) == (6, 5, [])
     assert 0 < summary["ewarp_final"] < summary["ewarp_styled"]  # smoothing lowers E_warp
     assert summary["final_vs_styled"] == pytest.approx(
@@ -32,9 +34,10 @@ def test_scores_missing_from_the_manifests_are_computed_again(tiny_shot, run_sta
     plan = tiny_shot()
     run_stages(plan, "final")
     stored = metrics.compute_shot_metrics(plan)
-    for a, b in plan.chunks():  # manifests of an older version: no scores in them
+    for chunk in plan.chunks():
+        a, b = chunk.first, chunk.last  # manifests of an older version: no scores in them
         for name in ("flow", "final"):
-            path = plan.chunk_manifest(name, a, b)
+            path = plan.chunk_manifest(name, Chunk(a, b))
             data = json.loads(path.read_text())
             data.pop("metrics", None)
             path.write_text(json.dumps(data))

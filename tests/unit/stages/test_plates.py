@@ -9,15 +9,17 @@ import cv2
 import numpy as np
 import pytest
 
+from pipeline.errors import NotReadyError
 from pipeline.stages import plates, probe
+from pipeline.stages.registry import run_stage
 from pipeline.workarea.manifest import read_manifest
 
 
 def test_plates_are_numbered_from_the_first_frame_and_recorded(tiny_shot, tmp_path):
     plan = tiny_shot()
-    probe.run(plan)
+    run_stage(plan, "probe")
     seen = []
-    assert plates.run(plan, lambda done, total, msg: seen.append((done, total, msg))) == 6
+    assert run_stage(plan, "plates", progress=lambda done, total, msg: seen.append((done, total, msg))) == 6
     names = sorted(p.name for p in plan.stage_dir("plates").glob("*.png"))
     assert names == [f"st1.{f}.png" for f in range(1001, 1007)]
     data = read_manifest(plan.stage_manifest("plates"))
@@ -30,24 +32,24 @@ def test_plates_are_numbered_from_the_first_frame_and_recorded(tiny_shot, tmp_pa
 
 def test_another_first_frame_and_a_source_range(tiny_shot):
     plan = tiny_shot(first_frame=1, source_range={"start": 3, "duration": 2})
-    probe.run(plan)
-    assert plates.run(plan) == 2
+    run_stage(plan, "probe")
+    assert run_stage(plan, "plates") == 2
     assert plan.frame_range() == (1, 2)
     assert plan.frame_file("plates", 1).is_file() and plan.frame_file("plates", 2).is_file()
 
 
 def test_a_killed_decode_s_temporary_folder_is_removed(tiny_shot):
     plan = tiny_shot()
-    probe.run(plan)
+    run_stage(plan, "probe")
     stale = plan.root / ".plates.tmp-999-dead"
     stale.mkdir(parents=True)
     (stale / "st1.1001.png").write_bytes(b"half")
     an_hour_ago = time.time() - 3600
     os.utime(stale, (an_hour_ago, an_hour_ago))
-    plates.run(plan)
+    run_stage(plan, "plates")
     assert not stale.exists()
 
 
 def test_plates_need_the_probe(tiny_shot):
-    with pytest.raises(RuntimeError, match="st1: source not probed yet"):
-        plates.run(tiny_shot())
+    with pytest.raises(NotReadyError, match="st1: source not probed yet"):
+        run_stage(tiny_shot(), "plates")

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from helpers import make_clip, set_rotation, write_rgba_pngs
 from pipeline.media.probe import SourceInfo
+from pipeline.stages.registry import run_stage
 from pipeline.stages import probe
 from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
@@ -14,7 +15,7 @@ from pipeline.workarea.plan import ShotPlan
 
 def test_the_manifest_holds_what_the_source_is(tiny_shot):
     plan = tiny_shot()
-    info = probe.run(plan)
+    info = run_stage(plan, "probe")
     data = read_manifest(plan.stage_manifest("probe"))
     assert data["key"] == plan.key("probe") and data["frames"] is None
     assert SourceInfo.from_dict(data["source"]) == info
@@ -26,7 +27,7 @@ def test_the_manifest_holds_what_the_source_is(tiny_shot):
 def test_a_source_range_is_the_shot_s_frames(tiny_shot, caplog):
     plan = tiny_shot(source_range={"start": 2, "duration": 3})
     with caplog.at_level(logging.INFO, logger="shotstyle"):
-        info = probe.run(plan)
+        info = run_stage(plan, "probe")
     assert (info.frame_count, info.range_start, info.ranged) == (3, 2, True)
     assert "st1: source frames 2-4 of 6 (source_range)" in caplog.text
 
@@ -36,7 +37,7 @@ def test_a_rotated_source_is_noted(project, tmp_path):
                         tmp_path / "rot.mov", 90)
     project.add_shot("r1", clip)
     plan = ShotPlan.load("r1")
-    info = probe.run(plan)
+    info = run_stage(plan, "probe")
     assert probe.source_notes(plan, info) == [(logging.INFO, (
         "r1: the source is rotated 90 degrees counter-clockwise by its metadata: decoded "
         "upright at 24x32"))]
@@ -46,7 +47,7 @@ def test_an_alpha_source_says_where_its_alpha_is_kept(project, tmp_path):
     pattern = write_rgba_pngs(tmp_path / "rgba", 16, 12, 2)
     project.add_shot("a1", pattern, fps=24)
     plan = ShotPlan.load("a1")
-    info = probe.run(plan)
+    info = run_stage(plan, "probe")
     [(level, line)] = probe.source_notes(plan, info)
     assert level == logging.WARNING
     assert line == (f"a1: the source has an alpha channel ({info.pix_fmt}): kept in the PNG "

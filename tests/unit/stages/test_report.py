@@ -7,6 +7,7 @@ import json
 import cv2
 
 from pipeline.stages import report
+from pipeline.stages.registry import run_stage
 
 
 def test_contact_frames_spread_over_the_shot_plus_each_cut():
@@ -36,7 +37,7 @@ def test_the_plot_breaks_its_lines_where_a_value_is_missing():
 def test_the_report_of_a_rendered_shot(tiny_shot, run_stages, project):
     plan = tiny_shot()
     run_stages(plan, "metrics")
-    data = report.run(plan)
+    data = run_stage(plan, "report")
     out = project.renders / "st1"
     assert data["frames"] == [1001, 1006] and data["outputs"] == {
         "mov": "st1_styled.mov", "mp4": "st1_styled.mp4", "frames": "frames"}

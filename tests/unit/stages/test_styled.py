@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from pipeline.errors import MediaError
+from pipeline.graph.chunks import Chunk
+from pipeline.stages.registry import run_stage
 from pipeline.media.imageio import read_rgb, write_rgb
 from pipeline.stages import styled
 from pipeline.workarea.manifest import read_manifest
@@ -34,15 +36,15 @@ def test_stylize_files_writes_every_frame_through_the_stylizer_in_batches(tmp_pa
 def test_a_chunk_is_stylised_with_the_style_s_generator(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "plates")
-    stats = styled.run(plan, 1005, 1006)
+    stats = run_stage(plan, "styled", Chunk(1005, 1006))
     assert sorted(p.name for p in plan.stage_dir("styled").glob("*.png")) == [
         "st1.1005.png", "st1.1006.png"]
     out = read_rgb(plan.frame_file("styled", 1005))
     assert out.shape == (24, 32, 3) and out.dtype == np.uint8
     assert not np.array_equal(out, read_rgb(plan.frame_file("plates", 1005)))
     assert (stats["device"], stats["backend"], stats["arch"]) == ("cpu", "torch", "fewshot_unet")
-    data = read_manifest(plan.chunk_manifest("styled", 1005, 1006))
-    assert data["frames"] == [1005, 1006] and data["key"] == plan.chunk_key("styled", 1005, 1006)
+    data = read_manifest(plan.chunk_manifest("styled", Chunk(1005, 1006)))
+    assert data["frames"] == [1005, 1006] and data["key"] == plan.chunk_key("styled", Chunk(1005, 1006))
     assert data["batch_size"] == 2
 
 
@@ -50,7 +52,7 @@ def test_a_chunk_outside_the_shot_is_refused(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "plates")
     with pytest.raises(MediaError, match="outside the shot"):
-        styled.run(plan, 1005, 1008)
+        run_stage(plan, "styled", Chunk(1005, 1008))
 
 
 def test_a_missing_plate_is_one_line(tiny_shot, run_stages):
@@ -58,5 +60,5 @@ def test_a_missing_plate_is_one_line(tiny_shot, run_stages):
     run_stages(plan, "plates")
     plan.frame_file("plates", 1006).unlink()
     with pytest.raises(MediaError, match=r"st1\.1006\.png: cannot read image \(missing\)"):
-        styled.run(plan, 1005, 1006)
+        run_stage(plan, "styled", Chunk(1005, 1006))
     assert cv2.imread(str(plan.frame_file("styled", 1006))) is None
