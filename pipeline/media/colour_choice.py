@@ -66,6 +66,12 @@ def source_extension(source: str) -> str:
     return Path(source).suffix.lower()
 
 
+def writes_exr_by_default(source: str, managed: bool) -> bool:
+    """Whether a shot writes renders/<shot>/exr/ when its ``output.exr`` is not set:
+    a colour-managed EXR or DPX sequence does (``pipeline.settings``)."""
+    return managed and source_extension(source) in SCENE_SEQUENCES
+
+
 def choose_colour(shot: str, cfg: ShotConfig, style: StyleConfig, pipeline: PipelineConfig,
                   config_file: Path) -> Optional[ColourChoice]:
     """How a shot's plates are made display-referred (OCIO), or None for a
