@@ -19,7 +19,7 @@ deliverables, metrics, report) whose style is an identity TorchScript module
 then rendered one task per process, in dependency order:
 ``luigi --module tasks <Task> --shot bench [--first F --last L] --local-scheduler``
 for ProbeSource, DecodeFrames, FlowChunk/StylizeChunk/SmoothChunk per chunk (the
-layout ShotPlan.chunks() gives), EncodeClip, ShotMetrics, ShotReport. Each
+layout plan.frames.chunks() gives), EncodeClip, ShotMetrics, ShotReport. Each
 process is timed with os.wait4: ru_utime + ru_stime of it and of the descendants
 it waited for (ffmpeg children included), so CPU time from another job on the
 machine does not count; wall time is shown alongside. A bare start-up (the
@@ -104,7 +104,8 @@ def task_cmd(task: str, *args: str) -> list[str]:
 def chunks(env: dict, cwd: Path) -> list[tuple[int, int]]:
     """The shot's chunks as the pipeline lays them out (needs the plates; not timed)."""
     code = ("import json; from pipeline.workarea.plan import ShotPlan; "
-            f"print(json.dumps([[c.first, c.last] for c in ShotPlan.load({SHOT!r}).chunks()]))")
+            f"print(json.dumps([[c.first, c.last] "
+            f"for c in ShotPlan.load({SHOT!r}).frames.chunks()]))")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, check=True,
                          capture_output=True, text=True).stdout
     return [tuple(c) for c in json.loads(out.strip().splitlines()[-1])]

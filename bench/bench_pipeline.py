@@ -41,7 +41,7 @@ def run_stage(stage: str, shot: str) -> dict:
     frames = 0
     row = lookup(stage)  # a stage name or alias of the stage table
     if row.chunked:
-        for chunk in plan.chunks():
+        for chunk in plan.frames.chunks():
             run(plan, row.name, chunk)
             frames += len(chunk)
     else:
@@ -49,7 +49,7 @@ def run_stage(stage: str, shot: str) -> dict:
         if stage in ("probe", "decode"):
             frames = result.frame_count if stage == "probe" else result
         else:
-            a, b = plan.frame_range()
+            a, b = plan.frames.range()
             frames = b - a + 1
     wall = time.perf_counter() - t0
     return {"stage": stage, "frames": frames, "wall_s": wall,

@@ -394,12 +394,12 @@ def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], 
     plan = ShotPlan.load("b01", cfg)
     first = plan.cfg.first_frame
     for stage in (PLATES, STYLED):
-        plan.stage_dir(stage).mkdir(parents=True)
+        plan.paths.stage_dir(stage).mkdir(parents=True)
     for i, (plate, frame) in enumerate(zip(plates, styled)):
-        write_rgb(plan.frame_file(PLATES, first + i), plate)
-        write_rgb(plan.frame_file(STYLED, first + i), frame)
-    write_manifest(plan.stage_manifest(PLATES), stage=PLATES, shot="b01",
-                   key=plan.key(PLATES), frames=(first, first + len(plates) - 1))
+        write_rgb(plan.paths.frame_file(PLATES, first + i), plate)
+        write_rgb(plan.paths.frame_file(STYLED, first + i), frame)
+    write_manifest(plan.paths.stage_manifest(PLATES), stage=PLATES, shot="b01",
+                   key=plan.keys.key(PLATES), frames=(first, first + len(plates) - 1))
     return plan
 
 
@@ -438,7 +438,7 @@ def run_stage(ds: Dataset, style: Path) -> None:
             styled = [cv2.resize(im, size, interpolation=cv2.INTER_CUBIC) for im in styled]
         with tempfile.TemporaryDirectory(prefix="bench-stage-") as tmp:
             plan = _stage_plan(Path(tmp), plates, styled, style)
-            first, last = plan.frame_range()
+            first, last = plan.frames.range()
             fps = {}
             for name, stage in (("flow", FLOW), ("smooth", FINAL)):
                 t0 = time.perf_counter()
@@ -448,7 +448,7 @@ def run_stage(ds: Dataset, style: Path) -> None:
             t0 = time.perf_counter()
             compute_shot_metrics(plan)
             fps["metrics"] = n / (time.perf_counter() - t0)
-            cache = sum(p.stat().st_size for p in plan.stage_dir(FLOW).glob("*.npz"))
+            cache = sum(p.stat().st_size for p in plan.paths.stage_dir(FLOW).glob("*.npz"))
         h, w = plates[0].shape[:2]
         both = 1.0 / (1.0 / fps["flow"] + 1.0 / fps["smooth"])
         print(f"| {w}x{h} | {n} | {fps['flow']:.2f} | {fps['smooth']:.1f} | {both:.2f} | "

@@ -35,12 +35,12 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         raise ShotstyleError(f"{args.shot}: metrics are not current (metrics: {why}); compute "
                              f"them with: luigi --module tasks ShotMetrics --shot {args.shot} "
                              f"--local-scheduler")
-    data = json.loads(plan.metrics_json.read_text(encoding="utf-8"))
+    data = json.loads(plan.paths.metrics_json.read_text(encoding="utf-8"))
     if args.json:
         print(json.dumps(data["summary"], indent=2, sort_keys=True))
     else:
         print(format_summary(args.shot, data["summary"]))
-        print(f"  per-frame values: {plan.metrics_json}")
+        print(f"  per-frame values: {plan.paths.metrics_json}")
     return 0
 
 
@@ -60,7 +60,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             bad += 1
             continue
         block = format_status(shot, rows)
-        holder = live_holder(plan.root)
+        holder = live_holder(plan.paths.root)
         if holder is not None:
             block += f"\n  rendering now: {holder.describe()}"
         blocks.append(block)
@@ -74,7 +74,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     from pipeline.workarea.rerun import rerun
     plan = ShotPlan.load(args.shot)
     frames = parse_frame_range(args.frames) if args.frames else None
-    with exclusive(plan.root, _this_command(), plan.shot):  # not while a render writes it
+    with exclusive(plan.paths.root, _this_command(), plan.shot):  # not while a render writes it
         removed = rerun(plan, args.stage, frames)
     print(f"{args.shot}: removed {', '.join(removed)}")
     print(f"redo them with: luigi --module tasks RenderShot --shot {args.shot} "
@@ -90,20 +90,20 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
     plan = ShotPlan.load(args.shot)
     if not stage_done(plan, PLATES).is_current():
         print(f"{args.shot}: decoding the plates first", file=sys.stderr)
-        with exclusive(plan.root, _this_command(), plan.shot):
+        with exclusive(plan.paths.root, _this_command(), plan.shot):
             if not stage_done(plan, PROBE).is_current():
                 run_stage(plan, PROBE)
             run_stage(plan, PLATES)
-    first, last = plan.frame_range()
+    first, last = plan.frames.range()
     if not first <= args.frame <= last:
         raise ShotstyleError(f"{args.shot}: frame {args.frame} is outside the shot "
                              f"({first}-{last})")
-    out = Path(args.out) if args.out else (plan.render_dir / "keyframes"
-                                            / plan.frame_file(PLATES, args.frame).name)
+    out = Path(args.out) if args.out else (plan.paths.render_dir / "keyframes"
+                                            / plan.paths.frame_file(PLATES, args.frame).name)
     out.parent.mkdir(parents=True, exist_ok=True)
     # RGB only: a painting app would hide (or drop) the colour where a plate's alpha is 0,
     # and training reads the plates' RGB
-    write_rgb(out, read_rgb(plan.frame_file(PLATES, args.frame)))
+    write_rgb(out, read_rgb(plan.paths.frame_file(PLATES, args.frame)))
     space = ("as the source shows it" if plan.colour is None else
              f"{plan.colour.colorspace} through {plan.colour.display} / {plan.colour.view}")
     print(f"{out}")

@@ -77,12 +77,12 @@ def _action(task: str, shot: Optional[str], *args: str) -> dict:
 
 def _frame_chunks(plan: ShotPlan) -> list[Chunk]:
     """The shot's chunks, from its source's frame count (as the plates will be)."""
-    info = probe_source(plan.cfg.source, plan.fps_override)
+    info = probe_source(plan.cfg.source, plan.settings.fps_override)
     cut = plan.cfg.source_range
     if cut is not None:
         info = with_range(info, cut.start, cut.duration)
     first = plan.cfg.first_frame
-    return plan.chunks((first, first + info.frame_count - 1))
+    return plan.frames.chunks((first, first + info.frame_count - 1))
 
 
 def _needs_gpu(plan: ShotPlan, st: Stage) -> bool:

@@ -290,7 +290,7 @@ def _who(task) -> str:
 
 def _deliverables(shot: str) -> str:
     try:
-        folder = ShotPlan.load(shot).render_dir
+        folder = ShotPlan.load(shot).paths.render_dir
         entries = sorted(folder.iterdir()) if folder.is_dir() else []
     except (ShotstyleError, OSError):
         return ""

@@ -85,11 +85,11 @@ class StageTask(PipelineTask):
 
     @contextlib.contextmanager
     def holding_lock(self, plan: ShotPlan):
-        with holding(plan.root, render_session(), self.shot) as hold:
+        with holding(plan.paths.root, render_session(), self.shot) as hold:
             self._lock_hold = hold
             yield
         if self.stage_name == REPORT:  # the shot is done: free it for other renders
-            release(plan.root, render_session())
+            release(plan.paths.root, render_session())
 
     def check_lock(self) -> None:
         hold = getattr(self, "_lock_hold", None)

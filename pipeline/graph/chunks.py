@@ -4,8 +4,8 @@ Chunked stages (``Stage.chunked``) run per chunk, so that a failure re-runs
 one chunk, not the shot, and several workers share a shot. A shot's chunks are
 laid out from its first frame, ``chunk_size`` frames each, the last one
 shorter: ``layout`` is the only place that knows it, whether the range comes
-from the plates' manifest (``ShotPlan.chunks``) or from probing the source
-(``pipeline.openjd``).
+from the plates' manifest (``plan.frames.chunks``) or from probing the
+source (``pipeline.openjd``).
 """
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ class ShotGraph:
     def __init__(self, plan: Optional["ShotPlan"],
                  chunks: Union[Sequence[Chunk], None, _Decoded] = DECODED):
         self.plan = plan
-        self.uses_flow = plan is not None and plan.smoothing_uses_flow
+        self.uses_flow = plan is not None and plan.settings.smoothing_uses_flow
         self._chunks = chunks if chunks is None or isinstance(chunks, _Decoded) else tuple(chunks)
 
     # ------------------------------------------------------------ the nodes
@@ -95,7 +95,7 @@ class ShotGraph:
         """The shot's chunks, or None while they are not known."""
         if isinstance(self._chunks, _Decoded):
             try:
-                self._chunks = None if self.plan is None else tuple(self.plan.chunks())
+                self._chunks = None if self.plan is None else tuple(self.plan.frames.chunks())
             except NotReadyError:
                 self._chunks = None
         return self._chunks
@@ -141,7 +141,8 @@ class ShotGraph:
         if node.chunk is None or self.plan is None \
                 or not node.row.continues_previous_chunk(self.uses_flow):
             return None
-        before = previous_chunk(node.chunk, self.plan.cfg.first_frame, self.plan.chunk_size)
+        before = previous_chunk(node.chunk, self.plan.cfg.first_frame,
+                                self.plan.settings.chunk_size)
         return None if before is None else Node(node.stage, before)
 
     def readers(self, node: Node) -> list[Node]:

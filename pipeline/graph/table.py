@@ -3,7 +3,7 @@
 Everything that needs to know the stages reads this table, most of it through
 the shot's graph (``pipeline.graph.nodes.ShotGraph``): the Luigi tasks'
 ``requires()`` (``tasks/shot.py``), the done-checks
-(``pipeline.workarea.done``), the stage keys (``ShotPlan.key``), the OpenJD
+(``pipeline.workarea.done``), the stage keys (``plan.keys``), the OpenJD
 steps, ``status``, ``rerun`` and the report's timings.
 
 A stage has one name. It is the name ``status`` and ``rerun`` print, the
@@ -52,8 +52,8 @@ class Stage:
     upstream: tuple[str, ...] = ()
     #: what else its key depends on, after the upstream keys, in this order: each
     #: read from the shot's ``ShotPlan`` (``cfg.`` the shot config, ``pipeline.``
-    #: the pipeline config; ``*_identity``: a file's identity); a config section
-    #: enters as a mapping (``ShotPlan.key``)
+    #: the pipeline config; ``keys.*_identity``: a file's identity); a config section
+    #: enters as a mapping (``StageKeys.key``)
     settings: tuple[Callable[["ShotPlan"], Any], ...] = ()
     #: each chunk continues from the output of the chunk before it
     along_time: bool = False
@@ -86,11 +86,11 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage(PROBE, "ProbeSource", "Read the source's frame count, rate, size, audio and timecode.",
-          settings=(lambda p: p.source_identity, lambda p: p.fps_identity)),
+          settings=(lambda p: p.keys.source_identity, lambda p: p.keys.fps_identity)),
     Stage(PLATES, "DecodeFrames", "Decode the source to work/<shot>/plates/<shot>.%04d.png.",
           aliases=("decode",), upstream=(PROBE,),
           settings=(lambda p: p.cfg.first_frame, lambda p: p.cfg.deinterlace,
-                    lambda p: p.colour_identity),
+                    lambda p: p.keys.colour_identity),
           frame_ext="png", label="plate", description="plates"),
     Stage(FLOW, "FlowChunk", "Optical flow between consecutive plates of one chunk "
           "-> work/<shot>/flow/.", chunked=True, upstream=(PLATES,),
@@ -99,7 +99,7 @@ STAGES: tuple[Stage, ...] = (
     # Batch size and device do not change the result; precision and tiling do.
     Stage(STYLED, "StylizeChunk", "Run the style's generator over one chunk of plates "
           "-> work/<shot>/styled/.", aliases=("stylize",), chunked=True, upstream=(PLATES,),
-          settings=(lambda p: p.style_identity, lambda p: p.pipeline.precision,
+          settings=(lambda p: p.keys.style_identity, lambda p: p.pipeline.precision,
                     lambda p: p.pipeline.cpu_backend, lambda p: p.pipeline.tile_size,
                     lambda p: p.pipeline.tile_overlap), runs_model=True,
           frame_ext="png", label="stylised", description="stylised, per frame"),

@@ -49,15 +49,15 @@ class StageRun:
     def manifest(self) -> Path:
         """The stage's (or chunk's) manifest: written last, by ``commit``."""
         if self.chunk is None:
-            return self.plan.stage_manifest(self.stage)
-        return self.plan.chunk_manifest(self.stage, self.chunk)
+            return self.plan.paths.stage_manifest(self.stage)
+        return self.plan.paths.chunk_manifest(self.stage, self.chunk)
 
     @property
     def key(self) -> str:
-        """The key its manifest carries (``ShotPlan.key``, ``ShotPlan.chunk_key``)."""
+        """The key its manifest carries (``plan.keys.key``, ``plan.keys.chunk_key``)."""
         if self.chunk is None:
-            return self.plan.key(self.stage)
-        return self.plan.chunk_key(self.stage, self.chunk)
+            return self.plan.keys.key(self.stage)
+        return self.plan.keys.chunk_key(self.stage, self.chunk)
 
     def notify(self, done: int, total: int, message: str) -> None:
         notify(self.progress, done, total, message)
@@ -73,7 +73,7 @@ class StageRun:
 
 def source_info(plan: ShotPlan) -> SourceInfo:
     """The source as the probe stage described it."""
-    data = read_manifest(plan.stage_manifest(PROBE))
+    data = read_manifest(plan.paths.stage_manifest(PROBE))
     if not data or "source" not in data:
         raise NotReadyError(f"{plan.shot}: source not probed yet")
     return SourceInfo.from_dict(data["source"])
@@ -83,10 +83,10 @@ def chunk_folder(ctx: StageRun) -> Path:
     """The stage's folder, ready for its chunk: the chunk lies in the shot, the
     folder exists, temporaries a killed run left there are gone."""
     plan, first, last = ctx.plan, ctx.chunk.first, ctx.chunk.last
-    lo, hi = plan.frame_range()
+    lo, hi = plan.frames.range()
     if first < lo or last > hi or first > last:
         raise MediaError(f"{plan.shot}: frames {first}-{last} are outside the shot ({lo}-{hi})")
-    folder = plan.stage_dir(ctx.stage)
+    folder = plan.paths.stage_dir(ctx.stage)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folder)
     return folder

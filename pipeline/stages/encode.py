@@ -39,23 +39,24 @@ def run(ctx: StageRun) -> dict:
     t0 = time.monotonic()
     info = source_info(plan)
     tags = None
-    if plan.colour is not None and plan.movie_paths:
+    if plan.colour is not None and plan.paths.movie_paths(plan.cfg.output):
         # the movies are made from the display-referred plates: tagged as the
         # display colour space of the shot's display and view
         tags, warning = movie_tags(plan.colour)
         if warning:
             log.warning("%s: %s", plan.shot, warning)
-    first, last = plan.frame_range()
+    first, last = plan.frames.range()
     count = last - first + 1
-    remove_stale_temporaries(plan.render_dir)  # a killed encode's partial movies
-    job = EncodeJob(frame_pattern(plan.stage_dir(FINAL), plan.shot), first, count, info,
-                    frame_pattern(plan.stage_dir(PLATES), plan.shot) if info.has_alpha else None,
+    remove_stale_temporaries(plan.paths.render_dir)  # a killed encode's partial movies
+    job = EncodeJob(frame_pattern(plan.paths.stage_dir(FINAL), plan.shot), first, count, info,
+                    frame_pattern(plan.paths.stage_dir(PLATES), plan.shot)
+                    if info.has_alpha else None,
                     info.display_crop, tags)
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
-    steps = list(plan.movie_paths.items()) + ([("frames", plan.frames_out_dir)]
-                                              if plan.cfg.output.frames else []) + (
-        [("exr", plan.exr_out_dir)] if plan.writes_exr else [])
+    steps = list(plan.paths.movie_paths(plan.cfg.output).items()) + (
+        [("frames", plan.paths.frames_out_dir)] if plan.cfg.output.frames else []) + (
+        [("exr", plan.paths.exr_out_dir)] if plan.settings.writes_exr else [])
     for i, (kind, target) in enumerate(steps):
         ctx.notify(i, len(steps), f"writing {Path(target).name}")
         t = time.monotonic()
@@ -86,16 +87,16 @@ def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> 
 
     Copies, not links: a deliverable edited in place must not change the work area.
     """
-    target = plan.frames_out_dir
+    target = plan.paths.frames_out_dir
     target.parent.mkdir(parents=True, exist_ok=True)
     with temporary_path(target) as tmp:
         tmp.mkdir()
         for f in range(first, last + 1):
-            src = plan.frame_file(FINAL, f)
+            src = plan.paths.frame_file(FINAL, f)
             if not src.is_file():
                 raise MediaError(f"{src}: final frame missing")
             # with the source's pixel aspect (pHYs) when its pixels are not square
-            alpha = read_alpha(plan.frame_file(PLATES, f)) if info.has_alpha else None
+            alpha = read_alpha(plan.paths.frame_file(PLATES, f)) if info.has_alpha else None
             copy_frame(src, frame_path(tmp, plan.shot, f), info.sar_fraction,
                        plan.pipeline.png_compression, alpha, info.display_crop)
 
@@ -104,12 +105,12 @@ def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> Non
     """renders/<shot>/exr/: half-float EXR in the source's colour space, swapped in whole."""
     transform, compression = plan.colour, plan.cfg.output.exr_compression
     rate = frame_rate_attribute(info.fps_fraction)
-    target = plan.exr_out_dir
+    target = plan.paths.exr_out_dir
     target.parent.mkdir(parents=True, exist_ok=True)
 
     def one(f: int, source: Picture) -> None:
-        plate = from_deep_frame(read_rgb(plan.frame_file(PLATES, f)))
-        final = from_deep_frame(read_rgb(plan.frame_file(FINAL, f)))
+        plate = from_deep_frame(read_rgb(plan.paths.frame_file(PLATES, f)))
+        final = from_deep_frame(read_rgb(plan.paths.frame_file(FINAL, f)))
         picture = dataclasses.replace(source, rgb=exr_rgb(source, plate, final, transform),
                                       attributes={**source.attributes, **rate})
         write_exr(frame_path(tmp, plan.shot, f, "exr"), picture, compression)

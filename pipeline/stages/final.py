@@ -24,7 +24,7 @@ from pipeline.workarea.plan import ShotPlan
 
 def load_motion(plan: ShotPlan, frame: int, cut: bool) -> Motion:
     """The plates' motion from frame-1 to frame, read from the flow cache."""
-    pair = FlowPair.load(plan.frame_file(FLOW, frame))
+    pair = FlowPair.load(plan.paths.frame_file(FLOW, frame))
     return Motion(pair.cur_to_prev, pair.reliable(), cut)
 
 
@@ -41,7 +41,7 @@ def run(ctx: StageRun) -> dict:
     metrics = FrameMetrics()
     if settings.method == "none":
         for i, f in enumerate(frames):
-            link_or_copy(plan.frame_file(STYLED, f), plan.frame_file(FINAL, f))
+            link_or_copy(plan.paths.frame_file(STYLED, f), plan.paths.frame_file(FINAL, f))
             ctx.notify(i + 1, n, f"smoothing {first}-{last}")
         cuts: set[int] = set()
     else:
@@ -50,18 +50,18 @@ def run(ctx: StageRun) -> dict:
         smoother = FlowSmoother(settings.strength, settings.method)
         previous: dict = {}  # frame t-1's stylised and final frames, for the metrics
         if first > start:
-            previous = {STYLED: read_rgb(plan.frame_file(STYLED, first - 1)),
-                        FINAL: read_rgb(plan.frame_file(FINAL, first - 1))}
+            previous = {STYLED: read_rgb(plan.paths.frame_file(STYLED, first - 1)),
+                        FINAL: read_rgb(plan.paths.frame_file(FINAL, first - 1))}
             smoother.reset(previous[FINAL])
 
         def load(f: int) -> tuple:
             motion = None if f == start else load_motion(plan, f, f in cuts)
-            return read_rgb(plan.frame_file(STYLED, f)), motion
+            return read_rgb(plan.paths.frame_file(STYLED, f)), motion
 
         with WriteBehind(workers=2, limit=2) as writer, closing(read_ahead(frames, load)) as ahead:
             for i, (f, (styled, motion)) in enumerate(zip(frames, ahead)):
                 final = smoother.smooth(styled, motion)
-                writer.submit(write_rgb, plan.frame_file(FINAL, f), final,
+                writer.submit(write_rgb, plan.paths.frame_file(FINAL, f), final,
                               plan.pipeline.png_compression)
                 current = {STYLED: styled, FINAL: final}
                 metrics.versus(f, final, styled)

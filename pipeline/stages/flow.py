@@ -30,12 +30,12 @@ def run(ctx: StageRun) -> dict:
     t0 = time.monotonic()
     settings = plan.cfg.smoothing
     start = plan.cfg.first_frame
-    prev = read_rgb(plan.frame_file(PLATES, first - 1)) if first > start else None
+    prev = read_rgb(plan.paths.frame_file(PLATES, first - 1)) if first > start else None
     cuts: list[int] = []
     scores: dict[str, list[float]] = {}
     metrics = FrameMetrics()
     for i, f in enumerate(range(first, last + 1)):
-        cur = read_rgb(plan.frame_file(PLATES, f))
+        cur = read_rgb(plan.paths.frame_file(PLATES, f))
         if prev is not None:
             if prev.shape != cur.shape:
                 raise MediaError(f"{plan.shot}: plate {f} is {cur.shape[1]}x{cur.shape[0]}, "
@@ -43,7 +43,7 @@ def run(ctx: StageRun) -> dict:
             # Rounded as stored, with its occlusion mask: exactly what smoothing reads.
             stored = FlowPair.compute(prev, cur, settings.flow_scale,
                                       settings.flow_preset).for_storage()
-            stored.save(plan.frame_file(FLOW, f))
+            stored.save(plan.paths.frame_file(FLOW, f))
             reliable = stored.reliable()
             score = scene_cut_score(prev, cur, stored.cur_to_prev, reliable)
             scores[str(f)] = [round(score.unreliable, 4), round(score.residual, 4),
@@ -68,8 +68,8 @@ def run(ctx: StageRun) -> dict:
 
 def chunk_cuts(plan: ShotPlan, chunk: Chunk) -> set[int]:
     """Frames of ``chunk`` that start a new scene, from the flow chunk's manifest."""
-    data = read_manifest(plan.chunk_manifest(FLOW, chunk))
-    if not data or data.get("key") != plan.chunk_key(FLOW, chunk):
+    data = read_manifest(plan.paths.chunk_manifest(FLOW, chunk))
+    if not data or data.get("key") != plan.keys.chunk_key(FLOW, chunk):
         raise NotReadyError(f"{plan.shot}: flow {chunk.first}-{chunk.last} is not computed yet")
     return {int(f) for f in data.get("cuts", [])}
 
@@ -77,7 +77,7 @@ def chunk_cuts(plan: ShotPlan, chunk: Chunk) -> set[int]:
 def shot_cuts(plan: ShotPlan) -> list[int]:
     """Frames of the whole shot that start a new scene, from the flow chunks' manifests."""
     cuts: list[int] = []
-    for chunk in plan.chunks():
-        data = read_manifest(plan.chunk_manifest(FLOW, chunk)) or {}
+    for chunk in plan.frames.chunks():
+        data = read_manifest(plan.paths.chunk_manifest(FLOW, chunk)) or {}
         cuts.extend(int(f) for f in data.get("cuts", []))
     return sorted(cuts)

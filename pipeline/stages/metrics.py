@@ -55,7 +55,7 @@ def _mean(values: list[Optional[float]]) -> Optional[float]:
 
 def _stored(plan: ShotPlan, name: str, chunk: Chunk) -> Optional[FrameMetrics]:
     """What stage ``name`` scored in passing for ``chunk``, if it did."""
-    data = read_manifest(plan.chunk_manifest(name, chunk)) or {}
+    data = read_manifest(plan.paths.chunk_manifest(name, chunk)) or {}
     return FrameMetrics.from_json(data.get("metrics"))
 
 
@@ -67,11 +67,12 @@ def score_frames(plan: ShotPlan, first: int, last: int, cuts: set[int],
     start = plan.cfg.first_frame
 
     def load(f: int) -> tuple[dict[str, np.ndarray], Optional[FlowPair]]:
-        frames = {name: read_rgb(plan.frame_file(name, f)) for name in sequences}
-        pair = FlowPair.load(plan.frame_file(FLOW, f)) if f > start and f not in cuts else None
+        frames = {name: read_rgb(plan.paths.frame_file(name, f)) for name in sequences}
+        pair = (FlowPair.load(plan.paths.frame_file(FLOW, f))
+                if f > start and f not in cuts else None)
         return frames, pair
 
-    prev = {name: read_rgb(plan.frame_file(name, first - 1)) for name in sequences} \
+    prev = {name: read_rgb(plan.paths.frame_file(name, first - 1)) for name in sequences} \
         if first > start else None
     frames = range(first, last + 1)
     with closing(read_ahead(frames, load)) as ahead:
@@ -87,10 +88,10 @@ def score_frames(plan: ShotPlan, first: int, last: int, cuts: set[int],
 def compute_shot_metrics(plan: ShotPlan, progress: Progress = None) -> dict:
     """Per-frame and summary metrics of a shot whose flow and final stages are done:
     what those stages scored in passing, chunk by chunk."""
-    first, last = plan.frame_range()
+    first, last = plan.frames.range()
     cuts = set(shot_cuts(plan))
     shot = FrameMetrics()
-    chunks = plan.chunks()
+    chunks = plan.frames.chunks()
     for i, c in enumerate(chunks):
         shot.merge(_stored(plan, FLOW, c) or score_frames(plan, c.first, c.last, cuts, (PLATES,)))
         shot.merge(_stored(plan, FINAL, c)
@@ -143,10 +144,10 @@ def run(ctx: StageRun) -> dict:
                  "frame t-1 warped by the plates' flow, over non-occluded pixels; pairs "
                  "across a scene cut are left out",
         "ssim_psnr": "final (smoothed) frame against the per-frame stylised frame"}
-    plan.render_dir.mkdir(parents=True, exist_ok=True)
-    write_json(plan.metrics_json, data)
-    first, last = plan.frame_range()
-    ctx.commit(frames=(first, last), outputs={"metrics": str(plan.metrics_json)},
+    plan.paths.render_dir.mkdir(parents=True, exist_ok=True)
+    write_json(plan.paths.metrics_json, data)
+    first, last = plan.frames.range()
+    ctx.commit(frames=(first, last), outputs={"metrics": str(plan.paths.metrics_json)},
                summary=data["summary"], seconds=round(time.monotonic() - t0, 3))
     log.info("%s", format_summary(plan.shot, data["summary"]))
     return data["summary"]

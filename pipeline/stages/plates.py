@@ -24,12 +24,12 @@ def run(ctx: StageRun) -> int:
     t0 = time.monotonic()
     info = source_info(plan)
     first = plan.cfg.first_frame
-    remove_stale_temporaries(plan.root)  # a killed decode's temporary folder
+    remove_stale_temporaries(plan.paths.root)  # a killed decode's temporary folder
     for level, line in plan.colour_notes:  # which colour space, display and view, and why
         log.log(level, "%s", line)
     decode = decode_to_pngs if plan.colour is None \
         else partial(decode_to_display_plates, transform=plan.colour)
-    count = decode(info, plan.stage_dir(PLATES), plan.shot, first,
+    count = decode(info, plan.paths.stage_dir(PLATES), plan.shot, first,
                    png_compression=plan.pipeline.png_compression,
                    deinterlace=plan.cfg.deinterlace,
                    progress=lambda d, t: ctx.notify(d, t, "decoding"))

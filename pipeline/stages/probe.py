@@ -14,7 +14,7 @@ from pipeline.workarea.plan import ShotPlan
 def run(ctx: StageRun) -> SourceInfo:
     plan = ctx.plan
     t0 = time.monotonic()
-    info = probe_source(plan.cfg.source, plan.fps_override)
+    info = probe_source(plan.cfg.source, plan.settings.fps_override)
     cut = plan.cfg.source_range
     if cut is not None:
         whole = info.frame_count
@@ -75,7 +75,7 @@ def source_notes(plan: ShotPlan, info: SourceInfo) -> list[tuple[int, str]]:
     if info.has_alpha:
         kept = [name for name, on in (("the PNG frames", plan.cfg.output.frames),
                                       ("the .mov (ProRes 4444)", plan.cfg.output.mov),
-                                      ("the EXR frames", plan.writes_exr)) if on]
+                                      ("the EXR frames", plan.settings.writes_exr)) if on]
         line = f"{shot}: the source has an alpha channel ({info.pix_fmt})"
         if kept:
             line += f": kept in {', '.join(kept)}"

@@ -40,17 +40,17 @@ SEQUENCES = {"frames": "png", "exr": "exr"}
 
 
 def record_path(plan: ShotPlan) -> Path:
-    return plan.render_dir / "publish.json"
+    return plan.paths.render_dir / "publish.json"
 
 
 def record(plan: ShotPlan) -> dict:
     """The publish record of a shot whose encode stage is done (JSON-ready)."""
     info = source_info(plan)
-    encode = read_manifest(plan.stage_manifest(ENCODE)) or {}
-    frames = plan.frame_range()
+    encode = read_manifest(plan.paths.stage_manifest(ENCODE)) or {}
+    frames = plan.frames.range()
     deliverables = [_deliverable(plan, kind, Path(path).absolute(), frames, info.fps)
                     for kind, path in sorted(encode.get("outputs", {}).items())]
-    deliverables.append({"kind": "report", "path": str(plan.report_html.absolute())})
+    deliverables.append({"kind": "report", "path": str(plan.paths.report_html.absolute())})
     return {
         "schema": SCHEMA,
         "shot": plan.shot,

@@ -63,15 +63,15 @@ def _thumbnail(src: Path, dst: Path) -> None:
 def stage_timings(plan: ShotPlan) -> list[dict]:
     """Seconds per stage from the manifests (chunked stages summed over chunks)."""
     rows = []
-    chunks = plan.chunks()
+    chunks = plan.frames.chunks()
     for st in STAGES:
         if st.name == REPORT:
             continue  # still running
         if not st.chunked:
-            data = read_manifest(plan.stage_manifest(st.name)) or {}
+            data = read_manifest(plan.paths.stage_manifest(st.name)) or {}
             rows.append({"stage": st.name, "seconds": data.get("seconds"), "chunks": None})
             continue
-        seconds = [(read_manifest(plan.chunk_manifest(st.name, c)) or {}).get("seconds")
+        seconds = [(read_manifest(plan.paths.chunk_manifest(st.name, c)) or {}).get("seconds")
                    for c in chunks]
         known = [s for s in seconds if s is not None]
         rows.append({"stage": st.name, "seconds": round(sum(known), 3) if known else None,
@@ -88,16 +88,16 @@ def _config_text(path: Path) -> str:
 
 def collect(plan: ShotPlan, image_dir_name: str) -> dict:
     """Everything the report shows, as JSON-ready data."""
-    metrics = json.loads(plan.metrics_json.read_text(encoding="utf-8"))
-    encode = read_manifest(plan.stage_manifest(ENCODE)) or {}
-    probe = read_manifest(plan.stage_manifest(PROBE)) or {}
-    first, last = plan.frame_range()
+    metrics = json.loads(plan.paths.metrics_json.read_text(encoding="utf-8"))
+    encode = read_manifest(plan.paths.stage_manifest(ENCODE)) or {}
+    probe = read_manifest(plan.paths.stage_manifest(PROBE)) or {}
+    first, last = plan.frames.range()
     cuts = metrics["summary"].get("cuts", [])
     sheet = []
     for f in contact_frames(first, last, cuts):
         sheet.append({"frame": f, "cut": f in cuts, "images": {
             s.label: f"{image_dir_name}/{plan.shot}.{f:04d}.{s.label}.jpg" for s in PICTURES}})
-    outputs = {k: Path(v).name if Path(v).parent == plan.render_dir else str(v)
+    outputs = {k: Path(v).name if Path(v).parent == plan.paths.render_dir else str(v)
                for k, v in (encode.get("outputs") or {}).items()}
     per_frame_keys = ["frame"] + [f"ewarp_{s.name}" for s in PICTURES] + ["ssim"]
     return {
@@ -192,21 +192,21 @@ def run(ctx: StageRun) -> dict:
     manifest."""
     plan = ctx.plan
     t0 = time.monotonic()
-    plan.render_dir.mkdir(parents=True, exist_ok=True)
-    final_dir = plan.report_images_dir
+    plan.paths.render_dir.mkdir(parents=True, exist_ok=True)
+    final_dir = plan.paths.report_images_dir
     data = collect(plan, final_dir.name)
     with temporary_path(final_dir) as tmp:  # the thumbnails, swapped in as a whole
         tmp.mkdir()
         for row in data["contact_sheet"]:
             for s in PICTURES:
-                _thumbnail(plan.frame_file(s.name, row["frame"]),
+                _thumbnail(plan.paths.frame_file(s.name, row["frame"]),
                            tmp / Path(row["images"][s.label]).name)
-    write_json(plan.report_json, json.loads(json.dumps(data, default=str)))
-    write_bytes(plan.report_html, render_html(data).encode("utf-8"))
+    write_json(plan.paths.report_json, json.loads(json.dumps(data, default=str)))
+    write_bytes(plan.paths.report_html, render_html(data).encode("utf-8"))
     write_json(publish.record_path(plan), publish.record(plan))
-    first, last = plan.frame_range()
+    first, last = plan.frames.range()
     ctx.commit(frames=(first, last),
-               outputs={"html": str(plan.report_html), "json": str(plan.report_json),
+               outputs={"html": str(plan.paths.report_html), "json": str(plan.paths.report_json),
                         "publish": str(publish.record_path(plan))},
                seconds=round(time.monotonic() - t0, 3))
     return data

@@ -36,15 +36,16 @@ def run(ctx: StageRun) -> dict:
     device, dtype, threads, backend = setup.device, setup.dtype, setup.threads, setup.backend
     log.info("%s: stylising %d-%d on %s with %s in %s", plan.shot, first, last, device,
              setup.backend_name, setup.precision_reason)
-    pairs = [(plan.frame_file(PLATES, f), plan.frame_file(STYLED, f))
+    pairs = [(plan.paths.frame_file(PLATES, f), plan.paths.frame_file(STYLED, f))
              for f in range(first, last + 1)]
     t1 = time.monotonic()
-    n = stylize_files(pairs, stylizer, plan.batch_size, plan.pipeline.png_compression,
+    n = stylize_files(pairs, stylizer, plan.settings.batch_size, plan.pipeline.png_compression,
                       progress=lambda d, t: ctx.notify(d, t, f"stylising {first}-{last}"))
     seconds = time.monotonic() - t1
     stats = {"device": str(device), "backend": backend, "dtype": str(dtype or "float32"),
              "threads": threads,
-             "batch_size": plan.batch_size, "frames_per_s": round(n / max(seconds, 1e-6), 3),
+             "batch_size": plan.settings.batch_size,
+             "frames_per_s": round(n / max(seconds, 1e-6), 3),
              "seconds": round(time.monotonic() - t0, 3), "arch": setup.arch}
     ctx.commit(**stats)
     log.info("%s: stylised %d-%d on %s (%s) at %.2f frames/s", plan.shot, first, last, device,

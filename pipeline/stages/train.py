@@ -21,9 +21,9 @@ Reader = Callable[[Path], np.ndarray]
 
 
 def _plate(shot: ShotPlan, frame: int, read: Reader) -> np.ndarray:
-    path = shot.frame_file(PLATES, frame)
+    path = shot.paths.frame_file(PLATES, frame)
     if not path.is_file():
-        first, last = shot.frame_range()
+        first, last = shot.frames.range()
         raise ConfigError(f"keyframe {frame} is outside shot {shot.shot} ({first}-{last})")
     return read(path)
 
@@ -46,7 +46,7 @@ def keyframe_pairs(shot: ShotPlan, keyframes: dict[int, Path],
 
 def content_plates(shot: ShotPlan, count: int, read: Reader) -> list[np.ndarray]:
     """``count`` plates spread evenly over the shot."""
-    first, last = shot.frame_range()
+    first, last = shot.frames.range()
     n = min(count, last - first + 1)
     frames = sorted({first + round(i * (last - first) / max(n - 1, 1)) for i in range(n)})
     return [_plate(shot, f, read) for f in frames]

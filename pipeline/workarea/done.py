@@ -3,7 +3,7 @@
 A stage's done-marker (its manifest, ``DoneMarker``) is *current* when
 
 1. the manifest exists and carries the key computed now from the configs and
-   the inputs' identities (``ShotPlan.key``), and, where asked, every file
+   the inputs' identities (``plan.keys.key``), and, where asked, every file
    the manifest lists under ``outputs`` still exists; and
 2. every marker it reads from (its inputs in the shot's graph,
    ``pipeline.graph.nodes.ShotGraph.inputs``) is current and no older than
@@ -93,10 +93,10 @@ def node_done(graph: ShotGraph, node: Node) -> DoneMarker:
     """The done-marker of ``node`` of a shot's graph; its inputs are the node's."""
     plan = graph.plan
     if node.chunk is None:
-        manifest, key = plan.stage_manifest(node.stage), plan.key(node.stage)
+        manifest, key = plan.paths.stage_manifest(node.stage), plan.keys.key(node.stage)
     else:
-        manifest, key = plan.chunk_manifest(node.stage, node.chunk), \
-            plan.chunk_key(node.stage, node.chunk)
+        manifest, key = plan.paths.chunk_manifest(node.stage, node.chunk), \
+            plan.keys.chunk_key(node.stage, node.chunk)
     return DoneMarker(node.name, manifest, key,
                       lambda: [node_done(graph, n) for n in graph.inputs(node)],
                       check_outputs=node.row.delivers)

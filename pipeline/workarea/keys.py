@@ -42,8 +42,10 @@ def style_key(style: StyleConfig, fingerprint: Fingerprint = file_fingerprint) -
 
 
 class StageKeys:
-    """The stage and chunk keys of one shot (``plan.keys``), and the identities of
-    the files they depend on. ``fingerprint``: a file's identity (path, size, mtime)."""
+    """The stage and chunk keys of one shot, and the identities of the files they
+    depend on. ``fingerprint``: a file's identity (path, size, mtime). The plan
+    makes its own (``plan.keys``); the stage table reads the identities as
+    ``plan.keys.<name>_identity``, so keys are computed by that one."""
 
     def __init__(self, plan: "ShotPlan", fingerprint: Fingerprint = file_fingerprint):
         self.plan = plan

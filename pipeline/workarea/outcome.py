@@ -52,7 +52,7 @@ def shot_outcome(shot: str, since: float) -> ShotOutcome:
     for failure in failures:
         if _recorded_at(failure) >= int(since):
             return ShotOutcome(shot, FAILED, f"{failure['name']}: {failure.get('error', '?')}")
-    holder = live_holder(plan.root)
+    holder = live_holder(plan.paths.root)
     if holder is not None and not holder.shared:
         return ShotOutcome(shot, NOT_RUN, f"another render holds it: {holder.describe()}")
     return ShotOutcome(shot, NOT_RUN)

@@ -26,6 +26,7 @@ from typing import Optional
 from pipeline.config import (PipelineConfig, ShotConfig, StyleConfig, check_shot_name,
                              load_pipeline_config, load_shot_config, load_style_config,
                              shot_config_path)
+from pipeline.graph.chunks import Chunk
 from pipeline.media.colour import DisplayTransform
 from pipeline.media.colour_choice import Notes, choose_colour, writes_exr_by_default
 from pipeline.settings import ShotSettings
@@ -106,106 +107,17 @@ class ShotPlan:
         plan.paths.check_inside_roots()
         return plan
 
-    # ------------------------------------------- forwarding (removed next commit)
+    # ------------------------------------------------------------ forwarding
     @property
-    def root(self):
-        return self.paths.root
-
-    @property
-    def render_dir(self):
-        return self.paths.render_dir
-
-    @property
-    def logs_dir(self):
+    def logs_dir(self) -> Path:
+        """``paths.logs_dir``: where a task logs, for the task base class that runs
+        shot and style tasks alike (``StylePlan.logs_dir``)."""
         return self.paths.logs_dir
 
-    @property
-    def metrics_json(self):
-        return self.paths.metrics_json
+    def key(self, name: str) -> str:
+        """``keys.key``: kept for the test that pins the keys unchanged."""
+        return self.keys.key(name)
 
-    @property
-    def report_html(self):
-        return self.paths.report_html
-
-    @property
-    def report_json(self):
-        return self.paths.report_json
-
-    @property
-    def report_images_dir(self):
-        return self.paths.report_images_dir
-
-    @property
-    def frames_out_dir(self):
-        return self.paths.frames_out_dir
-
-    @property
-    def exr_out_dir(self):
-        return self.paths.exr_out_dir
-
-    def stage_dir(self, *a):
-        return self.paths.stage_dir(*a)
-
-    def stage_manifest(self, *a):
-        return self.paths.stage_manifest(*a)
-
-    def chunk_manifest(self, *a):
-        return self.paths.chunk_manifest(*a)
-
-    def frame_file(self, *a):
-        return self.paths.frame_file(*a)
-
-    @property
-    def movie_paths(self):
-        return self.paths.movie_paths(self.cfg.output)
-
-    @property
-    def chunk_size(self):
-        return self.settings.chunk_size
-
-    @property
-    def batch_size(self):
-        return self.settings.batch_size
-
-    @property
-    def fps_override(self):
-        return self.settings.fps_override
-
-    @property
-    def writes_exr(self):
-        return self.settings.writes_exr
-
-    @property
-    def smoothing_uses_flow(self):
-        return self.settings.smoothing_uses_flow
-
-    @property
-    def source_identity(self):
-        return self.keys.source_identity
-
-    @property
-    def colour_identity(self):
-        return self.keys.colour_identity
-
-    @property
-    def fps_identity(self):
-        return self.keys.fps_identity
-
-    @property
-    def style_identity(self):
-        return self.keys.style_identity
-
-    def key(self, *a):
-        return self.keys.key(*a)
-
-    def chunk_key(self, *a):
-        return self.keys.chunk_key(*a)
-
-    def setting(self, *a):
-        return self.keys.setting(*a)
-
-    def frame_range(self):
-        return self.frames.range()
-
-    def chunks(self, *a):
-        return self.frames.chunks(*a)
+    def chunk_key(self, name: str, chunk: Chunk) -> str:
+        """``keys.chunk_key``: kept for the test that pins the keys unchanged."""
+        return self.keys.chunk_key(name, chunk)

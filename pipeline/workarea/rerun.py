@@ -38,19 +38,19 @@ def _unlink(path: Path) -> None:
 
 
 def _remove_chunk(plan: ShotPlan, node: Node) -> None:
-    _unlink(plan.chunk_manifest(node.stage, node.chunk))
+    _unlink(plan.paths.chunk_manifest(node.stage, node.chunk))
     for f in node.chunk.frames:
-        _unlink(plan.frame_file(node.stage, f))
-    clear_failure(plan.logs_dir, node.log_name)
+        _unlink(plan.paths.frame_file(node.stage, f))
+    clear_failure(plan.paths.logs_dir, node.log_name)
 
 
 def _remove_whole(plan: ShotPlan, name: str) -> None:
-    _unlink(plan.stage_manifest(name))
-    for manifest in sorted(plan.stage_dir(name).glob("chunks/*.json")):
+    _unlink(plan.paths.stage_manifest(name))
+    for manifest in sorted(plan.paths.stage_dir(name).glob("chunks/*.json")):
         _unlink(manifest)
     if stage(name).frame_ext:
-        shutil.rmtree(plan.stage_dir(name), ignore_errors=True)
-    for record in plan.logs_dir.glob(f"{name}*.failed.json"):
+        shutil.rmtree(plan.paths.stage_dir(name), ignore_errors=True)
+    for record in plan.paths.logs_dir.glob(f"{name}*.failed.json"):
         _unlink(record)
 
 

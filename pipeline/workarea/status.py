@@ -31,7 +31,7 @@ def _state(marker: DoneMarker, failure: Optional[dict]) -> tuple[str, str]:
 
 
 def _whole(plan: ShotPlan, graph: ShotGraph, node: Node) -> StageStatus:
-    failure = read_failure(plan.logs_dir, node.log_name)
+    failure = read_failure(plan.paths.logs_dir, node.log_name)
     state, why = _state(node_done(graph, node), failure)
     failures = [{"name": node.log_name, **failure}] if state == "failed" and failure else []
     return StageStatus(node.stage, state, "" if state == "done" else why, failures)
@@ -41,7 +41,7 @@ def _chunked(plan: ShotPlan, graph: ShotGraph, stage: str, nodes: list[Node]) ->
     counts = {"done": 0, "stale": 0, "missing": 0, "failed": 0}
     failures = []
     for node in nodes:
-        failure = read_failure(plan.logs_dir, node.log_name)
+        failure = read_failure(plan.paths.logs_dir, node.log_name)
         state, _ = _state(node_done(graph, node), failure)
         counts[state] += 1
         if state == "failed" and failure:

@@ -126,7 +126,7 @@ def test_smoothing_stage_flicker_cut_chunks_and_rerun(project, tmp_path):
     plan = ShotPlan.load("p01")
     per_frame = {r["frame"]: r for r in
                  json.loads((project.renders / "p01" / "metrics.json").read_text())["per_frame"]}
-    for chunk in plan.chunks():
+    for chunk in plan.frames.chunks():
         a, b = chunk.first, chunk.last
         flow_manifest = json.loads((work / "flow" / "chunks" / f"{chunk.label}.json").read_text())
         assert "metrics" in flow_manifest  # the flow stage scored the plates

@@ -43,7 +43,7 @@ def test_status_lists_every_stage_and_a_broken_config(shot, project, capsys):
 def test_status_names_a_render_that_holds_the_shot(shot, capsys):
     plan = ShotPlan.load(shot)
     holder = lock.local_session("luigi --module tasks RenderShot --shot k01", os.getpid())
-    lock.take(plan.root, holder, shot)
+    lock.take(plan.paths.root, holder, shot)
     assert main(["status", shot]) == 0
     assert capsys.readouterr().out.rstrip().endswith(f"rendering now: {holder.describe()}")
 

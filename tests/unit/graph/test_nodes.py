@@ -19,8 +19,9 @@ def shot(method: str = "adaptive", decoded: bool = True) -> SimpleNamespace:
         if not decoded:
             raise NotReadyError("g01: plates are not decoded yet")
         return layout(1001, 1010, 4)
-    return SimpleNamespace(shot="g01", smoothing_uses_flow=method != "none", chunk_size=4,
-                           cfg=SimpleNamespace(first_frame=1001), chunks=chunks)
+    return SimpleNamespace(
+        shot="g01", cfg=SimpleNamespace(first_frame=1001), frames=SimpleNamespace(chunks=chunks),
+        settings=SimpleNamespace(smoothing_uses_flow=method != "none", chunk_size=4))
 
 
 def names(nodes) -> list[str]:

@@ -20,20 +20,20 @@ def exr_source(tmp_path) -> str:
 
 def test_exr_and_dpx_sequences_are_colour_managed_movies_are_not(project, exr_source, tmp_path):
     project.add_shot("m1", tmp_path / "clip.mov")
-    assert ShotPlan.load("m1").colour is None and not ShotPlan.load("m1").writes_exr
+    assert ShotPlan.load("m1").colour is None and not ShotPlan.load("m1").settings.writes_exr
     project.add_shot("e1", exr_source, fps=24)
     plan = ShotPlan.load("e1")
     assert plan.colour == DisplayTransform("ocio://studio-config-v5.0.0_aces-v2.1_ocio-v2.6", "ACEScg",
                                            "sRGB - Display", "Un-tone-mapped")
-    assert plan.writes_exr
+    assert plan.settings.writes_exr
     project.add_shot("d1", str(tmp_path / "scan" / "d1.####.dpx"), fps=24)
     assert ShotPlan.load("d1").colour.colorspace == "sRGB Encoded Rec.709 (sRGB)"
     project.add_shot("e2", exr_source, fps=24, colorspace="ARRI LogC3 (EI800)",
                      view="ACES 2.0 - SDR 100 nits (Rec.709)", output={"exr": False})
     plan = ShotPlan.load("e2")
-    assert (plan.colour.colorspace, plan.colour.view, plan.writes_exr) == (
+    assert (plan.colour.colorspace, plan.colour.view, plan.settings.writes_exr) == (
         "ARRI LogC3 (EI800)", "ACES 2.0 - SDR 100 nits (Rec.709)", False)
-    assert plan.key("plates") != ShotPlan.load("e1").key("plates")
+    assert plan.keys.key("plates") != ShotPlan.load("e1").keys.key("plates")
 
 
 def test_unknown_names_stop_at_load_with_close_names(project, exr_source):
@@ -54,9 +54,9 @@ def test_unknown_names_stop_at_load_with_close_names(project, exr_source):
 def test_movies_are_colour_managed_when_given_a_colour_space(project, tmp_path):
     project.add_shot("m1", tmp_path / "clip.mov", colorspace="ARRI LogC3 (EI800)")
     plan = ShotPlan.load("m1")  # a log ProRes: through OCIO, no EXR unless asked
-    assert plan.colour.colorspace == "ARRI LogC3 (EI800)" and not plan.writes_exr
+    assert plan.colour.colorspace == "ARRI LogC3 (EI800)" and not plan.settings.writes_exr
     project.add_shot("m1", tmp_path / "clip.mov", colorspace="ACEScct", output={"exr": True})
-    assert ShotPlan.load("m1").writes_exr
+    assert ShotPlan.load("m1").settings.writes_exr
     path = project.add_shot("m1", tmp_path / "clip.mov", output={"exr": True})
     with pytest.raises(ConfigError) as err:
         ShotPlan.load("m1")
@@ -65,7 +65,7 @@ def test_movies_are_colour_managed_when_given_a_colour_space(project, tmp_path):
                               f"'sRGB - Texture')")
     project.add_shot("p1", tmp_path / "scan" / "p1.####.png", fps=24, output={"exr": True})
     plan = ShotPlan.load("p1")  # a PNG sequence asking for EXR: taken as sRGB-encoded
-    assert plan.writes_exr and plan.colour.colorspace == "sRGB Encoded Rec.709 (sRGB)"
+    assert plan.settings.writes_exr and plan.colour.colorspace == "sRGB Encoded Rec.709 (sRGB)"
 
 
 def test_display_and_view_from_the_shot_else_the_style_else_the_pipeline(project, exr_source):
@@ -125,21 +125,21 @@ def test_editing_the_config_file_changes_its_identity_and_the_plates_key(project
     project.add_shot("e1", exr_source, fps=24)
     project.add_shot("m1", tmp_path / "clip.mov")
     before = ShotPlan.load("e1")
-    identity, key = before.colour_identity, before.key("plates")
+    identity, key = before.keys.colour_identity, before.keys.key("plates")
     mid_grey = np.full((1, 1, 3), 0.18, np.float32)
     assert identity[0] == colour.load_config(str(config)).getCacheID()
     assert str(config) not in identity
     assert np.allclose(before.colour.to_display(mid_grey), 0.18 ** (1 / 2.2), atol=1e-4)
-    movie_key = ShotPlan.load("m1").key("plates")
+    movie_key = ShotPlan.load("m1").keys.key("plates")
     write_facility_ocio_config(config, film_gamma=2.4)  # the 'Film' view's curve changes
     after = ShotPlan.load("e1")
     assert after.colour == before.colour  # same names ...
-    assert after.colour_identity != identity  # ... another config
-    assert after.key("plates") != key
+    assert after.keys.colour_identity != identity  # ... another config
+    assert after.keys.key("plates") != key
     assert np.allclose(after.colour.to_display(mid_grey), 0.18 ** (1 / 2.4), atol=1e-4)
-    assert ShotPlan.load("m1").key("plates") == movie_key
+    assert ShotPlan.load("m1").keys.key("plates") == movie_key
     moved = tmp_path / "elsewhere" / "facility.ocio"
     moved.parent.mkdir()
     moved.write_bytes(config.read_bytes())
     monkeypatch.setenv("OCIO", str(moved))
-    assert ShotPlan.load("e1").colour_identity == after.colour_identity
+    assert ShotPlan.load("e1").keys.colour_identity == after.keys.colour_identity

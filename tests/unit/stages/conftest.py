@@ -38,6 +38,6 @@ def run_stages():
             if not stage(name).chunked:
                 run_stage(plan, name)
             else:
-                for chunk in plan.chunks():
+                for chunk in plan.frames.chunks():
                     run_stage(plan, name, chunk)
     return run

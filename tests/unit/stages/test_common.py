@@ -25,8 +25,8 @@ def plan(project, tmp_path) -> ShotPlan:
 
 def decoded(plan: ShotPlan, first: int, last: int) -> None:
     """The plates stage's manifest, as a run writes it: the shot's frame range."""
-    write_manifest(plan.stage_manifest("plates"), stage="plates", shot=plan.shot,
-                   key=plan.key("plates"), frames=(first, last))
+    write_manifest(plan.paths.stage_manifest("plates"), stage="plates", shot=plan.shot,
+                   key=plan.keys.key("plates"), frames=(first, last))
 
 
 def test_notify_reports_to_a_progress_callback_if_there_is_one():
@@ -52,12 +52,12 @@ def test_a_chunk_outside_the_shot_is_refused(plan):
             chunk_folder(StageRun(plan, "styled", Chunk(first, last)))
         assert str(err.value) == (f"c01: frames {first}-{last} are outside the shot "
                                   f"(1001-1005)")
-    assert not plan.stage_dir("styled").exists()
+    assert not plan.paths.stage_dir("styled").exists()
 
 
 def test_a_chunk_s_folder_is_made_and_a_killed_run_s_temporaries_go(plan):
     decoded(plan, 1001, 1005)
-    folder = plan.stage_dir("styled")
+    folder = plan.paths.stage_dir("styled")
     folder.mkdir(parents=True)
     old = folder / ".c01.1001.png.tmp-123-abcd"
     fresh = folder / ".c01.1002.png.tmp-456-ef01"  # another worker writing right now

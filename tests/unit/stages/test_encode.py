@@ -28,9 +28,9 @@ def test_the_movies_and_frames_of_the_final_frames(tiny_shot, run_stages, projec
     frames = sorted(p.name for p in (out / "frames").iterdir())
     assert frames == [f"st1.{f}.png" for f in range(1001, 1007)]
     published = out / "frames" / "st1.1003.png"
-    assert np.array_equal(read_rgb(published), read_rgb(plan.frame_file("final", 1003)))
-    assert published.stat().st_ino != plan.frame_file("final", 1003).stat().st_ino  # a copy
-    data = read_manifest(plan.stage_manifest("encode"))
+    assert np.array_equal(read_rgb(published), read_rgb(plan.paths.frame_file("final", 1003)))
+    assert published.stat().st_ino != plan.paths.frame_file("final", 1003).stat().st_ino  # a copy
+    data = read_manifest(plan.paths.stage_manifest("encode"))
     assert data["outputs"] == outputs and set(data["timings"]) == {"mov", "mp4", "frames"}
 
 
@@ -44,7 +44,7 @@ def test_only_the_outputs_the_shot_asks_for(tiny_shot, run_stages, project):
 def test_a_missing_final_frame_is_one_line(tiny_shot, run_stages):
     plan = tiny_shot(output={"mov": False, "mp4": False})
     run_stages(plan, "final")
-    plan.frame_file("final", 1004).unlink()
+    plan.paths.frame_file("final", 1004).unlink()
     with pytest.raises(MediaError, match=r"st1\.1004\.png: final frame missing$"):
         run_stage(plan, "encode")
-    assert not plan.frames_out_dir.exists()  # the sequence is swapped in whole, or not at all
+    assert not plan.paths.frames_out_dir.exists()  # the sequence is swapped in whole, or not at all

@@ -18,23 +18,23 @@ def test_smoothing_keeps_the_first_frame_and_scores_in_passing(tiny_shot, run_st
     run_stages(plan, "styled")
     stats = run_stage(plan, "final", Chunk(1001, 1004))
     assert (stats["method"], stats["strength"], stats["cuts"]) == ("adaptive", 0.9, [])
-    first = read_rgb(plan.frame_file("final", 1001))
-    assert np.array_equal(first, read_rgb(plan.frame_file("styled", 1001)))  # nothing before it
-    later = [read_rgb(plan.frame_file("final", f)) for f in range(1002, 1005)]
-    assert any(not np.array_equal(f, read_rgb(plan.frame_file("styled", n)))
+    first = read_rgb(plan.paths.frame_file("final", 1001))
+    assert np.array_equal(first, read_rgb(plan.paths.frame_file("styled", 1001)))  # nothing before it
+    later = [read_rgb(plan.paths.frame_file("final", f)) for f in range(1002, 1005)]
+    assert any(not np.array_equal(f, read_rgb(plan.paths.frame_file("styled", n)))
                for f, n in zip(later, range(1002, 1005)))
-    data = read_manifest(plan.chunk_manifest("final", Chunk(1001, 1004)))
-    assert data["key"] == plan.chunk_key("final", Chunk(1001, 1004)) and "metrics" in data
+    data = read_manifest(plan.paths.chunk_manifest("final", Chunk(1001, 1004)))
+    assert data["key"] == plan.keys.chunk_key("final", Chunk(1001, 1004)) and "metrics" in data
 
 
 def test_the_next_chunk_continues_from_the_last_final_frame(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "final")
-    whole = {f: read_rgb(plan.frame_file("final", f)) for f in (1005, 1006)}
-    plan.frame_file("final", 1004).write_bytes(  # another history before the chunk
-        plan.frame_file("plates", 1004).read_bytes())
+    whole = {f: read_rgb(plan.paths.frame_file("final", f)) for f in (1005, 1006)}
+    plan.paths.frame_file("final", 1004).write_bytes(  # another history before the chunk
+        plan.paths.frame_file("plates", 1004).read_bytes())
     run_stage(plan, "final", Chunk(1005, 1006))
-    assert not np.array_equal(read_rgb(plan.frame_file("final", 1005)), whole[1005])
+    assert not np.array_equal(read_rgb(plan.paths.frame_file("final", 1005)), whole[1005])
 
 
 def test_method_none_passes_the_stylised_frames_through(tiny_shot, run_stages):
@@ -42,8 +42,8 @@ def test_method_none_passes_the_stylised_frames_through(tiny_shot, run_stages):
     run_stages(plan, "styled")
     assert run_stage(plan, "final", Chunk(1005, 1006))["cuts"] == []
     for f in (1005, 1006):
-        assert plan.frame_file("final", f).read_bytes() == \
-            plan.frame_file("styled", f).read_bytes()
+        assert plan.paths.frame_file("final", f).read_bytes() == \
+            plan.paths.frame_file("styled", f).read_bytes()
 
 
 def test_smoothing_needs_the_chunk_s_flow(tiny_shot, run_stages):

@@ -24,12 +24,12 @@ def test_a_flow_file_per_pair_and_chunks_continue_from_the_plate_before(tiny_sho
         flow.chunk_cuts(plan, Chunk(1001, 1004))
     assert run_stage(plan, "flow", Chunk(1001, 1004))["cuts"] == []
     assert run_stage(plan, "flow", Chunk(1005, 1006))["cuts"] == []
-    files = sorted(p.name for p in plan.stage_dir("flow").glob("*.npz"))
-    assert len(files) == 5 and not plan.frame_file("flow", 1001).exists()  # no pair before 1001
-    assert plan.frame_file("flow", 1005).is_file()  # 1004 -> 1005 crosses the chunks
-    pair = FlowPair.load(plan.frame_file("flow", 1005))
+    files = sorted(p.name for p in plan.paths.stage_dir("flow").glob("*.npz"))
+    assert len(files) == 5 and not plan.paths.frame_file("flow", 1001).exists()  # no pair before 1001
+    assert plan.paths.frame_file("flow", 1005).is_file()  # 1004 -> 1005 crosses the chunks
+    pair = FlowPair.load(plan.paths.frame_file("flow", 1005))
     assert pair.cur_to_prev.shape == (24, 32, 2)
-    data = read_manifest(plan.chunk_manifest("flow", Chunk(1001, 1004)))
+    data = read_manifest(plan.paths.chunk_manifest("flow", Chunk(1001, 1004)))
     assert data["cuts"] == [] and sorted(data["cut_scores"]) == ["1002", "1003", "1004"]
     assert data["cut_score_fields"] == ["unreliable", "residual", "histogram"]
     assert flow.chunk_cuts(plan, Chunk(1001, 1004)) == set() and flow.shot_cuts(plan) == []
@@ -54,6 +54,6 @@ def test_a_scene_cut_is_found_and_recorded(project, tmp_path, run_stages):
 def test_plates_of_different_sizes_are_refused(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "plates")
-    cv2.imwrite(str(plan.frame_file("plates", 1003)), np.zeros((20, 30, 3), np.uint8))
+    cv2.imwrite(str(plan.paths.frame_file("plates", 1003)), np.zeros((20, 30, 3), np.uint8))
     with pytest.raises(MediaError, match=r"^st1: plate 1003 is 30x20, plate 1002 is 32x24$"):
         run_stage(plan, "flow", Chunk(1001, 1004))

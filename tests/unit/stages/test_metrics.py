@@ -21,23 +21,23 @@ def test_the_shot_s_metrics_are_written_with_a_summary(tiny_shot, run_stages):
     assert summary["final_vs_styled"] == pytest.approx(
         summary["ewarp_final"] / summary["ewarp_styled"])
     assert 0 < summary["ssim_final_vs_styled"] <= 1 and summary["psnr_final_vs_styled"] > 20
-    data = json.loads(plan.metrics_json.read_text())
+    data = json.loads(plan.paths.metrics_json.read_text())
     assert data["summary"] == summary and data["shot"] == "st1"
     assert [r["frame"] for r in data["per_frame"]] == list(range(1001, 1007))
     assert data["per_frame"][0].get("ewarp_final") is None  # no pair before the first frame
     assert data["smoothing"]["method"] == "adaptive"
-    manifest = read_manifest(plan.stage_manifest("metrics"))
-    assert manifest["outputs"] == {"metrics": str(plan.metrics_json)}
+    manifest = read_manifest(plan.paths.stage_manifest("metrics"))
+    assert manifest["outputs"] == {"metrics": str(plan.paths.metrics_json)}
 
 
 def test_scores_missing_from_the_manifests_are_computed_again(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "final")
     stored = metrics.compute_shot_metrics(plan)
-    for chunk in plan.chunks():
+    for chunk in plan.frames.chunks():
         a, b = chunk.first, chunk.last  # manifests of an older version: no scores in them
         for name in ("flow", "final"):
-            path = plan.chunk_manifest(name, Chunk(a, b))
+            path = plan.paths.chunk_manifest(name, Chunk(a, b))
             data = json.loads(path.read_text())
             data.pop("metrics", None)
             path.write_text(json.dumps(data))

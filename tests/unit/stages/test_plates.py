@@ -20,28 +20,28 @@ def test_plates_are_numbered_from_the_first_frame_and_recorded(tiny_shot, tmp_pa
     run_stage(plan, "probe")
     seen = []
     assert run_stage(plan, "plates", progress=lambda done, total, msg: seen.append((done, total, msg))) == 6
-    names = sorted(p.name for p in plan.stage_dir("plates").glob("*.png"))
+    names = sorted(p.name for p in plan.paths.stage_dir("plates").glob("*.png"))
     assert names == [f"st1.{f}.png" for f in range(1001, 1007)]
-    data = read_manifest(plan.stage_manifest("plates"))
+    data = read_manifest(plan.paths.stage_manifest("plates"))
     assert data["frames"] == [1001, 1006] and data["count"] == 6
-    assert data["key"] == plan.key("plates") and plan.frame_range() == (1001, 1006)
+    assert data["key"] == plan.keys.key("plates") and plan.frames.range() == (1001, 1006)
     assert seen[-1] == (6, 6, "decoded")
     src = cv2.imread(str(tmp_path / ".st1_src" / "src.0006.png")).astype(int)
-    assert np.abs(cv2.imread(str(plan.frame_file("plates", 1006))) - src).mean() < 1.5
+    assert np.abs(cv2.imread(str(plan.paths.frame_file("plates", 1006))) - src).mean() < 1.5
 
 
 def test_another_first_frame_and_a_source_range(tiny_shot):
     plan = tiny_shot(first_frame=1, source_range={"start": 3, "duration": 2})
     run_stage(plan, "probe")
     assert run_stage(plan, "plates") == 2
-    assert plan.frame_range() == (1, 2)
-    assert plan.frame_file("plates", 1).is_file() and plan.frame_file("plates", 2).is_file()
+    assert plan.frames.range() == (1, 2)
+    assert plan.paths.frame_file("plates", 1).is_file() and plan.paths.frame_file("plates", 2).is_file()
 
 
 def test_a_killed_decode_s_temporary_folder_is_removed(tiny_shot):
     plan = tiny_shot()
     run_stage(plan, "probe")
-    stale = plan.root / ".plates.tmp-999-dead"
+    stale = plan.paths.root / ".plates.tmp-999-dead"
     stale.mkdir(parents=True)
     (stale / "st1.1001.png").write_bytes(b"half")
     an_hour_ago = time.time() - 3600

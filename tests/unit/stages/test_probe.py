@@ -16,8 +16,8 @@ from pipeline.workarea.plan import ShotPlan
 def test_the_manifest_holds_what_the_source_is(tiny_shot):
     plan = tiny_shot()
     info = run_stage(plan, "probe")
-    data = read_manifest(plan.stage_manifest("probe"))
-    assert data["key"] == plan.key("probe") and data["frames"] is None
+    data = read_manifest(plan.paths.stage_manifest("probe"))
+    assert data["key"] == plan.keys.key("probe") and data["frames"] is None
     assert SourceInfo.from_dict(data["source"]) == info
     assert (info.kind, info.width, info.height, info.frame_count, info.fps_fraction) == (
         "movie", 32, 24, 6, Fraction(24))

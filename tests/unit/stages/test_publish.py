@@ -20,10 +20,10 @@ def _encoded(shot: str) -> ShotPlan:
     plan = ShotPlan.load(shot)
     run_stage(plan, PROBE)
     run_stage(plan, PLATES)
-    first, last = plan.frame_range()
-    plan.stage_dir(FINAL).mkdir(parents=True)
+    first, last = plan.frames.range()
+    plan.paths.stage_dir(FINAL).mkdir(parents=True)
     for f in range(first, last + 1):
-        shutil.copyfile(plan.frame_file(PLATES, f), plan.frame_file(FINAL, f))
+        shutil.copyfile(plan.paths.frame_file(PLATES, f), plan.paths.frame_file(FINAL, f))
     run_stage(plan, ENCODE)
     return plan
 

@@ -23,20 +23,20 @@ def test_commit_writes_the_manifest_with_the_key(project, tmp_path):
     assert isinstance(err.value, ShotstyleError)  # one line for the user, no traceback
 
     StageRun(plan, PROBE).commit(source={"x": 1}, seconds=0.5)
-    data = json.loads(plan.stage_manifest(PROBE).read_text())
+    data = json.loads(plan.paths.stage_manifest(PROBE).read_text())
     assert (data["stage"], data["shot"], data["key"], data["frames"]) == (
-        PROBE, "r01", plan.key(PROBE), None)
+        PROBE, "r01", plan.keys.key(PROBE), None)
     assert (data["source"], data["seconds"]) == ({"x": 1}, 0.5)
     assert stage_done(plan, PROBE).is_current()
 
     StageRun(plan, PLATES).commit(frames=(1001, 1010), count=10)
     chunk = Chunk(1005, 1008)
     ctx = StageRun(plan, STYLED, chunk, progress=None)
-    assert ctx.manifest == plan.stage_dir(STYLED) / "chunks" / "1005-1008.json"
+    assert ctx.manifest == plan.paths.stage_dir(STYLED) / "chunks" / "1005-1008.json"
     ctx.commit(device="cpu")
     data = json.loads(ctx.manifest.read_text())
     assert (data["key"], data["frames"], data["device"]) == (
-        plan.chunk_key(STYLED, chunk), [1005, 1008], "cpu")
+        plan.keys.chunk_key(STYLED, chunk), [1005, 1008], "cpu")
     assert stage_done(plan, STYLED, chunk).is_current()
 
 

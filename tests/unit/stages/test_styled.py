@@ -37,14 +37,14 @@ def test_a_chunk_is_stylised_with_the_style_s_generator(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "plates")
     stats = run_stage(plan, "styled", Chunk(1005, 1006))
-    assert sorted(p.name for p in plan.stage_dir("styled").glob("*.png")) == [
+    assert sorted(p.name for p in plan.paths.stage_dir("styled").glob("*.png")) == [
         "st1.1005.png", "st1.1006.png"]
-    out = read_rgb(plan.frame_file("styled", 1005))
+    out = read_rgb(plan.paths.frame_file("styled", 1005))
     assert out.shape == (24, 32, 3) and out.dtype == np.uint8
-    assert not np.array_equal(out, read_rgb(plan.frame_file("plates", 1005)))
+    assert not np.array_equal(out, read_rgb(plan.paths.frame_file("plates", 1005)))
     assert (stats["device"], stats["backend"], stats["arch"]) == ("cpu", "torch", "fewshot_unet")
-    data = read_manifest(plan.chunk_manifest("styled", Chunk(1005, 1006)))
-    assert data["frames"] == [1005, 1006] and data["key"] == plan.chunk_key("styled", Chunk(1005, 1006))
+    data = read_manifest(plan.paths.chunk_manifest("styled", Chunk(1005, 1006)))
+    assert data["frames"] == [1005, 1006] and data["key"] == plan.keys.chunk_key("styled", Chunk(1005, 1006))
     assert data["batch_size"] == 2
 
 
@@ -58,7 +58,7 @@ def test_a_chunk_outside_the_shot_is_refused(tiny_shot, run_stages):
 def test_a_missing_plate_is_one_line(tiny_shot, run_stages):
     plan = tiny_shot()
     run_stages(plan, "plates")
-    plan.frame_file("plates", 1006).unlink()
+    plan.paths.frame_file("plates", 1006).unlink()
     with pytest.raises(MediaError, match=r"st1\.1006\.png: cannot read image \(missing\)"):
         run_stage(plan, "styled", Chunk(1005, 1006))
-    assert cv2.imread(str(plan.frame_file("styled", 1006))) is None
+    assert cv2.imread(str(plan.paths.frame_file("styled", 1006))) is None

@@ -35,7 +35,7 @@ class _BaseTestStage(PipelineTask):
         return self.shot
 
     def output(self):
-        return luigi.LocalTarget(str(self.plan.root / "done.txt"))
+        return luigi.LocalTarget(str(self.plan.paths.root / "done.txt"))
 
     def execute(self, plan):
         type(self).attempts.append(self.fail)
@@ -44,12 +44,12 @@ class _BaseTestStage(PipelineTask):
         if self.fail == "bug":
             raise ZeroDivisionError("division by zero")
         if self.fail == "transient-once" and len(type(self).attempts) == 1:
-            raise OSError(errno.EIO, "Input/output error", str(plan.root / "x"))
-        plan.root.mkdir(parents=True, exist_ok=True)
+            raise OSError(errno.EIO, "Input/output error", str(plan.paths.root / "x"))
+        plan.paths.root.mkdir(parents=True, exist_ok=True)
         progress = self.progress()
         progress(1, 2, "half")
         progress(2, 2, "all")
-        (plan.root / "done.txt").write_text("ok")
+        (plan.paths.root / "done.txt").write_text("ok")
 
 
 @pytest.fixture
@@ -69,14 +69,14 @@ def build(task: luigi.Task) -> luigi.execution_summary.LuigiRunResult:
 
 def test_a_stage_runs_logs_to_its_file_and_clears_an_old_failure(shot):
     plan = ShotPlan.load(shot)
-    record_failure(plan.logs_dir, "probe", MediaError("yesterday's failure"), "old")
+    record_failure(plan.paths.logs_dir, "probe", MediaError("yesterday's failure"), "old")
     task = _BaseTestStage(shot=shot)
     assert not task.complete()
     result = build(task)
     assert result.status == luigi.execution_summary.LuigiStatusCode.SUCCESS
-    assert task.complete() and (plan.root / "done.txt").read_text() == "ok"
-    assert read_failure(plan.logs_dir, "probe") is None
-    log = (plan.logs_dir / "probe.log").read_text()
+    assert task.complete() and (plan.paths.root / "done.txt").read_text() == "ok"
+    assert read_failure(plan.paths.logs_dir, "probe") is None
+    log = (plan.paths.logs_dir / "probe.log").read_text()
     assert f"b01: start {task.task_id}" in log and f"b01: done {task.task_id}" in log
     assert "b01 probe: all 2/2 (100%)" in log
 
@@ -86,19 +86,19 @@ def test_a_user_error_fails_in_one_line_and_leaves_a_failure_record(shot):
     task = _BaseTestStage(shot=shot, fail="user")
     result = build(task)
     assert result.status == luigi.execution_summary.LuigiStatusCode.FAILED
-    record = read_failure(plan.logs_dir, "probe")
+    record = read_failure(plan.paths.logs_dir, "probe")
     assert record["error"] == f"MediaError: {plan.cfg.source}: source not found"
     assert record["task"] == task.task_id
     assert task.on_failure(MediaError("x.mov: source not found")) == \
         "MediaError: x.mov: source not found"
-    assert "Traceback" in (plan.logs_dir / "probe.log").read_text()  # the log keeps it
+    assert "Traceback" in (plan.paths.logs_dir / "probe.log").read_text()  # the log keeps it
 
 
 def test_an_unexpected_exception_keeps_luigi_s_traceback_and_is_recorded(shot):
     plan = ShotPlan.load(shot)
     task = _BaseTestStage(shot=shot, fail="bug")
     assert build(task).status == luigi.execution_summary.LuigiStatusCode.FAILED
-    assert read_failure(plan.logs_dir, "probe")["error"] == "ZeroDivisionError: division by zero"
+    assert read_failure(plan.paths.logs_dir, "probe")["error"] == "ZeroDivisionError: division by zero"
     try:
         raise ZeroDivisionError("division by zero")
     except ZeroDivisionError as exc:
@@ -109,7 +109,7 @@ def test_a_transient_error_is_retried_and_the_stage_completes(shot):
     task = _BaseTestStage(shot=shot, fail="transient-once")
     assert build(task).status == luigi.execution_summary.LuigiStatusCode.SUCCESS
     assert _BaseTestStage.attempts == ["transient-once", "transient-once"]
-    assert "retry 1/1" in (ShotPlan.load(shot).logs_dir / "probe.log").read_text()
+    assert "retry 1/1" in (ShotPlan.load(shot).paths.logs_dir / "probe.log").read_text()
 
 
 def test_a_broken_config_is_not_complete_instead_of_raising(project):

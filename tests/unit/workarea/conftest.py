@@ -42,19 +42,19 @@ class WorkArea:
         (first, last)) as a run would."""
         plan = self.plan
         if chunk is None:
-            path = plan.stage_manifest(name)
+            path = plan.paths.stage_manifest(name)
             frames = None if name == PROBE else (FIRST, LAST)
-            write_manifest(path, stage=name, shot=self.shot, key=plan.key(name),
+            write_manifest(path, stage=name, shot=self.shot, key=plan.keys.key(name),
                            frames=frames, **fields)
         else:
             chunk = Chunk(*chunk) if isinstance(chunk, tuple) else chunk
-            path = plan.chunk_manifest(name, chunk)
-            write_manifest(path, stage=name, shot=self.shot, key=plan.chunk_key(name, chunk),
+            path = plan.paths.chunk_manifest(name, chunk)
+            write_manifest(path, stage=name, shot=self.shot, key=plan.keys.chunk_key(name, chunk),
                            frames=(chunk.first, chunk.last), **fields)
             if stage(name).frame_ext:
                 for f in chunk.frames:
-                    plan.frame_file(name, f).parent.mkdir(parents=True, exist_ok=True)
-                    plan.frame_file(name, f).write_bytes(b"frame")
+                    plan.paths.frame_file(name, f).parent.mkdir(parents=True, exist_ok=True)
+                    plan.paths.frame_file(name, f).write_bytes(b"frame")
         self._stamp(path)
         return path
 
@@ -62,7 +62,7 @@ class WorkArea:
         """Every stage done, in the order a render finishes them."""
         for st in STAGES:
             if st.chunked:
-                for chunk in self.plan.chunks():
+                for chunk in self.plan.frames.chunks():
                     self.done(st.name, chunk)
             elif st.delivers:
                 out = self.project.renders / self.shot / f"{st.name}.out"

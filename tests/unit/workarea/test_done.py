@@ -13,7 +13,7 @@ def test_chunks_come_from_the_plates_manifest(work):
     assert [m.name for m in stage_done(work.plan, METRICS).inputs()] == [PLATES]
     work.done(PROBE)
     work.done(PLATES)
-    assert work.plan.chunks() == CHUNKS
+    assert work.plan.frames.chunks() == CHUNKS
     assert [m.name for m in stage_done(work.plan, ENCODE).inputs()] == [
         "final 1001-1004", "final 1005-1008", "final 1009-1010"]
 

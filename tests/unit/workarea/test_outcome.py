@@ -27,14 +27,14 @@ def test_a_shot_nothing_ran_for_is_not_run(work):
 
 def test_a_failure_since_the_batch_began_fails_the_shot(work):
     began = time.time() - 5
-    record_failure(work.plan.logs_dir, "probe", MediaError("w01.mov: not a video"), "Probe")
+    record_failure(work.plan.paths.logs_dir, "probe", MediaError("w01.mov: not a video"), "Probe")
     outcome = shot_outcome("w01", began)
     assert outcome == ShotOutcome("w01", FAILED, "probe: MediaError: w01.mov: not a video")
     assert str(outcome) == "w01 (failed: probe: MediaError: w01.mov: not a video)"
 
 
 def test_a_failure_from_an_earlier_batch_is_not_this_batch_s(work):
-    record_failure(work.plan.logs_dir, "probe", MediaError("old news"), "Probe")
+    record_failure(work.plan.paths.logs_dir, "probe", MediaError("old news"), "Probe")
     assert shot_outcome("w01", time.time() + 60).state == NOT_RUN
 
 
@@ -47,7 +47,7 @@ def test_a_shot_whose_config_is_broken_fails_with_the_config_s_line(work):
 
 
 def test_a_shot_another_render_holds_is_not_run_and_names_the_holder(work):
-    root = work.plan.root
+    root = work.plan.paths.root
     root.mkdir(parents=True, exist_ok=True)
     holder = lock.local_session("luigi --module tasks RenderShot --shot w01", os.getpid())
     lock.take(root, holder, "w01")
@@ -57,7 +57,7 @@ def test_a_shot_another_render_holds_is_not_run_and_names_the_holder(work):
 
 
 def test_a_shared_session_s_lock_is_not_another_render(work):
-    root = work.plan.root
+    root = work.plan.paths.root
     root.mkdir(parents=True, exist_ok=True)
     lock.take(root, lock.shared_session("farm job 42", "openjd run"), "w01")
     assert shot_outcome("w01", time.time()) == ShotOutcome("w01", NOT_RUN)

@@ -76,7 +76,7 @@ def test_bad_frame_requests(work):
 
 def test_rerun_removes_manifests_frames_and_failure_records(work):
     work.all_done()
-    record = work.plan.logs_dir / "styled.1005-1008.failed.json"
+    record = work.plan.paths.logs_dir / "styled.1005-1008.failed.json"
     record.parent.mkdir(parents=True)
     record.write_text("{}")
     removed = rerun(work.plan, "stylize", (1005, 1005))
@@ -84,8 +84,8 @@ def test_rerun_removes_manifests_frames_and_failure_records(work):
                        "metrics", "report"]
     plan = work.plan
     assert not record.exists()
-    assert not any(plan.frame_file(STYLED, f).exists() for f in range(1005, 1009))
-    assert all(plan.frame_file(STYLED, f).exists() for f in range(1001, 1005))
+    assert not any(plan.paths.frame_file(STYLED, f).exists() for f in range(1005, 1009))
+    assert all(plan.paths.frame_file(STYLED, f).exists() for f in range(1001, 1005))
     assert stage_done(plan, FINAL, C1).is_current()
     assert not stage_done(plan, FINAL, C2).is_current()
     assert stage_done(plan, PLATES).is_current()
@@ -94,7 +94,7 @@ def test_rerun_removes_manifests_frames_and_failure_records(work):
                       "final": "missing", "encode": "missing", "metrics": "missing",
                       "report": "missing"}
     rerun(plan, "plates")
-    assert not plan.stage_dir(PLATES).exists() and not plan.stage_dir(FINAL).exists()
+    assert not plan.paths.stage_dir(PLATES).exists() and not plan.paths.stage_dir(FINAL).exists()
 
 
 def test_the_rerun_command_is_refused_while_a_render_holds_the_shot(work, capsys):
@@ -103,7 +103,7 @@ def test_the_rerun_command_is_refused_while_a_render_holds_the_shot(work, capsys
     work.all_done()
     # a live process (pytest's parent) renders it
     render = local_session("luigi --module tasks RenderShot --shot w01", pid=os.getppid())
-    take(work.plan.root, render, "w01")
+    take(work.plan.paths.root, render, "w01")
     assert main(["rerun", "w01", "--stage", "styled"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("shotstyle: error: w01: another render holds this shot: "
@@ -117,7 +117,7 @@ def test_status_names_the_render_holding_the_shot(work, capsys):
     from pipeline.workarea.lock import local_session, take
     work.all_done()
     render = local_session("luigi --module tasks RenderShot --shot w01", pid=os.getppid())
-    take(work.plan.root, render, "w01")
+    take(work.plan.paths.root, render, "w01")
     assert main(["status", "w01"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1].startswith("  rendering now: 'luigi --module tasks RenderShot --shot w01' "

@@ -24,8 +24,8 @@ def test_a_new_shot_is_missing_everywhere(work):
 def test_done_stale_and_failed_chunks(work):
     work.all_done()
     assert [r.state for r in shot_status(work.plan)] == ["done"] * 8
-    work.plan.chunk_manifest(STYLED, Chunk(1005, 1008)).unlink()  # as a failed run leaves it
-    logs = work.plan.logs_dir
+    work.plan.paths.chunk_manifest(STYLED, Chunk(1005, 1008)).unlink()  # as a failed run leaves it
+    logs = work.plan.paths.logs_dir
     record_failure(logs, "styled.1005-1008", MediaError("frame 1006: cannot read image"),
                    "StylizeChunk_x")
     rows = {r.stage: r for r in shot_status(work.plan)}
