@@ -31,7 +31,7 @@ from pipeline.media.colour import DisplayTransform
 from pipeline.media.colour_choice import Notes, choose_colour, writes_exr_by_default
 from pipeline.settings import ShotSettings
 from pipeline.workarea.frames import ShotFrames
-from pipeline.workarea.keys import SCENE_FORMAT, StageKeys, style_key  # noqa: F401 (re-exported)
+from pipeline.workarea.keys import StageKeys
 from pipeline.workarea.manifest import file_fingerprint
 from pipeline.workarea.paths import ShotPaths
 
