@@ -84,19 +84,27 @@ def union(a: Window, b: Window) -> Window:
     return x0, y0, x1 - x0, y1 - y0
 
 
-def image_windows(path: Path) -> Optional[Windows]:
-    """The display and data windows from the header of ``path``; None when
-    OpenImageIO cannot read the header (unknown format, damaged file)."""
+def read_header(path: Path) -> Optional[oiio.ImageSpec]:
+    """The header of ``path`` (its first part), the file closed again; None when
+    OpenImageIO cannot read it (unknown format, damaged file)."""
     inp = oiio.ImageInput.open(str(path))
     if inp is None:
         oiio.geterror()  # clear it
         return None
     try:
-        s = inp.spec()
-        return Windows((s.full_x, s.full_y, s.full_width, s.full_height),
-                       (s.x, s.y, s.width, s.height))
+        return oiio.ImageSpec(inp.spec())
     finally:
         inp.close()
+
+
+def image_windows(path: Path) -> Optional[Windows]:
+    """The display and data windows from the header of ``path``; None when
+    OpenImageIO cannot read the header (unknown format, damaged file)."""
+    s = read_header(path)
+    if s is None:
+        return None
+    return Windows((s.full_x, s.full_y, s.full_width, s.full_height),
+                   (s.x, s.y, s.width, s.height))
 
 
 def image_size(path: Path) -> Optional[tuple[int, int]]:
@@ -110,16 +118,11 @@ def dpx_transfer(path: Path) -> Optional[tuple[str, int]]:
     """The transfer a DPX header gives (OpenImageIO's ``dpx:Transfer``: 'Printing
     density', 'Logarithmic', 'Linear', 'Undefined', ...) and its bits per sample;
     None when OpenImageIO cannot read the header."""
-    inp = oiio.ImageInput.open(str(path))
-    if inp is None:
-        oiio.geterror()  # clear it
+    spec = read_header(path)
+    if spec is None:
         return None
-    try:
-        spec = inp.spec()
-        return (spec.get_string_attribute("dpx:Transfer"),
-                spec.get_int_attribute("oiio:BitsPerSample", 0))
-    finally:
-        inp.close()
+    return (spec.get_string_attribute("dpx:Transfer"),
+            spec.get_int_attribute("oiio:BitsPerSample", 0))
 
 
 def _channel(names: list[str], *wanted: str) -> Optional[int]:
@@ -218,15 +221,10 @@ def header_timing(path: Path) -> tuple[Optional[str], Optional[Fraction]]:
     ``frame_rate_attribute``: OpenImageIO prints ``smpte:TimeCode`` (OpenEXR's
     timeCode, DPX's timecode) as ``HH:MM:SS:FF``; the drop-frame flag it leaves
     out (bit 6 of the SMPTE 12M word) is read here."""
-    inp = oiio.ImageInput.open(str(path))
-    if inp is None:
-        oiio.geterror()  # clear it
+    spec = read_header(path)
+    if spec is None:
         return None, None
-    try:
-        spec = inp.spec()
-        return _header_timecode(spec), _header_rate(spec)
-    finally:
-        inp.close()
+    return _header_timecode(spec), _header_rate(spec)
 
 
 def _header_timecode(spec: oiio.ImageSpec) -> Optional[str]:
