@@ -101,10 +101,43 @@ def image_windows(path: Path) -> Optional[Windows]:
     """The display and data windows from the header of ``path``; None when
     OpenImageIO cannot read the header (unknown format, damaged file)."""
     s = read_header(path)
-    if s is None:
-        return None
+    return None if s is None else windows_of(s)
+
+
+def windows_of(s: oiio.ImageSpec) -> Windows:
+    """The display and data windows of a header already read."""
     return Windows((s.full_x, s.full_y, s.full_width, s.full_height),
                    (s.x, s.y, s.width, s.height))
+
+
+#: The largest picture the pipeline takes: 16384 a side, 2**28 pixels (a 16K
+#: square); a header claiming more is refused at probe, not at encode.
+MAX_SIDE, MAX_PIXELS = 16384, 2 ** 28
+
+
+def header_problem(spec: oiio.ImageSpec) -> Optional[str]:
+    """Why a picture with this header cannot be a plate (its channels, its size),
+    or None. Plates need R, G and B named, or one grey channel (and alpha);
+    ``read_picture`` would otherwise take the first three channels as RGB."""
+    names = list(spec.channelnames)
+    rgb = all(_channel(names, c) is not None for c in ("r", "g", "b"))
+    grey = spec.nchannels == 1 or (spec.nchannels == 2 and _channel(names[1:], "a") == 0)
+    if not (rgb or grey):
+        return (f"channels {', '.join(names) or 'none'} found; plates need channels named "
+                f"R, G and B (A optional) or one grey channel")
+    for what, w, h in (("display", spec.full_width, spec.full_height),
+                       ("data", spec.width, spec.height)):
+        if max(w, h) > MAX_SIDE or w * h > MAX_PIXELS:
+            return (f"{what} window {w}x{h} is over the limit ({MAX_SIDE} pixels a side, "
+                    f"{MAX_PIXELS} pixels)")
+    return None
+
+
+def header_depth(spec: oiio.ImageSpec) -> str:
+    """'8-bit', '10-bit', '16-bit' for integer pixels, 'half' or 'float' for floating point."""
+    if spec.format.basetype in (oiio.HALF, oiio.FLOAT, oiio.DOUBLE):
+        return str(spec.format)
+    return f"{spec.get_int_attribute('oiio:BitsPerSample', 0) or spec.format.size() * 8}-bit"
 
 
 def image_size(path: Path) -> Optional[tuple[int, int]]:

@@ -12,7 +12,8 @@ from typing import Optional
 from pipeline.media import ffmpeg_run, geometry
 from pipeline.errors import MediaError
 from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
-from pipeline.media.exr import header_timing, image_windows, union
+from pipeline.media.exr import (header_depth, header_problem, header_timing, read_header,
+                                windows_of, union)
 from pipeline.media.timecode import timecode_after
 
 
@@ -171,11 +172,11 @@ def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
         log.warning("%s: header timecode %s cannot be counted at %s frames/s; the movies get "
                     "no timecode", sample, timecode, fps)
         timecode = None
+    window = _sequence_window(printf, first, last)
     data = ffmpeg_run.probe(sample)
     video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
     if not video:
         raise MediaError(f"{sample}: not an image ffmpeg can read")
-    window = _sequence_window(printf, first, last)
     pix_fmt = video.get("pix_fmt", "?")
     return SourceInfo(source=printf, kind="sequence", width=int(video["width"]),
                       height=int(video["height"]), fps=str(fps),
@@ -187,28 +188,48 @@ def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
 
 
 def _sequence_window(printf: str, first: int, last: int) -> Optional[list]:
-    """Every frame the size of the first (FFmpeg would silently rescale the others);
+    """Every frame the size, channels and bit depth of the first (FFmpeg would
+    silently rescale the others, drop an alpha that appears, decode at the first
+    frame's depth), each one a picture plates can be made of (``header_problem``);
     the plate window (``SourceInfo.plate_window``) when a frame's data window
     reaches outside the display window, else None. Reads headers only; frames
     whose header OpenImageIO cannot read pass."""
-    head = image_windows(Path(printf % first))
-    if head is None:
+    spec = read_header(Path(printf % first))
+    if spec is None:
         return None
+    _check_header(printf % first, spec)
+    head = windows_of(spec)
     want, display = head.size, head.display
+    names, depth = list(spec.channelnames), header_depth(spec)
     plates = union(display, head.data)
     for n in range(first + 1, last + 1):
-        windows = image_windows(Path(printf % n))
-        if windows is None:
+        frame = read_header(Path(printf % n))
+        if frame is None:
             continue
+        _check_header(printf % n, frame)
+        windows = windows_of(frame)
         if windows.size != want:
             size = windows.size
             raise MediaError(f"{printf % n}: frame {n} is {size[0]}x{size[1]} but the sequence "
                              f"is {want[0]}x{want[1]} (frame {first}); re-export it at the "
                              f"sequence's size")
+        if list(frame.channelnames) != names:
+            raise MediaError(f"{printf % n}: frame {n} has channels "
+                             f"{', '.join(frame.channelnames)} but frame {first} has "
+                             f"{', '.join(names)}; export every frame with the same channels")
+        if header_depth(frame) != depth:
+            raise MediaError(f"{printf % n}: frame {n} is {header_depth(frame)} but frame "
+                             f"{first} is {depth}; export every frame at one bit depth")
         plates = union(plates, windows.data)
     if plates == display:
         return None
     return [plates[0] - display[0], plates[1] - display[1], plates[2], plates[3]]
+
+
+def _check_header(path: str, spec) -> None:
+    problem = header_problem(spec)
+    if problem:
+        raise MediaError(f"{path}: {problem}")
 
 
 def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:

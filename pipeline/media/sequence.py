@@ -8,6 +8,7 @@ are normalised to printf style for FFmpeg. Frame ranges on the command line
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import fileseq
@@ -39,11 +40,27 @@ def _parse(name: str) -> fileseq.FileSequence:
                          f"number per name, e.g. name.####.exr)") from None
 
 
+#: A frame-number token right before the file's extension: ``%04d`` / ``%d``,
+#: ``$F`` / ``$F4``, or a run of ``#`` / ``@`` that stands alone (after ``.``, ``_``,
+#: ``-`` or a space, or at the start) or is two or more long. ``reel#A.mov`` (the
+#: ``#`` is not before the extension) and ``A001#1.mov`` are movies.
+_FRAME_TOKEN = re.compile(r"(%0?\d*d|\$F\d*|(?:(?<![^._\- ])|(?=[#@]{2}))(?:#+|@+))"
+                          r"(\.[^./\\]+)$")
+
+
 def is_sequence_pattern(source: str) -> bool:
-    """A file name with a padding pattern (``%04d``, ``####``, ``@@@@``) and no frame
-    range; folders are not looked at (``shots/s#01/clip.mov`` is a movie)."""
-    seq = _parse(Path(source).name)
-    return bool(seq.padding()) and not seq.frameSet()
+    """The one place a source is classified. A sequence only when the file name has a
+    frame-number token fileseq reads as padding right before its extension
+    (``name.####.exr``, ``name_%04d.exr``, ``name.@@@@.exr``, ``name.$F4.exr``) and no
+    frame range; anything else, and any existing regular file, is a movie. Folders
+    are not looked at (``shots/s#01/clip.mov`` is a movie)."""
+    name = Path(source).name
+    token = _FRAME_TOKEN.search(name)
+    if token is None or Path(source).is_file():
+        return False
+    seq = _parse(name)
+    return (seq.padding() == token.group(1) and seq.extension() == token.group(2)
+            and not seq.frameSet())
 
 
 def to_printf(pattern: str) -> str:

@@ -139,3 +139,74 @@ def test_a_source_range_past_the_end_is_one_line(tmp_path):
         with_range(probe_source(str(clip)), 15, 10)
     assert str(err.value) == (f"{clip}: source_range 15-24 (start 15, duration 10) ends past "
                               f"the source's last frame (19; it has 20 frames)")
+
+
+# ------------------------------------------- inputs found late: refused at probe (#21)
+def _write_oiio(path, channels, w=8, h=4, pixel_type="half", display=None):
+    """A real image written by OpenImageIO with these channel names."""
+    import OpenImageIO as oiio
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spec = oiio.ImageSpec(w, h, len(channels), pixel_type)
+    spec.channelnames = tuple(channels)
+    if display:
+        spec.full_width, spec.full_height = display
+    out = oiio.ImageOutput.create(str(path))
+    assert out.open(str(path), spec), oiio.geterror()
+    assert out.write_image(np.full((h, w, len(channels)), 0.5, np.float32)) and out.close()
+
+
+def _refused(source):
+    with pytest.raises(MediaError) as err:
+        probe_source(source, Fraction(24))
+    return str(err.value)
+
+
+@pytest.mark.parametrize("channels", [("R", "B"), ("R", "B", "A"),
+                                      ("beauty.R", "beauty.G", "beauty.B")])
+def test_exr_without_r_g_b_is_refused_naming_its_channels(tmp_path, channels):
+    for n in (1, 2):
+        _write_oiio(tmp_path / f"p.{n:04d}.exr", channels)
+    first = tmp_path / "p.0001.exr"
+    assert _refused(str(tmp_path / "p.####.exr")) == (
+        f"{first}: channels {', '.join(channels)} found; plates need channels named R, G and "
+        f"B (A optional) or one grey channel")
+
+
+def test_exr_header_claiming_20000_square_is_refused(tmp_path):
+    _write_oiio(tmp_path / "big.0001.exr", ("R", "G", "B"), 2, 2, display=(20000, 20000))
+    assert _refused(str(tmp_path / "big.####.exr")) == (
+        f"{tmp_path / 'big.0001.exr'}: display window 20000x20000 is over the limit (16384 "
+        f"pixels a side, 268435456 pixels)")
+
+
+def test_png_20000_wide_is_refused(tmp_path):
+    _write_oiio(tmp_path / "wide.0001.png", ("R", "G", "B"), 20000, 1, pixel_type="uint8")
+    assert _refused(str(tmp_path / "wide.####.png")) == (
+        f"{tmp_path / 'wide.0001.png'}: display window 20000x1 is over the limit (16384 "
+        f"pixels a side, 268435456 pixels)")
+
+
+def test_bit_depth_changing_at_frame_2_is_refused(tmp_path):
+    _write_oiio(tmp_path / "d.0001.png", ("R", "G", "B"), pixel_type="uint8")
+    for n in (2, 3):
+        _write_oiio(tmp_path / f"d.{n:04d}.png", ("R", "G", "B"), pixel_type="uint16")
+    assert _refused(str(tmp_path / "d.####.png")) == (
+        f"{tmp_path / 'd.0002.png'}: frame 2 is 16-bit but frame 1 is 8-bit; export every "
+        f"frame at one bit depth")
+
+
+def test_alpha_appearing_at_frame_2_is_refused(tmp_path):
+    _write_oiio(tmp_path / "a.0001.exr", ("R", "G", "B"))
+    _write_oiio(tmp_path / "a.0002.exr", ("R", "G", "B", "A"))
+    assert _refused(str(tmp_path / "a.####.exr")) == (
+        f"{tmp_path / 'a.0002.exr'}: frame 2 has channels R, G, B, A but frame 1 has R, G, B; "
+        f"export every frame with the same channels")
+
+
+def test_grey_and_rgba_sequences_pass_the_header_checks(tmp_path):
+    _write_oiio(tmp_path / "g.0001.png", ("Y",), pixel_type="uint8")
+    _write_oiio(tmp_path / "g.0002.png", ("Y",), pixel_type="uint8")
+    assert probe_source(str(tmp_path / "g.####.png"), Fraction(24)).frame_count == 2
+    for n in (1, 2):
+        _write_oiio(tmp_path / f"c.{n:04d}.exr", ("R", "G", "B", "A"))
+    assert probe_source(str(tmp_path / "c.####.exr"), Fraction(24)).has_alpha

@@ -27,3 +27,25 @@ def test_scan_sequence_range_and_gaps(tmp_path):
     with pytest.raises(MediaError, match="no frames found"):
         scan_sequence(str(tmp_path / "t.%04d.png"))
 
+
+
+@pytest.mark.parametrize("name", [
+    "plate.####.exr", "plate.%04d.exr", "plate.@@@@.exr", "plate.$F4.exr", "plate.$F.exr",
+    "plate_####.exr", "plate####.exr", "a.#.exr", "a.%d.png", "Scene 1.2 final.####.exr",
+    "shots/s#01/plate.####.exr"])
+def test_names_with_a_frame_token_before_the_extension_are_sequences(name):
+    assert is_sequence_pattern(name)
+
+
+@pytest.mark.parametrize("name", [
+    "reel#A.mov", "Scene 1.2 final.mov", "shot_{v2}.mov", "reel#A {v2}.mov", "A001#1.mov",
+    "take#.mov", "s#01.mov", "plate.1001.exr", "plate.1-10#.exr", "clip.mov",
+    "plates/s#01/clip.mov"])
+def test_names_users_give_movies_are_movies(name):
+    assert not is_sequence_pattern(name)
+
+
+@pytest.mark.parametrize("name", ["A001#1.mov", "plate.####.mov", "take_##.mov"])
+def test_an_existing_file_is_a_movie_whatever_its_name(tmp_path, name):
+    (tmp_path / name).write_bytes(b"")
+    assert not is_sequence_pattern(str(tmp_path / name))
