@@ -156,6 +156,10 @@ class PipelineConfig:
 SMOOTHING_METHODS = ("adaptive", "flow", "none")
 #: OpenCV DIS optical-flow presets (cv2.DISOPTICAL_FLOW_PRESET_<NAME>).
 FLOW_PRESETS = ("medium", "fast", "ultrafast")
+#: x264's presets: a name ffmpeg does not know would fail the encode stage after the
+#: frames are made, so it is refused with the config
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+                "slower", "veryslow", "placebo")
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,7 @@ class OutputConfig:
     mp4: bool = setting(True, help="Write `<shot>_styled.mp4`: the H.264 review copy.")
     frames: bool = setting(True, help="Write the PNG frame sequence `frames/<shot>.####.png`.")
     mp4_crf: int = setting(18, min=0, max=51, help="x264 constant rate factor of the mp4.")
-    mp4_preset: str = setting("medium", help="x264 preset of the mp4.")
+    mp4_preset: Literal[X264_PRESETS] = setting("medium", help="x264 preset of the mp4.")
     mp4_odd_size: Literal["exact", "pad"] = setting("pad", help=(
         "H.264 4:2:0 cannot store odd sizes. `pad` pads the mp4 to even with black on the "
         "right / bottom (1 px more; plays in browsers and hardware decoders); `exact` keeps "
@@ -542,6 +546,15 @@ def shot_config_path(shot: str, cfg_dir: Optional[Path] = None) -> Path:
     return cfg_dir / "shots" / f"{check_shot_name(shot)}.yaml"
 
 
+def check_delivers(path: Path, output: OutputConfig, writes_exr: bool) -> None:
+    """ConfigError where the shot's ``output`` section leaves nothing to deliver
+    (``writes_exr``: whether it writes the EXR; its default depends on the source)."""
+    if not (output.mov or output.mp4 or output.frames or writes_exr):
+        exr = "exr" if output.exr is False else "exr (off by default for this source)"
+        raise ConfigError(f"{path}: key 'output': nothing to deliver: mov, mp4, frames and "
+                          f"{exr} are all off")
+
+
 def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
     path = shot_config_path(shot, cfg_dir)
     if not path.is_file():
@@ -553,6 +566,7 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
     if not SHOT_NAME_RE.match(cfg.style) or ".." in cfg.style:
         raise ConfigError(f"{path}: key 'style': expected a style name (a file "
                           f"configs/styles/<name>.yaml), got {cfg.style!r}")
+    check_delivers(path, cfg.output, cfg.output.exr is not False)
     # Resolve the source relative to the shot file.
     src = Path(os.path.expanduser(cfg.source))
     src = src if src.is_absolute() else path.parent / src

@@ -23,6 +23,11 @@ All tasks of one job share the shots' locks (``SHOTSTYLE_RENDER_SESSION``, set
 by the job environment to the job's ``RenderId``), so they do not refuse each
 other, while any other render of those shots is refused.
 
+A work or render root set by ``SHOTSTYLE_WORK_ROOT`` / ``SHOTSTYLE_RENDER_ROOT``
+where the job is written is carried into it (parameters ``WorkRoot`` /
+``RenderRoot``, set as the same variables on the workers): the tasks deliver
+where a local render would, not into pipeline.yaml's roots.
+
 The shots' frame counts come from probing their sources (no file is written).
 """
 from __future__ import annotations
@@ -48,6 +53,9 @@ from pipeline.workarea.plan import ShotPlan
 SPECIFICATION = "jobtemplate-2023-09"
 GPU_AMOUNT = "amount.worker.gpu"
 SESSION_VARIABLE = "SHOTSTYLE_RENDER_SESSION"
+#: the roots an environment variable overrides (``load_pipeline_config``): the
+#: job's parameter and the variable
+ROOT_VARIABLES = (("WorkRoot", "SHOTSTYLE_WORK_ROOT"), ("RenderRoot", "SHOTSTYLE_RENDER_ROOT"))
 
 
 def luigi_command() -> str:
@@ -173,6 +181,13 @@ def job_template(shots: list[str], name: Optional[str] = None) -> dict:
         raise ConfigError(f"{Path(luigi_cfg).absolute()}: luigi.cfg not found (run from the "
                           f"repository root or set LUIGI_CONFIG_PATH)")
 
+    params, variables = [], {}
+    for param, env in ROOT_VARIABLES:
+        if os.environ.get(env):  # as load_pipeline_config resolves it
+            params.append({"name": param, "type": "STRING",
+                           "default": str(Path(os.environ[env]).resolve()),
+                           "description": f"{env} where the job was written"})
+            variables[env] = f"{{{{Param.{param}}}}}"
     return {
         "specificationVersion": SPECIFICATION,
         "name": name or f"shotstyle {' '.join(shots)}",
@@ -187,11 +202,12 @@ def job_template(shots: list[str], name: Optional[str] = None) -> dict:
             {"name": "RenderId", "type": "STRING", "default": uuid.uuid4().hex,
              "description": "the tasks of one job share their shots' locks; give each "
                             "job of this file its own (-p RenderId=...)"},
+            *params,
         ],
         "jobEnvironments": [{"name": "shotstyle", "variables": {
             "SHOTSTYLE_CONFIG_DIR": "{{Param.ConfigDir}}",
             "LUIGI_CONFIG_PATH": "{{Param.LuigiConfig}}",
-            SESSION_VARIABLE: "farm job {{Param.RenderId}}"}}],
+            SESSION_VARIABLE: "farm job {{Param.RenderId}}", **variables}}],
         "steps": steps,
     }
 

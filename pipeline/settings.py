@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
-from pipeline.config import PipelineConfig, ShotConfig, parse_fps
+from pipeline.config import PipelineConfig, ShotConfig, check_delivers, parse_fps
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,13 @@ class ShotSettings:
         """The settings of the shot configured by ``cfg`` (read from
         ``config_file``); ``exr_by_default``: whether the colour policy writes EXR
         when the shot does not say (``colour_choice.writes_exr_by_default``)."""
+        writes_exr = cfg.output.exr if cfg.output.exr is not None else exr_by_default
+        check_delivers(config_file, cfg.output, writes_exr)
         return cls(
             chunk_size=cfg.chunk_size or pipeline.chunk_size,
             batch_size=cfg.batch_size or pipeline.batch_size,
             fps_override=(None if cfg.fps is None
                           else parse_fps(cfg.fps, f"{config_file}: key 'fps'")),
-            writes_exr=cfg.output.exr if cfg.output.exr is not None else exr_by_default,
+            writes_exr=writes_exr,
             smoothing_uses_flow=cfg.smoothing.method != "none",
         )

@@ -65,11 +65,19 @@ class Stage:
     #: how the report and the metrics name its frames (a stage with frames)
     label: str = ""
     description: str = ""
-    #: its manifest lists deliverables that must still exist for it to be done
-    delivers: bool = False
+    #: the deliverables it writes, by kind, as the plan puts them now (a function of
+    #: the ``ShotPlan``, like ``settings``), or None: it is done only while its
+    #: manifest lists exactly these paths under ``outputs`` and each still exists
+    #: (a moved render root, a deleted movie: not done)
+    outputs: Optional[Callable[["ShotPlan"], dict[str, Any]]] = None
     #: runs the style's generator: takes a ``gpu`` slot (luigi.cfg ``[resources]``)
     #: and needs the style's checkpoint (trained first when the style trains here)
     runs_model: bool = False
+
+    @property
+    def delivers(self) -> bool:
+        """Its manifest lists deliverables (``outputs``)."""
+        return self.outputs is not None
 
     @property
     def folder(self) -> str:
@@ -108,13 +116,16 @@ STAGES: tuple[Stage, ...] = (
           upstream=(STYLED, FLOW), settings=(lambda p: p.cfg.smoothing,), along_time=True,
           only_with_flow=(FLOW,), frame_ext="png", label="final", description="final (smoothed)"),
     Stage(ENCODE, "EncodeClip", "Encode renders/<shot>/<shot>_styled.{mov,mp4} and publish "
-          "the frames.", upstream=(FINAL,), settings=(lambda p: p.cfg.output,), delivers=True),
+          "the frames.", upstream=(FINAL,), settings=(lambda p: p.cfg.output,),
+          outputs=lambda p: p.paths.encode_outputs(p.cfg.output, p.settings.writes_exr)),
     Stage(METRICS, "ShotMetrics", "E_warp of plates / stylised / final frames, SSIM and PSNR "
           "-> renders/<shot>/metrics.json.", aliases=("metric",), upstream=(FINAL, FLOW),
-          delivers=True),
+          outputs=lambda p: {"metrics": p.paths.metrics_json}),
     Stage(REPORT, "ShotReport", "renders/<shot>/report.html + report.json: contact sheet, "
           "E_warp plot, timings, config; then publish.json, the publish record.",
-          upstream=(ENCODE, METRICS), delivers=True),
+          upstream=(ENCODE, METRICS),
+          outputs=lambda p: {"html": p.paths.report_html, "json": p.paths.report_json,
+                             "publish": p.paths.publish_json}),
 )
 
 BY_NAME: dict[str, Stage] = {s.name: s for s in STAGES}

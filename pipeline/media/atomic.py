@@ -88,6 +88,31 @@ def temporary_path(target: Path) -> Iterator[Path]:
         raise
 
 
+@contextlib.contextmanager
+def staged(folder: Path, targets: dict[str, Path]) -> Iterator[dict[str, Path]]:
+    """Yield, for each of ``targets`` (files or folders in ``folder``), a path of
+    the same name in a temporary folder beside them; when the block succeeds,
+    move every one onto its target. A set made atomic as far as a filesystem
+    allows: nothing is replaced until everything is written (a failed block
+    leaves the old set whole), then one rename each (a folder replaces its old
+    self by removing it first: the moment between is not atomic).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stage_dir = tmp_name(folder / "staged")
+    stage_dir.mkdir()
+    try:
+        yield {kind: stage_dir / Path(target).name for kind, target in targets.items()}
+        for kind, target in targets.items():
+            target = Path(target)
+            src = stage_dir / target.name
+            if src.is_dir() and target.is_dir():
+                shutil.rmtree(target)
+            os.replace(src, target)
+    finally:
+        shutil.rmtree(stage_dir, ignore_errors=True)
+
+
 def remove_stale_temporaries(folder: Path, min_age_s: float = 600.0) -> int:
     """Delete temporaries older than ``min_age_s`` (left by killed processes).
 

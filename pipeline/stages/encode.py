@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline.errors import MediaError
 from pipeline.graph.table import FINAL, PLATES
-from pipeline.media.atomic import remove_stale_temporaries, temporary_path
+from pipeline.media.atomic import remove_stale_temporaries, staged, temporary_path
 from pipeline.media.colour_decode import from_deep_frame, source_pictures
 from pipeline.media.display_tags import movie_tags
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
@@ -54,40 +54,42 @@ def run(ctx: StageRun) -> dict:
                     info.display_crop, tags)
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
-    steps = list(plan.paths.movie_paths(plan.cfg.output).items()) + (
-        [("frames", plan.paths.frames_out_dir)] if plan.cfg.output.frames else []) + (
-        [("exr", plan.paths.exr_out_dir)] if plan.settings.writes_exr else [])
-    for i, (kind, target) in enumerate(steps):
-        ctx.notify(i, len(steps), f"writing {Path(target).name}")
-        t = time.monotonic()
-        if kind == "mov":
-            encode_prores(job, target)
-        elif kind == "mp4":
-            if mp4_needs_444(info, plan.cfg.output):
-                log.warning("%s: %dx%d has an odd side: the mp4 is H.264 4:4:4 to keep the "
-                            "exact size (set output.mp4_odd_size: pad for 4:2:0)", plan.shot,
-                            info.width, info.height)
-            encode_h264(job, target, plan.cfg.output)
-        elif kind == "frames":
-            _publish_frames(plan, info, first, last)
-        else:
-            _publish_exr(plan, info, first, last)
-        timings[kind] = round(time.monotonic() - t, 3)
-        outputs[kind] = str(target)
+    targets = plan.paths.encode_outputs(plan.cfg.output, plan.settings.writes_exr)
+    steps = list(targets.items())
+    # every deliverable into a staging folder first, then all renamed into place:
+    # a failed encode leaves the previous set whole, not a new .mov beside an old .mp4
+    with staged(plan.paths.render_dir, targets) as tmp:
+        for i, (kind, target) in enumerate(steps):
+            ctx.notify(i, len(steps), f"writing {Path(target).name}")
+            t = time.monotonic()
+            if kind == "mov":
+                encode_prores(job, tmp[kind])
+            elif kind == "mp4":
+                if mp4_needs_444(info, plan.cfg.output):
+                    log.warning("%s: %dx%d has an odd side: the mp4 is H.264 4:4:4 to keep "
+                                "the exact size (set output.mp4_odd_size: pad for 4:2:0)",
+                                plan.shot, info.width, info.height)
+                encode_h264(job, tmp[kind], plan.cfg.output)
+            elif kind == "frames":
+                _publish_frames(plan, info, first, last, tmp[kind])
+            else:
+                _publish_exr(plan, info, first, last, tmp[kind])
+            timings[kind] = round(time.monotonic() - t, 3)
+            outputs[kind] = str(target)
     ctx.notify(len(steps), len(steps), "done")
     ctx.commit(frames=(first, last), outputs=outputs, timings=timings,
                seconds=round(time.monotonic() - t0, 3))
     return outputs
 
 
-def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> None:
+def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int,
+                    target: Path) -> None:
     """renders/<shot>/frames/: the final sequence, swapped in as a whole, with the
     plates' alpha when the source has one, cropped to the display window when the
     plates hold overscan (the EXR keeps it).
 
     Copies, not links: a deliverable edited in place must not change the work area.
     """
-    target = plan.paths.frames_out_dir
     target.parent.mkdir(parents=True, exist_ok=True)
     with temporary_path(target) as tmp:
         tmp.mkdir()
@@ -101,11 +103,11 @@ def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> 
                        plan.pipeline.png_compression, alpha, info.display_crop)
 
 
-def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int) -> None:
+def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int,
+                 target: Path) -> None:
     """renders/<shot>/exr/: half-float EXR in the source's colour space, swapped in whole."""
     transform, compression = plan.colour, plan.cfg.output.exr_compression
     rate = frame_rate_attribute(info.fps_fraction)
-    target = plan.paths.exr_out_dir
     target.parent.mkdir(parents=True, exist_ok=True)
 
     def one(f: int, source: Picture) -> None:

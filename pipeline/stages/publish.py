@@ -40,7 +40,7 @@ SEQUENCES = {"frames": "png", "exr": "exr"}
 
 
 def record_path(plan: ShotPlan) -> Path:
-    return plan.paths.render_dir / "publish.json"
+    return plan.paths.publish_json
 
 
 def record(plan: ShotPlan) -> dict:

@@ -3,8 +3,11 @@
 A stage's done-marker (its manifest, ``DoneMarker``) is *current* when
 
 1. the manifest exists and carries the key computed now from the configs and
-   the inputs' identities (``plan.keys.key``), and, where asked, every file
-   the manifest lists under ``outputs`` still exists; and
+   the inputs' identities (``plan.keys.key``), and, for a stage that delivers
+   (its row's ``outputs``), the manifest lists under ``outputs`` exactly the
+   paths the plan computes now (``ShotPaths``: a render root moved since, by
+   the pipeline config or ``SHOTSTYLE_RENDER_ROOT``, makes it not done, and
+   the next render delivers into the new root), and each of them still exists; and
 2. every marker it reads from (its inputs in the shot's graph,
    ``pipeline.graph.nodes.ShotGraph.inputs``) is current and no older than
    it: an input manifest written after this one means the input was redone
@@ -40,7 +43,8 @@ class DoneMarker:
     manifest: Path
     key: str
     inputs: Callable[[], list["DoneMarker"]] = field(default=lambda: [], repr=False)
-    check_outputs: bool = False
+    #: the deliverables, by kind, where the plan puts them now; None: none checked
+    outputs: Optional[dict[str, str]] = None
 
     def own_state(self) -> tuple[Optional[int], str]:
         """(manifest mtime in ns, "") when this manifest alone is valid, else (None, why)."""
@@ -49,10 +53,10 @@ class DoneMarker:
             return None, "missing"
         if data.get("key") != self.key:
             return None, "stale (settings or inputs changed)"
-        if self.check_outputs:
-            gone = [p for p in (data.get("outputs") or {}).values() if not Path(p).exists()]
-            if gone:
-                return None, f"output missing: {gone[0]}"
+        if self.outputs is not None:
+            why = outputs_differ(data.get("outputs") or {}, self.outputs)
+            if why:
+                return None, why
         try:
             return os.stat(self.manifest).st_mtime_ns, ""
         except OSError:
@@ -83,6 +87,21 @@ class DoneMarker:
         return self.why_not_current() is None
 
 
+def outputs_differ(listed: dict, wanted: dict[str, str]) -> Optional[str]:
+    """Why the deliverables a manifest ``listed`` are not the ones ``wanted`` now
+    (kind -> path), or one of them is gone; None when they are all there."""
+    for kind in sorted(set(listed) | set(wanted)):
+        had, want = listed.get(kind), wanted.get(kind)
+        if had is None:
+            return f"output not written: {kind} ({want})"
+        if want is None:
+            return f"output no longer asked for: {kind} ({had})"
+        if str(had) != want:
+            return f"output moved: {kind} was {had}, now {want}"
+    gone = [p for p in wanted.values() if not Path(p).exists()]
+    return f"output missing: {gone[0]}" if gone else None
+
+
 def stage_done(plan: ShotPlan, name: str, chunk: Optional[Chunk] = None) -> DoneMarker:
     """The done-marker of stage ``name`` (a stage that is not chunked), or of one
     ``chunk`` of it."""
@@ -97,6 +116,8 @@ def node_done(graph: ShotGraph, node: Node) -> DoneMarker:
     else:
         manifest, key = plan.paths.chunk_manifest(node.stage, node.chunk), \
             plan.keys.chunk_key(node.stage, node.chunk)
+    outputs = node.row.outputs
     return DoneMarker(node.name, manifest, key,
                       lambda: [node_done(graph, n) for n in graph.inputs(node)],
-                      check_outputs=node.row.delivers)
+                      outputs=None if outputs is None
+                      else {kind: str(path) for kind, path in outputs(plan).items()})

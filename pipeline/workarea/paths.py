@@ -74,6 +74,11 @@ class ShotPaths:
         return self.render_dir / "report.json"
 
     @property
+    def publish_json(self) -> Path:
+        """The publish record (``pipeline.stages.publish``)."""
+        return self.render_dir / "publish.json"
+
+    @property
     def report_images_dir(self) -> Path:
         return self.render_dir / "report"
 
@@ -84,6 +89,16 @@ class ShotPaths:
             out["mov"] = self.render_dir / f"{self.shot}_styled.mov"
         if output.mp4:
             out["mp4"] = self.render_dir / f"{self.shot}_styled.mp4"
+        return out
+
+    def encode_outputs(self, output: OutputConfig, writes_exr: bool) -> dict[str, Path]:
+        """Everything the encode stage delivers, by kind, in the order it writes them:
+        the movies, ``frames/`` and (``writes_exr``) ``exr/``."""
+        out = self.movie_paths(output)
+        if output.frames:
+            out["frames"] = self.frames_out_dir
+        if writes_exr:
+            out["exr"] = self.exr_out_dir
         return out
 
     @property

@@ -51,6 +51,8 @@ def test_defaults_fill_missing_keys(project, tmp_path):
     ({"source": "x.mov", "style": "tiny", "fps": "fast"}, "key 'fps': expected a frame rate"),
     ({"source": "x.mov", "style": "tiny", "chunk_size": 0}, "key 'chunk_size': expected an integer from 1"),
     ({"source": "x.mov", "style": "../evil"}, "key 'style': expected a style name"),
+    ({"source": "x.mov", "style": "tiny", "output": {"mp4_preset": "fastest"}},
+     "key 'output.mp4_preset': expected one of "),
 ])
 def test_shot_errors_name_file_key_and_expectation(project, data, needle):
     path = write_yaml(project.configs / "shots" / "bad.yaml", data)
@@ -188,3 +190,21 @@ def test_a_relative_ocio_config_is_relative_to_pipeline_yaml_and_ocio_to_the_cwd
         ShotPlan.load("e1")
     monkeypatch.chdir(project.configs)
     assert ShotPlan.load("e1").colour.source == "ocio/facility.ocio"
+
+
+def test_a_shot_with_every_output_off_is_refused_with_one_line(project):
+    off = {"mov": False, "mp4": False, "frames": False, "exr": False}
+    path = write_yaml(project.configs / "shots" / "none.yaml",
+                      {"source": "x.mov", "style": "tiny", "output": off})
+    with pytest.raises(ConfigError) as err:
+        load_shot_config("none")
+    assert str(err.value) == (f"{path}: key 'output': nothing to deliver: mov, mp4, frames and "
+                              f"exr are all off")
+    # exr left to the source's default: a movie source writes none, found with the plan
+    path = write_yaml(project.configs / "shots" / "none.yaml", {
+        "source": "x.mov", "style": "tiny", "output": {k: v for k, v in off.items() if k != "exr"}})
+    assert load_shot_config("none").output.exr is None
+    with pytest.raises(ConfigError) as err:
+        ShotPlan.load("none")
+    assert str(err.value) == (f"{path}: key 'output': nothing to deliver: mov, mp4, frames and "
+                              f"exr (off by default for this source) are all off")

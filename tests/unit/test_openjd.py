@@ -50,6 +50,16 @@ def test_the_job_s_parameters_and_environment(shot, project):
                                 SESSION_VARIABLE: "farm job {{Param.RenderId}}"}
 
 
+def test_roots_set_by_the_environment_are_carried_into_the_job(shot, monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOTSTYLE_RENDER_ROOT", str(tmp_path / "b"))
+    job = job_template([shot])
+    params = {p["name"]: p["default"] for p in job["parameterDefinitions"]}
+    assert params["RenderRoot"] == str((tmp_path / "b").resolve()) and "WorkRoot" not in params
+    [env] = job["jobEnvironments"]
+    assert env["variables"]["SHOTSTYLE_RENDER_ROOT"] == "{{Param.RenderRoot}}"
+    assert "SHOTSTYLE_WORK_ROOT" not in env["variables"]
+
+
 def test_steps_depend_only_on_earlier_steps_and_run_one_luigi_task(shot):
     seen = set()
     for step in job_template([shot])["steps"]:

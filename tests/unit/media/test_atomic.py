@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from pipeline.media.atomic import (TMP_MARK, link_or_copy, remove_stale_temporaries, tmp_name,
-                                   temporary_path, write_bytes, write_json)
+from pipeline.media.atomic import (TMP_MARK, link_or_copy, remove_stale_temporaries, staged,
+                                   tmp_name, temporary_path, write_bytes, write_json)
 
 
 def _leftovers(folder):
@@ -90,3 +90,28 @@ def test_link_or_copy_replaces_the_target(tmp_path):
     dst.write_bytes(b"stale")
     link_or_copy(src, dst)
     assert dst.read_bytes() == b"styled" and not _leftovers(tmp_path)
+
+
+def test_staged_replaces_the_whole_set_or_nothing(tmp_path):
+    targets = {"mov": tmp_path / "s_styled.mov", "mp4": tmp_path / "s_styled.mp4",
+               "frames": tmp_path / "frames"}
+    targets["mov"].write_text("old mov")
+    targets["mp4"].write_text("old mp4")
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "old.png").write_text("old")
+    # the mp4 fails after the mov is written: the old set stays whole
+    with pytest.raises(RuntimeError):
+        with staged(tmp_path, targets) as tmp:
+            assert tmp["mov"].name == "s_styled.mov" and tmp["mov"].parent != tmp_path
+            tmp["mov"].write_text("new mov")
+            raise RuntimeError("x264 failed")
+    assert targets["mov"].read_text() == "old mov" and targets["mp4"].read_text() == "old mp4"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "s_styled.mov", "s_styled.mp4"]
+    with staged(tmp_path, targets) as tmp:
+        tmp["mov"].write_text("new mov")
+        tmp["mp4"].write_text("new mp4")
+        tmp["frames"].mkdir()
+        (tmp["frames"] / "new.png").write_text("new")
+    assert targets["mov"].read_text() == "new mov" and targets["mp4"].read_text() == "new mp4"
+    assert [p.name for p in (tmp_path / "frames").iterdir()] == ["new.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "s_styled.mov", "s_styled.mp4"]

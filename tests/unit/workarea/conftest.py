@@ -64,11 +64,15 @@ class WorkArea:
             if st.chunked:
                 for chunk in self.plan.frames.chunks():
                     self.done(st.name, chunk)
-            elif st.delivers:
-                out = self.project.renders / self.shot / f"{st.name}.out"
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text("x")
-                self.done(st.name, outputs={st.name: str(out)})
+            elif st.delivers:  # its deliverables where the plan puts them
+                outputs = st.outputs(self.plan)
+                for kind, out in outputs.items():
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    if out.suffix:
+                        out.write_text("x")
+                    else:  # frames/, exr/
+                        out.mkdir(exist_ok=True)
+                self.done(st.name, outputs={k: str(p) for k, p in outputs.items()})
             else:
                 self.done(st.name)
 

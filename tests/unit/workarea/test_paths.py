@@ -48,6 +48,17 @@ def test_movies_are_those_the_output_section_asks_for(tmp_path):
     assert paths.movie_paths(OutputConfig(mov=False, mp4=False)) == {}
 
 
+def test_the_encode_stage_delivers_the_movies_frames_and_exr_in_that_order(tmp_path):
+    paths = _paths(tmp_path)
+    out = tmp_path / "renders" / "s01"
+    assert list(paths.encode_outputs(OutputConfig(), True).items()) == [
+        ("mov", out / "s01_styled.mov"), ("mp4", out / "s01_styled.mp4"),
+        ("frames", out / "frames"), ("exr", out / "exr")]
+    assert paths.encode_outputs(OutputConfig(mov=False, mp4=False), False) == {
+        "frames": out / "frames"}
+    assert paths.publish_json == out / "publish.json"
+
+
 def test_a_name_inside_the_roots_passes(tmp_path):
     _paths(tmp_path).check_inside_roots()
 
