@@ -9,15 +9,41 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import nn
 
 from models import discriminators, generators, public_archs  # noqa: F401  (they register)
+from models.errors import CheckpointError
 from models.registry import DISCRIMINATORS, GENERATORS
+
+#: What a config or a checkpoint may ask of a generator: its widths, its depth,
+#: and (checked on the meta device, before any memory is taken) its parameters.
+MAX_WIDTH = 1024
+MAX_DEPTH = 16
+MAX_PARAMETERS = 200_000_000
+_WIDTHS = ("base_channels", "max_channels", "ngf", "num_channels")
+_DEPTHS = ("levels", "n_blocks", "num_downs")
+_RGB = ("in_channels", "out_channels", "input_nc", "output_nc")
 
 
 def build_generator(name: str, **kwargs: Any) -> nn.Module:
     """The generator architecture ``name`` built with ``kwargs``; CheckpointError
-    naming the known architectures for an unknown name, or for bad arguments."""
+    naming the known architectures for an unknown name, for bad arguments, or
+    for a generator larger than MAX_WIDTH, MAX_DEPTH or MAX_PARAMETERS allow."""
+    for key, value in kwargs.items():
+        integer = isinstance(value, int) and not isinstance(value, bool)
+        for keys, top in ((_WIDTHS, MAX_WIDTH), (_DEPTHS, MAX_DEPTH)):
+            if key in keys and not (integer and 1 <= value <= top):
+                raise CheckpointError(f"generator {name!r}: {key} must be an integer from 1 to "
+                                      f"{top}, not {value!r}")
+        if key in _RGB and not (integer and value == 3):
+            raise CheckpointError(f"generator {name!r}: {key} must be 3 (frames are RGB), "
+                                  f"not {value!r}")
+    with torch.device("meta"):  # its layout only: no memory for its weights
+        count = sum(p.numel() for p in GENERATORS.build(name, **kwargs).parameters())
+    if count > MAX_PARAMETERS:
+        raise CheckpointError(f"generator {name!r}: {kwargs} make {count:,} parameters, more "
+                              f"than {MAX_PARAMETERS:,}: make it smaller")
     return GENERATORS.build(name, **kwargs)
 
 

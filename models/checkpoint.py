@@ -122,6 +122,7 @@ def load_generator(path: Path) -> LoadedStyle:
     for key in ("arch", "kwargs", "state_dict"):
         if key not in data:
             raise CheckpointError(f"{path}: checkpoint metadata lacks {key!r}")
+    _check_metadata(path, data)
     try:
         model = build_generator(data["arch"], **data["kwargs"])
     except CheckpointError as exc:
@@ -132,3 +133,26 @@ def load_generator(path: Path) -> LoadedStyle:
                        input_range=tuple(data.get("input_range", (-1.0, 1.0))),
                        size_multiple=getattr(model, "size_multiple", 1), source=Path(path),
                        meta=data.get("meta", {}))
+
+
+def _check_metadata(path: Path, data: dict) -> None:
+    """The types of a checkpoint's metadata (``arch`` a name, ``kwargs`` and ``meta``
+    mappings, ``input_range`` two numbers, low to high): one line when wrong."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    arch, kwargs, meta = data["arch"], data["kwargs"], data.get("meta", {})
+    span = data.get("input_range", [-1.0, 1.0])
+    if not isinstance(arch, str):
+        raise CheckpointError(f"{path}: checkpoint metadata 'arch' must be an architecture "
+                              f"name, not {arch!r}"[:300])
+    if not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
+        raise CheckpointError(f"{path}: checkpoint metadata 'kwargs' must be a mapping of "
+                              f"names, not {kwargs!r}"[:300])
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: checkpoint metadata 'meta' must be a mapping, "
+                              f"not {meta!r}"[:300])
+    if (not isinstance(span, (list, tuple)) or len(span) != 2 or not all(map(number, span))
+            or not span[0] < span[1]):
+        raise CheckpointError(f"{path}: checkpoint metadata 'input_range' must be two numbers, "
+                              f"low then high, not {span!r}"[:300])

@@ -7,6 +7,9 @@ import torch.nn.functional as F
 
 from models.registry import GENERATORS
 
+#: nn.Conv2d's padding modes
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
 
 def _conv(cin: int, cout: int, stride: int = 1, padding_mode: str = "zeros") -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, padding_mode=padding_mode),
@@ -32,6 +35,9 @@ class FewShotUNet(nn.Module):
         super().__init__()
         if levels < 1:
             raise TypeError("levels must be >= 1")
+        if padding_mode not in PADDING_MODES:
+            raise TypeError(f"padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}, "
+                            f"not {padding_mode!r}")
         chans = [min(base_channels * 2 ** i, max_channels) for i in range(levels)]
         self.levels = levels
         pm = padding_mode

@@ -56,8 +56,9 @@ class Registry(Generic[T]):
         cls = self.get(name)
         try:
             return cls(**kwargs)
-        except TypeError as exc:
-            raise CheckpointError(f"{self.kind} {name!r}: bad arguments {kwargs}: {exc}") from None
+        except (TypeError, ValueError) as exc:  # ValueError: torch's own checks (padding_mode)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CheckpointError(f"{self.kind} {name!r}: bad arguments {kwargs}: {first}") from None
 
     def names(self) -> list[str]:
         """The registered names, in the order they were registered."""

@@ -376,6 +376,73 @@ def _coerce(value: Any, tp: Any, where: str, base: Path, meta: dict) -> Any:
     raise TypeError(f"unsupported config type {tp!r}")  # programming error
 
 
+#: The most nodes (keys, values, list items) a config file may hold once its
+#: aliases are expanded: every reader of the config (stage keys, ``status``)
+#: walks it whole, so a few nested aliases ("billion laughs") would take all memory.
+YAML_MAX_NODES = 10_000
+
+
+class _Refused(Exception):
+    """A config file the loader refuses: its str() is the message after the file."""
+
+
+class ConfigLoader(yaml.SafeLoader):
+    """YAML's safe loader, for config files: a key written twice in one mapping is
+    refused (not the last value taken), and so is a document that its aliases
+    expand past YAML_MAX_NODES nodes, or into itself."""
+
+    def get_single_node(self):
+        node = super().get_single_node()
+        if node is not None:
+            size = self._expanded_size(node, {}, set())
+            if size > YAML_MAX_NODES:
+                raise _Refused(f"its aliases expand it past {YAML_MAX_NODES:,} keys and values, "
+                               f"more than a config may hold: write the values out")
+        return node
+
+    def _expanded_size(self, node: yaml.Node, sizes: dict, open_: set) -> int:
+        """Nodes under ``node`` with every alias expanded (each node counted once
+        per place it appears; shared nodes measured once); stops past the budget."""
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            mark = node.start_mark
+            raise _Refused(f"the value anchored at line {mark.line + 1} holds an alias of itself")
+        open_.add(key)
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        for child in children:
+            size += self._expanded_size(child, sizes, open_)
+            if size > YAML_MAX_NODES:
+                break
+        open_.discard(key)
+        sizes[key] = size
+        return size
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    if key in seen:
+                        raise _Refused(f"key {key!r} is written twice (lines {seen[key]} "
+                                       f"and {line}): keep one")
+                    seen[key] = line
+                except TypeError:
+                    continue  # an unhashable key: the constructor says so
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml_config(cls: type, path: Path) -> Any:
     """Load ``path`` into dataclass ``cls``; every problem is a ConfigError."""
     path = Path(path)
@@ -383,7 +450,9 @@ def load_yaml_config(cls: type, path: Path) -> Any:
         raise ConfigError(f"{path}: config file not found")
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=ConfigLoader)
+    except _Refused as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         pos = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

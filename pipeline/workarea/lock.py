@@ -109,12 +109,45 @@ def read_holder(shot_root: Path) -> Optional[Holder]:
     return _read(lock_path(shot_root))
 
 
+# what each field the reader knows must hold; a newer version may write more
+# fields (ignored here, the lock respected by these), and the pid is checked
+# apart: one that no render can have (not an int, or 0, -1, 1) makes it stale
+_TEXT, _TIME = (str,), (int, float)
+_FIELDS = {"session": _TEXT, "host": _TEXT, "command": _TEXT, "since": _TIME,
+           "process": _TEXT}
+
+
+class Unreadable(ValueError):
+    """A whole lock file whose known fields are missing or of the wrong type."""
+
+
+def _parse(text: str, beat: float) -> Holder:
+    """The holder a lock file's text names; ValueError while it is not whole
+    JSON (being written), Unreadable when its fields are wrong."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise Unreadable("it is not a JSON object")
+    for name, types in _FIELDS.items():
+        value = data.get(name, "" if name == "process" else None)
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise Unreadable(f"its {name!r} is {value!r}")
+    if "pid" not in data:
+        raise Unreadable("it has no 'pid'")
+    known = {name: data[name] for name in (*_FIELDS, "pid") if name in data}
+    return Holder(**known, beat=beat)
+
+
 def _read(path: Path) -> Optional[Holder]:
+    """The lock's holder; None when there is none or it cannot be read."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Holder(**{**data, "beat": path.stat().st_mtime})
-    except (FileNotFoundError, ValueError, TypeError):
+        return _parse(path.read_text(encoding="utf-8"), path.stat().st_mtime)
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
         return None
+
+
+def _possible(holder: Holder) -> bool:
+    """Whether a render can hold the lock: pid 0, -1 and 1 (init) never do."""
+    return isinstance(holder.pid, int) and not isinstance(holder.pid, bool) and holder.pid > 1
 
 
 def _alive(holder: Holder) -> bool:
@@ -130,6 +163,8 @@ def _alive(holder: Holder) -> bool:
 
 
 def is_stale(holder: Holder, now: Optional[float] = None) -> bool:
+    if not _possible(holder):
+        return True
     old = (now if now is not None else time.time()) - holder.beat > STALE_AFTER_S
     here = holder.host == socket.gethostname()
     if holder.shared:
@@ -165,6 +200,17 @@ def _unreadable_for(path: Path) -> float:
         return 0.0
 
 
+def _refuse_unreadable(path: Path, shot: str, why: str) -> None:
+    """A lock file that cannot be read may be a live render's (a damaged or a
+    foreign one): it is respected until its beat (mtime) is STALE_AFTER_S old."""
+    age = _unreadable_for(path)
+    if age <= STALE_AFTER_S:
+        raise ShotLockedError(f"{shot}: the lock {path} cannot be read ({why}); it is taken "
+                              f"for a live render's until it is {STALE_AFTER_S:.0f} s old (it "
+                              f"is {age:.0f} s old): wait, or remove it if no render holds "
+                              f"this shot, then re-run")
+
+
 def take(shot_root: Path, me: Holder, shot: str) -> None:
     """Take the shot's lock for session ``me``, or refresh it if ``me`` holds it;
     raise ShotLockedError naming the holder if another live session does (and
@@ -183,10 +229,19 @@ def _take(path: Path, me: Holder, shot: str) -> None:
     for _ in range(50):
         if _create(path, me):
             return
-        held = _read(path)
-        if held is None and _unreadable_for(path) < 5.0:
-            time.sleep(0.05)  # being written by another taker, or just removed
-            continue
+        try:
+            held = _parse(path.read_text(encoding="utf-8"), path.stat().st_mtime)
+        except FileNotFoundError:
+            continue  # just removed
+        except Unreadable as exc:  # whole, but wrong: respected as a live lock until its beat is old
+            held = None
+            _refuse_unreadable(path, shot, str(exc))
+        except (ValueError, UnicodeDecodeError):
+            held = None
+            if _unreadable_for(path) < 5.0:
+                time.sleep(0.05)  # being written by another taker
+                continue
+            _refuse_unreadable(path, shot, "it is not JSON")
         if held is not None and held.session == me.session:
             os.utime(path)  # the beat
             return

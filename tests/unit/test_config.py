@@ -208,3 +208,53 @@ def test_a_shot_with_every_output_off_is_refused_with_one_line(project):
         ShotPlan.load("none")
     assert str(err.value) == (f"{path}: key 'output': nothing to deliver: mov, mp4, frames and "
                               f"exr (off by default for this source) are all off")
+
+
+def _billion_laughs() -> str:
+    lines = ["checkpoint: tiny.pt", "model:", '  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in "bcdefghi":
+        prev = chr(ord(level) - 1)
+        lines.append(f"  {level}: &{level} [{', '.join(['*' + prev] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_billion_laughs_style_is_refused_fast_with_one_line(project):
+    import time
+    path = project.configs / "styles" / "laughs.yaml"
+    path.write_text(_billion_laughs())
+    assert len(path.read_bytes()) < 700
+    start = time.monotonic()
+    with pytest.raises(ConfigError) as err:
+        load_style_config("laughs")
+    assert time.monotonic() - start < 2.0
+    assert str(err.value) == (f"{path}: its aliases expand it past 10,000 keys and values, "
+                              f"more than a config may hold: write the values out")
+
+
+def test_a_few_aliases_are_fine(project):
+    path = project.configs / "shots" / "alias.yaml"
+    path.write_text("source: a.mov\nstyle: tiny\nsmoothing: {strength: &s 0.5, flow_scale: *s}\n")
+    cfg = load_shot_config("alias")
+    assert (cfg.smoothing.strength, cfg.smoothing.flow_scale) == (0.5, 0.5)
+
+
+def test_a_recursive_alias_is_refused(project):
+    path = project.configs / "styles" / "loop.yaml"
+    path.write_text("model: &m\n  inner: *m\n")
+    with pytest.raises(ConfigError) as err:
+        load_style_config("loop")
+    assert str(err.value) == f"{path}: the value anchored at line 1 holds an alias of itself"
+
+
+@pytest.mark.parametrize("text, line", [
+    ("source: a.mov\nstyle: tiny\nfirst_frame: 1001\nfirst_frame: 1\n",
+     "key 'first_frame' is written twice (lines 3 and 4): keep one"),
+    ("source: a.mov\nstyle: tiny\nsmoothing: {strength: 0.5, strength: 0.6}\n",
+     "key 'strength' is written twice (lines 3 and 3): keep one"),
+])
+def test_a_key_written_twice_is_refused(project, text, line):
+    path = project.configs / "shots" / "twice.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_shot_config("twice")
+    assert str(err.value) == f"{path}: {line}"

@@ -121,3 +121,58 @@ def test_a_state_dict_of_another_size_names_the_wrong_shapes():
     small, wide = tiny(), build_generator("fewshot_unet", base_channels=8, levels=2)
     with pytest.raises(CheckpointError, match=r"wrong shapes: stem\.0\.weight"):
         load_state_dict_strict(small, wide.state_dict(), "w.pt")
+
+
+def _hand_made(path, **fields):
+    data = {"format": FORMAT, "arch": "fewshot_unet", "kwargs": dict(TINY),
+            "input_range": [-1.0, 1.0], "meta": {}, "state_dict": tiny().state_dict()}
+    data.update(fields)
+    torch.save(data, path)
+    return path
+
+
+@pytest.mark.parametrize("kwargs, line", [
+    ({"base_channels": 65536, "levels": 2},
+     "generator 'fewshot_unet': base_channels must be an integer from 1 to 1024, not 65536"),
+    ({"base_channels": 4, "levels": 17},
+     "generator 'fewshot_unet': levels must be an integer from 1 to 16, not 17"),
+    ({"base_channels": 1024, "levels": 16, "max_channels": 1024},
+     "generator 'fewshot_unet': {'base_channels': 1024, 'levels': 16, 'max_channels': 1024} make "
+     "698,443,779 parameters, more than 200,000,000: make it smaller"),
+    ({"base_channels": 4, "levels": 2, "in_channels": 4},
+     "generator 'fewshot_unet': in_channels must be 3 (frames are RGB), not 4"),
+])
+def test_a_checkpoint_asking_for_a_huge_or_wrong_generator_is_refused_before_building(
+        tmp_path, monkeypatch, kwargs, line):
+    path = _hand_made(tmp_path / "big.pt", kwargs=kwargs)
+    import models.registry
+    built = []
+    real_build = models.registry.Registry.build
+    monkeypatch.setattr(models.registry.Registry, "build",
+                        lambda self, name, **kw: built.append(torch.empty(0).device.type)
+                        or real_build(self, name, **kw))
+    with pytest.raises(CheckpointError) as err:
+        load_generator(path)
+    assert str(err.value) == f"{path}: {line}"
+    assert "cpu" not in built  # nothing built with real memory
+
+
+@pytest.mark.parametrize("fields, line", [
+    ({"kwargs": {**TINY, "padding_mode": "bogus"}},
+     "generator 'fewshot_unet': bad arguments {'base_channels': 4, 'levels': 2, 'padding_mode': "
+     "'bogus'}: padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', "
+     "not 'bogus'"),
+    ({"arch": ["fewshot_unet"]},
+     "checkpoint metadata 'arch' must be an architecture name, not ['fewshot_unet']"),
+    ({"input_range": "-1..1"},
+     "checkpoint metadata 'input_range' must be two numbers, low then high, not '-1..1'"),
+    ({"input_range": [1, -1]},
+     "checkpoint metadata 'input_range' must be two numbers, low then high, not [1, -1]"),
+    ({"kwargs": [4, 2]}, "checkpoint metadata 'kwargs' must be a mapping of names, not [4, 2]"),
+    ({"meta": "x"}, "checkpoint metadata 'meta' must be a mapping, not 'x'"),
+])
+def test_checkpoint_metadata_of_a_wrong_type_is_one_line(tmp_path, fields, line):
+    path = _hand_made(tmp_path / "odd.pt", **fields)
+    with pytest.raises(CheckpointError) as err:
+        load_generator(path)
+    assert str(err.value) == f"{path}: {line}"

@@ -68,3 +68,17 @@ def test_unknown_format_names_the_file_and_every_format(tmp_path):
 def test_kwargs_must_be_a_mapping(tmp_path):
     with pytest.raises(CheckpointError, match="kwargs for format 'shotstyle' must be a mapping"):
         load_style_model(Path(tmp_path / "g.pt"), "shotstyle", ["levels"])
+
+
+@pytest.mark.parametrize("kwargs, line", [
+    ({"ngf": 65536}, "generator 'cyclegan_resnet': ngf must be an integer from 1 to 1024, not 65536"),
+    ({"netG": "resnet_99blocks"},
+     "generator 'cyclegan_resnet': n_blocks must be an integer from 1 to 16, not 99"),
+    ({"input_nc": 4}, "generator 'cyclegan_resnet': input_nc must be 3 (frames are RGB), not 4"),
+])
+def test_public_kwargs_asking_for_a_huge_or_wrong_generator_are_one_line(tmp_path, kwargs, line):
+    path = tmp_path / "latest_net_G.pth"
+    torch.save({"unrelated.weight": torch.zeros(1)}, path)  # no layout to read: the kwargs rule
+    with pytest.raises(CheckpointError) as err:
+        load_style_model(path, "cyclegan", kwargs)
+    assert str(err.value) == f"{path}: {line}"

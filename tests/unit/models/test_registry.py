@@ -58,8 +58,9 @@ def test_bad_arguments_are_a_checkpoint_error():
         build_generator("fewshot_unet", levels=3, colour=True)
     assert str(err.value).startswith("generator 'fewshot_unet': bad arguments "
                                      "{'levels': 3, 'colour': True}: ")
-    with pytest.raises(CheckpointError, match="generator 'fewshot_unet': bad arguments"):
-        build_generator("fewshot_unet", levels=0)  # the constructor's own TypeError
+    with pytest.raises(CheckpointError) as err:
+        build_generator("fewshot_unet", levels=0)  # below the depth bound
+    assert str(err.value) == "generator 'fewshot_unet': levels must be an integer from 1 to 16, not 0"
 
 
 def test_a_registry_without_name_attr_leaves_functions_alone():

@@ -172,3 +172,79 @@ def test_a_reused_pid_is_not_taken_for_the_holder(tmp_path):
     assert not lock.is_stale(dataclasses.replace(alive, beat=time.time()))
     reused = dataclasses.replace(alive, process=alive.process + "0", beat=time.time())
     assert lock.is_stale(reused)
+
+
+def _write_fields(root, fields: dict, age: float = 0.0) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    path = lock.lock_path(root)
+    path.write_text(json.dumps(fields))
+    if age:
+        then = time.time() - age
+        os.utime(path, (then, then))
+
+
+def test_a_live_lock_with_a_field_more_is_respected_and_kept(tmp_path):
+    """A newer version's lock (one field more) of a live render: refused, the file unchanged."""
+    holder = lock.local_session("newer render")  # this process: alive
+    fields = {**{k: v for k, v in dataclasses.asdict(holder).items() if k != "beat"},
+              "gpu": "0", "version": 3}
+    _write_fields(tmp_path, fields)
+    with pytest.raises(ShotLockedError) as err:
+        lock.take(tmp_path, lock.local_session("other", pid=_dead_pid()), "s01")
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder.since))
+    assert str(err.value) == (
+        f"s01: another render holds this shot: 'newer render' on {socket.gethostname()} "
+        f"(pid {holder.pid}) since {when}; wait for it to finish, or stop it, then re-run "
+        f"(the lock is {tmp_path / 'render.lock'})")
+    assert json.loads(lock.lock_path(tmp_path).read_text()) == fields
+    assert lock.live_holder(tmp_path).session == holder.session
+
+
+@pytest.mark.parametrize("pid", [0, -1, 1, "4242", 4242.0, None, True])
+def test_a_lock_held_by_an_impossible_pid_is_stale(tmp_path, pid):
+    fields = {k: v for k, v in dataclasses.asdict(lock.local_session("x")).items() if k != "beat"}
+    _write_fields(tmp_path, {**fields, "pid": pid, "process": ""})
+    assert lock.is_stale(lock.read_holder(tmp_path))
+    me = lock.local_session("new")
+    lock.take(tmp_path, me, "s01")
+    assert lock.read_holder(tmp_path).session == me.session
+
+
+@pytest.mark.parametrize("fields, why", [
+    ({"since": "yesterday"}, "its 'since' is 'yesterday'"),
+    ({"host": 7}, "its 'host' is 7"),
+    ({"session": None}, "its 'session' is None"),
+    ({"pid": "missing"}, "it has no 'pid'"),
+])
+def test_a_lock_with_wrong_fields_is_respected_until_its_beat_is_old(tmp_path, fields, why):
+    good = {k: v for k, v in dataclasses.asdict(lock.local_session("x")).items() if k != "beat"}
+    bad = {**good, **fields}
+    if fields.get("pid") == "missing":
+        del bad["pid"]
+    _write_fields(tmp_path, bad, age=60)
+    me = lock.local_session("new")
+    with pytest.raises(ShotLockedError) as err:
+        lock.take(tmp_path, me, "s01")
+    assert str(err.value) == (
+        f"s01: the lock {tmp_path / 'render.lock'} cannot be read ({why}); it is taken for a "
+        f"live render's until it is 120 s old (it is 60 s old): wait, or remove it if no "
+        f"render holds this shot, then re-run")
+    assert lock.read_holder(tmp_path) is None and lock.live_holder(tmp_path) is None
+    os.utime(lock.lock_path(tmp_path), (1, 1))  # its beat is old: stale
+    lock.take(tmp_path, me, "s01")
+    assert lock.read_holder(tmp_path).session == me.session
+
+
+@pytest.mark.parametrize("text, why", [("[1, 2]", "it is not a JSON object"),
+                                       ("{\"session\": ", "it is not JSON")])
+def test_a_lock_that_is_not_a_json_object_is_respected_until_its_beat_is_old(tmp_path, text, why):
+    tmp_path.mkdir(exist_ok=True)
+    path = lock.lock_path(tmp_path)
+    path.write_text(text)
+    os.utime(path, (time.time() - 30, time.time() - 30))
+    with pytest.raises(ShotLockedError) as err:
+        lock.take(tmp_path, lock.local_session("new"), "s01")
+    assert str(err.value) == (
+        f"s01: the lock {path} cannot be read ({why}); it is taken for a live render's until "
+        f"it is 120 s old (it is 30 s old): wait, or remove it if no render holds this shot, "
+        f"then re-run")
