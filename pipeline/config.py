@@ -443,6 +443,16 @@ class ConfigLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def read_config_yaml(stream) -> Any:
+    """The one document of a config file, through ConfigLoader (a SafeLoader:
+    plain data only, no Python objects)."""
+    loader = ConfigLoader(stream)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_yaml_config(cls: type, path: Path) -> Any:
     """Load ``path`` into dataclass ``cls``; every problem is a ConfigError."""
     path = Path(path)
@@ -450,7 +460,7 @@ def load_yaml_config(cls: type, path: Path) -> Any:
         raise ConfigError(f"{path}: config file not found")
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=ConfigLoader)
+            data = read_config_yaml(fh)
     except _Refused as exc:
         raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
