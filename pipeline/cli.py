@@ -114,17 +114,19 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
 
 
 def cmd_shots_from_edit(args: argparse.Namespace) -> int:
-    from pipeline.editorial import write_shot_configs
+    from pipeline.editorial import parse_handles, write_shot_configs
     rate = float(parse_fps(args.rate, "--rate"))
-    result = write_shot_configs(Path(args.cut), args.style, args.handles, args.overwrite,
-                                [Path(d) for d in args.media], rate)
+    result = write_shot_configs(Path(args.cut), args.style, parse_handles(args.handles),
+                                args.overwrite, [Path(d) for d in args.media], rate)
     for path in result.written:
         print(f"wrote {path}")
     for path in result.kept:
         print(f"kept {path} (exists; --overwrite replaces it)")
-    for line in result.missing:
+    for line in result.notes:
+        print(f"note: {line}")
+    for line in result.warnings:
         print(f"shotstyle: warning: {line}", file=sys.stderr)
-    return 1 if result.missing else 0
+    return 1 if result.warnings else 0
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -170,16 +172,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("frame", type=int)
     p.add_argument("--out", help="where to write it (default: renders/<shot>/keyframes/)")
     p.set_defaults(func=cmd_keyframe)
+    from pipeline.editorial import DEFAULT_HANDLES, MAX_HANDLES  # OTIO only when it runs
     p = sub.add_parser("shots-from-edit", help="write a shot config per clip of an EDL, "
                                                "FCP XML or .otio cut (OpenTimelineIO)")
     p.add_argument("cut", help="the edit: .edl (CMX 3600), .xml (FCP 7) or .otio")
-    p.add_argument("--style", required=True, help="the style every shot gets")
-    p.add_argument("--handles", type=int, default=8,
-                   help="frames kept before and after each cut (8); frame 1001 is the first "
-                        "handle frame")
+    p.add_argument("--style", required=True,
+                   help="the style every shot gets: a configs/styles/<name>.yaml (a style to "
+                        "be trained needs its file, with its train section)")
+    p.add_argument("--handles", default=str(DEFAULT_HANDLES),
+                   help=f"frames kept before and after each cut, 0 to {MAX_HANDLES} "
+                        f"({DEFAULT_HANDLES}); frame 1001 is the first handle frame")
     p.add_argument("--media", action="append", default=[],
-                   help="a folder to find media the edit names only by clip name (an EDL's); "
-                        "the cut's folder is searched first")
+                   help="a folder media may come from: clips the edit names only by name (an "
+                        "EDL's) are looked for there after the cut's folder, and media outside "
+                        "the cut's folder and these is refused")
     p.add_argument("--rate", default="24",
                    help="an EDL's frame rate: 24, 25, 23.976, 29.97, 30000/1001 ... (24)")
     p.add_argument("--overwrite", action="store_true", help="replace existing shot configs")
