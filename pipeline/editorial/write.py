@@ -1,0 +1,83 @@
+"""Shot files: ``--style`` checked, then ``configs/shots/<name>.yaml`` for
+every shot of the plan (one comment line on the cut, then the keys), a file
+that exists kept unless overwritten."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from pipeline.config import check_shot_name, config_dir, load_style_config
+from pipeline.editorial.lines import one_line, one_line_error
+from pipeline.editorial.shots import DEFAULT_HANDLES, EditShot, plan_edit
+from pipeline.errors import ConfigError, disk_full_error, is_disk_full
+from pipeline.media.atomic import write_bytes
+
+FIRST_FRAME = 1001
+
+
+@dataclass
+class EditResult:
+    written: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)      # existed; not overwritten
+    warnings: list[str] = field(default_factory=list)   # the plan's: exit 1
+    notes: list[str] = field(default_factory=list)
+
+
+def check_style(style: str, cfg_dir: Optional[Path] = None) -> None:
+    """The name is a style name (the rule of shot names, which the shot config
+    applies to its ``style``) and the style loads: configs/styles/<style>.yaml
+    exists and is whole. A style to be trained later needs that file, with its
+    ``train`` section; its checkpoint need not exist yet."""
+    try:
+        check_shot_name(style)
+    except ConfigError:
+        raise one_line_error(f"--style {style!r}: expected a style name (letters, digits, "
+                             f"'_', '-' and '.'; no path separators or '..'): the name of a "
+                             f"file configs/styles/<name>.yaml") from None
+    load_style_config(style, cfg_dir)
+
+
+def shot_yaml(cut: Path, shot: EditShot, style: str) -> str:
+    """A shot file's text: one comment line on the cut, then the keys."""
+    head, tail = shot.handles
+    comment = (f"# From {one_line(Path(cut).name)}: frame {FIRST_FRAME} is the first handle "
+               f"frame; the cut is {FIRST_FRAME + head}-{FIRST_FRAME + shot.duration - tail - 1} "
+               f"({head} and {tail} handle frames)\n")
+    return comment + yaml.safe_dump({"source": shot.source, "style": style,
+                                     "first_frame": FIRST_FRAME,
+                                     "source_range": {"start": shot.start,
+                                                      "duration": shot.duration}},
+                                    sort_keys=False)
+
+
+def write_shot_configs(cut: Path, style: str, handles: int = DEFAULT_HANDLES,
+                       overwrite: bool = False, media_dirs: Optional[list[Path]] = None,
+                       rate: float = 24.0, cfg_dir: Optional[Path] = None) -> EditResult:
+    """``configs/shots/<name>.yaml`` for every shot of ``cut``; the style and
+    the whole cut are checked before the first file is written."""
+    check_style(style, cfg_dir)
+    plan = plan_edit(cut, handles, media_dirs, rate)
+    result = EditResult(warnings=plan.warnings, notes=plan.notes)
+    folder = Path(cfg_dir or config_dir()) / "shots"
+    for shot in plan.shots:
+        target = folder / f"{shot.name}.yaml"
+        if target.exists() and not overwrite:
+            result.kept.append(target)
+            continue
+        _write(target, shot_yaml(cut, shot, style))
+        result.written.append(target)
+    return result
+
+
+def _write(target: Path, text: str) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(target, text.encode("utf-8"))
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full_error(exc, target.parent) from None
+        raise one_line_error(f"{target}: cannot write the shot config: "
+                             f"{exc.strerror or exc}") from None

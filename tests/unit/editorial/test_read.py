@@ -1,0 +1,126 @@
+"""pipeline.editorial.read: a cut into its one Timeline (EDL text UTF-8 or
+Latin-1, FCP XML, ``.otio``; a collection of one Timeline), one line for any
+other file, and its video clips: nests walked, audio left out, none to make
+shots of refused (docs/BAD_INPUT.md, "Reading an edit")."""
+from __future__ import annotations
+
+import opentimelineio as otio
+import pytest
+
+from pipeline.editorial import edit_shots
+from pipeline.errors import ConfigError
+
+from .cuts import RT, TR, clip, edl, event, read_shot, run, take_ref, write_otio
+
+
+def test_edits_it_cannot_read_are_one_line(tmp_path):
+    with pytest.raises(ConfigError, match=r"cut\.aaf: not an edit this reads \(known: \.edl, "
+                                          r"\.otio, \.xml\)"):
+        edit_shots(tmp_path / "cut.aaf")
+    with pytest.raises(ConfigError, match=r"none\.edl: edit not found"):
+        edit_shots(tmp_path / "none.edl")
+
+
+def _two_timelines() -> otio.schema.SerializableCollection:
+    return otio.schema.SerializableCollection(children=[otio.schema.Timeline(name="a"),
+                                                        otio.schema.Timeline(name="b")])
+
+
+@pytest.mark.parametrize("held, holds", [
+    (otio.schema.Clip(name="c1"), "a Clip named 'c1'"),
+    (otio.schema.Track(name="V1"), "a Track named 'V1'"),
+    (otio.schema.Stack(name="tracks"), "a Stack named 'tracks'"),
+    ("{}", "an empty JSON object"),
+    ("[]", "a JSON list"),
+    ('{"OTIO_SCHEMA": "Bin.1"}', "a Bin.1 (a schema this OpenTimelineIO does not "
+                                      "know)"),
+    (_two_timelines(), "a SerializableCollection of 2 timelines ('a', 'b')"),
+])
+def test_an_otio_file_without_one_timeline_is_one_line(edit, configs, capsys, held, holds):
+    cut = edit / "cut.otio"
+    if isinstance(held, str):
+        cut.write_text(held)
+    else:
+        otio.adapters.write_to_file(held, str(cut))
+    end = ": export the one to make shots of" if "timelines" in holds else ", not a Timeline"
+    holds = holds + (", not one Timeline" if "timelines" in holds else "")
+    assert run(capsys, str(cut)) == (2, "", f"shotstyle: error: {cut}: holds {holds}{end}\n")
+    assert not (configs / "shots").exists()
+
+
+def test_a_collection_of_one_timeline_is_its_timeline(edit, configs, capsys):
+    timeline = otio.schema.Timeline(name="only")
+    timeline.tracks.append(otio.schema.Track(children=[clip("a", take_ref(edit / "take1.mov"))]))
+    cut = edit / "bin.otio"
+    otio.adapters.write_to_file(otio.schema.SerializableCollection(children=[timeline]), str(cut))
+    assert run(capsys, str(cut)) == (0, f"wrote {configs / 'shots' / 'a.yaml'}\n", "")
+
+
+def test_a_cut_without_video_clips_is_one_line(edit, configs, capsys):
+    empty = edit / "empty.otio"
+    otio.adapters.write_to_file(otio.schema.Timeline(), str(empty))
+    gaps = write_otio(edit / "gaps.otio", otio.schema.Gap(duration=RT(24, 24)))
+    sound = edl(edit / "sound.edl", "001  AX       A     C        01:00:00:00 01:00:00:04 "
+                                    "00:00:00:00 00:00:00:04\n* FROM CLIP NAME: take1.mov\n")
+    off = write_otio(edit / "off.otio", clip("a", take_ref(edit / "take1.mov")))
+    timeline = otio.adapters.read_from_file(str(off))
+    timeline.tracks[0].enabled = False
+    otio.adapters.write_to_file(timeline, str(off))
+    for cut, why in ((empty, "(it holds 0 video and 0 audio track(s); gaps and transitions "
+                             "are not clips)"),
+                     (gaps, "(it holds 1 video and 0 audio track(s); gaps and transitions are "
+                            "not clips)"),
+                     (sound, "(it holds 0 video and 1 audio track(s); gaps and transitions are "
+                             "not clips)"),
+                     (off, "to make shots of: its 1 video clip(s) are disabled "
+                           "(enabled: false)")):
+        assert run(capsys, str(cut)) == (2, "", f"shotstyle: error: {cut}: no video clips {why}\n")
+    assert not (configs / "shots").exists()
+
+
+def test_a_nested_stack_s_audio_is_no_shot_and_its_trim_is_warned(edit, configs, capsys):
+    ref = take_ref(edit / "take1.mov")
+    nest = otio.schema.Stack(name="nest", children=[
+        otio.schema.Track(children=[clip("inner", ref)]),
+        otio.schema.Track(kind=otio.schema.TrackKind.Audio, children=[clip("sound", ref.clone())])])
+    trimmed = nest.clone()
+    trimmed.name = "short"
+    trimmed.source_range = TR(RT(0, 24), RT(3, 24))
+    trimmed[0][0].name = "cut_short"
+    cut = write_otio(edit / "nest.otio", nest, trimmed)
+    assert run(capsys, str(cut)) == (
+        1, f"wrote {configs / 'shots' / 'inner.yaml'}\nwrote {configs / 'shots' / 'cut_short.yaml'}"
+           f"\n",
+        f"shotstyle: warning: {cut}: clip 2 (cut_short): it is inside a nested Stack 'short', "
+        f"which shows only part of what it holds: the shot is the clip's whole source range\n")
+
+
+@pytest.mark.parametrize("content, line", [
+    (None, "a folder, not an edit file"),
+    (b"\x00\x01\x02TITLE", "not a text file (it holds NUL bytes); an EDL is text"),
+])
+def test_a_cut_that_is_a_folder_or_binary_is_one_line(edit, configs, capsys, content, line):
+    cut = edit / "cut.edl"
+    cut.mkdir() if content is None else cut.write_bytes(content)
+    assert run(capsys, str(cut)) == (2, "", f"shotstyle: error: {cut}: {line}\n")
+
+
+def test_a_latin_1_edl_is_read_with_a_note(edit, configs, capsys):
+    (edit / "take1.mov").rename(edit / "café.mov")
+    cut = edit / "latin.edl"
+    cut.write_bytes(edl(edit / "x.edl", event(1, "00:10", "00:14", "00:00", "00:04",
+                                              name="café.mov")).read_text().encode("latin-1"))
+    assert run(capsys, str(cut)) == (
+        0, f"wrote {configs / 'shots' / 'caf.yaml'}\n"
+           f"note: {cut}: not UTF-8: read as Latin-1 (ISO 8859-1)\n", "")
+    assert read_shot(configs / "shots" / "caf.yaml")["source"] == str(edit / "café.mov")
+
+
+def test_a_drop_frame_edl_read_at_24_names_the_rate(edit, configs, capsys):
+    cut = edit / "df.edl"
+    cut.write_text("TITLE: df\nFCM: DROP FRAME\n\n001  AX       V     C        01:00:00;00 "
+                   "01:00:00;04 00:00:00;00 00:00:00;04\n* FROM CLIP NAME: take1.mov\n")
+    assert run(capsys, str(cut)) == (
+        2, "", f"shotstyle: error: {cut}: cannot read the edit (as an EDL at 24 frames/s; --rate "
+               f"sets it): Timecode '01:00:00;00' indicates drop frame rate due to the ';' frame "
+               f"divider. Passed in rate 24 is not a valid drop frame rate.\n")
