@@ -578,11 +578,19 @@ def _check_bounds(path: Path, obj: Any, prefix: str = "") -> None:
                               f"{hi:g}, got {value!r}")
 
 
+def is_name(name: Any) -> bool:
+    """The one rule for shot and style names (a file's stem under configs/ and a
+    folder under the work root): letters, digits, '_', '-' and '.', starting with
+    a letter or digit, no '..', at most SHOT_NAME_MAX characters; so no path
+    separator, no leading '.', no control character (not even a trailing newline)."""
+    return isinstance(name, str) and SHOT_NAME_RE.fullmatch(name) is not None and ".." not in name
+
+
 def check_shot_name(name: str) -> str:
     if isinstance(name, str) and len(name) > SHOT_NAME_MAX:
         raise ConfigError(f"shot name {name!r}: too long ({len(name)} characters; the limit "
                           f"is {SHOT_NAME_MAX} characters)")
-    if not isinstance(name, str) or not SHOT_NAME_RE.match(name) or ".." in name:
+    if not is_name(name):
         raise ConfigError(f"shot name {name!r}: expected letters, digits, '_', '-' and '.' "
                           f"only (no path separators or '..')")
     return name
@@ -642,7 +650,7 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
     _check_bounds(path, cfg)
     if cfg.fps is not None:
         parse_fps(cfg.fps, f"{path}: key 'fps'")
-    if not SHOT_NAME_RE.match(cfg.style) or ".." in cfg.style:
+    if not is_name(cfg.style):
         raise ConfigError(f"{path}: key 'style': expected a style name (a file "
                           f"configs/styles/<name>.yaml), got {cfg.style!r}")
     check_delivers(path, cfg.output, cfg.output.exr is not False)
@@ -652,17 +660,40 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
     return dataclasses.replace(cfg, source=os.path.normpath(src))
 
 
+def configured_styles(cfg_dir: Optional[Path] = None) -> list[str]:
+    """Names of the styles with a configs/styles/<style>.yaml, sorted."""
+    folder = (Path(cfg_dir) if cfg_dir else config_dir()) / "styles"
+    return sorted(p.stem for p in folder.glob("*.yaml") if is_name(p.stem))
+
+
+def check_style_name(style: str, cfg_dir: Optional[Path] = None) -> str:
+    """``style`` if it is a style name (``is_name``); else one line listing the
+    known styles. A style is a name looked up in configs/styles, never a path,
+    so neither its config nor its training state can be taken from, or
+    written to, anywhere else."""
+    if not is_name(style):
+        folder = (Path(cfg_dir) if cfg_dir else config_dir()) / "styles"
+        shown = repr(style[:SHOT_NAME_MAX + 2] + "..." if isinstance(style, str)
+                     and len(style) > SHOT_NAME_MAX + 2 else style)
+        raise ConfigError(f"style {shown}: expected the name of a style in {folder} (letters, "
+                          f"digits, '_', '-' and '.', not a path); known styles: "
+                          f"{', '.join(configured_styles(cfg_dir)) or 'none'}")
+    return style
+
+
 def load_style_config(style: str, cfg_dir: Optional[Path] = None) -> StyleConfig:
     cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
-    path = cfg_dir / "styles" / f"{style}.yaml"
+    path = cfg_dir / "styles" / f"{check_style_name(style, cfg_dir)}.yaml"
     if not path.is_file():
-        known = sorted(p.stem for p in (cfg_dir / "styles").glob("*.yaml"))
         raise ConfigError(f"{path}: unknown style '{style}' (known styles: "
-                          f"{', '.join(known) or 'none'})")
+                          f"{', '.join(configured_styles(cfg_dir)) or 'none'})")
     cfg = load_yaml_config(StyleConfig, path)
     if cfg.checkpoint is None:
         raise ConfigError(f"{path}: key 'checkpoint': missing required key, expected a path "
                           f"(the file to load, or where training writes it)")
+    if cfg.checkpoint.is_dir():
+        raise ConfigError(f"{path}: key 'checkpoint': expected a file, found a folder: "
+                          f"{cfg.checkpoint}")
     if cfg.train is None and not cfg.checkpoint.is_file():
         raise ConfigError(f"{path}: key 'checkpoint': file not found: {cfg.checkpoint} "
                           f"(and no 'train' section to make it)")
@@ -676,7 +707,7 @@ def _check_train(path: Path, cfg: StyleConfig) -> None:
     if cfg.format != "shotstyle":
         raise ConfigError(f"{path}: key 'train': only format 'shotstyle' checkpoints are "
                           f"trained here (format is {cfg.format!r})")
-    if not SHOT_NAME_RE.match(t.shot) or ".." in t.shot:
+    if not is_name(t.shot):
         raise ConfigError(f"{path}: key 'train.shot': expected a shot name, got {t.shot!r}")
     if t.method == "keyframes" and not t.keyframes:
         raise ConfigError(f"{path}: key 'train.keyframes': method 'keyframes' needs at least "

@@ -107,6 +107,29 @@ def test_a_shot_name_over_128_characters_is_refused_for_its_length(project):
     assert check_shot_name("b" * 128) == "b" * 128
 
 
+@pytest.mark.parametrize("name", ["/abs/path/x.yaml", "/abs/path/x", "../../x", "..\\x", "a/b",
+                                  ".tiny", "tiny\n", "ti\x00ny", "ti\x1bny", "", "x" * 129])
+def test_a_style_is_a_name_in_configs_styles_never_a_path(project, tmp_path, name):
+    outside = write_yaml(tmp_path / "x.yaml", {"checkpoint": str(project.root / "styles" /
+                                                                  "tiny.pt")})
+    with pytest.raises(ConfigError) as err:
+        load_style_config(name.replace("/abs/path", str(outside.parent)))
+    assert str(err.value) == (
+        f"style {name.replace('/abs/path', str(outside.parent))!r}: expected the name of a style "
+        f"in {project.configs / 'styles'} (letters, digits, '_', '-' and '.', not a path); "
+        f"known styles: tiny")
+    assert not (project.work / "_styles").exists()
+
+
+def test_a_style_checkpoint_that_is_a_folder_is_refused(project):
+    (project.root / "models").mkdir()
+    path = write_yaml(project.configs / "styles" / "dir.yaml", {"checkpoint": "../../models"})
+    with pytest.raises(ConfigError) as err:
+        load_style_config("dir")
+    assert str(err.value) == (f"{path}: key 'checkpoint': expected a file, found a folder: "
+                              f"{project.root / 'models'}")
+
+
 @pytest.mark.parametrize("fps", [0, -24, "0/1", 1001])
 def test_fps_out_of_range_says_greater_than_0_and_at_most_1000(project, fps):
     path = write_yaml(project.configs / "shots" / "bad.yaml",
