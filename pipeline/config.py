@@ -267,12 +267,12 @@ class TrainConfig(TrainSettings):
         "`unpaired`: CycleGAN-style from a folder of reference art (docs/STYLES.md)."))
     shot: str = setting(rule="a shot name", help=(
         "The shot whose plates are painted (keyframes) or give the content (unpaired)."))
-    keyframes: dict[int, Path] = _path("file", must_exist=True, default=None, help=(
+    keyframes: Optional[dict[int, Path]] = _path("file", must_exist=True, default=None, help=(
         "keyframes: frame number -> painted frame (same size as the plate), e.g. "
         "`{1001: keys/s01.1001.png}`; at least one."))
     style_images: Optional[Path] = _path("dir", must_exist=True, help=(
         "unpaired: a folder of style images (reference art)."))
-    content_frames: int = setting(24, min=1, max=10_000_000, help=(
+    content_frames: int = setting(24, min=1, max=1000, help=(
         "unpaired: plates sampled evenly from the shot."))
     vgg_weights: Optional[Path] = _path("file", must_exist=True, help=(
         "A torchvision VGG16/19 `state_dict` on disk (nothing is downloaded); needed when "
@@ -681,9 +681,15 @@ def check_style_name(style: str, cfg_dir: Optional[Path] = None) -> str:
     return style
 
 
+def style_config_path(style: str, cfg_dir: Optional[Path] = None) -> Path:
+    """configs/styles/<style>.yaml of a style name (``check_style_name``)."""
+    cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
+    return cfg_dir / "styles" / f"{check_style_name(style, cfg_dir)}.yaml"
+
+
 def load_style_config(style: str, cfg_dir: Optional[Path] = None) -> StyleConfig:
     cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
-    path = cfg_dir / "styles" / f"{check_style_name(style, cfg_dir)}.yaml"
+    path = style_config_path(style, cfg_dir)
     if not path.is_file():
         raise ConfigError(f"{path}: unknown style '{style}' (known styles: "
                           f"{', '.join(configured_styles(cfg_dir)) or 'none'})")
@@ -709,6 +715,10 @@ def _check_train(path: Path, cfg: StyleConfig) -> None:
                           f"trained here (format is {cfg.format!r})")
     if not is_name(t.shot):
         raise ConfigError(f"{path}: key 'train.shot': expected a shot name, got {t.shot!r}")
+    shots = path.parent.parent / "shots"
+    if not cfg.checkpoint.is_file() and not (shots / f"{t.shot}.yaml").is_file():
+        raise ConfigError(f"{path}: key 'train.shot': no shot {t.shot!r} to train from "
+                          f"(expected one of: {', '.join(configured_shots(shots.parent)) or 'none'})")
     if t.method == "keyframes" and not t.keyframes:
         raise ConfigError(f"{path}: key 'train.keyframes': method 'keyframes' needs at least "
                           f"one frame: painted image, e.g. {{1001: keys/s01.1001.png}}")

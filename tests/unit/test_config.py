@@ -281,3 +281,46 @@ def test_a_key_written_twice_is_refused(project, text, line):
     with pytest.raises(ConfigError) as err:
         load_shot_config("twice")
     assert str(err.value) == f"{path}: {line}"
+
+
+@pytest.mark.parametrize("setting, line", [
+    ("lr: -1", "key 'train.lr': expected a number from 1e-08 to 1, got -1.0"),
+    ("lr: .nan", "key 'train.lr': expected a number from 1e-08 to 1, got nan"),
+    ("lr: .inf", "key 'train.lr': expected a number from 1e-08 to 1, got inf"),
+    ("minutes: -5", "key 'train.minutes': expected a number from 0 to 100000, got -5.0"),
+    ("l1_weight: -1", "key 'train.l1_weight': expected a number from 0 to 10000, got -1.0"),
+    ("save_every_s: .nan", "key 'train.save_every_s': expected seconds in [0, 86400], got nan"),
+    ("seed: -1", "key 'train.seed': expected an integer from 0 to 4294967295, got -1"),
+    ("steps: 0", "key 'train.steps': expected an integer from 1 to 10000000, got 0"),
+    ("steps: -1", "key 'train.steps': expected an integer from 1 to 10000000, got -1"),
+    ("steps: 1e12", "key 'train.steps': expected an integer, got '1e12'"),
+    ("steps: 1.0e+12", "key 'train.steps': expected an integer, got 1000000000000.0"),
+    ("batch_size: 10000000", "key 'train.batch_size': expected an integer from 1 to 4096, "
+                             "got 10000000"),
+    ("content_frames: 1000000", "key 'train.content_frames': expected an integer from 1 to "
+                                "1000, got 1000000"),
+])
+def test_training_settings_out_of_bounds_name_the_file_key_and_bounds(project, tmp_path,
+                                                                       setting, line):
+    project.add_shot("s1", tmp_path / "s1.mov")
+    (tmp_path / "k.png").write_bytes(b"")
+    path = project.configs / "styles" / "t.yaml"
+    path.write_text(f"checkpoint: t.pt\ntrain:\n  method: keyframes\n  shot: s1\n"
+                    f"  keyframes: {{1001: {tmp_path / 'k.png'}}}\n  {setting}\n")
+    with pytest.raises(ConfigError) as err:
+        load_style_config("t")
+    assert str(err.value) == f"{path}: {line}"
+
+
+def test_a_style_to_train_from_a_shot_that_is_not_configured_is_refused(project, tmp_path):
+    (tmp_path / "k.png").write_bytes(b"")
+    train = {"method": "keyframes", "shot": "s9", "keyframes": {1001: str(tmp_path / "k.png")}}
+    path = write_yaml(project.configs / "styles" / "t.yaml", {"checkpoint": "t.pt",
+                                                              "train": train})
+    project.add_shot("s1", tmp_path / "s1.mov")
+    with pytest.raises(ConfigError) as err:
+        load_style_config("t")
+    assert str(err.value) == (f"{path}: key 'train.shot': no shot 's9' to train from "
+                              f"(expected one of: s1)")
+    (path.parent / "t.pt").write_bytes(b"trained")  # trained already: the shot may go
+    assert load_style_config("t").train.shot == "s9"
