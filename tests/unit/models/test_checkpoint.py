@@ -176,3 +176,138 @@ def test_checkpoint_metadata_of_a_wrong_type_is_one_line(tmp_path, fields, line)
     with pytest.raises(CheckpointError) as err:
         load_generator(path)
     assert str(err.value) == f"{path}: {line}"
+
+
+# ---------------------------------------------------------------- hostile and broken files
+# Files made byte by byte as torch.save lays them out (a zip of data.pkl and one
+# record per storage, or an old raw pickle), declaring what their data is not.
+
+class _Storage:
+    """A storage as data.pkl names it: its key and how many elements it declares."""
+
+    def __init__(self, key: str, numel: int):
+        self.key, self.numel = key, numel
+
+
+class _Tensor:
+    """A tensor over a _Storage, rebuilt as torch rebuilds one."""
+
+    def __init__(self, storage: _Storage, size: tuple, stride: tuple):
+        self.storage, self.size, self.stride = storage, size, stride
+
+    def __reduce__(self):
+        import collections
+        return (torch._utils._rebuild_tensor_v2,
+                (self.storage, 0, self.size, self.stride, False, collections.OrderedDict()))
+
+
+def _pickled(obj, legacy: bool = False) -> bytes:
+    import io
+    import pickle
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, o):
+            if isinstance(o, _Storage):
+                return ("storage", torch.FloatStorage, o.key, "cpu", o.numel) + (
+                    (None,) if legacy else ())
+            return None
+
+    buf = io.BytesIO()
+    Pickler(buf, protocol=2).dump(obj)
+    return buf.getvalue()
+
+
+def _archive(path, obj, records, compression=zipfile.ZIP_STORED, data_pkl=True):
+    with zipfile.ZipFile(path, "w", compression=compression) as z:
+        if data_pkl:
+            z.writestr("archive/data.pkl", _pickled(obj))
+        z.writestr("archive/byteorder", "little")
+        for key, data in records.items():
+            z.writestr(f"archive/data/{key}", data)
+        z.writestr("archive/version", "3\n")
+    return path
+
+
+def _old_file(path, obj, data: bytes):
+    """The pre-1.6 layout: magic, protocol, system info, the object, its storage
+    keys, then each storage's element count and bytes."""
+    import pickle
+    import struct
+    head = b"".join(pickle.dumps(v, protocol=2) for v in (
+        0x1950a86a20f9469cfc6c, 1001,
+        {"protocol_version": 1001, "little_endian": True,
+         "type_sizes": {"short": 2, "int": 4, "long": 4}}))
+    path.write_bytes(head + _pickled(obj, legacy=True) + pickle.dumps(["k"], protocol=2)
+                     + struct.pack("<q", len(data) // 4) + data)
+    return path
+
+
+def test_a_zip_whose_records_unpack_past_the_file_is_refused_before_reading(tmp_path):
+    bomb = _archive(tmp_path / "bomb.pt", {"w": _Tensor(_Storage("0", 2 ** 21), (2 ** 21,), (1,))},
+                    {"0": bytes(2 ** 23)}, compression=zipfile.ZIP_DEFLATED)
+    with pytest.raises(CheckpointError) as err:
+        load_file(bomb)
+    assert str(err.value) == (f"{bomb}: refused: its records unpack to 8,388,784 bytes from a "
+                              f"{bomb.stat().st_size:,}-byte file (torch.save stores them "
+                              f"uncompressed)")
+
+
+@pytest.mark.parametrize("make, why", [
+    (lambda p: _archive(p, {"w": 1}, {}, data_pkl=False),
+     "cannot read checkpoint: the archive has no data.pkl (truncated, or not a torch.save file)"),
+    (lambda p: _archive(p, {"w": _Tensor(_Storage("0", 4), (10 ** 5, 10 ** 5), (10 ** 5, 1))},
+                        {"0": bytes(16)}),
+     "cannot read checkpoint: a tensor reaches past its stored data (truncated or corrupt file)"),
+    (lambda p: _archive(p, {"w": _Tensor(_Storage("0", 10 ** 11), (4,), (1,))}, {"0": bytes(16)}),
+     "cannot read checkpoint: record size (16 bytes) does not match expected size (400000000000 "
+     "bytes = 400000000000 elements * 1 bytes/element) for dtype Byte"),
+    (lambda p: _old_file(p, {"w": _Tensor(_Storage("k", 5 * 10 ** 12), (4,), (1,))}, bytes(16)),
+     "refused: its tensors declare 20,000,000,000,000 bytes, more than the {size:,}-byte file holds "
+     "(a corrupt or hostile file)"),
+    (lambda p: p.write_bytes(len(b'{"w":{}}').to_bytes(8, "little") + b'{"w":{}}' + bytes(8)),
+     "cannot read checkpoint: a safetensors file, which no checkpoint format here reads (save its "
+     "state_dict with torch.save)"),
+    (lambda p: torch.save({"x": _Calls()}, p),
+     "refused: not a plain weights file (it asks for posix.system, which loading weights does "
+     "not run)"),
+    (lambda p: torch.jit.save(torch.jit.script(torch.nn.Conv2d(3, 3, 1)), str(p)),
+     "cannot read checkpoint: a TorchScript archive: give the style format 'torchscript'"),
+    (lambda p: p.mkdir(), "a folder, not a checkpoint file"),
+])
+def test_a_broken_or_hostile_file_is_one_line_and_allocates_nothing_it_declares(tmp_path, make,
+                                                                                why):
+    # 20 TB declared: were it allocated first, the line would be the allocator's
+    path = tmp_path / "x.pt"
+    make(path)
+    with pytest.raises(CheckpointError) as err:
+        load_file(path)
+    size = path.stat().st_size if path.is_file() else 0
+    assert str(err.value) == f"{path}: {why.format(size=size)}"
+
+
+class _Calls:
+    def __reduce__(self):
+        import os
+        return (os.system, ("echo this must not run",))
+
+
+def test_an_old_file_that_holds_what_it_declares_loads(tmp_path):
+    w = torch.arange(100, dtype=torch.float32)
+    torch.save({"a": w, "b": w[10:20]}, tmp_path / "old.pt", _use_new_zipfile_serialization=False)
+    data = load_file(tmp_path / "old.pt")
+    assert torch.equal(data["a"], w) and torch.equal(data["b"], w[10:20])
+    made = _old_file(tmp_path / "made.pt", {"w": _Tensor(_Storage("k", 4), (4,), (1,))},
+                     torch.arange(4, dtype=torch.float32).numpy().tobytes())
+    assert torch.equal(load_file(made)["w"], torch.arange(4, dtype=torch.float32))
+
+
+def test_weights_that_are_nan_or_infinite_are_refused():
+    model = tiny()
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    state["head.weight"][0, 0] = float("nan")
+    state["stem.0.bias"][1] = float("inf")
+    with pytest.raises(CheckpointError) as err:
+        load_state_dict_strict(model, state, "w.pt")
+    assert str(err.value) == ("w.pt: weights that are NaN or infinite in stem.0.bias, "
+                              "head.weight: every frame would come out black or grey (a "
+                              "training that diverged?)")
