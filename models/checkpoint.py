@@ -89,7 +89,7 @@ def load_file(path: Path) -> Any:
                               f"checkpoint format here reads (save its state_dict with "
                               f"torch.save)")
     if zipfile.is_zipfile(path):
-        _check_archive(path, size)
+        _check_archive(path)
     elif head[:1] == b"\x80":  # very old files are a raw pickle
         from torch._subclasses.fake_tensor import FakeTensorMode
         with FakeTensorMode():
@@ -148,19 +148,31 @@ def _why(exc: BaseException) -> str:
     return first[:200]
 
 
-def _check_archive(path: Path, size: int) -> None:
-    """A zip checkpoint: its records unpack to no more than the file's size, and
-    it has the data.pkl torch.load reads."""
+#: What a zip archive's records may unpack to beyond its own size: torch.save
+#: stores records uncompressed, a TorchScript archive deflates only its code
+ARCHIVE_SLACK = 64 << 20
+
+
+def check_archive_size(path: Path) -> list[str]:
+    """The names of a zip archive's records; CheckpointError, before anything is
+    read, when they unpack to more than the file's size plus ARCHIVE_SLACK
+    (a "zip bomb": a few kilobytes that inflate to gigabytes)."""
+    size = path.stat().st_size
     try:
         with zipfile.ZipFile(path) as archive:
             records = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise CheckpointError(f"{path}: cannot read checkpoint: {_why(exc)}") from None
     unpacked = sum(r.file_size for r in records)
-    if unpacked > size:
+    if unpacked > size + ARCHIVE_SLACK:
         raise CheckpointError(f"{path}: refused: its records unpack to {unpacked:,} bytes from "
-                              f"a {size:,}-byte file (torch.save stores them uncompressed)")
-    names = [r.filename for r in records]
+                              f"a {size:,}-byte file (a zip bomb?)")
+    return [r.filename for r in records]
+
+
+def _check_archive(path: Path) -> None:
+    """A torch.save zip: bounded (check_archive_size), and has the data.pkl torch.load reads."""
+    names = check_archive_size(path)
     if any(n.endswith("/constants.pkl") for n in names):
         raise CheckpointError(f"{path}: cannot read checkpoint: {_TORCHSCRIPT}")
     if not any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):

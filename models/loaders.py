@@ -55,13 +55,15 @@ from __future__ import annotations
 
 import re
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any, Optional
 
 import torch
 from torch import nn
 
-from models.checkpoint import load_file, load_generator, load_state_dict_strict
+from models.checkpoint import (check_archive_size, load_file, load_generator,
+                               load_state_dict_strict)
 from models.checkpoint import FORMAT as SHOTSTYLE_FORMAT
 from models.build import build_generator
 from models.public_archs import NORMS
@@ -325,6 +327,8 @@ def _load_torchscript(path: Path, kwargs: dict) -> LoadedStyle:
     multiple = _int_kwarg(path, kwargs, "size_multiple", 8)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
+    if zipfile.is_zipfile(path):
+        check_archive_size(path)
     try:
         with warnings.catch_warnings():  # torch 2.13 deprecates torch.jit; the archive still loads
             warnings.filterwarnings("ignore", message=r"`torch\.jit\.load` is deprecated",

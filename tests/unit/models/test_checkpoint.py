@@ -217,13 +217,17 @@ def _pickled(obj, legacy: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def _archive(path, obj, records, compression=zipfile.ZIP_STORED, data_pkl=True):
+def _archive(path, obj, records, compression=zipfile.ZIP_STORED, data_pkl=True, unpacks_to=0):
+    """``unpacks_to``: the size the last record's entry declares (a zip bomb's
+    compressed record says how large it inflates)."""
     with zipfile.ZipFile(path, "w", compression=compression) as z:
         if data_pkl:
             z.writestr("archive/data.pkl", _pickled(obj))
         z.writestr("archive/byteorder", "little")
         for key, data in records.items():
             z.writestr(f"archive/data/{key}", data)
+        if unpacks_to:
+            z.filelist[-1].file_size = unpacks_to
         z.writestr("archive/version", "3\n")
     return path
 
@@ -243,13 +247,15 @@ def _old_file(path, obj, data: bytes):
 
 
 def test_a_zip_whose_records_unpack_past_the_file_is_refused_before_reading(tmp_path):
-    bomb = _archive(tmp_path / "bomb.pt", {"w": _Tensor(_Storage("0", 2 ** 21), (2 ** 21,), (1,))},
-                    {"0": bytes(2 ** 23)}, compression=zipfile.ZIP_DEFLATED)
-    with pytest.raises(CheckpointError) as err:
-        load_file(bomb)
-    assert str(err.value) == (f"{bomb}: refused: its records unpack to 8,388,784 bytes from a "
-                              f"{bomb.stat().st_size:,}-byte file (torch.save stores them "
-                              f"uncompressed)")
+    from models.loaders import load_style_model
+    record = {"w": _Tensor(_Storage("0", 2 ** 26), (2 ** 26,), (1,))}
+    for fmt in ("shotstyle", "torchscript"):
+        bomb = _archive(tmp_path / f"{fmt}.pt", record, {"0": bytes(4096)},
+                        compression=zipfile.ZIP_DEFLATED, unpacks_to=2 ** 28)
+        with pytest.raises(CheckpointError) as err:
+            load_style_model(bomb, fmt)
+        assert str(err.value) == (f"{bomb}: refused: its records unpack to 268,435,632 bytes "
+                                  f"from a {bomb.stat().st_size:,}-byte file (a zip bomb?)")
 
 
 @pytest.mark.parametrize("make, why", [
