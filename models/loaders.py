@@ -53,6 +53,7 @@ one list of formats, and the tests check that each has its loader.
 """
 from __future__ import annotations
 
+import math
 import re
 import warnings
 import zipfile
@@ -74,6 +75,9 @@ from models.loaded import LoadedStyle
 # CycleGAN netG names: resnet_<n_blocks>blocks, unet_<2 ** num_downs>
 _NET_G = re.compile(r"resnet_(\d+)blocks|unet_(\d+)")
 _RESNET_BLOCK_KEY = re.compile(r"model\.(\d+)\.conv_block\.")
+
+#: The largest ``size_multiple`` a TorchScript style may give (a U-Net of 10 levels)
+MAX_SIZE_MULTIPLE = 1024
 
 _FNS_STALE_KEY = re.compile(r"in\d+\.(running_(mean|var)|num_batches_tracked)$")
 
@@ -106,11 +110,14 @@ def _check_kwargs(path: Path, fmt: str, kwargs: dict, allowed: tuple[str, ...]) 
                               f"{', '.join(map(str, extra))} (known: {known})")
 
 
-def _int_kwarg(path: Path, kwargs: dict, name: str, default: int, minimum: int = 1) -> int:
+def _int_kwarg(path: Path, kwargs: dict, name: str, default: int, minimum: int = 1,
+               maximum: Optional[int] = None) -> int:
     value = kwargs.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise CheckpointError(f"{path}: kwarg {name!r} must be an integer >= {minimum}, "
-                              f"not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
+            maximum is not None and value > maximum):
+        bounds = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        raise CheckpointError(f"{path}: kwarg {name!r} must be an integer {bounds}, "
+                              f"not {value!r}"[:300])
     return value
 
 
@@ -319,12 +326,13 @@ def _load_torchscript(path: Path, kwargs: dict) -> LoadedStyle:
     rng = kwargs.get("input_range", (-1.0, 1.0))
     ok = (isinstance(rng, (list, tuple)) and len(rng) == 2
           and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)
-          and float(rng[0]) < float(rng[1]))
+          and all(math.isfinite(v) for v in rng) and float(rng[0]) < float(rng[1]))
     if not ok:
-        raise CheckpointError(f"{path}: kwarg 'input_range' must be two numbers [low, high] "
-                              f"with low < high, not {rng!r}")
+        raise CheckpointError(f"{path}: kwarg 'input_range' must be two finite numbers "
+                              f"[low, high] with low < high, not {rng!r}"[:300])
     input_range = (float(rng[0]), float(rng[1]))
-    multiple = _int_kwarg(path, kwargs, "size_multiple", 8)
+    # frames are padded to a multiple of it: a huge one would pad them to that size
+    multiple = _int_kwarg(path, kwargs, "size_multiple", 8, maximum=MAX_SIZE_MULTIPLE)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
     if zipfile.is_zipfile(path):
