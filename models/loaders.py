@@ -70,6 +70,7 @@ from models.build import build_generator
 from models.public_archs import NORMS
 from models.registry import LOADERS
 from models.errors import CheckpointError
+from models.formats import FORMAT_OPTIONS
 from models.loaded import LoadedStyle
 
 # CycleGAN netG names: resnet_<n_blocks>blocks, unet_<2 ** num_downs>
@@ -102,8 +103,9 @@ def load_style_model(path, fmt: str = "shotstyle",
 # helpers
 # --------------------------------------------------------------------------
 
-def _check_kwargs(path: Path, fmt: str, kwargs: dict, allowed: tuple[str, ...]) -> None:
-    extra = sorted(k for k in kwargs if k not in allowed)
+def _check_kwargs(path: Path, fmt: str, kwargs: dict) -> None:
+    allowed = FORMAT_OPTIONS[fmt]
+    extra = sorted(map(str, (k for k in kwargs if k not in allowed)))
     if extra:
         known = ", ".join(allowed) if allowed else "none"
         raise CheckpointError(f"{path}: unknown kwargs for format {fmt!r}: "
@@ -191,7 +193,7 @@ def _loaded(model: nn.Module, fmt: str, arch: str, kwargs: dict, path: Path,
 
 @LOADERS.register("shotstyle")
 def _load_shotstyle(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "shotstyle", kwargs, ())
+    _check_kwargs(path, "shotstyle", kwargs)
     return load_generator(path)
 
 
@@ -248,8 +250,7 @@ def _cyclegan_net(path: Path, kwargs: dict, state: dict, ngf: int) -> tuple[str,
 
 @LOADERS.register("cyclegan")
 def _load_cyclegan(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "cyclegan", kwargs,
-                  ("netG", "norm", "ngf", "use_dropout", "input_nc", "output_nc"))
+    _check_kwargs(path, "cyclegan", kwargs)
     if "netG" in kwargs and _net_g_arch(kwargs["netG"]) is None:
         raise CheckpointError(f"{path}: unknown CycleGAN netG {kwargs['netG']!r} (known: "
                               f"resnet_<n>blocks such as resnet_9blocks, unet_<2^num_downs> "
@@ -278,7 +279,7 @@ def _load_cyclegan(path: Path, kwargs: dict) -> LoadedStyle:
 
 @LOADERS.register("fast_neural_style")
 def _load_fast_neural_style(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "fast_neural_style", kwargs, ())
+    _check_kwargs(path, "fast_neural_style", kwargs)
     state = _bare_state_dict(path, "fast_neural_style")
     # TransformerNet's width is conv1's out channels (the original's: 32)
     build_kwargs = {"num_channels": _out_channels(state, "conv1.conv2d.weight") or 32}
@@ -297,7 +298,7 @@ def _load_fast_neural_style(path: Path, kwargs: dict) -> LoadedStyle:
 
 @LOADERS.register("animeganv2")
 def _load_animeganv2(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "animeganv2", kwargs, ("align_corners",))
+    _check_kwargs(path, "animeganv2", kwargs)
     build_kwargs = {"align_corners": _bool_kwarg(path, kwargs, "align_corners", True)}
     state = _bare_state_dict(path, "animeganv2")
     model = _build(path, "animeganv2", build_kwargs)
@@ -322,14 +323,14 @@ class TorchScriptGenerator(nn.Module):
 
 @LOADERS.register("torchscript")
 def _load_torchscript(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "torchscript", kwargs, ("input_range", "size_multiple"))
+    _check_kwargs(path, "torchscript", kwargs)
     rng = kwargs.get("input_range", (-1.0, 1.0))
     ok = (isinstance(rng, (list, tuple)) and len(rng) == 2
           and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)
           and all(math.isfinite(v) for v in rng) and float(rng[0]) < float(rng[1]))
     if not ok:
-        raise CheckpointError(f"{path}: kwarg 'input_range' must be two finite numbers "
-                              f"[low, high] with low < high, not {rng!r}"[:300])
+        raise CheckpointError(f"{path}: kwarg 'input_range' must be two numbers "
+                              f"[low, high], finite, with low < high, not {rng!r}"[:300])
     input_range = (float(rng[0]), float(rng[1]))
     # frames are padded to a multiple of it: a huge one would pad them to that size
     multiple = _int_kwarg(path, kwargs, "size_multiple", 8, maximum=MAX_SIZE_MULTIPLE)

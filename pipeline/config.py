@@ -28,7 +28,7 @@ from typing import Any, Literal, Optional
 
 import yaml
 
-from models.formats import CHECKPOINT_FORMATS
+from models.formats import CHECKPOINT_FORMATS, FORMAT_OPTIONS
 from models.train_settings import TrainSettings
 from pipeline.errors import ConfigError
 
@@ -703,6 +703,12 @@ def load_style_config(style: str, cfg_dir: Optional[Path] = None) -> StyleConfig
     if cfg.train is None and not cfg.checkpoint.is_file():
         raise ConfigError(f"{path}: key 'checkpoint': file not found: {cfg.checkpoint} "
                           f"(and no 'train' section to make it)")
+    options = FORMAT_OPTIONS[cfg.format]
+    for key in cfg.model:
+        if key not in options:
+            raise ConfigError(f"{path}: key 'model.{key}': unknown option for format "
+                              f"{cfg.format!r} (expected "
+                              f"{'one of: ' + ', '.join(options) if options else 'none'})"[:400])
     if cfg.train is not None:
         _check_train(path, cfg)
     return cfg

@@ -156,8 +156,8 @@ def test_a_generator_that_does_not_give_rgb_frames_back_stops_at_the_first_batch
 @pytest.mark.parametrize("kwargs, why", [
     ({"size_multiple": 10 ** 9}, "kwarg 'size_multiple' must be an integer from 1 to 1024, not "
                                  "1000000000"),
-    ({"input_range": [float("-inf"), float("inf")]}, "kwarg 'input_range' must be two finite "
-     "numbers [low, high] with low < high, not [-inf, inf]"),
+    ({"input_range": [float("-inf"), float("inf")]}, "kwarg 'input_range' must be two numbers "
+     "[low, high], finite, with low < high, not [-inf, inf]"),
 ])
 def test_torchscript_kwargs_that_would_pad_or_scale_frames_absurdly_are_one_line(tmp_path, kwargs,
                                                                                  why):
