@@ -141,6 +141,10 @@ def _hand_made(path, **fields):
      "698,443,779 parameters, more than 200,000,000: make it smaller"),
     ({"base_channels": 4, "levels": 2, "in_channels": 4},
      "generator 'fewshot_unet': in_channels must be 3 (frames are RGB), not 4"),
+    ({"base_channels": 4, "levels": 2, "out_channels": 1},  # a grey generator
+     "generator 'fewshot_unet': out_channels must be 3 (frames are RGB), not 1"),
+    ({"base_channels": 4, "levels": 2, "in_channels": 1},
+     "generator 'fewshot_unet': in_channels must be 3 (frames are RGB), not 1"),
 ])
 def test_a_checkpoint_asking_for_a_huge_or_wrong_generator_is_refused_before_building(
         tmp_path, monkeypatch, kwargs, line):

@@ -69,3 +69,15 @@ def test_a_style_given_as_a_path_fails_in_one_line_and_writes_nothing_there(proj
                               f"'.', not a path); known styles: learned, tiny")
     assert sorted(p.name for p in outside.iterdir()) == ["x.yaml"]
     assert not (project.work / "_styles").exists() and not (project.root / "x.pt").exists()
+
+
+def test_a_style_with_both_a_checkpoint_and_a_train_section_uses_the_file(project, tmp_path):
+    from helpers import tiny_checkpoint
+    checkpoint = keyframe_project(project, tmp_path)
+    tiny_checkpoint(checkpoint, seed=5)
+    before = checkpoint.read_bytes()
+    task = TrainStyle(style="learned")
+    assert task.complete()
+    assert luigi.build([task], local_scheduler=True, workers=1, log_level="CRITICAL")
+    assert checkpoint.read_bytes() == before  # not trained again: delete it for that
+    assert not (project.work / "t10").exists()  # nor the plates of its shot decoded
