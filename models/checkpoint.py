@@ -98,6 +98,9 @@ def load_file(path: Path) -> Any:
             raise CheckpointError(f"{path}: refused: its tensors declare {sum(declared):,} "
                                   f"bytes, more than the {size:,}-byte file holds (a corrupt "
                                   f"or hostile file)")
+    elif head[:4] == b"PK\x03\x04":  # a zip's first record, but no directory at its end
+        raise CheckpointError(f"{path}: cannot read checkpoint: a zip archive cut short "
+                              f"(truncated or corrupt file)")
     else:
         raise CheckpointError(f"{path}: cannot read checkpoint: not a PyTorch file")
     return _torch_load(path)
