@@ -203,9 +203,10 @@ class TrainLoop:
             bad = [f"{key} weights" for key, net in self.nets.items()
                    if not all(bool(torch.isfinite(p).all()) for p in net.parameters())]
         if bad:
-            raise SettingsError("lr", f"the training diverged at step {self.step} ({', '.join(bad)} "
-                                f"not finite): lower the learning rate ({self.lr:g}) and train "
-                                f"again; the state saved before it is kept")
+            raise SettingsError("lr", f"the training diverged at step {self.step} "
+                                f"({', '.join(bad)} not finite): lower the learning rate "
+                                f"({self.lr:g}) and train again; the state saved before it is "
+                                f"kept")
 
     def save(self) -> None:
         self._check_finite({})

@@ -721,10 +721,11 @@ def _check_train(path: Path, cfg: StyleConfig) -> None:
                           f"trained here (format is {cfg.format!r})")
     if not is_name(t.shot):
         raise ConfigError(f"{path}: key 'train.shot': expected a shot name, got {t.shot!r}")
-    shots = path.parent.parent / "shots"
-    if not cfg.checkpoint.is_file() and not (shots / f"{t.shot}.yaml").is_file():
+    cfg_dir = path.parent.parent
+    if not cfg.checkpoint.is_file() and not shot_config_path(t.shot, cfg_dir).is_file():
+        known = ", ".join(configured_shots(cfg_dir)) or "none"
         raise ConfigError(f"{path}: key 'train.shot': no shot {t.shot!r} to train from "
-                          f"(expected one of: {', '.join(configured_shots(shots.parent)) or 'none'})")
+                          f"(expected one of: {known})")
     if t.method == "keyframes" and not t.keyframes:
         raise ConfigError(f"{path}: key 'train.keyframes': method 'keyframes' needs at least "
                           f"one frame: painted image, e.g. {{1001: keys/s01.1001.png}}")
