@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
+import struct
 import uuid
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, Optional
@@ -67,29 +70,136 @@ def save_atomically(path: Path, payload: Any) -> None:
 
 
 def load_file(path: Path) -> Any:
-    """``torch.load`` with ``weights_only=True``; errors become one line."""
+    """``torch.load`` with ``weights_only=True``; errors become one line.
+
+    Nothing is allocated beyond what the file holds: a zip archive's records
+    must fit in the file (torch.save stores them uncompressed, and torch checks
+    each tensor's data against its record), and an old non-zip file, whose
+    loader allocates every storage it declares before reading it, is first
+    loaded with fake tensors (shapes only) to check what it declares."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path}: a folder, not a checkpoint file")
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
-    if not _looks_like_torch_file(path):
-        raise CheckpointError(f"{path}: cannot read checkpoint: not a PyTorch file")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        lines = [ln.strip() for ln in str(exc).splitlines() if "Unsupported" in ln]
-        why = lines[0].split(". Please")[0] if lines else "it holds more than tensors and plain containers"
-        raise CheckpointError(f"{path}: refused: not a plain weights file ({why[:200]})") from None
-    except (RuntimeError, EOFError, ValueError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{path}: cannot read checkpoint: {first[:200]}") from None
-
-
-def _looks_like_torch_file(path: Path) -> bool:
-    """torch.save writes a zip archive; very old files are a raw pickle (0x80)."""
+    size = path.stat().st_size
+    head = _head(path)
+    if len(head) == 9 and head[8:] == b"{" and int.from_bytes(head[:8], "little") < size:
+        raise CheckpointError(f"{path}: cannot read checkpoint: a safetensors file, which no "
+                              f"checkpoint format here reads (save its state_dict with "
+                              f"torch.save)")
     if zipfile.is_zipfile(path):
-        return True
+        _check_archive(path)
+    elif head[:1] == b"\x80":  # very old files are a raw pickle
+        from torch._subclasses.fake_tensor import FakeTensorMode
+        with FakeTensorMode():
+            declared = _storage_bytes(_torch_load(path))
+        if max(declared, default=0) > size or sum(declared) > _VIEWS * size:
+            raise CheckpointError(f"{path}: refused: its tensors declare {sum(declared):,} "
+                                  f"bytes, more than the {size:,}-byte file holds (a corrupt "
+                                  f"or hostile file)")
+    elif head[:4] == b"PK\x03\x04":  # a zip's first record, but no directory at its end
+        raise CheckpointError(f"{path}: cannot read checkpoint: a zip archive cut short "
+                              f"(truncated or corrupt file)")
+    else:
+        raise CheckpointError(f"{path}: cannot read checkpoint: not a PyTorch file")
+    return _torch_load(path)
+
+
+#: An old file's tensors may be views of one storage, each counted whole: what
+#: they declare together may be this many times the file's size
+_VIEWS = 4
+
+
+def _torch_load(path: Path) -> Any:
+    """torch.load of the open file: a file object, so that torch reads it as a
+    torch file whatever its name (it takes a path ending in .safetensors for
+    one, read by the safetensors package where it is installed)."""
+    try:
+        with open(path, "rb") as fh, warnings.catch_warnings():
+            # torch's warnings about a file (its pickle protocol, ...) are lines more:
+            # what is wrong with the file is the one line below
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.load(fh, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        found = re.search(r"GLOBAL ([\w.]+)", str(exc))
+        why = (f"it asks for {found.group(1)}, which loading weights does not run" if found
+               else "it holds more than tensors and plain containers")
+        raise CheckpointError(f"{path}: refused: not a plain weights file ({why})") from None
+    except (RuntimeError, EOFError, ValueError, OSError, KeyError, TypeError,
+            AttributeError, IndexError, struct.error) as exc:
+        raise CheckpointError(f"{path}: cannot read checkpoint: {_why(exc)}") from None
+
+
+_TORCHSCRIPT = "a TorchScript archive: give the style format 'torchscript'"
+#: torch's words for a broken file -> what they mean to whoever holds it
+_TORCH_SAYS = {
+    "Trying to resize storage that is not resizable":
+        "a tensor reaches past its stored data (truncated or corrupt file)",
+    "PytorchStreamReader failed locating file data.pkl":
+        "the archive has no data.pkl (truncated, or not a torch.save file)",
+    "Cannot use ``weights_only=True`` with TorchScript archives": _TORCHSCRIPT,
+}
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip()
+    for says, means in _TORCH_SAYS.items():
+        if says in text:
+            return means
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first[:200]
+
+
+#: What a zip archive's records may unpack to beyond its own size: torch.save
+#: stores records uncompressed, a TorchScript archive deflates only its code
+ARCHIVE_SLACK = 64 << 20
+
+
+def check_archive_size(path: Path) -> list[str]:
+    """The names of a zip archive's records; CheckpointError, before anything is
+    read, when they unpack to more than the file's size plus ARCHIVE_SLACK
+    (a "zip bomb": a few kilobytes that inflate to gigabytes)."""
+    size = path.stat().st_size
+    try:
+        with zipfile.ZipFile(path) as archive:
+            records = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise CheckpointError(f"{path}: cannot read checkpoint: {_why(exc)}") from None
+    unpacked = sum(r.file_size for r in records)
+    if unpacked > size + ARCHIVE_SLACK:
+        raise CheckpointError(f"{path}: refused: its records unpack to {unpacked:,} bytes from "
+                              f"a {size:,}-byte file (a zip bomb?)")
+    return [r.filename for r in records]
+
+
+def _check_archive(path: Path) -> None:
+    """A torch.save zip: bounded (check_archive_size), and has the data.pkl torch.load reads."""
+    names = check_archive_size(path)
+    if any(n.endswith("/constants.pkl") for n in names):
+        raise CheckpointError(f"{path}: cannot read checkpoint: {_TORCHSCRIPT}")
+    if not any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+        raise CheckpointError(f"{path}: cannot read checkpoint: the archive has no data.pkl "
+                              f"(truncated, or not a torch.save file)")
+
+
+def _storage_bytes(obj: Any, depth: int = 0) -> list[int]:
+    """The bytes each tensor's storage declares, in plain containers."""
+    if depth > 100:
+        return []
+    if isinstance(obj, torch.Tensor):
+        return [obj.untyped_storage().nbytes()]
+    if isinstance(obj, dict):
+        obj = list(obj.values())
+    if isinstance(obj, (list, tuple)):
+        return [n for item in obj for n in _storage_bytes(item, depth + 1)]
+    return []
+
+
+def _head(path: Path) -> bytes:
+    """The first 9 bytes: a raw pickle's 0x80, or a safetensors header's length and '{'."""
     with open(path, "rb") as fh:
-        return fh.read(1) == b"\x80"
+        return fh.read(9)
 
 
 def load_state_dict_strict(model: nn.Module, state: dict, where: str) -> None:
@@ -110,6 +220,11 @@ def load_state_dict_strict(model: nn.Module, state: dict, where: str) -> None:
         raise CheckpointError(f"{where}: checkpoint does not match architecture "
                               f"{getattr(model, 'arch_name', type(model).__name__)!r}; "
                               + "; ".join(parts))
+    broken = [k for k, v in state.items() if v.is_floating_point() and not bool(v.isfinite().all())]
+    if broken:
+        shown = ", ".join(broken[:4]) + (f" (+{len(broken) - 4} more)" if len(broken) > 4 else "")
+        raise CheckpointError(f"{where}: weights that are NaN or infinite in {shown}: every "
+                              f"frame would come out black or grey (a training that diverged?)")
     model.load_state_dict(state, strict=True)
 
 

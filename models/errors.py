@@ -24,3 +24,13 @@ class CheckpointError(ShotstyleError):
 
 class DeviceError(ShotstyleError):
     """The requested compute device is not available."""
+
+
+class SettingsError(ShotstyleError):
+    """A training setting the trainer cannot use. ``key`` names it (a field of
+    ``models.train_settings.TrainSettings``), so whoever read the settings from a
+    file can say which file and key (``pipeline.stages.train``)."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.errors import DeviceError
+from models.errors import CheckpointError, DeviceError
 from models.openvino_net import OpenVINONet, openvino_available
 from models.tiling import tiled_apply
 
@@ -137,20 +137,21 @@ def set_cpu_threads(threads: int = 0) -> int:
 
 def make_stylizer(model: nn.Module, device: torch.device, input_range: tuple[float, float],
                   dtype: Optional[torch.dtype], size_multiple: Optional[int], tile_size: int,
-                  tile_overlap: int, backend: str, fall_back: bool) -> "Stylizer":
+                  tile_overlap: int, backend: str, fall_back: bool,
+                  source: str = "the style") -> "Stylizer":
     """A ``Stylizer`` on ``backend``; with ``fall_back``, PyTorch (with a warning) when
     OpenVINO cannot convert or compile the network (an operation its PyTorch
     frontend does not know, say), so an automatic choice never fails a render."""
     try:
         return Stylizer(model, device, input_range, dtype, size_multiple, tile_size,
-                        tile_overlap, backend)
+                        tile_overlap, backend, source)
     except Exception as exc:  # noqa: BLE001 - OpenVINO raises several unrelated types
         if backend != "openvino" or not fall_back:
             raise
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         log.warning("OpenVINO cannot run this network (%s); running it with PyTorch", first)
         return Stylizer(model, device, input_range, dtype, size_multiple, tile_size,
-                        tile_overlap, "torch")
+                        tile_overlap, "torch", source)
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -170,8 +171,10 @@ class Stylizer:
     def __init__(self, model: nn.Module, device: torch.device,
                  input_range: tuple[float, float] = (-1.0, 1.0),
                  dtype: Optional[torch.dtype] = None, size_multiple: Optional[int] = None,
-                 tile_size: int = 0, tile_overlap: int = 64, backend: str = "torch"):
+                 tile_size: int = 0, tile_overlap: int = 64, backend: str = "torch",
+                 source: str = "the style"):
         self.device = device
+        self.source = source  # what messages name: the checkpoint
         self.dtype = dtype
         self.lo, self.hi = float(input_range[0]), float(input_range[1])
         self.multiple = size_multiple or getattr(model, "size_multiple", 1)
@@ -195,12 +198,32 @@ class Stylizer:
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="replicate")
         if self.backend == "openvino":
-            return self.model(x)[..., :h, :w]
+            return self._checked(x, self.model(x))[..., :h, :w]
         x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(self.device.type, dtype=self.dtype or torch.float32,
                             enabled=self.dtype is not None):
             y = self.model(x)
-        return y[..., :h, :w].float()
+        return self._checked(x, y)[..., :h, :w].float()
+
+    def _checked(self, x: torch.Tensor, y: object) -> torch.Tensor:
+        """``y`` if it is RGB pictures of ``x``'s size; else CheckpointError on the
+        first batch, before a frame is written (a grey generator would make every
+        frame grey, another size would be cropped or fail later)."""
+        if not isinstance(y, torch.Tensor) or y.dim() != 4 or y.shape[0] != x.shape[0]:
+            what = (f"a {type(y).__name__}" if not isinstance(y, torch.Tensor)
+                    else f"a tensor of shape {tuple(y.shape)}")
+            raise CheckpointError(f"{self.source}: its generator returns {what}, not pictures "
+                                  f"(N x 3 x H x W)")
+        if y.shape[1] != 3:
+            c = y.shape[1]
+            raise CheckpointError(f"{self.source}: its generator makes {c} channel"
+                                  f"{'' if c == 1 else 's'}, not 3 (RGB): its frames would come "
+                                  f"out {'grey' if c == 1 else 'wrong'}")
+        if y.shape[-2:] != x.shape[-2:]:
+            raise CheckpointError(f"{self.source}: its generator turns a {x.shape[-1]}x"
+                                  f"{x.shape[-2]} picture into {y.shape[-1]}x{y.shape[-2]}: "
+                                  f"frames must come out at the size they go in")
+        return y
 
     @torch.inference_mode()
     def _run(self, frames: np.ndarray) -> np.ndarray:

@@ -53,25 +53,32 @@ one list of formats, and the tests check that each has its loader.
 """
 from __future__ import annotations
 
+import math
 import re
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any, Optional
 
 import torch
 from torch import nn
 
-from models.checkpoint import load_file, load_generator, load_state_dict_strict
+from models.checkpoint import (check_archive_size, load_file, load_generator,
+                               load_state_dict_strict)
 from models.checkpoint import FORMAT as SHOTSTYLE_FORMAT
 from models.build import build_generator
 from models.public_archs import NORMS
 from models.registry import LOADERS
 from models.errors import CheckpointError
+from models.formats import FORMAT_OPTIONS
 from models.loaded import LoadedStyle
 
 # CycleGAN netG names: resnet_<n_blocks>blocks, unet_<2 ** num_downs>
 _NET_G = re.compile(r"resnet_(\d+)blocks|unet_(\d+)")
 _RESNET_BLOCK_KEY = re.compile(r"model\.(\d+)\.conv_block\.")
+
+#: The largest ``size_multiple`` a TorchScript style may give (a U-Net of 10 levels)
+MAX_SIZE_MULTIPLE = 1024
 
 _FNS_STALE_KEY = re.compile(r"in\d+\.(running_(mean|var)|num_batches_tracked)$")
 
@@ -96,19 +103,23 @@ def load_style_model(path, fmt: str = "shotstyle",
 # helpers
 # --------------------------------------------------------------------------
 
-def _check_kwargs(path: Path, fmt: str, kwargs: dict, allowed: tuple[str, ...]) -> None:
-    extra = sorted(k for k in kwargs if k not in allowed)
+def _check_kwargs(path: Path, fmt: str, kwargs: dict) -> None:
+    allowed = FORMAT_OPTIONS[fmt]
+    extra = sorted(map(str, (k for k in kwargs if k not in allowed)))
     if extra:
         known = ", ".join(allowed) if allowed else "none"
         raise CheckpointError(f"{path}: unknown kwargs for format {fmt!r}: "
                               f"{', '.join(map(str, extra))} (known: {known})")
 
 
-def _int_kwarg(path: Path, kwargs: dict, name: str, default: int, minimum: int = 1) -> int:
+def _int_kwarg(path: Path, kwargs: dict, name: str, default: int, minimum: int = 1,
+               maximum: Optional[int] = None) -> int:
     value = kwargs.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise CheckpointError(f"{path}: kwarg {name!r} must be an integer >= {minimum}, "
-                              f"not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
+            maximum is not None and value > maximum):
+        bounds = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        raise CheckpointError(f"{path}: kwarg {name!r} must be an integer {bounds}, "
+                              f"not {value!r}"[:300])
     return value
 
 
@@ -182,7 +193,7 @@ def _loaded(model: nn.Module, fmt: str, arch: str, kwargs: dict, path: Path,
 
 @LOADERS.register("shotstyle")
 def _load_shotstyle(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "shotstyle", kwargs, ())
+    _check_kwargs(path, "shotstyle", kwargs)
     return load_generator(path)
 
 
@@ -239,8 +250,7 @@ def _cyclegan_net(path: Path, kwargs: dict, state: dict, ngf: int) -> tuple[str,
 
 @LOADERS.register("cyclegan")
 def _load_cyclegan(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "cyclegan", kwargs,
-                  ("netG", "norm", "ngf", "use_dropout", "input_nc", "output_nc"))
+    _check_kwargs(path, "cyclegan", kwargs)
     if "netG" in kwargs and _net_g_arch(kwargs["netG"]) is None:
         raise CheckpointError(f"{path}: unknown CycleGAN netG {kwargs['netG']!r} (known: "
                               f"resnet_<n>blocks such as resnet_9blocks, unet_<2^num_downs> "
@@ -269,7 +279,7 @@ def _load_cyclegan(path: Path, kwargs: dict) -> LoadedStyle:
 
 @LOADERS.register("fast_neural_style")
 def _load_fast_neural_style(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "fast_neural_style", kwargs, ())
+    _check_kwargs(path, "fast_neural_style", kwargs)
     state = _bare_state_dict(path, "fast_neural_style")
     # TransformerNet's width is conv1's out channels (the original's: 32)
     build_kwargs = {"num_channels": _out_channels(state, "conv1.conv2d.weight") or 32}
@@ -288,7 +298,7 @@ def _load_fast_neural_style(path: Path, kwargs: dict) -> LoadedStyle:
 
 @LOADERS.register("animeganv2")
 def _load_animeganv2(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "animeganv2", kwargs, ("align_corners",))
+    _check_kwargs(path, "animeganv2", kwargs)
     build_kwargs = {"align_corners": _bool_kwarg(path, kwargs, "align_corners", True)}
     state = _bare_state_dict(path, "animeganv2")
     model = _build(path, "animeganv2", build_kwargs)
@@ -313,18 +323,21 @@ class TorchScriptGenerator(nn.Module):
 
 @LOADERS.register("torchscript")
 def _load_torchscript(path: Path, kwargs: dict) -> LoadedStyle:
-    _check_kwargs(path, "torchscript", kwargs, ("input_range", "size_multiple"))
+    _check_kwargs(path, "torchscript", kwargs)
     rng = kwargs.get("input_range", (-1.0, 1.0))
     ok = (isinstance(rng, (list, tuple)) and len(rng) == 2
           and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)
-          and float(rng[0]) < float(rng[1]))
+          and all(math.isfinite(v) for v in rng) and float(rng[0]) < float(rng[1]))
     if not ok:
-        raise CheckpointError(f"{path}: kwarg 'input_range' must be two numbers [low, high] "
-                              f"with low < high, not {rng!r}")
+        raise CheckpointError(f"{path}: kwarg 'input_range' must be two numbers "
+                              f"[low, high], finite, with low < high, not {rng!r}"[:300])
     input_range = (float(rng[0]), float(rng[1]))
-    multiple = _int_kwarg(path, kwargs, "size_multiple", 8)
+    # frames are padded to a multiple of it: a huge one would pad them to that size
+    multiple = _int_kwarg(path, kwargs, "size_multiple", 8, maximum=MAX_SIZE_MULTIPLE)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
+    if zipfile.is_zipfile(path):
+        check_archive_size(path)
     try:
         with warnings.catch_warnings():  # torch 2.13 deprecates torch.jit; the archive still loads
             warnings.filterwarnings("ignore", message=r"`torch\.jit\.load` is deprecated",

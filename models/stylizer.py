@@ -56,7 +56,8 @@ def ready_stylizer(checkpoint, fmt: str = "shotstyle", kwargs: Optional[dict[str
     loaded = load_style_model(checkpoint, fmt, kwargs)
     chosen = select_backend(dev, backend, loaded.model)
     stylizer = make_stylizer(loaded.model, dev, loaded.input_range, dtype, loaded.size_multiple,
-                             tile_size, tile_overlap, chosen, fall_back=backend == "auto")
+                             tile_size, tile_overlap, chosen, fall_back=backend == "auto",
+                             source=str(checkpoint))
     setup = StylizerSetup(dev, dtype, stylizer.backend, used_threads,
                           precision_reason(dev, precision, dtype), loaded.arch, loaded.format)
     return stylizer, setup

@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 
-#: The largest count (steps, patch size, ...) a style config may give.
+#: The largest count (steps, ...) a style config may give.
 _MAX = 10_000_000
+#: Bounds of a loss weight (0: the term is off).
+_WEIGHT = {"min": 0.0, "max": 10_000.0}
+#: What bounds a training step's patches together (models.training.MAX_STEP_PIXELS).
+_PIXELS = "batch_size x patch_size² at most 16,777,216 pixels"
 
 
 def _s(default: Any, help: str, **bounds: Any) -> Any:
@@ -38,27 +42,36 @@ class TrainSettings:
         "help": "Options for the discriminator's constructor."})
     steps: int = _s(3000, "Stop after this many steps (or `minutes`, whichever comes first).",
                     min=1, max=_MAX)
-    minutes: float = _s(0.0, "Wall-clock budget in minutes; 0 = steps only.")
-    patch_size: int = _s(64, "Side of the random training patches, in pixels.", min=16, max=_MAX)
-    batch_size: int = _s(16, "Patches per training step.", min=1, max=_MAX)
-    lr: float = _s(2e-4, "Learning rate (Adam).")
-    l1_weight: float = _s(1.0, "keyframes: L1 to the painted frame.")
+    minutes: float = _s(0.0, "Wall-clock budget in minutes; 0 = steps only.", min=0.0,
+                        max=100_000.0)
+    patch_size: int = _s(64, "Side of the random training patches, in pixels; they must fit "
+                         "the plates, and the discriminator's layers must fit them.",
+                         min=16, max=4096, rule=_PIXELS)
+    batch_size: int = _s(16, "Patches per training step.", min=1, max=4096, rule=_PIXELS)
+    lr: float = _s(2e-4, "Learning rate (Adam). A training that diverges (a loss or a weight "
+                   "not finite) stops, keeping the state saved before it.", min=1e-8, max=1.0)
+    l1_weight: float = _s(1.0, "keyframes: L1 to the painted frame.", **_WEIGHT)
     adv_weight: float = _s(0.02, "keyframes: conditional PatchGAN (LSGAN) term; with "
-                           "`fm_weight` 0 too, no discriminator is trained.")
-    fm_weight: float = _s(1.0, "keyframes: discriminator feature matching.")
-    perceptual_weight: float = _s(0.0, "keyframes: VGG feature loss; needs `vgg_weights`.")
+                           "`fm_weight` 0 too, no discriminator is trained.", **_WEIGHT)
+    fm_weight: float = _s(1.0, "keyframes: discriminator feature matching.", **_WEIGHT)
+    perceptual_weight: float = _s(0.0, "keyframes: VGG feature loss; needs `vgg_weights`.",
+                                  **_WEIGHT)
     vgg_weights: Optional[Path] = _s(None, "torchvision VGG16/19 state_dict on disk.")
-    cycle_weight: float = _s(10.0, "unpaired: cycle consistency.")
-    identity_weight: float = _s(5.0, "unpaired: identity (0.5 x cycle, as in CycleGAN).")
-    jitter: float = _s(0.1, "Colour-jitter amplitude on the input (augmentation).")
-    noise: float = _s(0.02, "Gaussian noise sigma on the input ([-1, 1] units).")
-    seed: int = _s(0, "Random seed (patches, augmentation, initial weights).")
+    cycle_weight: float = _s(10.0, "unpaired: cycle consistency.", **_WEIGHT)
+    identity_weight: float = _s(5.0, "unpaired: identity (0.5 x cycle, as in CycleGAN).",
+                                **_WEIGHT)
+    jitter: float = _s(0.1, "Colour-jitter amplitude on the input (augmentation).",
+                       min=0.0, max=1.0)
+    noise: float = _s(0.02, "Gaussian noise sigma on the input ([-1, 1] units).",
+                      min=0.0, max=1.0)
+    seed: int = _s(0, "Random seed (patches, augmentation, initial weights).",
+                   min=0, max=2 ** 32 - 1)
     precision: Literal["auto", "fp32", "bf16"] = _s(
         "auto", "`auto`: bf16 autocast on CPUs with native bf16 (faster than fp32; "
         "bench/RESULTS.md \"Precision\"), fp32 elsewhere.")
     save_every_s: float = _s(60.0, "The training state (both networks, both optimisers, step, "
                              "RNG) is saved this often, in seconds, so a killed training "
-                             "resumes where it was.")
+                             "resumes where it was.", min=0.0, max=86_400.0, unit="seconds")
     log_every: int = _s(50, "Steps between progress lines (step, losses, it/s).",
                         min=1, max=_MAX)
 

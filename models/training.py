@@ -21,11 +21,78 @@ import torch
 import torch.nn.functional as F
 
 from models.checkpoint import load_file, save_atomically, save_generator
+from models.errors import CheckpointError, SettingsError
 from models.losses import feature_matching_loss, lsgan_loss
 from models.build import build_discriminator, build_generator
+from models.registry import GENERATORS
 from models.train_settings import TrainSettings, settings_record
 
 log = logging.getLogger("shotstyle")
+
+#: The most pixels one training step may take: ``batch_size`` patches of
+#: ``patch_size`` squared (the defaults take 65,536).
+MAX_STEP_PIXELS = 1 << 24
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first telling line of an exception's message (not a heading such as
+    torch's "Error(s) in loading state_dict for X:")."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    telling = [ln for ln in lines if not ln.endswith(":")] or lines or [type(exc).__name__]
+    return telling[0][:200]
+
+
+def check_training(s: TrainSettings, conditional: bool) -> Optional[dict[str, Any]]:
+    """Whether the nets ``s`` asks for can be trained, checked before any memory is
+    taken: each is built and run once on a patch on the meta device. Returns the
+    discriminator's kwargs (``in_channels`` 6 when ``conditional``: the input and
+    the output side by side; else 3), or None when no discriminator is trained.
+    SettingsError naming the setting at fault otherwise."""
+    pixels = s.batch_size * s.patch_size ** 2
+    if pixels > MAX_STEP_PIXELS:
+        raise SettingsError("batch_size", f"{s.batch_size} patches of {s.patch_size}x"
+                            f"{s.patch_size} pixels are {pixels:,} pixels a step, more than "
+                            f"{MAX_STEP_PIXELS:,}: use fewer or smaller patches")
+    key = "generator_kwargs" if s.generator in GENERATORS else "generator"
+    size, n = s.patch_size, s.batch_size  # a batch as training makes it (batch norm needs it)
+    with torch.device("meta"):  # layouts and shapes only: no memory for weights or patches
+        try:
+            G = build_generator(s.generator, **s.generator_kwargs)
+        except CheckpointError as exc:
+            raise SettingsError(key, str(exc)) from None
+        patch = torch.empty(n, 3, size, size)
+        try:
+            shape = tuple(G(patch).shape)
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+            raise SettingsError("patch_size", f"generator {s.generator!r} "
+                                f"{s.generator_kwargs} cannot take a {size}x{size} patch: "
+                                f"{_first_line(exc)}") from None
+        if shape != (n, 3, size, size):
+            raise SettingsError(key, f"generator {s.generator!r} {s.generator_kwargs} turns "
+                                f"{n}x3x{size}x{size} patches into {'x'.join(map(str, shape))}; "
+                                f"it must give back RGB at the size it is given")
+        uses_d = not conditional or s.adv_weight > 0 or s.fm_weight > 0
+        if not uses_d:
+            return None
+        need = 6 if conditional else 3
+        given = s.discriminator_kwargs.get("in_channels", need)
+        if given != need:
+            why = "the plate and the output side by side" if conditional else "one frame"
+            raise SettingsError("discriminator_kwargs", f"in_channels is set by the training "
+                                f"method: {need} ({why}), not {given!r}")
+        dkw = {**s.discriminator_kwargs, "in_channels": need}
+        try:
+            D = build_discriminator("patchgan", **dkw)
+        except CheckpointError as exc:
+            raise SettingsError("discriminator_kwargs", str(exc)) from None
+        try:
+            D(torch.empty(n, need, size, size))
+        except (RuntimeError, ValueError) as exc:
+            raise SettingsError("patch_size", f"a {size}x{size} patch is too small for the "
+                                f"discriminator {s.discriminator_kwargs or '(the default)'} "
+                                f"({_first_line(exc)}): use larger patches or fewer "
+                                f"discriminator layers") from None
+    return dkw
 
 
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -99,6 +166,7 @@ class TrainLoop:
         self.steps, self.log_every, self.save_every_s = (settings.steps, settings.log_every,
                                                          settings.save_every_s)
         self.budget = settings.minutes * 60 if settings.minutes > 0 else math.inf
+        self.lr = settings.lr
         self.state_path = Path(state_path) if state_path else None
         self.progress = progress
         self.step, self.elapsed = 0, 0.0
@@ -109,13 +177,39 @@ class TrainLoop:
 
     def _resume(self) -> None:
         state = load_file(self.state_path)
-        for key, obj in {**self.nets, **self.optims}.items():
-            obj.load_state_dict(state[key])
-        self.step, self.elapsed = int(state["step"]), float(state["elapsed_s"])
-        self.gen.set_state(state["rng"])
+        try:
+            if not isinstance(state, dict):
+                raise TypeError(f"it holds a {type(state).__name__}, not a mapping")
+            missing = [key for key in (*self.nets, *self.optims, "step", "elapsed_s", "rng")
+                       if key not in state]
+            if missing:
+                raise KeyError(f"it has no {', '.join(missing)}")
+            for key, obj in {**self.nets, **self.optims}.items():
+                obj.load_state_dict(state[key])
+            step, elapsed = int(state["step"]), float(state["elapsed_s"])
+            self.gen.set_state(state["rng"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+            why = exc.args[0] if isinstance(exc, KeyError) and exc.args else _first_line(exc)
+            raise CheckpointError(f"{self.state_path}: a training state of other networks or "
+                                  f"settings ({why}); delete it to train afresh") from None
+        self.step, self.elapsed = step, elapsed
         log.info("%s: resumed at step %d (%.0fs done)", self.name, self.step, self.elapsed)
 
+    def _check_finite(self, losses: dict[str, float]) -> None:
+        """SettingsError (``lr``) when the training diverged: a loss or a weight is
+        NaN or infinite. Nothing diverged is saved: the state saved before stays."""
+        bad = sorted(k for k, v in losses.items() if not math.isfinite(v))
+        if not bad:
+            bad = [f"{key} weights" for key, net in self.nets.items()
+                   if not all(bool(torch.isfinite(p).all()) for p in net.parameters())]
+        if bad:
+            raise SettingsError("lr", f"the training diverged at step {self.step} "
+                                f"({', '.join(bad)} not finite): lower the learning rate "
+                                f"({self.lr:g}) and train again; the state saved before it is "
+                                f"kept")
+
     def save(self) -> None:
+        self._check_finite({})
         if self.state_path:
             payload = {key: obj.state_dict() for key, obj in {**self.nets, **self.optims}.items()}
             payload.update(step=self.step, elapsed_s=self.elapsed, rng=self.gen.get_state())
@@ -127,6 +221,7 @@ class TrainLoop:
     def tick(self, losses: dict[str, float]) -> None:
         """Count one step; log, report and save when due."""
         self.step += 1
+        self._check_finite(losses)
         now = time.monotonic()
         self.elapsed = now - self.t_start
         if self.step % self.log_every == 0 or self.step == self.steps:
@@ -167,9 +262,9 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Tr
     s = settings
     gen = torch.Generator().manual_seed(s.seed)
     torch.manual_seed(s.seed)
+    dkw = check_training(s, conditional=True)
     G = build_generator(s.generator, **s.generator_kwargs)
-    use_d = s.adv_weight > 0 or s.fm_weight > 0
-    D = build_discriminator("patchgan", **s.discriminator_kwargs) if use_d else None
+    D = build_discriminator("patchgan", **dkw) if dkw is not None else None
     opt_g = torch.optim.Adam(G.parameters(), lr=s.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=s.lr, betas=(0.5, 0.999)) if D else None
     perceptual = None

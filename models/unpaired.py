@@ -20,7 +20,7 @@ from models.checkpoint import save_generator
 from models.losses import lsgan_loss
 from models.build import build_discriminator, build_generator
 from models.train_settings import TrainSettings, settings_record
-from models.training import TrainLoop, augment, to_tensor
+from models.training import TrainLoop, augment, check_training, to_tensor
 
 log = logging.getLogger("shotstyle")
 
@@ -65,9 +65,9 @@ def train_unpaired(content: Sequence[np.ndarray], style: Sequence[np.ndarray],
     s = settings
     gen = torch.Generator().manual_seed(s.seed)
     torch.manual_seed(s.seed)
+    dkw = check_training(s, conditional=False)
     g_ab = build_generator(s.generator, **s.generator_kwargs)
     g_ba = build_generator(s.generator, **s.generator_kwargs)
-    dkw = {"in_channels": 3, **s.discriminator_kwargs}
     d_a, d_b = build_discriminator("patchgan", **dkw), build_discriminator("patchgan", **dkw)
     opt_g = torch.optim.Adam(list(g_ab.parameters()) + list(g_ba.parameters()), lr=s.lr,
                              betas=(0.5, 0.999))

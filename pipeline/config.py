@@ -28,7 +28,7 @@ from typing import Any, Literal, Optional
 
 import yaml
 
-from models.formats import CHECKPOINT_FORMATS
+from models.formats import CHECKPOINT_FORMATS, FORMAT_OPTIONS
 from models.train_settings import TrainSettings
 from pipeline.errors import ConfigError
 
@@ -267,12 +267,12 @@ class TrainConfig(TrainSettings):
         "`unpaired`: CycleGAN-style from a folder of reference art (docs/STYLES.md)."))
     shot: str = setting(rule="a shot name", help=(
         "The shot whose plates are painted (keyframes) or give the content (unpaired)."))
-    keyframes: dict[int, Path] = _path("file", must_exist=True, default=None, help=(
+    keyframes: Optional[dict[int, Path]] = _path("file", must_exist=True, default=None, help=(
         "keyframes: frame number -> painted frame (same size as the plate), e.g. "
         "`{1001: keys/s01.1001.png}`; at least one."))
     style_images: Optional[Path] = _path("dir", must_exist=True, help=(
         "unpaired: a folder of style images (reference art)."))
-    content_frames: int = setting(24, min=1, max=10_000_000, help=(
+    content_frames: int = setting(24, min=1, max=1000, help=(
         "unpaired: plates sampled evenly from the shot."))
     vgg_weights: Optional[Path] = _path("file", must_exist=True, help=(
         "A torchvision VGG16/19 `state_dict` on disk (nothing is downloaded); needed when "
@@ -578,11 +578,19 @@ def _check_bounds(path: Path, obj: Any, prefix: str = "") -> None:
                               f"{hi:g}, got {value!r}")
 
 
+def is_name(name: Any) -> bool:
+    """The one rule for shot and style names (a file's stem under configs/ and a
+    folder under the work root): letters, digits, '_', '-' and '.', starting with
+    a letter or digit, no '..', at most SHOT_NAME_MAX characters; so no path
+    separator, no leading '.', no control character (not even a trailing newline)."""
+    return isinstance(name, str) and SHOT_NAME_RE.fullmatch(name) is not None and ".." not in name
+
+
 def check_shot_name(name: str) -> str:
     if isinstance(name, str) and len(name) > SHOT_NAME_MAX:
         raise ConfigError(f"shot name {name!r}: too long ({len(name)} characters; the limit "
                           f"is {SHOT_NAME_MAX} characters)")
-    if not isinstance(name, str) or not SHOT_NAME_RE.match(name) or ".." in name:
+    if not is_name(name):
         raise ConfigError(f"shot name {name!r}: expected letters, digits, '_', '-' and '.' "
                           f"only (no path separators or '..')")
     return name
@@ -642,7 +650,7 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
     _check_bounds(path, cfg)
     if cfg.fps is not None:
         parse_fps(cfg.fps, f"{path}: key 'fps'")
-    if not SHOT_NAME_RE.match(cfg.style) or ".." in cfg.style:
+    if not is_name(cfg.style):
         raise ConfigError(f"{path}: key 'style': expected a style name (a file "
                           f"configs/styles/<name>.yaml), got {cfg.style!r}")
     check_delivers(path, cfg.output, cfg.output.exr is not False)
@@ -652,20 +660,55 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
     return dataclasses.replace(cfg, source=os.path.normpath(src))
 
 
+def configured_styles(cfg_dir: Optional[Path] = None) -> list[str]:
+    """Names of the styles with a configs/styles/<style>.yaml, sorted."""
+    folder = (Path(cfg_dir) if cfg_dir else config_dir()) / "styles"
+    return sorted(p.stem for p in folder.glob("*.yaml") if is_name(p.stem))
+
+
+def check_style_name(style: str, cfg_dir: Optional[Path] = None) -> str:
+    """``style`` if it is a style name (``is_name``); else one line listing the
+    known styles. A style is a name looked up in configs/styles, never a path,
+    so neither its config nor its training state can be taken from, or
+    written to, anywhere else."""
+    if not is_name(style):
+        folder = (Path(cfg_dir) if cfg_dir else config_dir()) / "styles"
+        shown = repr(style[:SHOT_NAME_MAX + 2] + "..." if isinstance(style, str)
+                     and len(style) > SHOT_NAME_MAX + 2 else style)
+        raise ConfigError(f"style {shown}: expected the name of a style in {folder} (letters, "
+                          f"digits, '_', '-' and '.', not a path); known styles: "
+                          f"{', '.join(configured_styles(cfg_dir)) or 'none'}")
+    return style
+
+
+def style_config_path(style: str, cfg_dir: Optional[Path] = None) -> Path:
+    """configs/styles/<style>.yaml of a style name (``check_style_name``)."""
+    cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
+    return cfg_dir / "styles" / f"{check_style_name(style, cfg_dir)}.yaml"
+
+
 def load_style_config(style: str, cfg_dir: Optional[Path] = None) -> StyleConfig:
     cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
-    path = cfg_dir / "styles" / f"{style}.yaml"
+    path = style_config_path(style, cfg_dir)
     if not path.is_file():
-        known = sorted(p.stem for p in (cfg_dir / "styles").glob("*.yaml"))
         raise ConfigError(f"{path}: unknown style '{style}' (known styles: "
-                          f"{', '.join(known) or 'none'})")
+                          f"{', '.join(configured_styles(cfg_dir)) or 'none'})")
     cfg = load_yaml_config(StyleConfig, path)
     if cfg.checkpoint is None:
         raise ConfigError(f"{path}: key 'checkpoint': missing required key, expected a path "
                           f"(the file to load, or where training writes it)")
+    if cfg.checkpoint.is_dir():
+        raise ConfigError(f"{path}: key 'checkpoint': expected a file, found a folder: "
+                          f"{cfg.checkpoint}")
     if cfg.train is None and not cfg.checkpoint.is_file():
         raise ConfigError(f"{path}: key 'checkpoint': file not found: {cfg.checkpoint} "
                           f"(and no 'train' section to make it)")
+    options = FORMAT_OPTIONS[cfg.format]
+    for key in cfg.model:
+        if key not in options:
+            raise ConfigError(f"{path}: key 'model.{key}': unknown option for format "
+                              f"{cfg.format!r} (expected "
+                              f"{'one of: ' + ', '.join(options) if options else 'none'})"[:400])
     if cfg.train is not None:
         _check_train(path, cfg)
     return cfg
@@ -676,8 +719,13 @@ def _check_train(path: Path, cfg: StyleConfig) -> None:
     if cfg.format != "shotstyle":
         raise ConfigError(f"{path}: key 'train': only format 'shotstyle' checkpoints are "
                           f"trained here (format is {cfg.format!r})")
-    if not SHOT_NAME_RE.match(t.shot) or ".." in t.shot:
+    if not is_name(t.shot):
         raise ConfigError(f"{path}: key 'train.shot': expected a shot name, got {t.shot!r}")
+    cfg_dir = path.parent.parent
+    if not cfg.checkpoint.is_file() and not shot_config_path(t.shot, cfg_dir).is_file():
+        known = ", ".join(configured_shots(cfg_dir)) or "none"
+        raise ConfigError(f"{path}: key 'train.shot': no shot {t.shot!r} to train from "
+                          f"(expected one of: {known})")
     if t.method == "keyframes" and not t.keyframes:
         raise ConfigError(f"{path}: key 'train.keyframes': method 'keyframes' needs at least "
                           f"one frame: painted image, e.g. {{1001: keys/s01.1001.png}}")

@@ -107,6 +107,29 @@ def test_a_shot_name_over_128_characters_is_refused_for_its_length(project):
     assert check_shot_name("b" * 128) == "b" * 128
 
 
+@pytest.mark.parametrize("name", ["/abs/path/x.yaml", "/abs/path/x", "../../x", "..\\x", "a/b",
+                                  ".tiny", "tiny\n", "ti\x00ny", "ti\x1bny", "", "x" * 129])
+def test_a_style_is_a_name_in_configs_styles_never_a_path(project, tmp_path, name):
+    outside = write_yaml(tmp_path / "x.yaml", {"checkpoint": str(project.root / "styles" /
+                                                                  "tiny.pt")})
+    with pytest.raises(ConfigError) as err:
+        load_style_config(name.replace("/abs/path", str(outside.parent)))
+    assert str(err.value) == (
+        f"style {name.replace('/abs/path', str(outside.parent))!r}: expected the name of a style "
+        f"in {project.configs / 'styles'} (letters, digits, '_', '-' and '.', not a path); "
+        f"known styles: tiny")
+    assert not (project.work / "_styles").exists()
+
+
+def test_a_style_checkpoint_that_is_a_folder_is_refused(project):
+    (project.root / "models").mkdir()
+    path = write_yaml(project.configs / "styles" / "dir.yaml", {"checkpoint": "../../models"})
+    with pytest.raises(ConfigError) as err:
+        load_style_config("dir")
+    assert str(err.value) == (f"{path}: key 'checkpoint': expected a file, found a folder: "
+                              f"{project.root / 'models'}")
+
+
 @pytest.mark.parametrize("fps", [0, -24, "0/1", 1001])
 def test_fps_out_of_range_says_greater_than_0_and_at_most_1000(project, fps):
     path = write_yaml(project.configs / "shots" / "bad.yaml",
@@ -258,3 +281,46 @@ def test_a_key_written_twice_is_refused(project, text, line):
     with pytest.raises(ConfigError) as err:
         load_shot_config("twice")
     assert str(err.value) == f"{path}: {line}"
+
+
+@pytest.mark.parametrize("setting, line", [
+    ("lr: -1", "key 'train.lr': expected a number from 1e-08 to 1, got -1.0"),
+    ("lr: .nan", "key 'train.lr': expected a number from 1e-08 to 1, got nan"),
+    ("lr: .inf", "key 'train.lr': expected a number from 1e-08 to 1, got inf"),
+    ("minutes: -5", "key 'train.minutes': expected a number from 0 to 100000, got -5.0"),
+    ("l1_weight: -1", "key 'train.l1_weight': expected a number from 0 to 10000, got -1.0"),
+    ("save_every_s: .nan", "key 'train.save_every_s': expected seconds in [0, 86400], got nan"),
+    ("seed: -1", "key 'train.seed': expected an integer from 0 to 4294967295, got -1"),
+    ("steps: 0", "key 'train.steps': expected an integer from 1 to 10000000, got 0"),
+    ("steps: -1", "key 'train.steps': expected an integer from 1 to 10000000, got -1"),
+    ("steps: 1e12", "key 'train.steps': expected an integer, got '1e12'"),
+    ("steps: 1.0e+12", "key 'train.steps': expected an integer, got 1000000000000.0"),
+    ("batch_size: 10000000", "key 'train.batch_size': expected an integer from 1 to 4096, "
+                             "got 10000000"),
+    ("content_frames: 1000000", "key 'train.content_frames': expected an integer from 1 to "
+                                "1000, got 1000000"),
+])
+def test_training_settings_out_of_bounds_name_the_file_key_and_bounds(project, tmp_path,
+                                                                       setting, line):
+    project.add_shot("s1", tmp_path / "s1.mov")
+    (tmp_path / "k.png").write_bytes(b"")
+    path = project.configs / "styles" / "t.yaml"
+    path.write_text(f"checkpoint: t.pt\ntrain:\n  method: keyframes\n  shot: s1\n"
+                    f"  keyframes: {{1001: {tmp_path / 'k.png'}}}\n  {setting}\n")
+    with pytest.raises(ConfigError) as err:
+        load_style_config("t")
+    assert str(err.value) == f"{path}: {line}"
+
+
+def test_a_style_to_train_from_a_shot_that_is_not_configured_is_refused(project, tmp_path):
+    (tmp_path / "k.png").write_bytes(b"")
+    train = {"method": "keyframes", "shot": "s9", "keyframes": {1001: str(tmp_path / "k.png")}}
+    path = write_yaml(project.configs / "styles" / "t.yaml", {"checkpoint": "t.pt",
+                                                              "train": train})
+    project.add_shot("s1", tmp_path / "s1.mov")
+    with pytest.raises(ConfigError) as err:
+        load_style_config("t")
+    assert str(err.value) == (f"{path}: key 'train.shot': no shot 's9' to train from "
+                              f"(expected one of: s1)")
+    (path.parent / "t.pt").write_bytes(b"trained")  # trained already: the shot may go
+    assert load_style_config("t").train.shot == "s9"

@@ -2,10 +2,12 @@
 grid of scores, one per patch; registered by name."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from models.discriminators import PatchGAN
 from models.build import build_discriminator
+from models.errors import CheckpointError
 from models.registry import DISCRIMINATORS
 
 
@@ -41,3 +43,32 @@ def test_a_patch_s_score_depends_only_on_its_receptive_field():
         a, b = d(x)[-1], d(y)[-1]
     assert torch.equal(a[..., :4, :4], b[..., :4, :4])  # the top-left patches are unchanged
     assert not torch.equal(a[..., -1, -1], b[..., -1, -1])
+
+
+@pytest.mark.parametrize("kwargs, line", [
+    ({"base_channels": 65536}, "base_channels must be an integer from 1 to 1024, not 65536"),
+    ({"base_channels": 0}, "base_channels must be an integer from 1 to 1024, not 0"),
+    ({"layers": 10 ** 6}, "layers must be an integer from 1 to 16, not 1000000"),
+    ({"layers": "3"}, "layers must be an integer from 1 to 16, not '3'"),
+    ({"in_channels": 1}, "in_channels must be 3 (a frame) or 6 (two frames side by side), not 1"),
+    ({"base_channels": 1024, "layers": 16},
+     "{'base_channels': 1024, 'layers': 16} make 14,663,638,017 parameters, more than "
+     "200,000,000: make it smaller"),
+    ({"width": 4}, "bad arguments {'width': 4}: PatchGAN.__init__() got an unexpected keyword "
+                   "argument 'width'"),
+])
+def test_discriminator_kwargs_out_of_bounds_are_one_line_before_anything_is_allocated(
+        monkeypatch, kwargs, line):
+    import models.registry
+    built = []
+    real_build = models.registry.Registry.build
+    monkeypatch.setattr(models.registry.Registry, "build",
+                        lambda self, name, **kw: built.append(torch.empty(0).device.type)
+                        or real_build(self, name, **kw))
+    with pytest.raises(CheckpointError) as err:
+        build_discriminator("patchgan", **kwargs)
+    assert str(err.value) == f"discriminator 'patchgan': {line}"
+    assert "cpu" not in built  # nothing built with real memory
+    with pytest.raises(CheckpointError) as err:
+        build_discriminator("patchgann")
+    assert str(err.value) == "unknown discriminator architecture 'patchgann' (known: patchgan)"

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from helpers import REPO
-from models.formats import CHECKPOINT_FORMATS
+from models.formats import CHECKPOINT_FORMATS, FORMAT_OPTIONS
 from pipeline.config import load_style_config
 from pipeline.errors import ConfigError
 
@@ -37,3 +37,20 @@ def test_reading_the_list_loads_no_torch():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_each_format_has_its_options_and_a_style_naming_another_is_refused_on_load(project):
+    assert set(FORMAT_OPTIONS) == set(CHECKPOINT_FORMATS)
+    path = project.configs / "styles" / "odd.yaml"
+    checkpoint = project.root / "styles" / "tiny.pt"
+    path.write_text(f"checkpoint: {checkpoint}\nformat: cyclegan\nmodel: {{netg: resnet_9blocks}}\n")
+    with pytest.raises(ConfigError) as err:
+        load_style_config("odd")
+    assert str(err.value) == (f"{path}: key 'model.netg': unknown option for format 'cyclegan' "
+                              f"(expected one of: netG, norm, ngf, use_dropout, input_nc, "
+                              f"output_nc)")
+    path.write_text(f"checkpoint: {checkpoint}\nmodel: {{levels: 2}}\n")
+    with pytest.raises(ConfigError) as err:
+        load_style_config("odd")
+    assert str(err.value) == (f"{path}: key 'model.levels': unknown option for format "
+                              f"'shotstyle' (expected none)")

@@ -108,3 +108,64 @@ def test_errors_pass_through(tmp_path, threads):
         ready_stylizer(tmp_path / "none.pt", device="cpu", threads=threads)
     with pytest.raises(CheckpointError, match="unknown checkpoint format 'caffe'"):
         ready_stylizer(path, "caffe", device="cpu", threads=threads)
+
+
+class _Grey(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=1, keepdim=True)
+
+
+class _Alpha(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x, x[:, :1]], dim=1)
+
+
+class _Half(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[..., ::2, ::2]
+
+
+class _Pair(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return x, x
+
+
+@pytest.mark.parametrize("net, backend, why", [
+    (_Grey, "auto", "its generator makes 1 channel, not 3 (RGB): its frames would come out grey"),
+    (_Grey, "torch", "its generator makes 1 channel, not 3 (RGB): its frames would come out grey"),
+    (_Alpha, "torch", "its generator makes 4 channels, not 3 (RGB): its frames would come out "
+                      "wrong"),
+    (_Half, "auto", "its generator turns a 72x48 picture into 36x24: frames must come out at the "
+                    "size they go in"),
+    (_Pair, "torch", "its generator returns a tuple, not pictures (N x 3 x H x W)"),
+])
+def test_a_generator_that_does_not_give_rgb_frames_back_stops_at_the_first_batch(
+        tmp_path, frames, threads, net, backend, why):
+    import warnings
+    path = tmp_path / "odd.pt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(torch.jit.script(net()), str(path))
+    stylizer, _ = ready_stylizer(path, "torchscript", {"size_multiple": 8}, device="cpu",
+                                 precision="fp32", backend=backend, threads=threads)
+    with pytest.raises(CheckpointError) as err:
+        stylizer(frames)
+    assert str(err.value) == f"{path}: {why}"
+
+
+@pytest.mark.parametrize("kwargs, why", [
+    ({"size_multiple": 10 ** 9}, "kwarg 'size_multiple' must be an integer from 1 to 1024, not "
+                                 "1000000000"),
+    ({"input_range": [float("-inf"), float("inf")]}, "kwarg 'input_range' must be two numbers "
+     "[low, high], finite, with low < high, not [-inf, inf]"),
+])
+def test_torchscript_kwargs_that_would_pad_or_scale_frames_absurdly_are_one_line(tmp_path, kwargs,
+                                                                                 why):
+    import warnings
+    path = tmp_path / "ts.pt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(torch.jit.script(_Half()), str(path))
+    with pytest.raises(CheckpointError) as err:
+        load_style_model(path, "torchscript", kwargs)
+    assert str(err.value) == f"{path}: {why}"

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from models.checkpoint import load_generator
+from models.errors import CheckpointError, SettingsError
 from models.train_settings import TrainSettings
 from models.training import PatchSampler, TrainLoop, augment, to_tensor, train_keyframes
 
@@ -108,3 +109,51 @@ def test_two_steps_of_keyframe_training_without_a_discriminator(tmp_path):
     loaded = load_generator(tmp_path / "k.pt")
     assert loaded.meta["shot"] == "t10" and loaded.meta["steps"] == 2
     assert loaded.meta["train"]["adv_weight"] == 0 and not loaded.model.training
+
+
+def test_a_diverged_training_stops_in_one_line_and_keeps_the_state_saved_before(tmp_path):
+    state = tmp_path / "t.state"
+    net, loop = loop_parts(TrainSettings(steps=10, save_every_s=0.0, lr=0.5), state)
+    loop.tick({"l1": 0.5})
+    saved = state.read_bytes()
+    with pytest.raises(SettingsError) as err:
+        loop.tick({"l1": 0.4, "adv": float("nan")})
+    assert (err.value.key, str(err.value)) == ("lr", (
+        "the training diverged at step 2 (adv not finite): lower the learning rate (0.5) and "
+        "train again; the state saved before it is kept"))
+    net.w.data[0] = float("inf")  # a step that blew a weight up, its losses still finite
+    with pytest.raises(SettingsError, match=r"diverged at step 3 \(G weights not finite\)"):
+        loop.tick({"l1": 0.4})
+    with pytest.raises(SettingsError, match=r"\(G weights not finite\)"):
+        loop.finish({"l1": 0.4})
+    assert state.read_bytes() == saved
+
+
+def test_a_training_state_of_other_networks_is_one_line_and_kept(tmp_path):
+    state = tmp_path / "t.state"
+    _, loop = loop_parts(TrainSettings(steps=10), state)
+    loop.finish({})
+    kept = state.read_bytes()
+
+    class _Wider(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.zeros(3))
+
+    wider = _Wider()
+    with pytest.raises(CheckpointError) as err:
+        TrainLoop("training", {"G": wider}, {"opt_g": torch.optim.SGD(wider.parameters(), lr=1)},
+                  torch.Generator(), TrainSettings(), state, None)
+    assert str(err.value) == (
+        f"{state}: a training state of other networks or settings (size mismatch for w: "
+        f"copying a param with shape torch.Size([2]) from checkpoint, the shape in current "
+        f"model is torch.Size([3]).); delete it to train afresh")
+    net = _Net()
+    d = _Net()
+    with pytest.raises(CheckpointError) as err:  # a discriminator now, none before
+        TrainLoop("training", {"G": net, "D": d}, {"opt_g": torch.optim.SGD(net.parameters(),
+                                                                            lr=1)},
+                  torch.Generator(), TrainSettings(), state, None)
+    assert str(err.value) == (f"{state}: a training state of other networks or settings (it "
+                              f"has no D); delete it to train afresh")
+    assert state.read_bytes() == kept
