@@ -24,7 +24,7 @@ import typing
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Collection, Literal, Optional
 
 import yaml
 
@@ -687,7 +687,12 @@ def style_config_path(style: str, cfg_dir: Optional[Path] = None) -> Path:
     return cfg_dir / "styles" / f"{check_style_name(style, cfg_dir)}.yaml"
 
 
-def load_style_config(style: str, cfg_dir: Optional[Path] = None) -> StyleConfig:
+def load_style_config(style: str, cfg_dir: Optional[Path] = None,
+                      coming_shots: Optional[Collection[str]] = ()) -> StyleConfig:
+    """The style ``style`` of ``cfg_dir``, checked; a style still to be trained
+    needs its ``train.shot`` configured, or among ``coming_shots`` (the shot
+    configs about to be written, by ``shots-from-edit``; None: not known yet,
+    the shot is not checked)."""
     cfg_dir = Path(cfg_dir) if cfg_dir else config_dir()
     path = style_config_path(style, cfg_dir)
     if not path.is_file():
@@ -710,11 +715,12 @@ def load_style_config(style: str, cfg_dir: Optional[Path] = None) -> StyleConfig
                               f"{cfg.format!r} (expected "
                               f"{'one of: ' + ', '.join(options) if options else 'none'})"[:400])
     if cfg.train is not None:
-        _check_train(path, cfg)
+        _check_train(path, cfg, coming_shots)
     return cfg
 
 
-def _check_train(path: Path, cfg: StyleConfig) -> None:
+def _check_train(path: Path, cfg: StyleConfig,
+                 coming_shots: Optional[Collection[str]] = ()) -> None:
     t = cfg.train
     if cfg.format != "shotstyle":
         raise ConfigError(f"{path}: key 'train': only format 'shotstyle' checkpoints are "
@@ -722,7 +728,8 @@ def _check_train(path: Path, cfg: StyleConfig) -> None:
     if not is_name(t.shot):
         raise ConfigError(f"{path}: key 'train.shot': expected a shot name, got {t.shot!r}")
     cfg_dir = path.parent.parent
-    if not cfg.checkpoint.is_file() and not shot_config_path(t.shot, cfg_dir).is_file():
+    if (coming_shots is not None and not cfg.checkpoint.is_file()
+            and t.shot not in coming_shots and not shot_config_path(t.shot, cfg_dir).is_file()):
         known = ", ".join(configured_shots(cfg_dir)) or "none"
         raise ConfigError(f"{path}: key 'train.shot': no shot {t.shot!r} to train from "
                           f"(expected one of: {known})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Collection, Optional
 
 import yaml
 
@@ -26,18 +26,21 @@ class EditResult:
     notes: list[str] = field(default_factory=list)
 
 
-def check_style(style: str, cfg_dir: Optional[Path] = None) -> None:
+def check_style(style: str, cfg_dir: Optional[Path] = None,
+                coming_shots: Optional[Collection[str]] = ()) -> None:
     """The name is a style name (the rule of shot names, which the shot config
     applies to its ``style``) and the style loads: configs/styles/<style>.yaml
     exists and is whole. A style to be trained later needs that file, with its
-    ``train`` section; its checkpoint need not exist yet."""
+    ``train`` section; its checkpoint need not exist yet, and the shot it trains
+    from may be one of ``coming_shots``, the shots the edit is about to write
+    (None: not known yet)."""
     try:
         check_shot_name(style)
     except ConfigError:
         raise one_line_error(f"--style {style!r}: expected a style name (letters, digits, "
                              f"'_', '-' and '.'; no path separators or '..'): the name of a "
                              f"file configs/styles/<name>.yaml") from None
-    load_style_config(style, cfg_dir)
+    load_style_config(style, cfg_dir, coming_shots)
 
 
 def shot_yaml(cut: Path, shot: EditShot, style: str) -> str:
@@ -58,8 +61,9 @@ def write_shot_configs(cut: Path, style: str, handles: int = DEFAULT_HANDLES,
                        rate: float = 24.0, cfg_dir: Optional[Path] = None) -> EditResult:
     """``configs/shots/<name>.yaml`` for every shot of ``cut``; the style and
     the whole cut are checked before the first file is written."""
-    check_style(style, cfg_dir)
+    check_style(style, cfg_dir, coming_shots=None)  # before the cut is read
     plan = plan_edit(cut, handles, media_dirs, rate)
+    check_style(style, cfg_dir, coming_shots={shot.name for shot in plan.shots})
     result = EditResult(warnings=plan.warnings, notes=plan.notes)
     folder = Path(cfg_dir or config_dir()) / "shots"
     for shot in plan.shots:

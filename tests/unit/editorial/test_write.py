@@ -51,3 +51,15 @@ def test_a_style_to_be_trained_later_is_taken(cut, configs, capsys):
         "keyframes: {1001: k.png}}\n")
     code, out, _ = run(capsys, str(cut), "--style", "later")
     assert code == 1 and read_shot(configs / "shots" / "take1.yaml")["style"] == "later"
+
+
+def test_a_style_to_be_trained_from_a_shot_neither_configured_nor_in_the_cut_is_refused(
+        cut, configs, capsys):
+    (configs / "styles" / "k.png").write_bytes(b"")
+    style = configs / "styles" / "later.yaml"
+    style.write_text("checkpoint: later.pt\ntrain: {method: keyframes, shot: elsewhere, "
+                     "keyframes: {1001: k.png}}\n")
+    assert run(capsys, str(cut), "--style", "later") == (
+        2, "", f"shotstyle: error: {style}: key 'train.shot': no shot 'elsewhere' to train "
+               f"from (expected one of: none)\n")
+    assert not (configs / "shots").exists()
