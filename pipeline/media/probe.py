@@ -232,13 +232,64 @@ def _check_header(path: str, spec) -> None:
         raise MediaError(f"{path}: {problem}")
 
 
+def played_frames(path: str, video: dict) -> int:
+    """The frames of ``video`` a player shows: its packets the demuxer does not mark
+    discarded. An MP4/MOV edit list (a phone's, or a cut made without re-encoding)
+    keeps frames before its start in the file, as references, and FFmpeg decodes
+    them without showing them (ffprobe's ``D`` flag); ``nb_frames`` and a plain
+    packet count include them. Reads the packets' headers only (no decoding)."""
+    data = ffmpeg_run.probe(path, select_streams=str(video["index"]),
+                            show_entries="packet=flags")
+    return sum("D" not in packet.get("flags", "") for packet in data.get("packets", []))
+
+
+#: Frames a movie may play fewer than it promises (an edit list ending inside a
+#: frame, an AVI's dropped-frame marker) before it counts as truncated.
+TRUNCATION_SLACK = 1
+
+
+def _stream_seconds(video: dict) -> Optional[float]:
+    """The video stream's own duration (edit lists applied): ffprobe's ``duration``,
+    else Matroska's ``DURATION`` tag (``HH:MM:SS.nnnnnnnnn``); None when it has none."""
+    try:
+        if video.get("duration") not in (None, "N/A"):
+            return float(video["duration"])
+        hours, minutes, seconds = (video.get("tags") or {}).get("DURATION", "").split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
+
+
+def _promised_frames(data: dict, video: dict) -> Optional[int]:
+    """How many frames the file's headers say the stream plays: its duration times
+    its average rate and, outside MP4/MOV (whose ``nb_frames`` counts the frames an
+    edit list hides), the header's frame count; None when they say nothing."""
+    counts = []
+    seconds = _stream_seconds(video)
+    rate = _fraction(video.get("avg_frame_rate")) or _fraction(video.get("r_frame_rate"))
+    if seconds and rate:
+        counts.append(round(seconds * rate))
+    if "mov" not in data.get("format", {}).get("format_name", "").split(","):
+        counts.append(int(video.get("nb_frames") or 0))
+    return max(counts, default=None)
+
+
+def _check_whole(path: str, data: dict, video: dict, played: int) -> None:
+    """MediaError when the file ends before its headers say it does (a copy cut
+    short: the demuxer stops at the missing bytes)."""
+    promised = _promised_frames(data, video)
+    if promised and played + TRUNCATION_SLACK < promised:
+        raise MediaError(f"{path}: only {played} of {promised} frames can be read "
+                         f"(truncated or corrupt file)")
+
+
 def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:
     if not os.path.exists(path):
         raise MediaError(f"{path}: source not found")
     if os.path.isdir(path):
         raise MediaError(f"{path}: is a folder; give a movie file or a sequence pattern "
                          f"such as {Path(path) / 'name.%04d.exr'}")
-    data = ffmpeg_run.probe(path, count_packets=None)
+    data = ffmpeg_run.probe(path)
     streams = data.get("streams", [])
     videos = [s for s in streams if s.get("codec_type") == "video"
               and not s.get("disposition", {}).get("attached_pic")]
@@ -247,9 +298,10 @@ def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:
         what = "audio only" if audios else "no video stream"
         raise MediaError(f"{path}: not a video ({what})")
     video = videos[0]
-    count = int(video.get("nb_read_packets") or 0)
+    count = played_frames(path, video)
     if count <= 0:
         raise MediaError(f"{path}: the video stream has no frames")
+    _check_whole(path, data, video, count)
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
         raise MediaError(f"{path}: video stream has no frame size")

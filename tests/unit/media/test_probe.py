@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from helpers import ffprobe_video, make_clip, write_pngs
+from unit.media.footage import edit_listed_movie
 from pipeline.errors import MediaError
 from pipeline.media.decode import decode_to_pngs
 from pipeline.media.encode import EncodeJob, encode_prores
@@ -210,3 +211,38 @@ def test_grey_and_rgba_sequences_pass_the_header_checks(tmp_path):
     for n in (1, 2):
         _write_oiio(tmp_path / f"c.{n:04d}.exr", ("R", "G", "B", "A"))
     assert probe_source(str(tmp_path / "c.####.exr"), Fraction(24)).has_alpha
+
+
+# ------------------------------------------------ frame counts from what plays (#21)
+def _decoded_by_ffmpeg(path) -> int:
+    """How many frames FFmpeg itself shows (its own count, edit lists applied)."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                          "-show_entries", "stream=nb_frames,nb_read_frames", "-of",
+                          "csv=p=0", str(path)], capture_output=True, text=True, check=True)
+    return tuple(int(n) for n in out.stdout.strip().split(","))
+
+
+def test_an_edit_listed_phone_movie_counts_the_frames_it_plays(tmp_path):
+    """The container holds 30 frames, its edit list shows 25: the probe says 25 and
+    the plates are exactly those 25 pictures (frames 5-29 of the uncut movie)."""
+    whole, cut = edit_listed_movie(tmp_path)
+    assert _decoded_by_ffmpeg(cut) == (30, 25)  # nb_frames 30, FFmpeg shows 25
+    info = probe_source(str(cut))
+    assert info.frame_count == 25
+    assert decode_to_pngs(info, tmp_path / "cut", "c", 1001) == 25
+    decode_to_pngs(probe_source(str(whole)), tmp_path / "all", "a", 0)
+    for i in (0, 24):
+        assert np.array_equal(cv2.imread(str(tmp_path / "cut" / f"c.{1001 + i}.png")),
+                              cv2.imread(str(tmp_path / "all" / f"a.{5 + i:04d}.png"))), i
+
+
+def test_a_movie_cut_short_is_refused_at_probe(tmp_path):
+    clip = tmp_path / "cut short.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc=s=48x32:r=24:d=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-movflags", "+faststart", str(clip)], check=True)
+    assert probe_source(str(clip)).frame_count == 24
+    data = clip.read_bytes()
+    clip.write_bytes(data[: len(data) // 2])  # the index promises 24 frames, half the bytes
+    assert _refused(str(clip)) == (
+        f"{clip}: only 1 of 24 frames can be read (truncated or corrupt file)")
