@@ -63,6 +63,7 @@ class Picture:
     window: Optional[Window] = None
     display: Optional[Window] = None
     layers: Optional[Layers] = None
+    nonfinite: int = 0  # pixels whose NaN / Inf ``read_picture`` made finite (RGB, A)
 
 
 @dataclass(frozen=True)
@@ -166,11 +167,33 @@ def _channel(names: list[str], *wanted: str) -> Optional[int]:
     return None
 
 
+#: The largest finite half float. A source pixel's +Inf is clipped to it (-Inf to
+#: its negative) and NaN set to 0, in RGB and alpha: the view, the generator and
+#: the half-float EXR deliverable then see numbers (``make_finite``).
+HALF_MAX = 65504.0
+
+
+def make_finite(*channels: Optional[np.ndarray]) -> int:
+    """NaN to 0, +/-Inf to +/-``HALF_MAX`` in place, in each HxW(xC) array of one
+    picture (None skipped); returns how many pixels had a value that was not finite."""
+    arrays = [c for c in channels if c is not None]
+    bad = np.zeros(arrays[0].shape[:2], bool)
+    for values in arrays:
+        finite = np.isfinite(values)
+        bad |= ~(finite.all(axis=-1) if values.ndim == 3 else finite)
+    count = int(bad.sum())
+    if count:
+        for values in arrays:
+            np.nan_to_num(values, copy=False, nan=0.0, posinf=HALF_MAX, neginf=-HALF_MAX)
+    return count
+
+
 def read_picture(path: Path, window: Optional[Window] = None, layers: bool = False) -> Picture:
     """The pixels of ``path`` as float32 RGB (+ alpha) and its attributes: its
     display window, or ``window`` (relative to the display window's origin:
-    overscan reaches to negative x and y); outside the data window, 0. With
-    ``layers``, the other channels and parts too (``Layers``)."""
+    overscan reaches to negative x and y); outside the data window, 0. NaN and
+    Inf in RGB and alpha made finite (``make_finite``, counted in ``nonfinite``). With
+    ``layers``, the other channels and parts too (``Layers``), untouched."""
     buf = oiio.ImageBuf(str(path))
     if buf.has_error:
         raise MediaError(f"{path}: cannot read image: {buf.geterror().strip().splitlines()[0]}")
@@ -191,7 +214,7 @@ def read_picture(path: Path, window: Optional[Window] = None, layers: bool = Fal
     alpha = np.ascontiguousarray(pixels[..., a]) if a is not None else None
     attributes = {p.name: (p.type, p.value) for p in spec.extra_attribs
                   if p.name in CARRIED_ATTRIBUTES}
-    picture = Picture(rgb, alpha, attributes)
+    picture = Picture(rgb, alpha, attributes, nonfinite=make_finite(rgb, alpha))
     if window is not None:
         picture.window, picture.display = (x, y, w, h), display
     if layers:

@@ -66,3 +66,21 @@ def test_an_edit_listed_movie_s_plates_are_the_frames_it_plays(project, tmp_path
     assert run_stage(plan, "plates") == 25
     assert read_manifest(plan.paths.stage_manifest("plates"))["frames"] == [1001, 1025]
     assert len(list(plan.paths.stage_dir("plates").glob("*.png"))) == 25
+
+
+def test_nan_and_inf_in_exr_plates_are_one_warning_and_no_numpy_warning(project, tmp_path,
+                                                                        caplog):
+    import logging
+    import warnings
+
+    from unit.media.footage import exr_with_nan_and_inf
+    project.add_shot("nan", exr_with_nan_and_inf(tmp_path / "exr"), fps=24)
+    plan = ShotPlan.load("nan")
+    run_stage(plan, "probe")
+    caplog.clear()
+    with warnings.catch_warnings(), caplog.at_level(logging.INFO, logger="shotstyle"):
+        warnings.simplefilter("error")
+        assert run_stage(plan, "plates") == 3
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"{tmp_path / 'exr' / 'plate.%04d.exr'}: 5 pixels with NaN or Inf in 2 frames "
+        f"(1002-1003): NaN set to 0, Inf clipped to +/-65504"]
