@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from fractions import Fraction
 
+import pytest
+
 from helpers import make_clip, set_rotation, write_rgba_pngs
+from pipeline.errors import ConfigError
 from pipeline.media.probe import SourceInfo
 from pipeline.stages.registry import run_stage
 from pipeline.stages import probe
@@ -57,3 +60,36 @@ def test_an_alpha_source_says_where_its_alpha_is_kept(project, tmp_path):
     assert probe.source_notes(plan, info) == [
         (logging.INFO, f"a1: the source has an alpha channel ({info.pix_fmt}): kept in the "
                        f"PNG frames")]
+
+
+def test_sequence_true_with_one_frame_probes_the_whole_sequence(project, tmp_path):
+    """``sequence: true`` and the path of one frame, as a file browser copies it: the
+    sequence on disk that holds it is the source, with the keys the pattern has (#21)."""
+    pattern = write_rgba_pngs(tmp_path / "plates", 16, 12, 3)  # rgba.0001-0003.png
+    project.add_shot("one", tmp_path / "plates" / "rgba.0002.png", sequence=True, fps=24)
+    project.add_shot("pat", pattern, fps=24)
+    plan = ShotPlan.load("one")
+    assert plan.cfg.source == pattern
+    info = run_stage(plan, "probe")
+    assert (info.kind, info.seq_first, info.frame_count) == ("sequence", 1, 3)
+    assert plan.keys.key("plates") == ShotPlan.load("pat").keys.key("plates")
+
+
+def test_sequence_true_or_false_against_the_source_is_one_line_at_load(project, tmp_path):
+    clip = make_clip(tmp_path / "clip.mov", 16, 12, frames=1, audio=False)
+    project.add_shot("mov", clip, sequence=True)
+    shots = project.configs / "shots"
+    with pytest.raises(ConfigError) as err:
+        ShotPlan.load("mov")
+    assert str(err.value) == (
+        f"{shots / 'mov.yaml'}: key 'sequence': true, but the source {clip} is not a frame of "
+        f"an image sequence on disk (a file such as name.1001.exr) nor a pattern "
+        f"(name.####.exr)")
+    project.add_shot("pat", tmp_path / "p.####.exr", sequence=False)
+    with pytest.raises(ConfigError) as err:
+        ShotPlan.load("pat")
+    assert str(err.value) == (
+        f"{shots / 'pat.yaml'}: key 'sequence': false, but the source {tmp_path / 'p.####.exr'} "
+        f"is an image-sequence pattern; give a movie file, or leave 'sequence' out")
+    project.add_shot("mov", clip, sequence=False)  # as named: a movie
+    assert ShotPlan.load("mov").cfg.source == str(clip)
