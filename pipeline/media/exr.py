@@ -126,11 +126,19 @@ def header_problem(spec: oiio.ImageSpec) -> Optional[str]:
     if not (rgb or grey):
         return (f"channels {', '.join(names) or 'none'} found; plates need channels named "
                 f"R, G and B (A optional) or one grey channel")
-    for what, w, h in (("display", spec.full_width, spec.full_height),
-                       ("data", spec.width, spec.height)):
-        if max(w, h) > MAX_SIDE or w * h > MAX_PIXELS:
-            return (f"{what} window {w}x{h} is over the limit ({MAX_SIDE} pixels a side, "
-                    f"{MAX_PIXELS} pixels)")
+    for what, w, h in (("display window", spec.full_width, spec.full_height),
+                       ("data window", spec.width, spec.height)):
+        problem = size_problem(what, w, h)
+        if problem:
+            return problem
+    return None
+
+
+def size_problem(what: str, width: int, height: int) -> Optional[str]:
+    """Why a picture ``width`` x ``height`` is too big to be a plate, or None."""
+    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        return (f"{what} {width}x{height} is over the limit ({MAX_SIDE} pixels a side, "
+                f"{MAX_PIXELS} pixels)")
     return None
 
 
@@ -188,6 +196,12 @@ def make_finite(*channels: Optional[np.ndarray]) -> int:
     return count
 
 
+def _first_line(error: str) -> str:
+    """OpenImageIO's error text as one line (it repeats a message, one per line)."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    return lines[0][:200] if lines else "unknown error"
+
+
 def read_picture(path: Path, window: Optional[Window] = None, layers: bool = False) -> Picture:
     """The pixels of ``path`` as float32 RGB (+ alpha) and its attributes: its
     display window, or ``window`` (relative to the display window's origin:
@@ -196,14 +210,14 @@ def read_picture(path: Path, window: Optional[Window] = None, layers: bool = Fal
     ``layers``, the other channels and parts too (``Layers``), untouched."""
     buf = oiio.ImageBuf(str(path))
     if buf.has_error:
-        raise MediaError(f"{path}: cannot read image: {buf.geterror().strip().splitlines()[0]}")
+        raise MediaError(f"{path}: cannot read image: {_first_line(buf.geterror())}")
     spec = buf.spec()
     display = (spec.full_x, spec.full_y, spec.full_width, spec.full_height)
     x, y, w, h = (0, 0, spec.full_width, spec.full_height) if window is None else window
     x, y = x + spec.full_x, y + spec.full_y
     pixels = buf.get_pixels(oiio.FLOAT, oiio.ROI(x, x + w, y, y + h))
     if buf.has_error or pixels is None:
-        raise MediaError(f"{path}: cannot read image: {buf.geterror().strip()[:200]}")
+        raise MediaError(f"{path}: cannot read image: {_first_line(buf.geterror())}")
     pixels = np.asarray(pixels, dtype=np.float32).reshape(h, w, spec.nchannels)
     names = list(spec.channelnames)
     rgb_index = [_channel(names, c) for c in ("r", "g", "b")]
@@ -230,7 +244,7 @@ def _layers(path: Path, buf, spec, pixels: np.ndarray, used: set) -> Layers:
     for index in range(1, buf.nsubimages):
         part = oiio.ImageBuf(str(path), index, 0)
         if part.has_error:
-            raise MediaError(f"{path}: cannot read part {index}: {part.geterror().strip()[:200]}")
+            raise MediaError(f"{path}: cannot read part {index}: {_first_line(part.geterror())}")
         parts.append(part)
     name = spec.getattribute("name") if parts else None
     return Layers(tuple(spec.channelnames[i] for i in extra), tuple(formats[i] for i in extra),
@@ -343,7 +357,8 @@ def write_exr(path: Path, picture: Picture, compression: str = "zip") -> None:
             ok = ok and out.open(str(tmp), part.spec(), "AppendSubimage") and part.write(out)
         ok = out.close() and ok
         if not ok:
-            raise MediaError(f"{path}: cannot write EXR: {out.geterror() or oiio.geterror()}")
+            raise MediaError(f"{path}: cannot write EXR: "
+                             f"{_first_line(out.geterror() or oiio.geterror())}")
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

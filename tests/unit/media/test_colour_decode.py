@@ -110,3 +110,17 @@ def test_nan_and_inf_in_an_exr_give_finite_plates_and_one_warning_line(tmp_path,
     assert nonfinite_warning(info, single) == (
         f"{tmp_path / 'exr' / 'plate.1003.exr'}: 2 pixels with NaN or Inf: NaN set to 0, Inf "
         f"clipped to +/-65504")
+
+
+def test_an_exr_frame_cut_short_is_one_line_and_leaves_no_plates(tmp_path):
+    """Its header is whole (the probe passes it), its pixels are not: OpenImageIO's
+    error, which repeats itself line after line, is one line (#21)."""
+    write_exr_sequence(tmp_path / "exr", scene_linear_frames(16, 12, 3))
+    frame = tmp_path / "exr" / "plate.1002.exr"
+    frame.write_bytes(frame.read_bytes()[: frame.stat().st_size // 2])
+    info = probe_source(str(tmp_path / "exr" / "plate.####.exr"), Fraction(24))
+    with pytest.raises(MediaError) as err:
+        decode_to_display_plates(info, tmp_path / "plates", "e1", 1001, transform=VIEW)
+    assert str(err.value) == (f"{frame}: cannot read image: Some scanline chunks were missing "
+                              f"or corrupted")
+    assert not (tmp_path / "plates").exists()
