@@ -42,3 +42,18 @@ def exr_with_nan_and_inf(folder: Path) -> str:
     frames[2][5, 5, 0] = np.nan
     alpha[2][6, 6] = np.nan
     return write_exr_sequence(folder, frames, alpha=alpha)
+
+
+def with_display_matrix(src: Path, dst: Path, matrix: tuple[int, ...]) -> Path:
+    """``src`` (an MP4 FFmpeg wrote, one track) with its track header's display matrix
+    set to ``matrix`` (nine integers, 16.16 fixed point, w in 2.30): FFmpeg 5.1 writes
+    only quarter turns, while phones and editors also write mirrors and other angles."""
+    import struct
+    data = bytearray(Path(src).read_bytes())
+    tkhd = data.index(b"tkhd")
+    version = data[tkhd + 4]
+    # version/flags, times and track id, reserved, duration, reserved, layer ... volume
+    offset = tkhd + 8 + (16 if version == 0 else 28) + 4 + 8 + 8
+    struct.pack_into(">9i", data, offset, *matrix)
+    Path(dst).write_bytes(bytes(data))
+    return Path(dst)

@@ -93,3 +93,28 @@ def test_sequence_true_or_false_against_the_source_is_one_line_at_load(project, 
         f"is an image-sequence pattern; give a movie file, or leave 'sequence' out")
     project.add_shot("mov", clip, sequence=False)  # as named: a movie
     assert ShotPlan.load("mov").cfg.source == str(clip)
+
+
+def test_frames_numbered_below_0_are_refused_where_ffmpeg_decodes_them(project, tmp_path):
+    """A PNG sequence -1..1 (FFmpeg decodes it and stops short) is refused at probe; an
+    EXR one (OpenImageIO reads it, colour-managed) makes its plates (#21)."""
+    from helpers import scene_linear_frames, write_exr_sequence, write_pngs
+    from pipeline.errors import MediaError
+    write_pngs(tmp_path / "png", 16, 12, 3, name="n", start=-1)
+    project.add_shot("neg", tmp_path / "png" / "n.####.png", fps=24)
+    with pytest.raises(MediaError) as err:
+        run_stage(ShotPlan.load("neg"), "probe")
+    assert str(err.value) == (
+        f"{tmp_path / 'png' / 'n.####.png'}: frames numbered from -1: FFmpeg, which decodes "
+        f"this sequence (it is not colour-managed), reads no frame number below 0; renumber "
+        f"the frames from 0 up, or set 'source_range' to skip the frames below 0")
+    project.add_shot("neg", tmp_path / "png" / "n.####.png", fps=24,
+                     source_range={"start": 1, "duration": 2})
+    plan = ShotPlan.load("neg")  # frames 0 and 1: FFmpeg reads them
+    assert run_stage(plan, "probe").seq_first == 0
+    assert run_stage(plan, "plates") == 2
+    exr = write_exr_sequence(tmp_path / "exr", scene_linear_frames(16, 12, 3), start=-1)
+    project.add_shot("negx", exr, fps=24)
+    plan = ShotPlan.load("negx")
+    assert run_stage(plan, "probe").seq_first == -1
+    assert run_stage(plan, "plates") == 3
