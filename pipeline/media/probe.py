@@ -349,21 +349,27 @@ def _streams_note(path: str, videos: list[dict]) -> str:
             f"first, stream {videos[0]['index']}")
 
 
+def _mirrors(displaymatrix: str) -> bool:
+    """Whether ffprobe's text of a display matrix (three rows ``index: a b u``) flips
+    the picture: the determinant of its 2x2 part is negative."""
+    try:
+        (a, b), (c, d) = [[int(x) for x in line.split(":", 1)[1].split()[:2]]
+                          for line in displaymatrix.strip().splitlines()[:2]]
+    except (IndexError, ValueError):
+        return False
+    return a * d - b * c < 0
+
+
 def _display_matrix_problem(video: dict) -> Optional[str]:
     """Why the display matrix of ``video`` cannot be applied (the decode turns the
     picture by quarter turns only, ``pipeline.media.geometry``), or None: it mirrors
     the picture, or turns it by an angle that is not a multiple of 90 degrees."""
     for side in video.get("side_data_list") or ():
-        rows = [line.split(":", 1)[1].split() for line in
-                str(side.get("displaymatrix", "")).strip().splitlines() if ":" in line]
-        if len(rows) >= 2 and len(rows[0]) >= 2 and len(rows[1]) >= 2:
-            (a, b), (c, d) = (int(x) for x in rows[0][:2]), (int(x) for x in rows[1][:2])
-            if a * d - b * c < 0:
-                return ("its display matrix mirrors the picture (as a front camera's may); "
-                        "plates are turned upright but not mirrored back: re-export it "
-                        "unmirrored")
+        if _mirrors(str(side.get("displaymatrix", ""))):
+            return ("its display matrix mirrors the picture (as a front camera's may); "
+                    "plates are turned upright but not mirrored back: re-export it unmirrored")
         degrees = float(side.get("rotation", 0) or 0)
-        if degrees % 90:
+        if abs(degrees - 90 * round(degrees / 90)) > 0.5:
             way = "counter-clockwise" if degrees > 0 else "clockwise"
             return (f"its display matrix turns the picture {abs(degrees):g} degrees {way}; "
                     f"plates are turned upright by quarter turns only: re-export it upright")
