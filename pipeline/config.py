@@ -31,6 +31,7 @@ import yaml
 from models.formats import CHECKPOINT_FORMATS, FORMAT_OPTIONS
 from models.train_settings import TrainSettings
 from pipeline.errors import ConfigError
+from pipeline.media.sequence import is_sequence_pattern, sequence_of_frame
 
 #: OpenColorIO's built-in ACES studio config by its versioned name: the config
 #: ``ocio://studio-config-latest`` is in OpenColorIO 2.6, so its pixels stay put
@@ -219,9 +220,17 @@ class SourceRange:
 class ShotConfig:
     source: str = setting(help=(
         "Movie file, or image-sequence pattern (`plates/s01.%04d.exr`, "
-        "`plates/s01.####.png`); relative to this file's folder."))
+        "`plates/s01.####.png`), or with `sequence: true` one frame of a sequence; "
+        "relative to this file's folder."))
     style: str = setting(rule="a style name: configs/styles/<name>.yaml", help=(
         "Name of the style, `configs/styles/<style>.yaml`."))
+    sequence: Optional[bool] = setting(None, rule="true: a pattern or one frame of a "
+                                       "sequence on disk; false: not a pattern", help=(
+        "`true`: the source is an image sequence, and may be given by one of its frames "
+        "(`plates/A001.1001.exr`, as a file browser copies it): the whole sequence on disk "
+        "that holds that frame is read (fileseq). `false`: a movie. Null: a pattern "
+        "(`####`, `%04d`, `@`, `$F4` right before the extension) is a sequence, anything "
+        "else a movie."))
     first_frame: int = setting(1001, min=0, max=9_999_999, help=(
         "Number of the first frame in the work area and outputs."))
     source_range: Optional[SourceRange] = setting(None, help=(
@@ -657,7 +666,24 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
     # Resolve the source relative to the shot file.
     src = Path(os.path.expanduser(cfg.source))
     src = src if src.is_absolute() else path.parent / src
-    return dataclasses.replace(cfg, source=os.path.normpath(src))
+    return dataclasses.replace(cfg, source=_sequence_source(path, os.path.normpath(src),
+                                                            cfg.sequence))
+
+
+def _sequence_source(path: Path, source: str, sequence: Optional[bool]) -> str:
+    """The source as the pipeline reads it: with ``sequence: true``, one frame
+    becomes its sequence's pattern; ``sequence`` contradicting the source is refused."""
+    if sequence is None or sequence == is_sequence_pattern(source):
+        return source
+    if sequence is False:
+        raise ConfigError(f"{path}: key 'sequence': false, but the source {source} is an "
+                          f"image-sequence pattern; give a movie file, or leave 'sequence' out")
+    pattern = sequence_of_frame(source)
+    if pattern is None:
+        raise ConfigError(f"{path}: key 'sequence': true, but the source {source} is not a "
+                          f"frame of an image sequence on disk (a file such as name.1001.exr) "
+                          f"nor a pattern (name.####.exr)")
+    return pattern
 
 
 def configured_styles(cfg_dir: Optional[Path] = None) -> list[str]:

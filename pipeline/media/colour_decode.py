@@ -13,11 +13,13 @@ swapped in whole once every frame is written.
 """
 from __future__ import annotations
 
+import logging
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
+import fileseq
 import numpy as np
 import OpenImageIO as oiio
 
@@ -25,7 +27,7 @@ from pipeline.errors import MediaError
 from pipeline.media.atomic import temporary_path
 from pipeline.media.colour import DisplayTransform
 from pipeline.media.decode import decode_frames
-from pipeline.media.exr import Picture, read_picture, timecode_attribute
+from pipeline.media.exr import HALF_MAX, Picture, read_picture, timecode_attribute
 from pipeline.media.imageio import write_frame
 from pipeline.media.probe import SourceInfo
 from pipeline.media.scene_output import straight_rgb
@@ -33,6 +35,8 @@ from pipeline.media.sequence import frame_path
 from pipeline.media.stream import WriteBehind
 
 DEEP_PEAK = 65535.0
+
+log = logging.getLogger("shotstyle")
 
 
 def to_deep_frame(display_rgb: np.ndarray) -> np.ndarray:
@@ -84,6 +88,19 @@ def source_pictures(info: SourceInfo, deinterlace: bool = False,
                       premultiplied=False)
 
 
+def nonfinite_warning(info: SourceInfo, counts: dict[int, int]) -> str:
+    """The one line that says which source frames (number -> pixels) held NaN or Inf."""
+    total = sum(counts.values())
+    what = f"{total} pixel{'s' if total > 1 else ''} with NaN or Inf"
+    if len(counts) == 1:
+        (number, _), = counts.items()
+        where = f"{info.source % number}: {what}"
+    else:
+        frames = fileseq.FrameSet(sorted(counts))
+        where = f"{info.source}: {what} in {len(counts)} frames ({frames})"
+    return f"{where}: NaN set to 0, Inf clipped to +/-{HALF_MAX:g}"
+
+
 def decode_to_display_plates(info: SourceInfo, out_dir: Path, shot: str, first_frame: int,
                              png_compression: int = 1,
                              progress: Optional[Callable[[int, int], None]] = None, *,
@@ -103,13 +120,17 @@ def decode_to_display_plates(info: SourceInfo, out_dir: Path, shot: str, first_f
 
     with temporary_path(out_dir) as tmp:
         tmp.mkdir()
-        done = 0
+        done, nonfinite = 0, {}
         with WriteBehind(workers=2, limit=2) as writer:
             for i, picture in enumerate(source_pictures(info, deinterlace)):
                 writer.submit(convert, i, picture)
+                if picture.nonfinite:
+                    nonfinite[info.seq_first + i] = picture.nonfinite
                 done = i + 1
                 if progress:
                     progress(done, total)
         if done < total:
             raise MediaError(f"{info.source}: read {done} of {total} frames")
+    if nonfinite:
+        log.warning("%s", nonfinite_warning(info, nonfinite))
     return total

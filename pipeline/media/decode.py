@@ -34,6 +34,18 @@ def _input(info: SourceInfo):
     return video
 
 
+def ffmpeg_decode_problem(info: SourceInfo) -> Optional[str]:
+    """Why FFmpeg cannot decode ``info`` into plates, or None: its image-sequence
+    reader takes no frame number below 0 (it reads from the first frame 0 or up, and
+    the frame count comes up short). OpenImageIO, which reads colour-managed
+    sequences, takes them."""
+    if info.kind == "sequence" and info.seq_first < 0:
+        return (f"frames numbered from {info.seq_first}: FFmpeg, which decodes this sequence "
+                f"(it is not colour-managed), reads no frame number below 0; renumber the "
+                f"frames from 0 up, or set 'source_range' to skip the frames below 0")
+    return None
+
+
 def plate_pix_fmt(info: SourceInfo) -> str:
     """8-bit RGB plates for 8-bit sources, 16-bit for deeper ones (no 8-bit step);
     RGBA when the source has an alpha channel (the plates carry it to the outputs)."""

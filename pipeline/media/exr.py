@@ -63,6 +63,7 @@ class Picture:
     window: Optional[Window] = None
     display: Optional[Window] = None
     layers: Optional[Layers] = None
+    nonfinite: int = 0  # pixels whose NaN / Inf ``read_picture`` made finite (RGB, A)
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,19 @@ def header_problem(spec: oiio.ImageSpec) -> Optional[str]:
     if not (rgb or grey):
         return (f"channels {', '.join(names) or 'none'} found; plates need channels named "
                 f"R, G and B (A optional) or one grey channel")
-    for what, w, h in (("display", spec.full_width, spec.full_height),
-                       ("data", spec.width, spec.height)):
-        if max(w, h) > MAX_SIDE or w * h > MAX_PIXELS:
-            return (f"{what} window {w}x{h} is over the limit ({MAX_SIDE} pixels a side, "
-                    f"{MAX_PIXELS} pixels)")
+    for what, w, h in (("display window", spec.full_width, spec.full_height),
+                       ("data window", spec.width, spec.height)):
+        problem = size_problem(what, w, h)
+        if problem:
+            return problem
+    return None
+
+
+def size_problem(what: str, width: int, height: int) -> Optional[str]:
+    """Why a picture ``width`` x ``height`` is too big to be a plate, or None."""
+    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        return (f"{what} {width}x{height} is over the limit ({MAX_SIDE} pixels a side, "
+                f"{MAX_PIXELS} pixels)")
     return None
 
 
@@ -166,21 +175,49 @@ def _channel(names: list[str], *wanted: str) -> Optional[int]:
     return None
 
 
+#: The largest finite half float. A source pixel's +Inf is clipped to it (-Inf to
+#: its negative) and NaN set to 0, in RGB and alpha: the view, the generator and
+#: the half-float EXR deliverable then see numbers (``make_finite``).
+HALF_MAX = 65504.0
+
+
+def make_finite(*channels: Optional[np.ndarray]) -> int:
+    """NaN to 0, +/-Inf to +/-``HALF_MAX`` in place, in each HxW(xC) array of one
+    picture (None skipped); returns how many pixels had a value that was not finite."""
+    arrays = [c for c in channels if c is not None]
+    bad = np.zeros(arrays[0].shape[:2], bool)
+    for values in arrays:
+        finite = np.isfinite(values)
+        bad |= ~(finite.all(axis=-1) if values.ndim == 3 else finite)
+    count = int(bad.sum())
+    if count:
+        for values in arrays:
+            np.nan_to_num(values, copy=False, nan=0.0, posinf=HALF_MAX, neginf=-HALF_MAX)
+    return count
+
+
+def _first_line(error: str) -> str:
+    """OpenImageIO's error text as one line (it repeats a message, one per line)."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    return lines[0][:200] if lines else "unknown error"
+
+
 def read_picture(path: Path, window: Optional[Window] = None, layers: bool = False) -> Picture:
     """The pixels of ``path`` as float32 RGB (+ alpha) and its attributes: its
     display window, or ``window`` (relative to the display window's origin:
-    overscan reaches to negative x and y); outside the data window, 0. With
-    ``layers``, the other channels and parts too (``Layers``)."""
+    overscan reaches to negative x and y); outside the data window, 0. NaN and
+    Inf in RGB and alpha made finite (``make_finite``, counted in ``nonfinite``). With
+    ``layers``, the other channels and parts too (``Layers``), untouched."""
     buf = oiio.ImageBuf(str(path))
     if buf.has_error:
-        raise MediaError(f"{path}: cannot read image: {buf.geterror().strip().splitlines()[0]}")
+        raise MediaError(f"{path}: cannot read image: {_first_line(buf.geterror())}")
     spec = buf.spec()
     display = (spec.full_x, spec.full_y, spec.full_width, spec.full_height)
     x, y, w, h = (0, 0, spec.full_width, spec.full_height) if window is None else window
     x, y = x + spec.full_x, y + spec.full_y
     pixels = buf.get_pixels(oiio.FLOAT, oiio.ROI(x, x + w, y, y + h))
     if buf.has_error or pixels is None:
-        raise MediaError(f"{path}: cannot read image: {buf.geterror().strip()[:200]}")
+        raise MediaError(f"{path}: cannot read image: {_first_line(buf.geterror())}")
     pixels = np.asarray(pixels, dtype=np.float32).reshape(h, w, spec.nchannels)
     names = list(spec.channelnames)
     rgb_index = [_channel(names, c) for c in ("r", "g", "b")]
@@ -191,7 +228,7 @@ def read_picture(path: Path, window: Optional[Window] = None, layers: bool = Fal
     alpha = np.ascontiguousarray(pixels[..., a]) if a is not None else None
     attributes = {p.name: (p.type, p.value) for p in spec.extra_attribs
                   if p.name in CARRIED_ATTRIBUTES}
-    picture = Picture(rgb, alpha, attributes)
+    picture = Picture(rgb, alpha, attributes, nonfinite=make_finite(rgb, alpha))
     if window is not None:
         picture.window, picture.display = (x, y, w, h), display
     if layers:
@@ -207,7 +244,7 @@ def _layers(path: Path, buf, spec, pixels: np.ndarray, used: set) -> Layers:
     for index in range(1, buf.nsubimages):
         part = oiio.ImageBuf(str(path), index, 0)
         if part.has_error:
-            raise MediaError(f"{path}: cannot read part {index}: {part.geterror().strip()[:200]}")
+            raise MediaError(f"{path}: cannot read part {index}: {_first_line(part.geterror())}")
         parts.append(part)
     name = spec.getattribute("name") if parts else None
     return Layers(tuple(spec.channelnames[i] for i in extra), tuple(formats[i] for i in extra),
@@ -320,7 +357,8 @@ def write_exr(path: Path, picture: Picture, compression: str = "zip") -> None:
             ok = ok and out.open(str(tmp), part.spec(), "AppendSubimage") and part.write(out)
         ok = out.close() and ok
         if not ok:
-            raise MediaError(f"{path}: cannot write EXR: {out.geterror() or oiio.geterror()}")
+            raise MediaError(f"{path}: cannot write EXR: "
+                             f"{_first_line(out.geterror() or oiio.geterror())}")
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import os
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pipeline.media import ffmpeg_run, geometry
 from pipeline.errors import MediaError
 from pipeline.media.sequence import is_sequence_pattern, scan_sequence, to_printf
 from pipeline.media.exr import (header_depth, header_problem, header_timing, read_header,
-                                windows_of, union)
+                                size_problem, windows_of, union)
 from pipeline.media.timecode import timecode_after
 
 
@@ -159,6 +160,7 @@ def probe_source(source: str, fps: Optional[Fraction] = None) -> SourceInfo:
 def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
     first, last = scan_sequence(pattern)
     printf = to_printf(pattern)
+    _check_frame_files(printf, first, last)
     sample = printf % first
     timecode, header_fps = header_timing(Path(sample))
     if fps is None and header_fps is None:
@@ -187,13 +189,27 @@ def _probe_sequence(pattern: str, fps: Optional[Fraction]) -> SourceInfo:
                       plate_window=window)
 
 
+def _check_frame_files(printf: str, first: int, last: int) -> None:
+    """MediaError for a frame that is no image file: a folder, or empty (0 bytes: an
+    export or a copy that failed). FFmpeg would skip it, and every later frame
+    would move up one."""
+    for n in range(first, last + 1):
+        path = Path(printf % n)
+        if not path.is_file():
+            raise MediaError(f"{path}: frame {n} is {not_a_file(str(path))}; the sequence "
+                             f"needs one image file per frame")
+        if path.stat().st_size == 0:
+            raise MediaError(f"{path}: frame {n} is empty (0 bytes); re-export or copy it again")
+
+
 def _sequence_window(printf: str, first: int, last: int) -> Optional[list]:
     """Every frame the size, channels and bit depth of the first (FFmpeg would
     silently rescale the others, drop an alpha that appears, decode at the first
     frame's depth), each one a picture plates can be made of (``header_problem``);
     the plate window (``SourceInfo.plate_window``) when a frame's data window
-    reaches outside the display window, else None. Reads headers only; frames
-    whose header OpenImageIO cannot read pass."""
+    reaches outside the display window, else None. Reads headers only; when
+    OpenImageIO cannot read the first frame's (a format only FFmpeg reads), none
+    is checked, and otherwise a frame whose header it cannot read is refused."""
     spec = read_header(Path(printf % first))
     if spec is None:
         return None
@@ -205,7 +221,8 @@ def _sequence_window(printf: str, first: int, last: int) -> Optional[list]:
     for n in range(first + 1, last + 1):
         frame = read_header(Path(printf % n))
         if frame is None:
-            continue
+            raise MediaError(f"{printf % n}: frame {n} cannot be read as an image (frame "
+                             f"{first} can); re-export or copy it again")
         _check_header(printf % n, frame)
         windows = windows_of(frame)
         if windows.size != want:
@@ -232,13 +249,142 @@ def _check_header(path: str, spec) -> None:
         raise MediaError(f"{path}: {problem}")
 
 
+@dataclass(frozen=True)
+class Played:
+    """The frames of a movie's video stream a player shows, from its packets: how
+    many, and where the last one ends (seconds; None unless every packet has a
+    timestamp, as MPEG program streams' do not)."""
+
+    count: int
+    end: Optional[float] = None
+
+
+def _seconds(text: Optional[str]) -> Optional[float]:
+    try:
+        return float(text) if text not in (None, "N/A") else None
+    except ValueError:
+        return None
+
+
+def played_frames(path: str, video: dict) -> Played:
+    """The frames of ``video`` a player shows: its packets the demuxer does not mark
+    discarded. An MP4/MOV edit list (a phone's, or a cut made without re-encoding)
+    keeps frames before its start in the file, as references, and FFmpeg decodes
+    them without showing them (ffprobe's ``D`` flag); ``nb_frames`` and a plain
+    packet count include them. Reads the packets' headers only (no decoding)."""
+    data = ffmpeg_run.probe(path, select_streams=str(video["index"]),
+                            show_entries="packet=flags,pts_time,duration_time")
+    shown = [p for p in data.get("packets", []) if "D" not in p.get("flags", "")]
+    ends = [(_seconds(p.get("pts_time")), _seconds(p.get("duration_time")) or 0.0)
+            for p in shown]
+    if not ends or any(pts is None for pts, _ in ends):
+        return Played(len(shown))
+    return Played(len(shown), max(pts + duration for pts, duration in ends))
+
+
+#: Frames a movie may play fewer than its headers promise (an edit list ending
+#: inside a frame) before it counts as truncated.
+TRUNCATION_SLACK = 1.0
+
+
+def _promised_end(video: dict) -> Optional[float]:
+    """Where the video stream ends by its headers (seconds, edit lists applied):
+    Matroska's ``DURATION`` tag (``HH:MM:SS.nnnnnnnnn``, the muxer's own, taken as
+    the end), else its start plus ffprobe's ``duration`` (which, for a stream without
+    timestamps, FFmpeg fills in from the container's); None when they say nothing."""
+    try:
+        hours, minutes, seconds = (video.get("tags") or {}).get("DURATION", "").split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        pass
+    duration = _seconds(video.get("duration"))
+    return None if duration is None else (_seconds(video.get("start_time")) or 0.0) + duration
+
+
+def _missing_frames(data: dict, video: dict, played: Played) -> float:
+    """How many frames the file's headers promise beyond those it plays: the time
+    from the last frame's end to the stream's end (from its start, when the packets
+    carry no timestamps), at its rate; outside MP4/MOV (whose ``nb_frames`` counts
+    the frames an edit list hides) also the header's frame count."""
+    missing = [0.0]
+    end, rate = _promised_end(video), _fraction(video.get("r_frame_rate"))
+    if end is not None and rate:
+        reached = played.end if played.end is not None else (
+            (_seconds(video.get("start_time")) or 0.0) + played.count / rate)
+        missing.append((end - reached) * rate)
+    if "mov" not in data.get("format", {}).get("format_name", "").split(","):
+        missing.append(int(video.get("nb_frames") or 0) - played.count)
+    return max(missing)
+
+
+def _check_whole(path: str, data: dict, video: dict, played: Played) -> None:
+    """MediaError when the file ends before its headers say it does (a copy cut
+    short: the demuxer stops at the missing bytes)."""
+    missing = _missing_frames(data, video, played)
+    if missing > TRUNCATION_SLACK:
+        raise MediaError(f"{path}: only {played.count} of {played.count + round(missing)} "
+                         f"frames can be read (truncated or corrupt file)")
+
+
+def not_a_file(path: str) -> str:
+    """What ``path``, which is no regular file, is instead: 'not found', 'a folder', a
+    link to a missing file or a link loop (which ``os.path.exists`` calls not found)."""
+    if os.path.isdir(path):
+        return "a folder"
+    if not os.path.islink(path):
+        return "not found" if not os.path.exists(path) else "not a regular file"
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop (a link that leads back to itself)"
+    return f"a symbolic link to {os.readlink(path)}, which is not found"
+
+
+def _streams_note(path: str, videos: list[dict]) -> str:
+    """The warning for a movie with several video streams: which ones, which is read."""
+    listed = ", ".join(f"{s['index']}: {s.get('codec_name', '?')} {s.get('width')}x"
+                       f"{s.get('height')}" for s in videos)
+    return (f"{path}: {len(videos)} video streams ({listed}); the plates are made of the "
+            f"first, stream {videos[0]['index']}")
+
+
+def _mirrors(displaymatrix: str) -> bool:
+    """Whether ffprobe's text of a display matrix (three rows ``index: a b u``) flips
+    the picture: the determinant of its 2x2 part is negative."""
+    try:
+        (a, b), (c, d) = [[int(x) for x in line.split(":", 1)[1].split()[:2]]
+                          for line in displaymatrix.strip().splitlines()[:2]]
+    except (IndexError, ValueError):
+        return False
+    return a * d - b * c < 0
+
+
+def _display_matrix_problem(video: dict) -> Optional[str]:
+    """Why the display matrix of ``video`` cannot be applied (the decode turns the
+    picture by quarter turns only, ``pipeline.media.geometry``), or None: it mirrors
+    the picture, or turns it by an angle that is not a multiple of 90 degrees."""
+    for side in video.get("side_data_list") or ():
+        if _mirrors(str(side.get("displaymatrix", ""))):
+            return ("its display matrix mirrors the picture (as a front camera's may); "
+                    "plates are turned upright but not mirrored back: re-export it unmirrored")
+        degrees = float(side.get("rotation", 0) or 0)
+        if abs(degrees - 90 * round(degrees / 90)) > 0.5:
+            way = "counter-clockwise" if degrees > 0 else "clockwise"
+            return (f"its display matrix turns the picture {abs(degrees):g} degrees {way}; "
+                    f"plates are turned upright by quarter turns only: re-export it upright")
+    return None
+
+
 def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:
-    if not os.path.exists(path):
-        raise MediaError(f"{path}: source not found")
     if os.path.isdir(path):
         raise MediaError(f"{path}: is a folder; give a movie file or a sequence pattern "
                          f"such as {Path(path) / 'name.%04d.exr'}")
-    data = ffmpeg_run.probe(path, count_packets=None)
+    if not os.path.exists(path):
+        what = not_a_file(path)
+        raise MediaError(f"{path}: source not found" if what == "not found" else
+                         f"{path}: the source is {what}")
+    data = ffmpeg_run.probe(path)
     streams = data.get("streams", [])
     videos = [s for s in streams if s.get("codec_type") == "video"
               and not s.get("disposition", {}).get("attached_pic")]
@@ -247,12 +393,18 @@ def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:
         what = "audio only" if audios else "no video stream"
         raise MediaError(f"{path}: not a video ({what})")
     video = videos[0]
-    count = int(video.get("nb_read_packets") or 0)
-    if count <= 0:
+    if len(videos) > 1:
+        log.warning("%s", _streams_note(path, videos))
+    played = played_frames(path, video)
+    _check_whole(path, data, video, played)
+    if played.count <= 0:
         raise MediaError(f"{path}: the video stream has no frames")
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
         raise MediaError(f"{path}: video stream has no frame size")
+    problem = size_problem("frame size", width, height) or _display_matrix_problem(video)
+    if problem:
+        raise MediaError(f"{path}: {problem}")
     real, avg = _fraction(video.get("r_frame_rate")), _fraction(video.get("avg_frame_rate"))
     if fps_override is None and real and avg and abs(real - avg) > VFR_TOLERANCE * real:
         raise MediaError(f"{path}: variable frame rate (stream rate {float(real):.3f}, average "
@@ -268,7 +420,7 @@ def _probe_movie(path: str, fps_override: Optional[Fraction]) -> SourceInfo:
     sar = geometry.upright_sar(geometry.parse_sar(video.get("sample_aspect_ratio")), rotation)
     pix_fmt = video.get("pix_fmt", "?")
     return SourceInfo(source=path, kind="movie", width=width, height=height, fps=str(rate),
-                      frame_count=count, codec=video.get("codec_name", "?"),
+                      frame_count=played.count, codec=video.get("codec_name", "?"),
                       pix_fmt=pix_fmt, has_audio=bool(audios),
                       audio_codec=audios[0].get("codec_name") if audios else None,
                       audio_offset=max(0.0, vstart - start), timecode=_timecode(data, video),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Optional
 
 import fileseq
 
@@ -61,6 +62,21 @@ def is_sequence_pattern(source: str) -> bool:
     seq = _parse(name)
     return (seq.padding() == token.group(1) and seq.extension() == token.group(2)
             and not seq.frameSet())
+
+
+def sequence_of_frame(path: str) -> Optional[str]:
+    """The pattern (``plates/A001.####.exr``) of the image sequence on disk that the
+    existing file ``path`` is a frame of, as fileseq groups the files of its folder;
+    None when ``path`` is not a file or fileseq finds no frame number in its name
+    that makes a pattern (``is_sequence_pattern``). A frame alone is a sequence of one."""
+    file = Path(path)
+    if not file.is_file():
+        return None
+    for seq in fileseq.findSequencesOnDisk(str(file.parent), pad_style=PAD_STYLE):
+        if seq.frameSet() and any(Path(frame) == file for frame in seq):
+            pattern = seq.format("{dirname}{basename}{padding}{extension}")
+            return pattern if is_sequence_pattern(pattern) else None
+    return None
 
 
 def to_printf(pattern: str) -> str:

@@ -5,7 +5,9 @@ import dataclasses
 import logging
 import time
 
+from pipeline.errors import MediaError
 from pipeline.media import geometry
+from pipeline.media.decode import ffmpeg_decode_problem
 from pipeline.media.probe import SourceInfo, bits_per_component, probe_source, with_range
 from pipeline.stages.common import StageRun, log
 from pipeline.workarea.plan import ShotPlan
@@ -21,6 +23,9 @@ def run(ctx: StageRun) -> SourceInfo:
         info = with_range(info, cut.start, cut.duration)
         log.info("%s: source frames %d-%d of %d (source_range), timecode %s", plan.shot,
                  cut.start, cut.start + cut.duration - 1, whole, info.timecode or "none")
+    problem = ffmpeg_decode_problem(info) if plan.colour is None else None
+    if problem:
+        raise MediaError(f"{plan.cfg.source}: {problem}")
     if info.plate_window and plan.colour is None:
         # FFmpeg decodes the display window only: such a sequence's plates are that
         log.warning("%s: the frames' data window reaches outside the display window "

@@ -86,3 +86,41 @@ def test_a_movie_shorter_than_probed_leaves_no_plates(tmp_path):
         decode_to_display_plates(dataclasses.replace(movie, frame_count=4), tmp_path / "q",
                                  "m", 1, transform=VIEW)
     assert not (tmp_path / "q").exists()
+
+
+def test_nan_and_inf_in_an_exr_give_finite_plates_and_one_warning_line(tmp_path, caplog):
+    """NaN and Inf (frames 1002 and 1003): no numpy RuntimeWarning, the NaN pixels
+    black, +Inf display white in its channel, and one line naming frames and count."""
+    import logging
+    import warnings
+
+    from unit.media.footage import exr_with_nan_and_inf
+    info = probe_source(exr_with_nan_and_inf(tmp_path / "exr"), Fraction(24))
+    with warnings.catch_warnings(), caplog.at_level(logging.INFO, logger="shotstyle"):
+        warnings.simplefilter("error")
+        decode_to_display_plates(info, tmp_path / "plates", "e1", 1001, transform=VIEW)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [(
+        "WARNING", f"{tmp_path / 'exr' / 'plate.%04d.exr'}: 5 pixels with NaN or Inf in 2 "
+                   f"frames (1002-1003): NaN set to 0, Inf clipped to +/-65504")]
+    plate = cv2.imread(str(tmp_path / "plates" / "e1.1002.png"), cv2.IMREAD_UNCHANGED)
+    assert plate[0, 0, :3].tolist() == [0, 0, 0]  # NaN -> 0 -> black
+    assert plate[0, 1, 1] == 65535  # +Inf -> display white in G (BGRA: G is index 1)
+    single = {1003: 2}
+    from pipeline.media.colour_decode import nonfinite_warning
+    assert nonfinite_warning(info, single) == (
+        f"{tmp_path / 'exr' / 'plate.1003.exr'}: 2 pixels with NaN or Inf: NaN set to 0, Inf "
+        f"clipped to +/-65504")
+
+
+def test_an_exr_frame_cut_short_is_one_line_and_leaves_no_plates(tmp_path):
+    """Its header is whole (the probe passes it), its pixels are not: OpenImageIO's
+    error, which repeats itself line after line, is one line (#21)."""
+    write_exr_sequence(tmp_path / "exr", scene_linear_frames(16, 12, 3))
+    frame = tmp_path / "exr" / "plate.1002.exr"
+    frame.write_bytes(frame.read_bytes()[: frame.stat().st_size // 2])
+    info = probe_source(str(tmp_path / "exr" / "plate.####.exr"), Fraction(24))
+    with pytest.raises(MediaError) as err:
+        decode_to_display_plates(info, tmp_path / "plates", "e1", 1001, transform=VIEW)
+    assert str(err.value) == (f"{frame}: cannot read image: Some scanline chunks were missing "
+                              f"or corrupted")
+    assert not (tmp_path / "plates").exists()

@@ -61,3 +61,27 @@ def test_image_headers_that_are_damaged_or_unusual(tmp_path):
         for tag, kind, v in entries) + b"\0\0\0\0"
     tif.write_bytes(b"MM\0*" + struct.pack(">I", 8) + ifd + pixels)
     assert image_size(tif) == (33, 17)
+
+
+def test_nan_and_inf_in_an_exr_are_made_finite_on_read_without_a_numpy_warning(tmp_path):
+    """A real EXR holding NaN, +Inf and -Inf (in RGB and in alpha): read with numbers
+    in their place (NaN 0, Inf +/-65504, the largest half) and counted per frame (#21)."""
+    import warnings
+
+    from pipeline.media.exr import read_picture
+    from unit.media.footage import NONFINITE, exr_with_nan_and_inf
+    exr_with_nan_and_inf(tmp_path)
+    stored = OpenEXR.File(str(tmp_path / "plate.1002.exr")).channels()["RGBA"].pixels
+    assert np.isnan(stored[0, 0, 0]) and np.isposinf(stored[0, 1, 1])  # as the file holds
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pictures = {f: read_picture(tmp_path / f"plate.{f}.exr") for f in (1001, 1002, 1003)}
+    assert {f: p.nonfinite for f, p in pictures.items()} == {
+        1001: 0, 1002: len(NONFINITE[1002]), 1003: len(NONFINITE[1003])}
+    rgb = pictures[1002].rgb
+    assert rgb[0, 0].tolist() == [0.0, 0.0, 0.0]
+    assert rgb[0, 1, 1] == 65504.0 and rgb[0, 2, 2] == -65504.0
+    assert rgb[0, 1, 0] == stored[0, 1, 0]  # the pixel's other channels kept
+    assert pictures[1003].rgb[5, 5, 0] == 0.0 and pictures[1003].alpha[6, 6] == 0.0
+    assert all(np.isfinite(p.rgb).all() and np.isfinite(p.alpha).all()
+               for p in pictures.values())

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from helpers import ffprobe_video, make_clip, write_pngs
+from unit.media.footage import edit_listed_movie
 from pipeline.errors import MediaError
 from pipeline.media.decode import decode_to_pngs
 from pipeline.media.encode import EncodeJob, encode_prores
@@ -210,3 +211,133 @@ def test_grey_and_rgba_sequences_pass_the_header_checks(tmp_path):
     for n in (1, 2):
         _write_oiio(tmp_path / f"c.{n:04d}.exr", ("R", "G", "B", "A"))
     assert probe_source(str(tmp_path / "c.####.exr"), Fraction(24)).has_alpha
+
+
+# ------------------------------------------------ frame counts from what plays (#21)
+def _decoded_by_ffmpeg(path) -> int:
+    """How many frames FFmpeg itself shows (its own count, edit lists applied)."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                          "-show_entries", "stream=nb_frames,nb_read_frames", "-of",
+                          "csv=p=0", str(path)], capture_output=True, text=True, check=True)
+    return tuple(int(n) for n in out.stdout.strip().split(","))
+
+
+def test_an_edit_listed_phone_movie_counts_the_frames_it_plays(tmp_path):
+    """The container holds 30 frames, its edit list shows 25: the probe says 25 and
+    the plates are exactly those 25 pictures (frames 5-29 of the uncut movie)."""
+    whole, cut = edit_listed_movie(tmp_path)
+    assert _decoded_by_ffmpeg(cut) == (30, 25)  # nb_frames 30, FFmpeg shows 25
+    info = probe_source(str(cut))
+    assert info.frame_count == 25
+    assert decode_to_pngs(info, tmp_path / "cut", "c", 1001) == 25
+    decode_to_pngs(probe_source(str(whole)), tmp_path / "all", "a", 0)
+    for i in (0, 24):
+        assert np.array_equal(cv2.imread(str(tmp_path / "cut" / f"c.{1001 + i}.png")),
+                              cv2.imread(str(tmp_path / "all" / f"a.{5 + i:04d}.png"))), i
+
+
+@pytest.mark.parametrize("container, readable", [("mp4", 1), ("mkv", 0)])
+def test_a_movie_cut_short_is_refused_at_probe(tmp_path, container, readable):
+    """Half the bytes of a 24-frame movie: its headers promise 24 frames (the MP4's
+    index, the Matroska track's DURATION), its packets stop early."""
+    clip = tmp_path / f"cut short.{container}"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc=s=48x32:r=24:d=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-movflags", "+faststart", str(clip)], check=True)
+    assert probe_source(str(clip)).frame_count == 24
+    data = clip.read_bytes()
+    clip.write_bytes(data[: len(data) // 2])
+    assert _refused(str(clip)) == (
+        f"{clip}: only {readable} of 24 frames can be read (truncated or corrupt file)")
+
+
+# ------------------------------------------------- footage and headers found late (#21)
+def _pngs(folder, start=1001, count=4):
+    write_pngs(folder, 16, 12, count, name="p", start=start)
+    return str(folder / "p.####.png")
+
+
+@pytest.mark.parametrize("fault, line", [
+    ("gap", "{pattern}: 1 frame(s) missing in 1001-1004: 1003"),
+    ("empty", "{frame}: frame 1003 is empty (0 bytes); re-export or copy it again"),
+    ("folder", "{frame}: frame 1003 is a folder; the sequence needs one image file per frame"),
+    ("dangling link", "{frame}: frame 1003 is a symbolic link to {tmp}/gone.png, which is not "
+                      "found; the sequence needs one image file per frame"),
+    ("not an image", "{frame}: frame 1003 cannot be read as an image (frame 1001 can); "
+                     "re-export or copy it again"),
+])
+def test_a_sequence_with_a_frame_that_is_no_image_is_refused_at_probe(tmp_path, fault, line):
+    """FFmpeg would skip such a frame and move every later one up by one."""
+    pattern = _pngs(tmp_path / "seq")
+    frame = tmp_path / "seq" / "p.1003.png"
+    frame.unlink()
+    if fault == "empty":
+        frame.write_bytes(b"")
+    elif fault == "folder":
+        frame.mkdir()
+    elif fault == "dangling link":
+        frame.symlink_to(tmp_path / "gone.png")
+    elif fault == "not an image":
+        frame.write_bytes(b"a partial copy, not a PNG" * 8)
+    assert _refused(pattern) == line.format(pattern=pattern, frame=frame, tmp=tmp_path)
+
+
+@pytest.mark.parametrize("matrix, line", [
+    ((-65536, 0, 0, 0, 65536, 0, 64 << 16, 0, 1 << 30),
+     "its display matrix mirrors the picture (as a front camera's may); plates are turned "
+     "upright but not mirrored back: re-export it unmirrored"),
+    ((46341, 46341, 0, -46341, 46341, 0, 0, 0, 1 << 30),
+     "its display matrix turns the picture 45 degrees clockwise; plates are turned upright "
+     "by quarter turns only: re-export it upright"),
+])
+def test_a_mirrored_or_askew_display_matrix_is_refused(tmp_path, matrix, line):
+    """Players mirror or tilt such a clip; plates are only turned by quarter turns."""
+    from unit.media.footage import with_display_matrix
+    whole, _ = edit_listed_movie(tmp_path)
+    clip = with_display_matrix(whole, tmp_path / "phone.mp4", matrix)
+    assert _refused(str(clip)) == f"{clip}: {line}"
+
+
+def test_a_movie_of_two_video_streams_says_which_one_makes_the_plates(tmp_path, caplog):
+    clip = tmp_path / "two.mov"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc=s=32x18:r=24:d=0.5", "-f", "lavfi", "-i",
+                    "testsrc2=s=64x36:r=24:d=0.25", "-map", "0", "-map", "1", "-c:v",
+                    "libx264", str(clip)], check=True)
+    with caplog.at_level("WARNING", logger="shotstyle"):
+        info = probe_source(str(clip))
+    assert caplog.messages == [f"{clip}: 2 video streams (0: h264 32x18, 1: h264 64x36); the "
+                               f"plates are made of the first, stream 0"]
+    assert decode_to_pngs(info, tmp_path / "plates", "t", 1) == info.frame_count == 12
+
+
+def test_a_movie_over_16384_pixels_a_side_is_refused(tmp_path):
+    clip = tmp_path / "wide.mkv"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "color=s=20000x2:r=24:d=0.05", "-c:v", "ffv1", str(clip)], check=True)
+    assert _refused(str(clip)) == (f"{clip}: frame size 20000x2 is over the limit (16384 "
+                                   f"pixels a side, 268435456 pixels)")
+
+
+def test_a_symlink_loop_a_dangling_link_and_a_folder_are_named_as_such(tmp_path):
+    (tmp_path / "a.mov").symlink_to(tmp_path / "b.mov")
+    (tmp_path / "b.mov").symlink_to(tmp_path / "a.mov")
+    (tmp_path / "old.mov").symlink_to(tmp_path / "moved" / "old.mov")
+    (tmp_path / "take.mov").mkdir()
+    assert _refused(str(tmp_path / "a.mov")) == (
+        f"{tmp_path / 'a.mov'}: the source is a symbolic link loop (a link that leads back "
+        f"to itself)")
+    assert _refused(str(tmp_path / "old.mov")) == (
+        f"{tmp_path / 'old.mov'}: the source is a symbolic link to "
+        f"{tmp_path / 'moved' / 'old.mov'}, which is not found")
+    assert _refused(str(tmp_path / "take.mov")) == (
+        f"{tmp_path / 'take.mov'}: is a folder; give a movie file or a sequence pattern such "
+        f"as {tmp_path / 'take.mov' / 'name.%04d.exr'}")
+
+
+@pytest.mark.parametrize("name", ["one frame.mov", "take\\nmark.mov"])
+def test_a_one_frame_movie_and_a_name_with_a_newline_are_rendered(tmp_path, name):
+    clip = make_clip(tmp_path / name.replace("\\n", "\n"), 16, 12, frames=1, audio=False)
+    info = probe_source(str(clip))
+    assert (info.kind, info.frame_count) == ("movie", 1)
+    assert decode_to_pngs(info, tmp_path / "plates", "o", 1001) == 1

@@ -105,3 +105,28 @@ def test_straight_alpha_of_a_movie_stays_straight():
     source = Picture(straight, alpha, premultiplied=False)
     plate = _plate(straight)
     assert np.allclose(exr_rgb(source, plate, plate, VIEW), straight, rtol=1e-3)
+
+
+def test_the_exr_of_a_source_with_nan_and_inf_gains_no_nan(tmp_path):
+    """A real EXR frame with NaN, +Inf and -Inf, read as the pipeline reads it: the
+    EXR written from it holds numbers only, whether the style left the pixels alone
+    (the source comes back: 0 for NaN, +/-65504 for Inf) or changed them (#21)."""
+    import warnings
+
+    import OpenEXR
+
+    from pipeline.media.exr import read_picture, write_exr
+    from unit.media.footage import exr_with_nan_and_inf
+    exr_with_nan_and_inf(tmp_path / "src")
+    source = read_picture(tmp_path / "src" / "plate.1002.exr")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plate = _plate(source.rgb)
+        for name, final in (("same", plate.copy()), ("darker", plate * 0.5)):
+            write_exr(tmp_path / f"{name}.exr", Picture(exr_rgb(source, plate, final, VIEW),
+                                                        source.alpha))
+            written = OpenEXR.File(str(tmp_path / f"{name}.exr")).channels()["RGBA"].pixels
+            assert np.isfinite(written).all(), name
+    same = OpenEXR.File(str(tmp_path / "same.exr")).channels()["RGBA"].pixels
+    assert same[0, 0, :3].tolist() == [0, 0, 0]
+    assert (same[0, 1, 1], same[0, 2, 2]) == (65504, -65504)

@@ -49,3 +49,25 @@ def test_names_users_give_movies_are_movies(name):
 def test_an_existing_file_is_a_movie_whatever_its_name(tmp_path, name):
     (tmp_path / name).write_bytes(b"")
     assert not is_sequence_pattern(str(tmp_path / name))
+
+
+@pytest.mark.parametrize("stem, frames", [("A001.", (1001, 1002, 1003)),
+                                          ("A001_", (1001, 1002, 1003)), ("one.", (1002,))])
+def test_one_frame_names_the_sequence_on_disk_that_holds_it(tmp_path, stem, frames):
+    """What a TD pastes from a file browser (``sequence: true``), grouped as fileseq
+    groups the folder's files; a frame alone is a sequence of one (#21)."""
+    from pipeline.media.sequence import sequence_of_frame
+    for f in frames:
+        (tmp_path / f"{stem}{f}.exr").write_bytes(b"")
+    (tmp_path / "other.1002.exr").write_bytes(b"")
+    pattern = str(tmp_path / f"{stem}####.exr")
+    assert sequence_of_frame(str(tmp_path / f"{stem}1002.exr")) == pattern
+    assert is_sequence_pattern(pattern)
+
+
+@pytest.mark.parametrize("name", ["clip.mov", "missing.1001.exr", "folder.1001.exr"])
+def test_a_file_that_is_no_frame_of_a_sequence_has_none(tmp_path, name):
+    from pipeline.media.sequence import sequence_of_frame
+    (tmp_path / "clip.mov").write_bytes(b"")
+    (tmp_path / "folder.1001.exr").mkdir()
+    assert sequence_of_frame(str(tmp_path / name)) is None

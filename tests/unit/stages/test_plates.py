@@ -13,6 +13,8 @@ from pipeline.errors import NotReadyError
 from pipeline.stages import plates, probe
 from pipeline.stages.registry import run_stage
 from pipeline.workarea.manifest import read_manifest
+from pipeline.workarea.plan import ShotPlan
+from unit.media.footage import edit_listed_movie
 
 
 def test_plates_are_numbered_from_the_first_frame_and_recorded(tiny_shot, tmp_path):
@@ -53,3 +55,32 @@ def test_a_killed_decode_s_temporary_folder_is_removed(tiny_shot):
 def test_plates_need_the_probe(tiny_shot):
     with pytest.raises(NotReadyError, match="st1: source not probed yet"):
         run_stage(tiny_shot(), "plates")
+
+
+def test_an_edit_listed_movie_s_plates_are_the_frames_it_plays(project, tmp_path):
+    """30 frames in the file, 25 shown by its edit list: 25 plates, 1001-1025 (#21)."""
+    _, cut = edit_listed_movie(tmp_path / "footage")
+    project.add_shot("el", cut)
+    plan = ShotPlan.load("el")
+    assert run_stage(plan, "probe").frame_count == 25
+    assert run_stage(plan, "plates") == 25
+    assert read_manifest(plan.paths.stage_manifest("plates"))["frames"] == [1001, 1025]
+    assert len(list(plan.paths.stage_dir("plates").glob("*.png"))) == 25
+
+
+def test_nan_and_inf_in_exr_plates_are_one_warning_and_no_numpy_warning(project, tmp_path,
+                                                                        caplog):
+    import logging
+    import warnings
+
+    from unit.media.footage import exr_with_nan_and_inf
+    project.add_shot("nan", exr_with_nan_and_inf(tmp_path / "exr"), fps=24)
+    plan = ShotPlan.load("nan")
+    run_stage(plan, "probe")
+    caplog.clear()
+    with warnings.catch_warnings(), caplog.at_level(logging.INFO, logger="shotstyle"):
+        warnings.simplefilter("error")
+        assert run_stage(plan, "plates") == 3
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"{tmp_path / 'exr' / 'plate.%04d.exr'}: 5 pixels with NaN or Inf in 2 frames "
+        f"(1002-1003): NaN set to 0, Inf clipped to +/-65504"]
