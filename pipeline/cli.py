@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Optional
 
 from pipeline.config import config_dir, configured_shots, parse_fps
-from pipeline.errors import ShotstyleError
+from pipeline.errors import ShotstyleError, os_error
 from pipeline.graph.table import METRICS, PLATES, PROBE, STAGES
 from pipeline.workarea.done import stage_done
 from pipeline.workarea.lock import Holder, exclusive, live_holder, local_session
 from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.roots import WORK_ROOT, check_roots
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
@@ -74,6 +75,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     from pipeline.workarea.rerun import rerun
     plan = ShotPlan.load(args.shot)
     frames = parse_frame_range(args.frames) if args.frames else None
+    check_roots(plan.pipeline, (WORK_ROOT,))
     with exclusive(plan.paths.root, _this_command(), plan.shot):  # not while a render writes it
         removed = rerun(plan, args.stage, frames)
     print(f"{args.shot}: removed {', '.join(removed)}")
@@ -194,11 +196,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Run the parsed command: its exit code; a user error is one line and exit 2."""
+    """Run the parsed command: its exit code; a user error, or a file the OS
+    refuses, is one line and exit 2."""
     try:
         return args.func(args)
     except ShotstyleError as exc:
         print(f"shotstyle: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"shotstyle: error: {os_error(exc)}", file=sys.stderr)
         return 2
 
 

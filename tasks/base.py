@@ -11,17 +11,17 @@ from typing import Callable
 import luigi
 from luigi.rpc import RPCError
 
-from pipeline.errors import ShotstyleError
+from pipeline.errors import ShotstyleError, os_error
 from pipeline.stages.retry import RetryPolicy, log_retry
 from pipeline.workarea.done import DoneMarker
 from pipeline.workarea.failures import clear_failure, record_failure
+from pipeline.workarea.roots import check_roots
 from tasks.console import STAGE_LOG_ONLY
 
 #: event: a task's run() waits for the dynamic dependencies it yielded
 WAITING = "shotstyle.event.waiting"
 
 log = logging.getLogger("shotstyle")
-
 
 class ManifestTarget(luigi.Target):
     """Exists when the stage's done-marker is current (``pipeline.workarea.done``):
@@ -100,6 +100,8 @@ class PipelineTask(luigi.Task):
 
     def run(self):
         plan = self.plan
+        # roots that cannot be written: one line before the stage does any work
+        check_roots(plan.pipeline)
         # a render refused by another's lock writes nothing, not even a log line
         with self.holding_lock(plan):
             try:
@@ -109,7 +111,10 @@ class PipelineTask(luigi.Task):
                 raise
 
     def _run_logged(self, plan):
-        handler = _stage_log_handler(plan.logs_dir / f"{self.log_name()}.log")
+        try:
+            handler = _stage_log_handler(plan.logs_dir / f"{self.log_name()}.log")
+        except OSError as exc:
+            raise os_error(exc, plan.logs_dir) from exc
         logging.getLogger("shotstyle").addHandler(handler)
         log.info("%s: start %s", self.label, self.task_id)
         try:
@@ -117,15 +122,19 @@ class PipelineTask(luigi.Task):
             self._tell_scheduler(self.set_progress_percentage, 100)
             clear_failure(plan.logs_dir, self.log_name())
             log.info("%s: done %s", self.label, self.task_id)
-        except ShotstyleError as exc:
-            # the terminal gets the failure line (tasks.console); the log the traceback too
-            log.error("%s: %s", self.task_id, exc, exc_info=True, extra=STAGE_LOG_ONLY)
-            record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)
-            raise
         except Exception as exc:
-            log.exception("%s: failed", self.task_id)
-            record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)
-            raise
+            # an OSError: not transient, or still failing after the retries
+            error = os_error(exc, Path(plan.logs_dir).parent) if isinstance(exc, OSError) else exc
+            if not isinstance(error, ShotstyleError):  # a bug: Luigi shows its traceback
+                log.exception("%s: failed", self.task_id)
+                record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)
+                raise
+            # the terminal gets the one line (tasks.console); the log the traceback too
+            log.error("%s: %s", self.task_id, error, exc_info=True, extra=STAGE_LOG_ONLY)
+            record_failure(plan.logs_dir, self.log_name(), error, self.task_id)
+            if error is exc:
+                raise
+            raise error from exc
         finally:
             logging.getLogger("shotstyle").removeHandler(handler)
             handler.close()

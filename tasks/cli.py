@@ -29,9 +29,10 @@ from luigi.setup_logging import InterfaceLogging
 import tasks  # noqa: F401  (defines and registers the Luigi tasks)
 from pipeline import cli as pipeline_cli
 from pipeline.config import configured_shots, load_pipeline_config, shot_config_path
-from pipeline.errors import ShotstyleError
+from pipeline.errors import ShotstyleError, os_error
 from pipeline.workarea.outcome import COMPLETE, FAILED, shot_outcome
 from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.roots import check_roots
 from tasks import batch as nightly
 from tasks.progress import Display, PlainDisplay, TtyDisplay, listening, took
 
@@ -334,13 +335,16 @@ def summary(shots: list[str], runs: list[LuigiRun], since: float, code: int,
 # ---------------------------------------------------------------- commands
 
 def _check_shots(shots: list[str]) -> None:
-    load_pipeline_config()  # a bad pipeline.yaml: one line now, not one per stage
+    """One line now, not one per stage: a bad pipeline.yaml, a shot without a
+    config, roots that cannot be written."""
+    pipeline = load_pipeline_config()
     known = configured_shots()
     for shot in shots:
         path = shot_config_path(shot)
         if not path.is_file():
             raise ShotstyleError(f"no shot {shot!r}: {path} does not exist (shots: "
                                  f"{', '.join(known) if known else 'none'})")
+    check_roots(pipeline)
 
 
 def cmd_render(args: argparse.Namespace, luigi_args: list[str]) -> int:
@@ -395,6 +399,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         return args.func(args, extra)
     except ShotstyleError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return USAGE
+    except OSError as exc:  # the transcript's folder, say: the same one line
+        print(f"{PROG}: error: {os_error(exc)}", file=sys.stderr)
         return USAGE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted: finished stages are kept; run it again to go on",

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-from pipeline.errors import ShotstyleError, disk_full_error, is_disk_full
+from pipeline.errors import ShotstyleError, os_error
 
 LOCK_NAME = "render.lock"
 HEARTBEAT_S = 20.0
@@ -214,15 +214,14 @@ def _refuse_unreadable(path: Path, shot: str, why: str) -> None:
 def take(shot_root: Path, me: Holder, shot: str) -> None:
     """Take the shot's lock for session ``me``, or refresh it if ``me`` holds it;
     raise ShotLockedError naming the holder if another live session does (and
-    DiskFullError when the volume cannot take the lock file)."""
+    ``os_error``'s line when the OS refuses: a full volume, a work area that is a
+    file, no permission)."""
     path = lock_path(shot_root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _take(path, me, shot)
     except OSError as exc:
-        if is_disk_full(exc):
-            raise disk_full_error(exc, path.parent) from exc
-        raise
+        raise os_error(exc, path.parent) from exc
 
 
 def _take(path: Path, me: Holder, shot: str) -> None:

@@ -1,11 +1,14 @@
 """tasks.base: a checkpointed stage as a Luigi task, built in-process by a real
 Luigi local scheduler: its log file, its failure record (written on failure,
-cleared on success), one-line failures, transient-error retries, a scheduler
-that stops answering."""
+cleared on success), one-line failures (also of an OSError), the roots checked
+before the stage runs (also through the real `luigi` command), transient-error
+retries, a scheduler that stops answering."""
 from __future__ import annotations
 
 import errno
+import getpass
 import logging
+import subprocess
 from pathlib import Path
 
 import luigi
@@ -13,6 +16,7 @@ import pytest
 import yaml
 from luigi.rpc import RPCError
 
+from helpers import LUIGI_SUMMARY, lines_to_read
 from pipeline.errors import MediaError
 from pipeline.workarea.failures import read_failure, record_failure
 from pipeline.workarea.plan import ShotPlan
@@ -22,7 +26,7 @@ from tasks.base import PipelineTask, _StageLogHandler
 class _BaseTestStage(PipelineTask):
     """A stage of shot ``shot`` that writes ``done.txt`` (or fails as told)."""
     shot = luigi.Parameter()
-    fail = luigi.Parameter(default="")  # "" | "user" | "bug" | "transient-once"
+    fail = luigi.Parameter(default="")  # "" | "user" | "bug" | "transient-once" | "os"
     stage_name = "probe"
     attempts: list = []
 
@@ -46,6 +50,9 @@ class _BaseTestStage(PipelineTask):
         if self.fail == "transient-once" and len(type(self).attempts) == 1:
             raise OSError(errno.EIO, "Input/output error", str(plan.paths.root / "x"))
         plan.paths.root.mkdir(parents=True, exist_ok=True)
+        if self.fail == "os":  # a real refusal: a frame written under a file
+            (plan.paths.root / "plates").write_text("not a folder")
+            (plan.paths.root / "plates" / "b01.1001.png").write_bytes(b"")
         progress = self.progress()
         progress(1, 2, "half")
         progress(2, 2, "all")
@@ -146,3 +153,44 @@ def test_the_stage_log_drops_a_record_it_cannot_write(tmp_path, capsys):
         logger.removeHandler(handler)
         handler.close()  # nor here
     assert capsys.readouterr().err == ""  # not logging's "--- Logging error ---" report
+
+
+def test_an_os_error_of_a_stage_is_one_line_and_its_log_keeps_the_traceback(shot):
+    plan = ShotPlan.load(shot)
+    task = _BaseTestStage(shot=shot, fail="os")
+    assert build(task).status == luigi.execution_summary.LuigiStatusCode.FAILED
+    plates = plan.paths.root / "plates"
+    line = (f"{plates / 'b01.1001.png'}: {plates} is a file, not a folder (ENOTDIR): move "
+            f"the file aside, or choose another folder")
+    assert read_failure(plan.paths.logs_dir, "probe")["error"] == f"PathError: {line}"
+    log = (plan.paths.logs_dir / "probe.log").read_text()
+    assert f"{line}\nTraceback (most recent call last):" in log
+    assert "NotADirectoryError: [Errno 20] Not a directory" in log
+    assert _BaseTestStage.attempts == ["os"]  # not retried
+
+
+def test_a_render_root_that_cannot_be_written_fails_before_the_stage_runs(shot, project):
+    pipeline_yaml = project.configs / "pipeline.yaml"
+    cfg = yaml.safe_load(pipeline_yaml.read_text())
+    pipeline_yaml.write_text(yaml.safe_dump({**cfg, "render_root": "/sys/kernel"}))
+    assert build(_BaseTestStage(shot=shot)).status == \
+        luigi.execution_summary.LuigiStatusCode.FAILED
+    assert _BaseTestStage.attempts == []  # nothing ran: no stage log, no record
+    assert not (project.work / shot / "logs").exists()
+
+
+def test_the_luigi_command_says_a_root_cannot_be_written_in_one_line(project):
+    """Through the real ``luigi`` command: exit 30 (task_failed), one line naming the
+    root, the variable that set it and the OS's reason, before any stage runs."""
+    project.add_shot("r01", project.root / "r01.mov")
+    proc = subprocess.run(project.luigi_cmd("RenderShot", "--shot", "r01"), cwd=project.root,
+                          env=project.env(SHOTSTYLE_RENDER_ROOT="/sys/kernel"),
+                          capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stdout) == (30, "")
+    before, summary, after = proc.stderr.split(LUIGI_SUMMARY)
+    assert lines_to_read(before) == [
+        "shotstyle: error: render root /sys/kernel (set by $SHOTSTYLE_RENDER_ROOT) cannot be "
+        f"written: /sys/kernel: permission denied for user {getpass.getuser()} (EACCES): give "
+        "that user write access to it, or set $SHOTSTYLE_RENDER_ROOT to another folder"]
+    assert "- 1 ProbeSource(shot=r01)" in summary and after.strip() == ""
+    assert not (project.work / "r01").exists()  # the probe did not run
