@@ -23,7 +23,7 @@ from pipeline.config import config_dir, configured_shots, parse_fps
 from pipeline.errors import ShotstyleError, os_error
 from pipeline.graph.table import METRICS, PLATES, PROBE, STAGES
 from pipeline.workarea.done import stage_done
-from pipeline.workarea.lock import Holder, exclusive, live_holder, local_session
+from pipeline.workarea.lock import Holder, exclusive, local_session
 from pipeline.workarea.plan import ShotPlan
 from pipeline.workarea.roots import WORK_ROOT, check_roots
 
@@ -46,7 +46,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipeline.workarea.status import format_status, shot_status
+    from pipeline.workarea.status import format_status, shot_notes, shot_status
     shots = args.shots or configured_shots()
     if not shots:
         raise ShotstyleError(f"no shots in {config_dir() / 'shots'}")
@@ -60,12 +60,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             blocks.append(f"{shot}\n  config   error    {exc}")
             bad += 1
             continue
-        block = format_status(shot, rows)
-        holder = live_holder(plan.paths.root)
-        if holder is not None:
-            block += f"\n  rendering now: {holder.describe()}"
-        blocks.append(block)
-        bad += any(r.state == "failed" for r in rows)
+        notes, blocked = shot_notes(plan)
+        blocks.append("\n".join([format_status(shot, rows), *(f"  {n}" for n in notes)]))
+        bad += any(r.state == "failed" for r in rows) or blocked
     print("\n".join(blocks))
     return 1 if bad else 0
 

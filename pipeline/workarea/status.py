@@ -1,6 +1,7 @@
 """Per shot and stage: done / stale / missing / failed (`python -m pipeline status`)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -9,6 +10,7 @@ from pipeline.graph.nodes import Node, ShotGraph
 from pipeline.graph.table import STAGES
 from pipeline.workarea.done import DoneMarker, node_done
 from pipeline.workarea.failures import read_failure
+from pipeline.workarea.lock import FOLDER, lock_note, read_lock
 from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
 
@@ -77,6 +79,19 @@ def shot_status(plan: ShotPlan) -> list[StageStatus]:
         else:
             rows.append(_whole(plan, graph, nodes[0]))
     return rows
+
+
+def shot_notes(plan: ShotPlan) -> tuple[list[str], bool]:
+    """The lines under a shot's stage rows (a work area that is not a folder, the
+    shot's lock: who renders it, or a lock file that cannot be read), and whether
+    one of them keeps every render of the shot from starting."""
+    root = plan.paths.root
+    if os.path.lexists(root) and not root.is_dir():
+        return [f"work area: {root} is a file, not a folder: move it aside; no stage of "
+                f"this shot can run until then"], True
+    note = lock_note(root)
+    found = read_lock(root)
+    return ([note] if note else []), found is not None and found.why == FOLDER
 
 
 def format_status(shot: str, rows: list[StageStatus]) -> str:

@@ -96,3 +96,34 @@ def test_submit_writes_the_job_and_says_how_to_check_it(shot, tmp_path, capsys, 
     assert main(["submit", "openjd", shot, "--output", str(job), "--name", "n"]) == 0
     assert job.is_file()
     assert capsys.readouterr().out.startswith(f"wrote {job}: check it with `openjd check {job}`")
+
+
+# ---------------------------------------------------------------- status: what blocks a render
+
+def test_status_says_a_lock_that_cannot_be_read_is_taken_for_a_live_render_s(shot, capsys):
+    root = ShotPlan.load(shot).paths.root
+    root.mkdir(parents=True)
+    lock.lock_path(root).write_text('{"session": "local farm07 1", "since": "yesterday"}')
+    assert main(["status", shot]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 10 and out[0] == shot, out  # the shot, its 8 stages, the lock
+    assert out[-1].startswith(f"  lock: {lock.lock_path(root)} cannot be read (its 'host' is "
+                              f"None); taken for a live render's until "), out
+
+
+def test_status_says_a_lock_folder_or_a_work_area_file_blocks_every_render(shot, capsys):
+    root = ShotPlan.load(shot).paths.root
+    lock.lock_path(root).mkdir(parents=True)
+    assert main(["status", shot]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"  lock: {lock.lock_path(root)} is a folder, not a lock file: renders of this shot "
+        f"are refused until it is removed")
+    lock.lock_path(root).rmdir()
+    root.rmdir()
+    root.write_text("not a folder")
+    assert main(["status", shot]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.splitlines()[-1] == (
+        f"  work area: {root} is a file, not a folder: move it aside; no stage of this shot "
+        f"can run until then")
