@@ -69,12 +69,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_rerun(args: argparse.Namespace) -> int:
     from pipeline.media.sequence import parse_frame_range
-    from pipeline.workarea.rerun import rerun
+    from pipeline.workarea.rerun import rerun, stage_name
     plan = ShotPlan.load(args.shot)
     frames = parse_frame_range(args.frames) if args.frames else None
     check_roots(plan.pipeline, (WORK_ROOT,))
     with exclusive(plan.paths.root, _this_command(), plan.shot):  # not while a render writes it
         removed = rerun(plan, args.stage, frames)
+    if not removed:
+        start = stage_name(args.stage) + (f" {args.frames}" if args.frames else "")
+        print(f"{args.shot}: nothing to remove: {start} and later stages have no outputs")
+        return 0
     print(f"{args.shot}: removed {', '.join(removed)}")
     print(f"redo them with: luigi --module tasks RenderShot --shot {args.shot} "
           f"[--local-scheduler]")
