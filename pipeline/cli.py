@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ from pipeline.graph.table import METRICS, PLATES, PROBE, STAGES
 from pipeline.workarea.done import stage_done
 from pipeline.workarea.lock import Holder, exclusive, local_session
 from pipeline.workarea.plan import ShotPlan
-from pipeline.workarea.roots import WORK_ROOT, check_roots
+from pipeline.workarea.roots import RENDER_ROOT, WORK_ROOT, check_roots
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
@@ -85,12 +86,39 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     return 0
 
 
+def keyframe_path(out: Optional[str], plan: ShotPlan, frame: int) -> Path:
+    """Where ``keyframe`` writes ``frame``: ``--out`` (a file named .png, .tif or
+    .tiff; an existing folder, or one written with a trailing '/', gets the plate's
+    own name), else ``renders/<shot>/keyframes/``."""
+    from pipeline.media.imageio import LOSSLESS_SUFFIXES
+    name = plan.paths.frame_file(PLATES, frame).name
+    if not out:
+        return plan.paths.render_dir / "keyframes" / name
+    path = Path(out)
+    if path.is_dir() or out.endswith(("/", os.sep)):
+        return path / name
+    allowed = ", ".join(LOSSLESS_SUFFIXES)
+    suffix = path.suffix.lower()
+    if suffix in (".jpg", ".jpeg"):
+        raise ShotstyleError(f"--out {out}: a keyframe plate is written lossless at the "
+                             f"plate's bit depth, and JPEG is lossy and 8-bit (its artefacts "
+                             f"would be painted over and learnt by the style): name it "
+                             f"{allowed}")
+    if suffix not in LOSSLESS_SUFFIXES:
+        what = f"{suffix!r} is not" if suffix else "no extension names"
+        raise ShotstyleError(f"--out {out}: {what} a format for keyframe plates: name it "
+                             f"{allowed}")
+    return path
+
+
 def cmd_keyframe(args: argparse.Namespace) -> int:
     """Write plate ``frame`` (decoding the shot first if needed) for an artist to paint:
     the display-referred picture the generator sees and training reads."""
-    from pipeline.media.imageio import read_rgb, write_rgb
+    from pipeline.media.imageio import read_rgb, write_lossless
     from pipeline.stages.registry import run_stage
     plan = ShotPlan.load(args.shot)
+    out = keyframe_path(args.out, plan, args.frame)
+    check_roots(plan.pipeline, (WORK_ROOT,) if args.out else (WORK_ROOT, RENDER_ROOT))
     if not stage_done(plan, PLATES).is_current():
         print(f"{args.shot}: decoding the plates first", file=sys.stderr)
         with exclusive(plan.paths.root, _this_command(), plan.shot):
@@ -101,18 +129,17 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
     if not first <= args.frame <= last:
         raise ShotstyleError(f"{args.shot}: frame {args.frame} is outside the shot "
                              f"({first}-{last})")
-    out = Path(args.out) if args.out else (plan.paths.render_dir / "keyframes"
-                                            / plan.paths.frame_file(PLATES, args.frame).name)
     out.parent.mkdir(parents=True, exist_ok=True)
     # RGB only: a painting app would hide (or drop) the colour where a plate's alpha is 0,
     # and training reads the plates' RGB
-    write_rgb(out, read_rgb(plan.paths.frame_file(PLATES, args.frame)))
+    rgb = read_rgb(plan.paths.frame_file(PLATES, args.frame))
+    write_lossless(out, rgb)
     space = ("as the source shows it" if plan.colour is None else
              f"{plan.colour.colorspace} through {plan.colour.display} / {plan.colour.view}")
     print(f"{out}")
-    print(f"  frame {args.frame} of {args.shot}, display-referred ({space}); paint over it at "
-          f"its size and bit depth, then list it in the style's train.keyframes "
-          f"({args.frame}: {out})")
+    print(f"  frame {args.frame} of {args.shot}, display-referred ({space}), "
+          f"{8 * rgb.dtype.itemsize}-bit; paint over it at its size and bit depth, then list "
+          f"it in the style's train.keyframes ({args.frame}: {out})")
     return 0
 
 

@@ -127,3 +127,38 @@ def test_status_says_a_lock_folder_or_a_work_area_file_blocks_every_render(shot,
     assert captured.out.splitlines()[-1] == (
         f"  work area: {root} is a file, not a folder: move it aside; no stage of this shot "
         f"can run until then")
+
+
+# ---------------------------------------------------------------- keyframe: where and in what format
+
+def test_keyframe_writes_the_format_its_extension_names_into_the_folder_it_names(shot, tmp_path,
+                                                                                capsys):
+    tif = tmp_path / "paint" / "k01.1002.tif"
+    assert main(["keyframe", shot, "1002", "--out", str(tif)]) == 0
+    assert tif.read_bytes()[:4] == b"II*\x00"  # a TIFF, not PNG bytes under a .tif name
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == str(tif)
+    assert "display-referred (as the source shows it), 8-bit; paint over it" in out
+    plate = cv2.imread(str(ShotPlan.load(shot).paths.frame_file("plates", 1002)))
+    assert np.array_equal(cv2.imread(str(tif)), plate)  # lossless
+    folder = tmp_path / "paint"  # an existing folder: the plate's own name in it
+    assert main(["keyframe", shot, "1003", "--out", str(folder)]) == 0
+    assert (folder / "k01.1003.png").read_bytes()[:4] == b"\x89PNG"
+    new = f"{tmp_path / 'new'}/"  # a folder to make, written as one
+    assert main(["keyframe", shot, "1004", "--out", new]) == 0
+    assert (tmp_path / "new" / "k01.1004.png").is_file()
+
+
+@pytest.mark.parametrize("name, why", [
+    ("k.jpg", "a keyframe plate is written lossless at the plate's bit depth, and JPEG is "
+              "lossy and 8-bit (its artefacts would be painted over and learnt by the style): "
+              "name it .png, .tif, .tiff"),
+    ("k.exr", "'.exr' is not a format for keyframe plates: name it .png, .tif, .tiff"),
+    ("k", "no extension names a format for keyframe plates: name it .png, .tif, .tiff"),
+])
+def test_keyframe_refuses_a_format_it_would_not_write_before_decoding(shot, project, tmp_path,
+                                                                      capsys, name, why):
+    out = tmp_path / name
+    assert main(["keyframe", shot, "1001", "--out", str(out)]) == 2
+    assert capsys.readouterr() == ("", f"shotstyle: error: --out {out}: {why}\n")
+    assert not out.exists() and not project.work.exists()  # nothing decoded
