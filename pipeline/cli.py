@@ -159,7 +159,7 @@ def cmd_shots_from_edit(args: argparse.Namespace) -> int:
 
 def cmd_submit(args: argparse.Namespace) -> int:
     from pipeline.openjd import write_job_template
-    path = write_job_template(args.shots, Path(args.output), args.name)
+    path = write_job_template(args.shots, args.output, args.name)
     print(f"wrote {path}: check it with `openjd check {path}`, run it here with "
           f"`openjd run {path}`, or submit it to the farm")
     return 0

@@ -162,3 +162,20 @@ def test_keyframe_refuses_a_format_it_would_not_write_before_decoding(shot, proj
     assert main(["keyframe", shot, "1001", "--out", str(out)]) == 2
     assert capsys.readouterr() == ("", f"shotstyle: error: --out {out}: {why}\n")
     assert not out.exists() and not project.work.exists()  # nothing decoded
+
+
+def test_submit_output_is_a_file_path_its_folder_made_where_missing(shot, tmp_path, capsys,
+                                                                    monkeypatch):
+    jobs = tmp_path / "jobs"
+    for given, example in ((str(tmp_path), tmp_path / "job.yaml"),  # an existing folder
+                           (f"{jobs}/", jobs / "job.yaml")):  # one written as a folder
+        assert main(["submit", "openjd", shot, "--output", given]) == 2
+        assert capsys.readouterr() == ("", f"shotstyle: error: --output {given}: is a folder; "
+                                           f"--output is the job template's file path, e.g. "
+                                           f"{example}\n")
+    assert not jobs.exists()
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("LUIGI_CONFIG_PATH", raising=False)
+    job = tmp_path / "farm" / "jobs" / "k01.yaml"
+    assert main(["submit", "openjd", shot, "--output", str(job)]) == 0
+    assert job.is_file() and capsys.readouterr().out.startswith(f"wrote {job}: ")
