@@ -31,6 +31,7 @@ from pipeline import cli as pipeline_cli
 from pipeline.config import configured_shots, load_pipeline_config, shot_config_path
 from pipeline.errors import ShotstyleError, os_error
 from pipeline.workarea.outcome import COMPLETE, FAILED, shot_outcome
+from pipeline.workarea.paths import ShotPaths
 from pipeline.workarea.plan import ShotPlan
 from pipeline.workarea.roots import check_roots
 from tasks import batch as nightly
@@ -336,14 +337,19 @@ def summary(shots: list[str], runs: list[LuigiRun], since: float, code: int,
 
 def _check_shots(shots: list[str]) -> None:
     """One line now, not one per stage: a bad pipeline.yaml, a shot without a
-    config, roots that cannot be written."""
+    config (or a folder in its place), a shot whose folders would overlap, roots
+    that cannot be written."""
     pipeline = load_pipeline_config()
     known = configured_shots()
     for shot in shots:
         path = shot_config_path(shot)
+        if path.is_dir():
+            raise ShotstyleError(f"shot {shot!r}: {path} is a folder, not a shot config")
         if not path.is_file():
             raise ShotstyleError(f"no shot {shot!r}: {path} does not exist (shots: "
                                  f"{', '.join(known) if known else 'none'})")
+    for shot in shots:
+        ShotPaths(shot, pipeline).check_inside_roots()
     check_roots(pipeline)
 
 

@@ -20,8 +20,8 @@ from tasks.progress import PlainDisplay, TtyDisplay, listening
 COMMANDS = ("render", "batch", "status", "rerun", "keyframe", "shots-from-edit", "submit")
 
 
-def _shotstyle(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def _shotstyle(*args: str, env=None, **kwargs) -> subprocess.CompletedProcess:
+    env = {**(env or os.environ), "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "tasks.cli", *args], capture_output=True,
                           text=True, env=env, timeout=120, **kwargs)
 
@@ -201,3 +201,41 @@ def test_an_option_luigi_does_not_take_is_one_line(project):
     proc = _shotstyle("render", "s01", "--local-scheduler", "--no-lock", "--bogus")
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == "shotstyle: error: Luigi: unrecognized arguments: --bogus\n"
+
+
+# ---------------------------------------------------------------- what the command refuses
+
+def test_render_into_a_work_root_that_is_a_file_is_one_line_before_luigi_runs(project, tmp_path):
+    project.add_shot("s01", tmp_path / "s01.mov")
+    (tmp_path / "afile").write_text("x")
+    proc = _shotstyle("render", "s01", "--local-scheduler",
+                      env={**project.env(), "SHOTSTYLE_WORK_ROOT": str(tmp_path / "afile")})
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"shotstyle: error: work root {tmp_path / 'afile'} (set by "
+                           f"$SHOTSTYLE_WORK_ROOT) is a file, not a folder: move it aside, or "
+                           f"set $SHOTSTYLE_WORK_ROOT to a folder\n")
+
+
+def test_render_refuses_a_shot_config_that_is_a_folder_and_roots_in_one_folder(project,
+                                                                               tmp_path):
+    (project.configs / "shots" / "s02.yaml").mkdir()
+    proc = _shotstyle("render", "s02", env=project.env())
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"shotstyle: error: shot 's02': {project.configs / 'shots' / 's02.yaml'} "
+                           f"is a folder, not a shot config\n")
+    project.add_shot("s01", tmp_path / "s01.mov")
+    proc = _shotstyle("render", "s01", env={**project.env(), "SHOTSTYLE_WORK_ROOT": str(
+        project.renders)})
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"shotstyle: error: the work root and the render root are one folder, "
+                           f"{project.renders}: set render_root (or $SHOTSTYLE_RENDER_ROOT) to "
+                           f"another folder, e.g. {project.renders / 'renders'}\n")
+
+
+def test_an_unknown_command_is_argparse_s_usage_and_one_line():
+    proc = _shotstyle("rendr", "s01")
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.splitlines() == [
+        "usage: shotstyle [-h] [--version] COMMAND ...",
+        "shotstyle: error: argument COMMAND: invalid choice: 'rendr' (choose from 'render', "
+        "'batch', 'status', 'rerun', 'metrics', 'keyframe', 'shots-from-edit', 'submit')"]
