@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -22,6 +23,19 @@ from tasks.console import STAGE_LOG_ONLY
 WAITING = "shotstyle.event.waiting"
 
 log = logging.getLogger("shotstyle")
+
+#: Set by the ``shotstyle`` command's Ctrl-C handler (``tasks/cli.py``). Luigi
+#: swallows a KeyboardInterrupt raised inside its event callbacks (the progress
+#: lines' handlers), and FFmpeg, stopped by the same Ctrl-C, fails its stage with
+#: an error line: a task that sees this set stops at its next step instead, with
+#: no line and no failure record.
+INTERRUPTED = threading.Event()
+
+
+def stop_if_interrupted() -> None:
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
 
 class ManifestTarget(luigi.Target):
     """Exists when the stage's done-marker is current (``pipeline.workarea.done``):
@@ -81,6 +95,7 @@ class PipelineTask(luigi.Task):
             self.check_lock()  # another render took the shot over: stop writing
             # for the `shotstyle` command's progress lines (tasks.progress)
             self.trigger_event(luigi.Event.PROGRESS, self, done, total, message)
+            stop_if_interrupted()
             pct = int(100 * done / max(total, 1))
             self._tell_scheduler(self.set_progress_percentage, pct)
             now = time.monotonic()
@@ -99,6 +114,7 @@ class PipelineTask(luigi.Task):
         """Raise if the hold of ``holding_lock`` was lost to another render."""
 
     def run(self):
+        stop_if_interrupted()
         plan = self.plan
         # roots that cannot be written: one line before the stage does any work
         check_roots(plan.pipeline)
@@ -123,6 +139,8 @@ class PipelineTask(luigi.Task):
             clear_failure(plan.logs_dir, self.log_name())
             log.info("%s: done %s", self.label, self.task_id)
         except Exception as exc:
+            if INTERRUPTED.is_set():  # e.g. FFmpeg, stopped by the same Ctrl-C
+                raise KeyboardInterrupt from exc
             # an OSError: not transient, or still failing after the retries
             error = os_error(exc, Path(plan.logs_dir).parent) if isinstance(exc, OSError) else exc
             if not isinstance(error, ShotstyleError):  # a bug: Luigi shows its traceback

@@ -13,6 +13,7 @@ import contextlib
 import io
 import logging
 import os
+import signal
 import socket
 import sys
 import time
@@ -35,6 +36,7 @@ from pipeline.workarea.paths import ShotPaths
 from pipeline.workarea.plan import ShotPlan
 from pipeline.workarea.roots import check_roots
 from tasks import batch as nightly
+from tasks.base import INTERRUPTED, stop_if_interrupted
 from tasks.progress import Display, PlainDisplay, TtyDisplay, listening, took
 
 PROG = "shotstyle"
@@ -246,6 +248,22 @@ def console_to(stream):
         move(stream, real)
 
 
+@contextlib.contextmanager
+def ctrl_c_stops_the_render():
+    """Ctrl-C raises KeyboardInterrupt, as Python's own handler does, and also
+    tells the tasks (``tasks.base.INTERRUPTED``): one Luigi swallowed in an event
+    callback still stops the render at the task's next step."""
+    def interrupted(signum, frame):
+        INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _display(args: argparse.Namespace) -> Optional[Display]:
     if args.verbose:
         return None
@@ -261,6 +279,15 @@ def run_quietly(args: argparse.Namespace, command: str,
     runs Luigi in this process (its lines to the transcript, its stages' events
     to the display) and gives Luigi's exit code. What ``body`` says between runs
     (a batch's rounds) stays on screen."""
+    with ctrl_c_stops_the_render():
+        ran = _run_quietly(args, command, body)
+        stop_if_interrupted()  # swallowed after the last task's work: still interrupted
+        return ran
+
+
+def _run_quietly(args: argparse.Namespace, command: str,
+                 body: Callable[[Callable[[list[str]], int]], int]
+                 ) -> tuple[int, list[LuigiRun], Optional[Path]]:
     runs: list[LuigiRun] = []
     display = _display(args)
     if display is None:

@@ -2,7 +2,7 @@
 Luigi local scheduler: its log file, its failure record (written on failure,
 cleared on success), one-line failures (also of an OSError), the roots checked
 before the stage runs (also through the real `luigi` command), transient-error
-retries, a scheduler that stops answering."""
+retries, a scheduler that stops answering, a Ctrl-C Luigi swallowed."""
 from __future__ import annotations
 
 import errno
@@ -20,13 +20,14 @@ from helpers import LUIGI_SUMMARY, lines_to_read
 from pipeline.errors import MediaError
 from pipeline.workarea.failures import read_failure, record_failure
 from pipeline.workarea.plan import ShotPlan
-from tasks.base import PipelineTask, _StageLogHandler
+from tasks.base import INTERRUPTED, PipelineTask, _StageLogHandler
 
 
 class _BaseTestStage(PipelineTask):
     """A stage of shot ``shot`` that writes ``done.txt`` (or fails as told)."""
     shot = luigi.Parameter()
-    fail = luigi.Parameter(default="")  # "" | "user" | "bug" | "transient-once" | "os"
+    # "" | "user" | "bug" | "transient-once" | "os" | "ctrl-c" (stopped by a Ctrl-C's FFmpeg)
+    fail = luigi.Parameter(default="")
     stage_name = "probe"
     attempts: list = []
 
@@ -45,6 +46,9 @@ class _BaseTestStage(PipelineTask):
         type(self).attempts.append(self.fail)
         if self.fail == "user":
             raise MediaError(f"{plan.cfg.source}: source not found")
+        if self.fail == "ctrl-c":  # the handler noted it; FFmpeg, stopped too, fails
+            INTERRUPTED.set()
+            raise MediaError(f"{plan.cfg.source}: ffprobe failed (exit 255)")
         if self.fail == "bug":
             raise ZeroDivisionError("division by zero")
         if self.fail == "transient-once" and len(type(self).attempts) == 1:
@@ -194,3 +198,29 @@ def test_the_luigi_command_says_a_root_cannot_be_written_in_one_line(project):
         "that user write access to it, or set $SHOTSTYLE_RENDER_ROOT to another folder"]
     assert "- 1 ProbeSource(shot=r01)" in summary and after.strip() == ""
     assert not (project.work / "r01").exists()  # the probe did not run
+
+
+@pytest.fixture
+def interrupted():
+    yield INTERRUPTED
+    INTERRUPTED.clear()
+
+
+def test_a_ctrl_c_luigi_swallowed_stops_the_next_task_before_it_runs(shot, interrupted):
+    """Luigi swallows a KeyboardInterrupt raised in an event callback (the progress
+    lines' START handler, say): the ``shotstyle`` command's handler has noted it,
+    and the task stops before its stage runs."""
+    interrupted.set()
+    with pytest.raises(KeyboardInterrupt):
+        build(_BaseTestStage(shot=shot))
+    assert _BaseTestStage.attempts == []
+
+
+def test_a_stage_failing_because_of_a_ctrl_c_is_an_interrupt_not_a_failure(shot, interrupted,
+                                                                         capsys):
+    plan = ShotPlan.load(shot)
+    with pytest.raises(KeyboardInterrupt):
+        build(_BaseTestStage(shot=shot, fail="ctrl-c"))
+    assert _BaseTestStage.attempts == ["ctrl-c"]
+    assert read_failure(plan.paths.logs_dir, "probe") is None
+    assert "shotstyle: error" not in capsys.readouterr().err

@@ -1,19 +1,21 @@
 """The `shotstyle` command (tasks/cli.py) and what it shows while stages run
-(tasks/progress.py): help, version, the entry point, one-line errors, the
-progress lines, and stage events from forked task processes."""
+(tasks/progress.py): help, version, the entry point, one-line errors (roots,
+shot configs, unknown commands), Ctrl-C, the progress lines, and stage events
+from forked task processes."""
 from __future__ import annotations
 
 import configparser
 import multiprocessing
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
 
 import luigi
 
-from helpers import REPO
+from helpers import REPO, make_clip
 from tasks import progress
 from tasks.progress import PlainDisplay, TtyDisplay, listening
 
@@ -239,3 +241,28 @@ def test_an_unknown_command_is_argparse_s_usage_and_one_line():
         "usage: shotstyle [-h] [--version] COMMAND ...",
         "shotstyle: error: argument COMMAND: invalid choice: 'rendr' (choose from 'render', "
         "'batch', 'status', 'rerun', 'metrics', 'keyframe', 'shots-from-edit', 'submit')"]
+
+
+def test_ctrl_c_during_a_render_stops_it_with_one_line_and_exit_130(project, tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it, FFmpeg
+    included) while the probe runs: Luigi swallows a KeyboardInterrupt raised in
+    its event callbacks and FFmpeg fails its stage, yet the render stops there,
+    with the one line, no error line and no failure record."""
+    project.add_shot("s01", make_clip(tmp_path / "s01.mov", 32, 24, frames=3, audio=False))
+    proc = subprocess.Popen([sys.executable, "-m", "tasks.cli", "render", "s01",
+                             "--local-scheduler", "--no-lock"], cwd=project.root,
+                            env=project.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    said = []
+    for line in proc.stderr:
+        said.append(line)
+        if line.endswith("  s01  probe  started\n"):
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    out, rest = proc.communicate(timeout=60)
+    assert (proc.returncode, out) == (130, "")
+    lines = ("".join(said) + rest).splitlines()
+    assert [ln for ln in lines if not re.match(r"\d\d:\d\d:\d\d  s01  \w+  started$", ln)] == [
+        "shotstyle: interrupted: finished stages are kept; run it again to go on"], lines
+    assert not (project.work / "s01" / "logs" / "probe.failed.json").exists()
+    assert not (project.renders / "s01").exists()
