@@ -30,20 +30,32 @@ from pipeline.workarea.roots import RENDER_ROOT, WORK_ROOT, check_roots
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from pipeline.stages.metrics import format_summary
     plan = ShotPlan.load(args.shot)
     why = stage_done(plan, METRICS).why_not_current()
     if why is not None:
         raise ShotstyleError(f"{args.shot}: metrics are not current (metrics: {why}); compute "
                              f"them with: luigi --module tasks ShotMetrics --shot {args.shot} "
                              f"--local-scheduler")
-    data = json.loads(plan.paths.metrics_json.read_text(encoding="utf-8"))
-    if args.json:
-        print(json.dumps(data["summary"], indent=2, sort_keys=True))
-    else:
-        print(format_summary(args.shot, data["summary"]))
-        print(f"  per-frame values: {plan.paths.metrics_json}")
+    print(_metrics_text(plan, args.json))
     return 0
+
+
+def _metrics_text(plan: ShotPlan, as_json: bool) -> str:
+    """The shot's metrics.json summary as JSON or as a table; one line where the
+    file is not what the metrics stage writes (edited, cut short)."""
+    from pipeline.stages.metrics import format_summary
+    path = plan.paths.metrics_json
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))["summary"]
+        if as_json:
+            return json.dumps(summary, indent=2, sort_keys=True)
+        return f"{format_summary(plan.shot, summary)}\n  per-frame values: {path}"
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        why = f"no {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+        raise ShotstyleError(f"{path}: cannot be read ({why}); compute it again with: "
+                             f"python -m pipeline rerun {plan.shot} --stage metrics, then "
+                             f"luigi --module tasks ShotMetrics --shot {plan.shot} "
+                             f"--local-scheduler") from None
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -112,8 +112,9 @@ def _existing_ancestor(path: Path) -> Path:
     return Path(path.anchor or ".")
 
 
-def _first_file_in_the_way(path: Path) -> Optional[Path]:
-    """The first parent of ``path`` (from the top) that exists and is not a folder."""
+def file_in_the_way(path: Path) -> Optional[Path]:
+    """The first of ``path`` and its parents (from the top) that exists and is not a
+    folder: what makes a path through it fail with ENOTDIR; None when there is none."""
     for candidate in reversed((path, *path.parents)):
         if os.path.lexists(candidate) and not candidate.is_dir():
             return candidate
@@ -159,7 +160,7 @@ def explain_os_error(exc: OSError, path: Optional[Path] = None) -> Refusal:
         return Refusal("", "", f"{said}{tag}", "check the storage and re-run",
                        "ask for help with the stage's log")
     if exc.errno == errno.ENOTDIR or (exc.errno == errno.EEXIST and not target.is_dir()):
-        culprit = _first_file_in_the_way(target) or target
+        culprit = file_in_the_way(target) or target
         return Refusal(str(target), str(culprit), f"{culprit} is a file, not a folder{tag}",
                        "move the file aside")
     if exc.errno == errno.EISDIR:

@@ -1,11 +1,10 @@
 """Per shot and stage: done / stale / missing / failed (`python -m pipeline status`)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-from pipeline.errors import NotReadyError
+from pipeline.errors import NotReadyError, file_in_the_way
 from pipeline.graph.nodes import Node, ShotGraph
 from pipeline.graph.table import STAGES
 from pipeline.workarea.done import DoneMarker, node_done
@@ -86,8 +85,10 @@ def shot_notes(plan: ShotPlan) -> tuple[list[str], bool]:
     shot's lock: who renders it, or a lock file that cannot be read), and whether
     one of them keeps every render of the shot from starting."""
     root = plan.paths.root
-    if os.path.lexists(root) and not root.is_dir():
-        return [f"work area: {root} is a file, not a folder: move it aside; no stage of "
+    blocker = file_in_the_way(root)
+    if blocker is not None:
+        where = f"{root}" if blocker == root else f"{root}: {blocker}"
+        return [f"work area: {where} is a file, not a folder: move it aside; no stage of "
                 f"this shot can run until then"], True
     note = lock_note(root)
     found = read_lock(root)

@@ -3,6 +3,7 @@ status, keyframe, metrics, shots-from-edit and submit, each a user error in one
 line (exit 2)."""
 from __future__ import annotations
 
+import getpass
 import os
 
 import cv2
@@ -129,6 +130,25 @@ def test_status_says_a_lock_folder_or_a_work_area_file_blocks_every_render(shot,
         f"can run until then")
 
 
+def test_status_says_a_work_root_that_is_a_file_blocks_the_shot(shot, tmp_path, monkeypatch,
+                                                                capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    monkeypatch.setenv("SHOTSTYLE_WORK_ROOT", str(blocker))
+    assert main(["status", shot]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.splitlines()[-1] == (
+        f"  work area: {blocker / shot}: {blocker} is a file, not a folder: move it aside; no "
+        f"stage of this shot can run until then")
+
+
+def test_metrics_of_an_unrendered_shot_or_a_damaged_file_is_one_line(shot, capsys):
+    assert main(["metrics", shot, "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("shotstyle: error: k01: metrics are not current (metrics: ")
+
+
 # ---------------------------------------------------------------- keyframe: where and in what format
 
 def test_keyframe_writes_the_format_its_extension_names_into_the_folder_it_names(shot, tmp_path,
@@ -179,3 +199,16 @@ def test_submit_output_is_a_file_path_its_folder_made_where_missing(shot, tmp_pa
     job = tmp_path / "farm" / "jobs" / "k01.yaml"
     assert main(["submit", "openjd", shot, "--output", str(job)]) == 0
     assert job.is_file() and capsys.readouterr().out.startswith(f"wrote {job}: ")
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="no sysfs")
+def test_keyframe_into_a_folder_it_cannot_write_is_one_line(shot, capsys):
+    """/sys/kernel refuses a new file even to root."""
+    assert main(["keyframe", shot, "1001", "--out", "/sys/kernel/k01.1001.png"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "k01: decoding the plates first",
+        f"shotstyle: error: /sys/kernel/k01.1001.png: /sys/kernel: permission denied for user "
+        f"{getpass.getuser()} (EACCES): give that user write access to it, or choose another "
+        f"folder"]
