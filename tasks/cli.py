@@ -29,7 +29,8 @@ from luigi.setup_logging import InterfaceLogging
 
 import tasks  # noqa: F401  (defines and registers the Luigi tasks)
 from pipeline import cli as pipeline_cli
-from pipeline.config import configured_shots, load_pipeline_config, shot_config_path
+from pipeline.config import (config_dir, configured_shots, load_pipeline_config,
+                             shot_config_path)
 from pipeline.errors import ShotstyleError, os_error
 from pipeline.workarea.outcome import COMPLETE, FAILED, shot_outcome
 from pipeline.workarea.paths import ShotPaths
@@ -363,9 +364,14 @@ def summary(shots: list[str], runs: list[LuigiRun], since: float, code: int,
 # ---------------------------------------------------------------- commands
 
 def _check_shots(shots: list[str]) -> None:
-    """One line now, not one per stage: a bad pipeline.yaml, a shot without a
-    config (or a folder in its place), a shot whose folders would overlap, roots
-    that cannot be written."""
+    """One line now, not one per stage: no config folder, a bad pipeline.yaml, a
+    shot without a config (or a folder in its place), a shot whose folders would
+    overlap, roots that cannot be written."""
+    folder = config_dir()
+    if not folder.is_dir():
+        what = "is not a folder" if os.path.lexists(folder) else "does not exist"
+        raise ShotstyleError(f"the config folder {folder} {what}: run shotstyle in the "
+                             f"project's folder (./configs) or set $SHOTSTYLE_CONFIG_DIR")
     pipeline = load_pipeline_config()
     known = configured_shots()
     for shot in shots:

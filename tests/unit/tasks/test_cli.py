@@ -234,6 +234,15 @@ def test_render_refuses_a_shot_config_that_is_a_folder_and_roots_in_one_folder(p
                            f"another folder, e.g. {project.renders / 'renders'}\n")
 
 
+def test_render_from_a_folder_without_configs_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SHOTSTYLE_CONFIG_DIR"}
+    proc = _shotstyle("render", "s01", env=env, cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"shotstyle: error: the config folder {tmp_path / 'configs'} does "
+                           f"not exist: run shotstyle in the project's folder (./configs) or "
+                           f"set $SHOTSTYLE_CONFIG_DIR\n")
+
+
 def test_an_unknown_command_is_argparse_s_usage_and_one_line():
     proc = _shotstyle("rendr", "s01")
     assert (proc.returncode, proc.stdout) == (2, "")
