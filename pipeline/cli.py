@@ -144,14 +144,13 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     # RGB only: a painting app would hide (or drop) the colour where a plate's alpha is 0,
     # and training reads the plates' RGB
-    rgb = read_rgb(plan.paths.frame_file(PLATES, args.frame))
-    write_lossless(out, rgb)
+    write_lossless(out, read_rgb(plan.paths.frame_file(PLATES, args.frame)))
     space = ("as the source shows it" if plan.colour is None else
              f"{plan.colour.colorspace} through {plan.colour.display} / {plan.colour.view}")
     print(f"{out}")
-    print(f"  frame {args.frame} of {args.shot}, display-referred ({space}), "
-          f"{8 * rgb.dtype.itemsize}-bit; paint over it at its size and bit depth, then list "
-          f"it in the style's train.keyframes ({args.frame}: {out})")
+    print(f"  frame {args.frame} of {args.shot}, display-referred ({space}); paint over it at "
+          f"its size and bit depth, then list it in the style's train.keyframes "
+          f"({args.frame}: {out})")
     return 0
 
 

@@ -158,7 +158,7 @@ def test_keyframe_writes_the_format_its_extension_names_into_the_folder_it_names
     assert tif.read_bytes()[:4] == b"II*\x00"  # a TIFF, not PNG bytes under a .tif name
     out = capsys.readouterr().out
     assert out.splitlines()[0] == str(tif)
-    assert "display-referred (as the source shows it), 8-bit; paint over it" in out
+    assert "display-referred (as the source shows it); paint over it" in out
     plate = cv2.imread(str(ShotPlan.load(shot).paths.frame_file("plates", 1002)))
     assert np.array_equal(cv2.imread(str(tif)), plate)  # lossless
     folder = tmp_path / "paint"  # an existing folder: the plate's own name in it
