@@ -106,6 +106,10 @@ class PipelineTask(luigi.Task):
                          done, total, pct)
         return report
 
+    def preflight(self, plan) -> None:
+        """Raise a PathError where the task could not write: its roots."""
+        check_roots(plan.pipeline)
+
     def holding_lock(self, plan):
         """A context that holds what the task writes to against other renders."""
         return contextlib.nullcontext()
@@ -116,8 +120,7 @@ class PipelineTask(luigi.Task):
     def run(self):
         stop_if_interrupted()
         plan = self.plan
-        # roots that cannot be written: one line before the stage does any work
-        check_roots(plan.pipeline)
+        self.preflight(plan)  # one line before the stage does any work
         # a render refused by another's lock writes nothing, not even a log line
         with self.holding_lock(plan):
             try:

@@ -35,7 +35,7 @@ from pipeline.errors import ShotstyleError, os_error
 from pipeline.workarea.outcome import COMPLETE, FAILED, shot_outcome
 from pipeline.workarea.paths import ShotPaths
 from pipeline.workarea.plan import ShotPlan
-from pipeline.workarea.roots import check_roots
+from pipeline.workarea.roots import check_roots, check_shot_folders
 from tasks import batch as nightly
 from tasks.base import INTERRUPTED, stop_if_interrupted
 from tasks.progress import Display, PlainDisplay, TtyDisplay, listening, took
@@ -366,7 +366,7 @@ def summary(shots: list[str], runs: list[LuigiRun], since: float, code: int,
 def _check_shots(shots: list[str]) -> None:
     """One line now, not one per stage: no config folder, a bad pipeline.yaml, a
     shot without a config (or a folder in its place), a shot whose folders would
-    overlap, roots that cannot be written."""
+    overlap, roots that cannot be written, a shot folder that is a file."""
     folder = config_dir()
     if not folder.is_dir():
         what = "is not a folder" if os.path.lexists(folder) else "does not exist"
@@ -384,6 +384,8 @@ def _check_shots(shots: list[str]) -> None:
     for shot in shots:
         ShotPaths(shot, pipeline).check_inside_roots()
     check_roots(pipeline)
+    for shot in shots:
+        check_shot_folders(ShotPaths(shot, pipeline))
 
 
 def cmd_render(args: argparse.Namespace, luigi_args: list[str]) -> int:

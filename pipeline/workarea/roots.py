@@ -3,7 +3,7 @@ can be written, made when a render starts (``shotstyle render`` / ``batch``,
 every Luigi task before it runs its stage, ``rerun``, ``keyframe``), so that a
 root that is a file, read-only, refused to this user, on a missing volume or
 with a name too long is one line before any stage runs, not a traceback after
-a render.
+a render; likewise a shot's work area or render folder that is a file.
 
 A root is ``$SHOTSTYLE_WORK_ROOT`` / ``$SHOTSTYLE_RENDER_ROOT`` when the variable
 is set and not empty (a relative one is taken from the current folder of the
@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import NamedTuple, Optional
 
 from pipeline.config import PipelineConfig, config_dir
-from pipeline.errors import PathError, explain_os_error
+from pipeline.errors import PathError, explain_os_error, file_in_the_way
 from pipeline.media.atomic import tmp_name
+from pipeline.workarea.paths import ShotPaths
 
 
 class RootSetting(NamedTuple):
@@ -89,3 +90,23 @@ def check_roots(pipeline: PipelineConfig, which: tuple[RootSetting, ...] = ROOTS
     write, making them where missing: the preflight of everything that writes."""
     for each in which:
         check_writable(root_of(each, pipeline, cfg_dir))
+
+
+def shot_folder_problem(paths: ShotPaths) -> Optional[str]:
+    """Why the shot's work area or render folder cannot be a folder (it, or a folder
+    above it, is a file); None when both can."""
+    for what, folder in (("work area", paths.root), ("render folder", paths.render_dir)):
+        blocker = file_in_the_way(folder)
+        if blocker is not None:
+            where = f"{folder}" if blocker == folder else f"{folder}: {blocker}"
+            return (f"{what}: {where} is a file, not a folder: move it aside; no stage of "
+                    f"this shot can run until then")
+    return None
+
+
+def check_shot_folders(paths: ShotPaths) -> None:
+    """PathError where ``shot_folder_problem`` finds one: before any of the shot's
+    stages runs, not when the encode first writes its render folder."""
+    problem = shot_folder_problem(paths)
+    if problem is not None:
+        raise PathError(f"{paths.shot}: {problem}", paths.shot, "shot folders")

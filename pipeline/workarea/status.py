@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from pipeline.errors import NotReadyError, file_in_the_way
+from pipeline.errors import NotReadyError
 from pipeline.graph.nodes import Node, ShotGraph
 from pipeline.graph.table import STAGES
 from pipeline.workarea.done import DoneMarker, node_done
@@ -12,6 +12,7 @@ from pipeline.workarea.failures import read_failure
 from pipeline.workarea.lock import FOLDER, lock_note, read_lock
 from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.roots import shot_folder_problem
 
 
 @dataclass
@@ -81,17 +82,14 @@ def shot_status(plan: ShotPlan) -> list[StageStatus]:
 
 
 def shot_notes(plan: ShotPlan) -> tuple[list[str], bool]:
-    """The lines under a shot's stage rows (a work area that is not a folder, the
-    shot's lock: who renders it, or a lock file that cannot be read), and whether
-    one of them keeps every render of the shot from starting."""
-    root = plan.paths.root
-    blocker = file_in_the_way(root)
-    if blocker is not None:
-        where = f"{root}" if blocker == root else f"{root}: {blocker}"
-        return [f"work area: {where} is a file, not a folder: move it aside; no stage of "
-                f"this shot can run until then"], True
-    note = lock_note(root)
-    found = read_lock(root)
+    """The lines under a shot's stage rows (a work area or render folder that is a
+    file, the shot's lock: who renders it, or a lock file that cannot be read), and
+    whether one of them keeps every render of the shot from starting."""
+    problem = shot_folder_problem(plan.paths)
+    if problem is not None:
+        return [problem], True
+    note = lock_note(plan.paths.root)
+    found = read_lock(plan.paths.root)
     return ([note] if note else []), found is not None and found.why == FOLDER
 
 

@@ -224,3 +224,13 @@ def test_a_stage_failing_because_of_a_ctrl_c_is_an_interrupt_not_a_failure(shot,
     assert _BaseTestStage.attempts == ["ctrl-c"]
     assert read_failure(plan.paths.logs_dir, "probe") is None
     assert "shotstyle: error" not in capsys.readouterr().err
+
+
+def test_a_stage_of_a_shot_whose_render_folder_is_a_file_fails_before_it_runs(project):
+    """The probe, not the encode after the whole render, says the render folder is a file."""
+    from tasks.shot import ProbeSource
+    project.add_shot("r02", project.root / "r02.mov")
+    project.renders.mkdir()
+    (project.renders / "r02").write_text("not a folder")
+    assert build(ProbeSource(shot="r02")).status == luigi.execution_summary.LuigiStatusCode.FAILED
+    assert not (project.work / "r02").exists()  # no lock, no log, no manifest

@@ -1,7 +1,8 @@
 """pipeline.workarea.roots: which setting names each root, and the preflight
 that makes a missing root and writes (then removes) a file in it: a root that
 is a file, refused to this user (even to root: /sys, an immutable folder), a
-missing folder, a name too long, each one line naming the root and what set it."""
+missing folder, a name too long, each one line naming the root and what set it;
+a shot's work area or render folder that is a file."""
 from __future__ import annotations
 
 import getpass
@@ -13,7 +14,9 @@ import pytest
 
 from pipeline.config import load_pipeline_config
 from pipeline.errors import PathError
-from pipeline.workarea.roots import RENDER_ROOT, WORK_ROOT, check_roots, root_of
+from pipeline.workarea.paths import ShotPaths
+from pipeline.workarea.roots import (RENDER_ROOT, WORK_ROOT, check_roots, check_shot_folders,
+                                     root_of, shot_folder_problem)
 
 
 def _refusal(**env: str) -> str:
@@ -119,3 +122,19 @@ def test_a_missing_folder_and_a_name_too_long_are_one_line(project, tmp_path):
                                "cannot be written: /proc/shotstyle: No such file or directory "
                                "(ENOENT): ")
     assert not os.path.lexists(long)
+
+
+def test_a_shot_folder_that_is_a_file_is_named_before_any_stage(project, tmp_path):
+    pipeline = load_pipeline_config()
+    paths = ShotPaths("s01", pipeline)
+    check_shot_folders(paths)  # neither exists yet: both can be made
+    paths.render_dir.parent.mkdir(parents=True)
+    paths.render_dir.write_text("an ffmpeg -y that missed")
+    with pytest.raises(PathError) as err:
+        check_shot_folders(paths)
+    assert str(err.value) == (f"s01: render folder: {paths.render_dir} is a file, not a folder: "
+                              f"move it aside; no stage of this shot can run until then")
+    project.work.write_text("x")
+    assert shot_folder_problem(paths) == (
+        f"work area: {paths.root}: {project.work} is a file, not a folder: move it aside; no "
+        f"stage of this shot can run until then")
