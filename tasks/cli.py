@@ -64,7 +64,8 @@ Luigi's own lines go to work/_logs/ (and the stages' to work/<shot>/logs/);
 
 exit codes (render and batch; the numbers are luigi.cfg's [retcode]):
   0   every shot asked for is complete (also when it already was)
-  2   bad command line, unknown shot or bad configs (one line says which)
+  2   bad command line, unknown shot, bad configs, or a root or shot folder
+      that cannot be written (one line says which)
   10  render: the same command is already running here (Luigi's lock)
   20  missing data
   25  render: left unrun (another worker or render has a stage, or the
@@ -74,8 +75,10 @@ exit codes (render and batch; the numbers are luigi.cfg's [retcode]):
   35  batch: shots left unrun after every round; render: Luigi could not
       schedule a stage (its complete() or requires() failed)
   40  Luigi itself failed
-status exits 1 when a stage failed; the other commands 0, or 2 with one
-"shotstyle: error: ..." line."""
+  130 interrupted (Ctrl-C): finished stages are kept
+status exits 1 when a stage failed or a shot cannot render (its config, a
+shot folder that is a file, a lock that is a folder); the other commands 0, or
+2 with one "shotstyle: error: ..." line."""
 
 
 BATCH_DESCRIPTION = """\

@@ -36,6 +36,7 @@ def test_help_lists_every_command_examples_and_exit_codes():
     assert "examples:\n  shotstyle render s01 --local-scheduler" in proc.stdout
     codes = re.findall(r"^  (\d+)  ", proc.stdout.split("exit codes")[1], flags=re.M)
     assert codes == ["0", "2", "10", "20", "25", "30", "35", "40"]
+    assert "\n  130 interrupted (Ctrl-C): finished stages are kept\n" in proc.stdout
 
 
 def test_render_help_names_its_options():
