@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import NamedTuple, Optional
 
 from pipeline.config import PipelineConfig, config_dir
-from pipeline.errors import PathError, explain_os_error, file_in_the_way
+from pipeline.errors import (PathError, disk_full_error, explain_os_error, file_in_the_way,
+                             is_disk_full)
 from pipeline.media.atomic import tmp_name
 from pipeline.workarea.paths import ShotPaths
 
@@ -79,6 +80,8 @@ def check_writable(r: Root) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
+        if is_disk_full(exc):  # the disk-full line of the root, not of the probe file
+            raise disk_full_error(OSError(exc.errno, exc.strerror), r.path) from None
         refusal = explain_os_error(exc)
         raise r.error(f"cannot be written: {refusal.reason}: {refusal.remedy}, or set "
                       f"{r.change} to another folder") from None

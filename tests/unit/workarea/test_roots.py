@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_pipeline_config
-from pipeline.errors import PathError
+from pipeline.errors import PathError, ShotstyleError
 from pipeline.workarea.paths import ShotPaths
 from pipeline.workarea.roots import (RENDER_ROOT, WORK_ROOT, check_roots, check_shot_folders,
                                      root_of, shot_folder_problem)
@@ -24,7 +24,7 @@ def _refusal(**env: str) -> str:
     with pytest.MonkeyPatch.context() as mp:
         for name, value in env.items():
             mp.setenv(name, value)
-        with pytest.raises(PathError) as err:
+        with pytest.raises(ShotstyleError) as err:
             check_roots(load_pipeline_config())
     return str(err.value)
 
@@ -138,3 +138,23 @@ def test_a_shot_folder_that_is_a_file_is_named_before_any_stage(project, tmp_pat
     assert shot_folder_problem(paths) == (
         f"work area: {paths.root}: {project.work} is a file, not a folder: move it aside; no "
         f"stage of this shot can run until then")
+
+
+def test_a_full_root_is_the_disk_full_line(project, tmp_path):
+    """A real 16 KiB tmpfs filled up (mounting needs root: skipped where it cannot)."""
+    volume = tmp_path / "full"
+    volume.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k,nr_inodes=4", "tmpfs",
+                       str(volume)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        for i in range(8):  # use up its inodes (and blocks)
+            try:
+                (volume / f"filler{i}").write_bytes(b"\0" * 4096)
+            except OSError:
+                break
+        line = _refusal(SHOTSTYLE_RENDER_ROOT=str(volume))
+    finally:
+        subprocess.run(["umount", str(volume)], check=True)
+    assert line == (f"disk full writing under {volume}: free space on that volume and re-run; "
+                    f"finished chunks are kept")
