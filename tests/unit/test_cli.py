@@ -149,7 +149,7 @@ def test_metrics_of_an_unrendered_shot_or_a_damaged_file_is_one_line(shot, capsy
     assert captured.err.startswith("shotstyle: error: k01: metrics are not current (metrics: ")
 
 
-# ---------------------------------------------------------------- keyframe: where and in what format
+# -------------------------------------------------------- keyframe: where and in what format
 
 def test_keyframe_writes_the_format_its_extension_names_into_the_folder_it_names(shot, tmp_path,
                                                                                 capsys):

@@ -224,8 +224,8 @@ def test_render_refuses_a_shot_config_that_is_a_folder_and_roots_in_one_folder(p
     (project.configs / "shots" / "s02.yaml").mkdir()
     proc = _shotstyle("render", "s02", env=project.env())
     assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr == (f"shotstyle: error: shot 's02': {project.configs / 'shots' / 's02.yaml'} "
-                           f"is a folder, not a shot config\n")
+    config = project.configs / "shots" / "s02.yaml"
+    assert proc.stderr == f"shotstyle: error: shot 's02': {config} is a folder, not a shot config\n"
     project.add_shot("s01", tmp_path / "s01.mov")
     proc = _shotstyle("render", "s01", env={**project.env(), "SHOTSTYLE_WORK_ROOT": str(
         project.renders)})
