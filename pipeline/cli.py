@@ -14,38 +14,52 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
 from typing import Optional
 
 from pipeline.config import config_dir, configured_shots, parse_fps
-from pipeline.errors import ShotstyleError
+from pipeline.errors import ShotstyleError, os_error
 from pipeline.graph.table import METRICS, PLATES, PROBE, STAGES
 from pipeline.workarea.done import stage_done
-from pipeline.workarea.lock import Holder, exclusive, live_holder, local_session
+from pipeline.workarea.lock import Holder, exclusive, local_session
 from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.roots import RENDER_ROOT, WORK_ROOT, check_roots
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from pipeline.stages.metrics import format_summary
     plan = ShotPlan.load(args.shot)
     why = stage_done(plan, METRICS).why_not_current()
     if why is not None:
         raise ShotstyleError(f"{args.shot}: metrics are not current (metrics: {why}); compute "
                              f"them with: luigi --module tasks ShotMetrics --shot {args.shot} "
                              f"--local-scheduler")
-    data = json.loads(plan.paths.metrics_json.read_text(encoding="utf-8"))
-    if args.json:
-        print(json.dumps(data["summary"], indent=2, sort_keys=True))
-    else:
-        print(format_summary(args.shot, data["summary"]))
-        print(f"  per-frame values: {plan.paths.metrics_json}")
+    print(_metrics_text(plan, args.json))
     return 0
 
 
+def _metrics_text(plan: ShotPlan, as_json: bool) -> str:
+    """The shot's metrics.json summary as JSON or as a table; one line where the
+    file is not what the metrics stage writes (edited, cut short)."""
+    from pipeline.stages.metrics import format_summary
+    path = plan.paths.metrics_json
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))["summary"]
+        if as_json:
+            return json.dumps(summary, indent=2, sort_keys=True)
+        return f"{format_summary(plan.shot, summary)}\n  per-frame values: {path}"
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        why = f"no {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+        raise ShotstyleError(f"{path}: cannot be read ({why}); compute it again with: "
+                             f"python -m pipeline rerun {plan.shot} --stage metrics, then "
+                             f"luigi --module tasks ShotMetrics --shot {plan.shot} "
+                             f"--local-scheduler") from None
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipeline.workarea.status import format_status, shot_status
+    from pipeline.workarea.status import format_status, shot_notes, shot_status
     shots = args.shots or configured_shots()
     if not shots:
         raise ShotstyleError(f"no shots in {config_dir() / 'shots'}")
@@ -59,35 +73,64 @@ def cmd_status(args: argparse.Namespace) -> int:
             blocks.append(f"{shot}\n  config   error    {exc}")
             bad += 1
             continue
-        block = format_status(shot, rows)
-        holder = live_holder(plan.paths.root)
-        if holder is not None:
-            block += f"\n  rendering now: {holder.describe()}"
-        blocks.append(block)
-        bad += any(r.state == "failed" for r in rows)
+        notes, blocked = shot_notes(plan)
+        blocks.append("\n".join([format_status(shot, rows), *(f"  {n}" for n in notes)]))
+        bad += any(r.state == "failed" for r in rows) or blocked
     print("\n".join(blocks))
     return 1 if bad else 0
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
     from pipeline.media.sequence import parse_frame_range
-    from pipeline.workarea.rerun import rerun
+    from pipeline.workarea.rerun import rerun, stage_name
     plan = ShotPlan.load(args.shot)
     frames = parse_frame_range(args.frames) if args.frames else None
+    check_roots(plan.pipeline, (WORK_ROOT,))
     with exclusive(plan.paths.root, _this_command(), plan.shot):  # not while a render writes it
         removed = rerun(plan, args.stage, frames)
+    if not removed:
+        start = stage_name(args.stage) + (f" {args.frames}" if args.frames else "")
+        print(f"{args.shot}: nothing to remove: {start} and later stages have no outputs")
+        return 0
     print(f"{args.shot}: removed {', '.join(removed)}")
     print(f"redo them with: luigi --module tasks RenderShot --shot {args.shot} "
           f"[--local-scheduler]")
     return 0
 
 
+def keyframe_path(out: Optional[str], plan: ShotPlan, frame: int) -> Path:
+    """Where ``keyframe`` writes ``frame``: ``--out`` (a file named .png, .tif or
+    .tiff; an existing folder, or one written with a trailing '/', gets the plate's
+    own name), else ``renders/<shot>/keyframes/``."""
+    from pipeline.media.imageio import LOSSLESS_SUFFIXES
+    name = plan.paths.frame_file(PLATES, frame).name
+    if not out:
+        return plan.paths.render_dir / "keyframes" / name
+    path = Path(out)
+    if path.is_dir() or out.endswith(("/", os.sep)):
+        return path / name
+    allowed = ", ".join(LOSSLESS_SUFFIXES)
+    suffix = path.suffix.lower()
+    if suffix in (".jpg", ".jpeg"):
+        raise ShotstyleError(f"--out {out}: a keyframe plate is written lossless at the "
+                             f"plate's bit depth, and JPEG is lossy and 8-bit (its artefacts "
+                             f"would be painted over and learnt by the style): name it "
+                             f"{allowed}")
+    if suffix not in LOSSLESS_SUFFIXES:
+        what = f"{suffix!r} is not" if suffix else "no extension names"
+        raise ShotstyleError(f"--out {out}: {what} a format for keyframe plates: name it "
+                             f"{allowed}")
+    return path
+
+
 def cmd_keyframe(args: argparse.Namespace) -> int:
     """Write plate ``frame`` (decoding the shot first if needed) for an artist to paint:
     the display-referred picture the generator sees and training reads."""
-    from pipeline.media.imageio import read_rgb, write_rgb
+    from pipeline.media.imageio import read_rgb, write_lossless
     from pipeline.stages.registry import run_stage
     plan = ShotPlan.load(args.shot)
+    out = keyframe_path(args.out, plan, args.frame)
+    check_roots(plan.pipeline, (WORK_ROOT,) if args.out else (WORK_ROOT, RENDER_ROOT))
     if not stage_done(plan, PLATES).is_current():
         print(f"{args.shot}: decoding the plates first", file=sys.stderr)
         with exclusive(plan.paths.root, _this_command(), plan.shot):
@@ -98,12 +141,10 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
     if not first <= args.frame <= last:
         raise ShotstyleError(f"{args.shot}: frame {args.frame} is outside the shot "
                              f"({first}-{last})")
-    out = Path(args.out) if args.out else (plan.paths.render_dir / "keyframes"
-                                            / plan.paths.frame_file(PLATES, args.frame).name)
     out.parent.mkdir(parents=True, exist_ok=True)
     # RGB only: a painting app would hide (or drop) the colour where a plate's alpha is 0,
     # and training reads the plates' RGB
-    write_rgb(out, read_rgb(plan.paths.frame_file(PLATES, args.frame)))
+    write_lossless(out, read_rgb(plan.paths.frame_file(PLATES, args.frame)))
     space = ("as the source shows it" if plan.colour is None else
              f"{plan.colour.colorspace} through {plan.colour.display} / {plan.colour.view}")
     print(f"{out}")
@@ -131,7 +172,7 @@ def cmd_shots_from_edit(args: argparse.Namespace) -> int:
 
 def cmd_submit(args: argparse.Namespace) -> int:
     from pipeline.openjd import write_job_template
-    path = write_job_template(args.shots, Path(args.output), args.name)
+    path = write_job_template(args.shots, args.output, args.name)
     print(f"wrote {path}: check it with `openjd check {path}`, run it here with "
           f"`openjd run {path}`, or submit it to the farm")
     return 0
@@ -200,11 +241,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Run the parsed command: its exit code; a user error is one line and exit 2."""
+    """Run the parsed command: its exit code; a user error, or a file the OS
+    refuses, is one line and exit 2."""
     try:
         return args.func(args)
     except ShotstyleError as exc:
         print(f"shotstyle: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"shotstyle: error: {os_error(exc)}", file=sys.stderr)
         return 2
 
 

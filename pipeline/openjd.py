@@ -49,13 +49,14 @@ from pipeline.graph.table import PLATES, STAGES, Stage
 from pipeline.media.atomic import write_bytes
 from pipeline.media.probe import probe_source, with_range
 from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.roots import RENDER_ROOT, WORK_ROOT
 
 SPECIFICATION = "jobtemplate-2023-09"
 GPU_AMOUNT = "amount.worker.gpu"
 SESSION_VARIABLE = "SHOTSTYLE_RENDER_SESSION"
 #: the roots an environment variable overrides (``load_pipeline_config``): the
 #: job's parameter and the variable
-ROOT_VARIABLES = (("WorkRoot", "SHOTSTYLE_WORK_ROOT"), ("RenderRoot", "SHOTSTYLE_RENDER_ROOT"))
+ROOT_VARIABLES = (("WorkRoot", WORK_ROOT.variable), ("RenderRoot", RENDER_ROOT.variable))
 
 
 def luigi_command() -> str:
@@ -212,8 +213,22 @@ def job_template(shots: list[str], name: Optional[str] = None) -> dict:
     }
 
 
-def write_job_template(shots: list[str], output: Path, name: Optional[str] = None) -> Path:
+def check_output_file(output: str | Path) -> None:
+    """ConfigError where ``--output`` is a folder (or written as one, with a
+    trailing '/'): the job template is one file, named by the user (a folder
+    could later mean an OpenJD job bundle)."""
+    if Path(output).is_dir() or str(output).endswith(("/", os.sep)):
+        raise ConfigError(f"--output {output}: is a folder; --output is the job template's "
+                          f"file path, e.g. {Path(output) / 'job.yaml'}")
+
+
+def write_job_template(shots: list[str], output: str | Path, name: Optional[str] = None) -> Path:
+    """Write the job template of ``shots`` to the file ``output`` (its folder made
+    where missing); checked before the shots are probed."""
+    check_output_file(output)
+    output = Path(output)
     text = yaml.safe_dump(job_template(shots, name), sort_keys=False, width=100)
-    write_bytes(Path(output), text.encode("utf-8"))
-    return Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes(output, text.encode("utf-8"))
+    return output
 

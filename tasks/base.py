@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -11,16 +12,29 @@ from typing import Callable
 import luigi
 from luigi.rpc import RPCError
 
-from pipeline.errors import ShotstyleError
+from pipeline.errors import ShotstyleError, os_error
 from pipeline.stages.retry import RetryPolicy, log_retry
 from pipeline.workarea.done import DoneMarker
 from pipeline.workarea.failures import clear_failure, record_failure
+from pipeline.workarea.roots import check_roots
 from tasks.console import STAGE_LOG_ONLY
 
 #: event: a task's run() waits for the dynamic dependencies it yielded
 WAITING = "shotstyle.event.waiting"
 
 log = logging.getLogger("shotstyle")
+
+#: Set by the ``shotstyle`` command's Ctrl-C handler (``tasks/cli.py``). Luigi
+#: swallows a KeyboardInterrupt raised inside its event callbacks (the progress
+#: lines' handlers), and FFmpeg, stopped by the same Ctrl-C, fails its stage with
+#: an error line: a task that sees this set stops at its next step instead, with
+#: no line and no failure record.
+INTERRUPTED = threading.Event()
+
+
+def stop_if_interrupted() -> None:
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 class ManifestTarget(luigi.Target):
@@ -81,6 +95,7 @@ class PipelineTask(luigi.Task):
             self.check_lock()  # another render took the shot over: stop writing
             # for the `shotstyle` command's progress lines (tasks.progress)
             self.trigger_event(luigi.Event.PROGRESS, self, done, total, message)
+            stop_if_interrupted()
             pct = int(100 * done / max(total, 1))
             self._tell_scheduler(self.set_progress_percentage, pct)
             now = time.monotonic()
@@ -91,6 +106,10 @@ class PipelineTask(luigi.Task):
                          done, total, pct)
         return report
 
+    def preflight(self, plan) -> None:
+        """Raise a PathError where the task could not write: its roots."""
+        check_roots(plan.pipeline)
+
     def holding_lock(self, plan):
         """A context that holds what the task writes to against other renders."""
         return contextlib.nullcontext()
@@ -99,7 +118,9 @@ class PipelineTask(luigi.Task):
         """Raise if the hold of ``holding_lock`` was lost to another render."""
 
     def run(self):
+        stop_if_interrupted()
         plan = self.plan
+        self.preflight(plan)  # one line before the stage does any work
         # a render refused by another's lock writes nothing, not even a log line
         with self.holding_lock(plan):
             try:
@@ -109,7 +130,10 @@ class PipelineTask(luigi.Task):
                 raise
 
     def _run_logged(self, plan):
-        handler = _stage_log_handler(plan.logs_dir / f"{self.log_name()}.log")
+        try:
+            handler = _stage_log_handler(plan.logs_dir / f"{self.log_name()}.log")
+        except OSError as exc:
+            raise os_error(exc, plan.logs_dir) from exc
         logging.getLogger("shotstyle").addHandler(handler)
         log.info("%s: start %s", self.label, self.task_id)
         try:
@@ -117,15 +141,21 @@ class PipelineTask(luigi.Task):
             self._tell_scheduler(self.set_progress_percentage, 100)
             clear_failure(plan.logs_dir, self.log_name())
             log.info("%s: done %s", self.label, self.task_id)
-        except ShotstyleError as exc:
-            # the terminal gets the failure line (tasks.console); the log the traceback too
-            log.error("%s: %s", self.task_id, exc, exc_info=True, extra=STAGE_LOG_ONLY)
-            record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)
-            raise
         except Exception as exc:
-            log.exception("%s: failed", self.task_id)
-            record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)
-            raise
+            if INTERRUPTED.is_set():  # e.g. FFmpeg, stopped by the same Ctrl-C
+                raise KeyboardInterrupt from exc
+            # an OSError: not transient, or still failing after the retries
+            error = os_error(exc, Path(plan.logs_dir).parent) if isinstance(exc, OSError) else exc
+            if not isinstance(error, ShotstyleError):  # a bug: Luigi shows its traceback
+                log.exception("%s: failed", self.task_id)
+                record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)
+                raise
+            # the terminal gets the one line (tasks.console); the log the traceback too
+            log.error("%s: %s", self.task_id, error, exc_info=True, extra=STAGE_LOG_ONLY)
+            record_failure(plan.logs_dir, self.log_name(), error, self.task_id)
+            if error is exc:
+                raise
+            raise error from exc
         finally:
             logging.getLogger("shotstyle").removeHandler(handler)
             handler.close()

@@ -13,6 +13,7 @@ import contextlib
 import io
 import logging
 import os
+import signal
 import socket
 import sys
 import time
@@ -28,11 +29,15 @@ from luigi.setup_logging import InterfaceLogging
 
 import tasks  # noqa: F401  (defines and registers the Luigi tasks)
 from pipeline import cli as pipeline_cli
-from pipeline.config import configured_shots, load_pipeline_config, shot_config_path
-from pipeline.errors import ShotstyleError
+from pipeline.config import (config_dir, configured_shots, load_pipeline_config,
+                             shot_config_path)
+from pipeline.errors import ShotstyleError, os_error
 from pipeline.workarea.outcome import COMPLETE, FAILED, shot_outcome
+from pipeline.workarea.paths import ShotPaths
 from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.roots import check_roots, check_shot_folders
 from tasks import batch as nightly
+from tasks.base import INTERRUPTED, stop_if_interrupted
 from tasks.progress import Display, PlainDisplay, TtyDisplay, listening, took
 
 PROG = "shotstyle"
@@ -59,7 +64,8 @@ Luigi's own lines go to work/_logs/ (and the stages' to work/<shot>/logs/);
 
 exit codes (render and batch; the numbers are luigi.cfg's [retcode]):
   0   every shot asked for is complete (also when it already was)
-  2   bad command line, unknown shot or bad configs (one line says which)
+  2   bad command line, unknown shot, bad configs, or a root or shot folder
+      that cannot be written (one line says which)
   10  render: the same command is already running here (Luigi's lock)
   20  missing data
   25  render: left unrun (another worker or render has a stage, or the
@@ -69,8 +75,10 @@ exit codes (render and batch; the numbers are luigi.cfg's [retcode]):
   35  batch: shots left unrun after every round; render: Luigi could not
       schedule a stage (its complete() or requires() failed)
   40  Luigi itself failed
-status exits 1 when a stage failed; the other commands 0, or 2 with one
-"shotstyle: error: ..." line."""
+  130 interrupted (Ctrl-C): finished stages are kept
+status exits 1 when a stage failed or a shot cannot render (its config, a
+shot folder that is a file, a lock that is a folder); the other commands 0, or
+2 with one "shotstyle: error: ..." line."""
 
 
 BATCH_DESCRIPTION = """\
@@ -244,6 +252,22 @@ def console_to(stream):
         move(stream, real)
 
 
+@contextlib.contextmanager
+def ctrl_c_stops_the_render():
+    """Ctrl-C raises KeyboardInterrupt, as Python's own handler does, and also
+    tells the tasks (``tasks.base.INTERRUPTED``): one Luigi swallowed in an event
+    callback still stops the render at the task's next step."""
+    def interrupted(signum, frame):
+        INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _display(args: argparse.Namespace) -> Optional[Display]:
     if args.verbose:
         return None
@@ -259,6 +283,15 @@ def run_quietly(args: argparse.Namespace, command: str,
     runs Luigi in this process (its lines to the transcript, its stages' events
     to the display) and gives Luigi's exit code. What ``body`` says between runs
     (a batch's rounds) stays on screen."""
+    with ctrl_c_stops_the_render():
+        ran = _run_quietly(args, command, body)
+        stop_if_interrupted()  # swallowed after the last task's work: still interrupted
+        return ran
+
+
+def _run_quietly(args: argparse.Namespace, command: str,
+                 body: Callable[[Callable[[list[str]], int]], int]
+                 ) -> tuple[int, list[LuigiRun], Optional[Path]]:
     runs: list[LuigiRun] = []
     display = _display(args)
     if display is None:
@@ -334,13 +367,28 @@ def summary(shots: list[str], runs: list[LuigiRun], since: float, code: int,
 # ---------------------------------------------------------------- commands
 
 def _check_shots(shots: list[str]) -> None:
-    load_pipeline_config()  # a bad pipeline.yaml: one line now, not one per stage
+    """One line now, not one per stage: no config folder, a bad pipeline.yaml, a
+    shot without a config (or a folder in its place), a shot whose folders would
+    overlap, roots that cannot be written, a shot folder that is a file."""
+    folder = config_dir()
+    if not folder.is_dir():
+        what = "is not a folder" if os.path.lexists(folder) else "does not exist"
+        raise ShotstyleError(f"the config folder {folder} {what}: run shotstyle in the "
+                             f"project's folder (./configs) or set $SHOTSTYLE_CONFIG_DIR")
+    pipeline = load_pipeline_config()
     known = configured_shots()
     for shot in shots:
         path = shot_config_path(shot)
+        if path.is_dir():
+            raise ShotstyleError(f"shot {shot!r}: {path} is a folder, not a shot config")
         if not path.is_file():
             raise ShotstyleError(f"no shot {shot!r}: {path} does not exist (shots: "
                                  f"{', '.join(known) if known else 'none'})")
+    for shot in shots:
+        ShotPaths(shot, pipeline).check_inside_roots()
+    check_roots(pipeline)
+    for shot in shots:
+        check_shot_folders(ShotPaths(shot, pipeline))
 
 
 def cmd_render(args: argparse.Namespace, luigi_args: list[str]) -> int:
@@ -395,6 +443,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         return args.func(args, extra)
     except ShotstyleError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return USAGE
+    except OSError as exc:  # the transcript's folder, say: the same one line
+        print(f"{PROG}: error: {os_error(exc)}", file=sys.stderr)
         return USAGE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted: finished stages are kept; run it again to go on",

@@ -27,6 +27,7 @@ from pipeline.graph.table import (ENCODE, FINAL, FLOW, METRICS, PLATES, PROBE, R
 from pipeline.workarea.done import node_done
 from pipeline.workarea.lock import holding, release
 from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.roots import check_shot_folders
 from tasks.base import TASKS, ManifestTarget, PipelineTask, task_for
 from tasks.session import render_session
 from tasks.style import TrainStyle
@@ -82,6 +83,12 @@ class StageTask(PipelineTask):
     def complete(self) -> bool:
         render_session()  # known while Luigi's command line is parsed (tasks.session)
         return super().complete()
+
+    def preflight(self, plan: ShotPlan) -> None:
+        """The roots, and the shot's own folders (a render folder that is a file stops
+        the probe, not the encode after the whole render)."""
+        super().preflight(plan)
+        check_shot_folders(plan.paths)
 
     @contextlib.contextmanager
     def holding_lock(self, plan: ShotPlan):

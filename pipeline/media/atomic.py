@@ -51,8 +51,9 @@ def write_bytes(target: Path, data: bytes, durable: bool = False) -> None:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
-            # a failed write() names no file: name the target
+        if isinstance(exc, OSError) and exc.errno is not None and \
+                exc.filename in (None, str(tmp), tmp):
+            # a failed write() names no file, a failed open() the temporary: name the target
             raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
     if durable:
@@ -100,7 +101,10 @@ def staged(folder: Path, targets: dict[str, Path]) -> Iterator[dict[str, Path]]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stage_dir = tmp_name(folder / "staged")
-    stage_dir.mkdir()
+    try:
+        stage_dir.mkdir()
+    except OSError as exc:  # name the folder the user knows, not the temporary
+        raise OSError(exc.errno, exc.strerror, str(folder)) from exc
     try:
         yield {kind: stage_dir / Path(target).name for kind, target in targets.items()}
         for kind, target in targets.items():

@@ -65,3 +65,21 @@ def write_frame(path: Path, frame: np.ndarray, png_compression: int = 1) -> None
 
 def write_rgb(path: Path, rgb: np.ndarray, png_compression: int = 1) -> None:
     write_frame(path, rgb, png_compression)
+
+
+#: the formats a picture for a person (a keyframe plate to paint over) is written
+#: in: lossless, at the frame's 8 or 16 bits, and read back by ``read_rgb``
+LOSSLESS_SUFFIXES = (".png", ".tif", ".tiff")
+
+
+def write_lossless(path: Path, rgb: np.ndarray) -> None:
+    """Write an RGB frame (uint8 or uint16) atomically as the lossless format its
+    extension names (``LOSSLESS_SUFFIXES``; MediaError for any other)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in LOSSLESS_SUFFIXES:
+        raise MediaError(f"{path}: cannot write {suffix or 'a file without an extension'}; "
+                         f"expected {', '.join(LOSSLESS_SUFFIXES)}")
+    ok, buf = cv2.imencode(suffix, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise MediaError(f"{path}: {suffix} encoding failed")
+    write_bytes(Path(path), buf.tobytes())

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-from pipeline.errors import ShotstyleError, disk_full_error, is_disk_full
+from pipeline.errors import ShotstyleError, os_error
 
 LOCK_NAME = "render.lock"
 HEARTBEAT_S = 20.0
@@ -137,12 +137,45 @@ def _parse(text: str, beat: float) -> Holder:
     return Holder(**known, beat=beat)
 
 
+#: why a lock file is not read: it is a folder (no render makes one)
+FOLDER = "it is a folder"
+
+
+@dataclass(frozen=True)
+class LockFile:
+    """A shot's lock file as it is on disk: its holder, or why it cannot be read."""
+    path: Path
+    holder: Optional[Holder]  # None: it cannot be read (``why``)
+    beat: float               # its mtime
+    why: str = ""
+
+
+def _inspect(path: Path) -> Optional[LockFile]:
+    """The lock file at ``path``; None when there is none (no work area either)."""
+    try:
+        beat = path.stat().st_mtime
+        if path.is_dir():
+            return LockFile(path, None, beat, FOLDER)
+        return LockFile(path, _parse(path.read_text(encoding="utf-8"), beat), beat)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except Unreadable as exc:
+        return LockFile(path, None, beat, str(exc))
+    except (ValueError, UnicodeDecodeError):
+        return LockFile(path, None, beat, "it is not JSON")
+    except OSError as exc:
+        return LockFile(path, None, beat, f"it cannot be opened: {exc.strerror}")
+
+
+def read_lock(shot_root: Path) -> Optional[LockFile]:
+    """The shot's lock file, readable or not; None when there is none."""
+    return _inspect(lock_path(shot_root))
+
+
 def _read(path: Path) -> Optional[Holder]:
     """The lock's holder; None when there is none or it cannot be read."""
-    try:
-        return _parse(path.read_text(encoding="utf-8"), path.stat().st_mtime)
-    except (FileNotFoundError, ValueError, UnicodeDecodeError):
-        return None
+    found = _inspect(path)
+    return found.holder if found is not None else None
 
 
 def _possible(holder: Holder) -> bool:
@@ -200,11 +233,17 @@ def _unreadable_for(path: Path) -> float:
         return 0.0
 
 
+def _respected(age: float) -> bool:
+    """Whether a lock file that cannot be read, ``age`` seconds after its beat, is
+    still taken for a live render's (a damaged or a foreign one may be)."""
+    return age <= STALE_AFTER_S
+
+
 def _refuse_unreadable(path: Path, shot: str, why: str) -> None:
     """A lock file that cannot be read may be a live render's (a damaged or a
     foreign one): it is respected until its beat (mtime) is STALE_AFTER_S old."""
     age = _unreadable_for(path)
-    if age <= STALE_AFTER_S:
+    if _respected(age):
         raise ShotLockedError(f"{shot}: the lock {path} cannot be read ({why}); it is taken "
                               f"for a live render's until it is {STALE_AFTER_S:.0f} s old (it "
                               f"is {age:.0f} s old): wait, or remove it if no render holds "
@@ -214,15 +253,14 @@ def _refuse_unreadable(path: Path, shot: str, why: str) -> None:
 def take(shot_root: Path, me: Holder, shot: str) -> None:
     """Take the shot's lock for session ``me``, or refresh it if ``me`` holds it;
     raise ShotLockedError naming the holder if another live session does (and
-    DiskFullError when the volume cannot take the lock file)."""
+    ``os_error``'s line when the OS refuses: a full volume, a work area that is a
+    file, no permission)."""
     path = lock_path(shot_root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _take(path, me, shot)
     except OSError as exc:
-        if is_disk_full(exc):
-            raise disk_full_error(exc, path.parent) from exc
-        raise
+        raise os_error(exc, path.parent) from exc
 
 
 def _take(path: Path, me: Holder, shot: str) -> None:
@@ -233,6 +271,12 @@ def _take(path: Path, me: Holder, shot: str) -> None:
             held = _parse(path.read_text(encoding="utf-8"), path.stat().st_mtime)
         except FileNotFoundError:
             continue  # just removed
+        except IsADirectoryError:
+            raise ShotLockedError(f"{shot}: the lock {path} is a folder, not a lock file (no "
+                                  f"render makes one): remove it, then re-run") from None
+        except PermissionError as exc:  # respected as an unreadable one
+            held = None
+            _refuse_unreadable(path, shot, f"it cannot be opened: {exc.strerror}")
         except Unreadable as exc:  # whole, but wrong: respected as a live lock until its beat is old
             held = None
             _refuse_unreadable(path, shot, str(exc))
@@ -306,6 +350,27 @@ def holding(shot_root: Path, me: Holder, shot: str) -> Iterator[Hold]:
     finally:
         stop.set()
         thread.join()
+
+
+def lock_note(shot_root: Path, now: Optional[float] = None) -> Optional[str]:
+    """What ``status`` says of the shot's lock: the live render that holds it, or a
+    lock file that cannot be read and how the takers treat it; None when free."""
+    found = read_lock(shot_root)
+    if found is None:
+        return None
+    if found.holder is not None:
+        return None if is_stale(found.holder, now) else \
+            f"rendering now: {found.holder.describe()}"
+    if found.why == FOLDER:
+        return (f"lock: {found.path} is a folder, not a lock file: renders of this shot are "
+                f"refused until it is removed")
+    age = (now if now is not None else time.time()) - found.beat
+    if _respected(age):
+        until = time.strftime("%H:%M:%S", time.localtime(found.beat + STALE_AFTER_S))
+        return (f"lock: {found.path} cannot be read ({found.why}); taken for a live "
+                f"render's until {until}")
+    return (f"lock: {found.path} cannot be read ({found.why}); over {STALE_AFTER_S:.0f} s "
+            f"old: the next render takes it over")
 
 
 def live_holder(shot_root: Path) -> Optional[Holder]:

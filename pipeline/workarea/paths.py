@@ -3,8 +3,9 @@
 ``ShotPaths`` is built from the pipeline config and the shot's name alone:
 ``work/<shot>/`` (the stages' folders, manifests, per-frame files and logs)
 and ``renders/<shot>/`` (the movies, frames, EXR, metrics and report). It
-reads no file; ``check_inside_roots`` refuses a name that would write outside
-the work or render root.
+reads no file (but ``check_inside_roots``, which resolves links): it refuses a
+name that would write outside the work or render root, and roots laid out so
+that a shot's work area and deliverables would share a folder.
 """
 from __future__ import annotations
 
@@ -34,11 +35,27 @@ class ShotPaths:
         return self.pipeline.render_root / self.shot
 
     def check_inside_roots(self) -> None:
-        """ConfigError where the shot's name would put its folders outside the roots."""
-        for root, path in ((self.pipeline.work_root, self.root),
-                           (self.pipeline.render_root, self.render_dir)):
-            if not path.resolve().is_relative_to(root.resolve()):
+        """ConfigError where the shot's name would put its folders outside the roots,
+        or its work area and its deliverables (or the other root) in one folder: the
+        roots are one folder, or the shot is named as the folder that holds one
+        root inside the other (``renders`` for a render root ``work/renders``), so
+        that ``rerun`` would delete deliverables and the report stage's folder
+        would be its pictures'."""
+        work_root, render_root = (self.pipeline.work_root.resolve(),
+                                  self.pipeline.render_root.resolve())
+        for root, path in ((work_root, self.root), (render_root, self.render_dir)):
+            if not path.resolve().is_relative_to(root):
                 raise ConfigError(f"shot name {self.shot!r} would write outside {root}")
+        if work_root == render_root:
+            raise ConfigError(f"the work root and the render root are one folder, {work_root}: "
+                              f"set render_root (or $SHOTSTYLE_RENDER_ROOT) to another folder, "
+                              f"e.g. {work_root / 'renders'}")
+        work, render = self.root.resolve(), self.render_dir.resolve()
+        for mine, other in ((work, render_root), (render, work_root)):
+            if other.is_relative_to(mine):
+                raise ConfigError(f"shot name {self.shot!r}: its folder {mine} holds the "
+                                  f"{'render' if other == render_root else 'work'} root "
+                                  f"{other}; rename the shot or move that root")
 
     # ------------------------------------------------------------ work area
     def stage_dir(self, name: str) -> Path:

@@ -16,7 +16,7 @@ from typing import Optional
 from pipeline.errors import ConfigError
 from pipeline.graph.nodes import Node, ShotGraph
 from pipeline.graph.table import STAGES, lookup, stage
-from pipeline.workarea.failures import clear_failure
+from pipeline.workarea.failures import failure_path
 from pipeline.workarea.plan import ShotPlan
 
 
@@ -30,28 +30,37 @@ def stage_name(text: str) -> str:
     return found.name
 
 
-def _unlink(path: Path) -> None:
+def _unlink(path: Path) -> bool:
+    """Remove ``path``; whether there was one."""
     try:
         path.unlink()
     except FileNotFoundError:
-        pass
+        return False
+    return True
 
 
-def _remove_chunk(plan: ShotPlan, node: Node) -> None:
-    _unlink(plan.paths.chunk_manifest(node.stage, node.chunk))
+def _remove_chunk(plan: ShotPlan, node: Node) -> bool:
+    """Remove a chunk's manifest, frames and failure record; whether any existed."""
+    found = _unlink(plan.paths.chunk_manifest(node.stage, node.chunk))
     for f in node.chunk.frames:
-        _unlink(plan.paths.frame_file(node.stage, f))
-    clear_failure(plan.paths.logs_dir, node.log_name)
+        found |= _unlink(plan.paths.frame_file(node.stage, f))
+    found |= _unlink(failure_path(plan.paths.logs_dir, node.log_name))
+    return found
 
 
-def _remove_whole(plan: ShotPlan, name: str) -> None:
-    _unlink(plan.paths.stage_manifest(name))
-    for manifest in sorted(plan.paths.stage_dir(name).glob("chunks/*.json")):
-        _unlink(manifest)
-    if stage(name).frame_ext:
-        shutil.rmtree(plan.paths.stage_dir(name), ignore_errors=True)
+def _remove_whole(plan: ShotPlan, name: str) -> bool:
+    """Remove a stage's manifests, its folder of frames and its failure records;
+    whether any existed."""
+    folder = plan.paths.stage_dir(name)
+    found = _unlink(plan.paths.stage_manifest(name))
+    for manifest in sorted(folder.glob("chunks/*.json")):
+        found |= _unlink(manifest)
+    if stage(name).frame_ext and folder.is_dir():
+        found |= any(folder.iterdir())
+        shutil.rmtree(folder)
     for record in plan.paths.logs_dir.glob(f"{name}*.failed.json"):
-        _unlink(record)
+        found |= _unlink(record)
+    return found
 
 
 def plan_rerun(plan: ShotPlan, name: str, frames: Optional[tuple[int, int]] = None) -> list[Node]:
@@ -89,12 +98,10 @@ def plan_rerun(plan: ShotPlan, name: str, frames: Optional[tuple[int, int]] = No
 
 
 def rerun(plan: ShotPlan, name: str, frames: Optional[tuple[int, int]] = None) -> list[str]:
-    """Remove the outputs ``plan_rerun`` lists; returns their names."""
+    """Remove the outputs ``plan_rerun`` lists; returns the names of those that
+    had any (a stage or chunk never run has nothing to remove)."""
     removed = []
     for node in plan_rerun(plan, name, frames):
-        if node.chunk is None:
-            _remove_whole(plan, node.stage)
-        else:
-            _remove_chunk(plan, node)
-        removed.append(node.name)
+        if _remove_whole(plan, node.stage) if node.chunk is None else _remove_chunk(plan, node):
+            removed.append(node.name)
     return removed

@@ -9,8 +9,10 @@ from pipeline.graph.nodes import Node, ShotGraph
 from pipeline.graph.table import STAGES
 from pipeline.workarea.done import DoneMarker, node_done
 from pipeline.workarea.failures import read_failure
+from pipeline.workarea.lock import FOLDER, lock_note, read_lock
 from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.roots import shot_folder_problem
 
 
 @dataclass
@@ -77,6 +79,18 @@ def shot_status(plan: ShotPlan) -> list[StageStatus]:
         else:
             rows.append(_whole(plan, graph, nodes[0]))
     return rows
+
+
+def shot_notes(plan: ShotPlan) -> tuple[list[str], bool]:
+    """The lines under a shot's stage rows (a work area or render folder that is a
+    file, the shot's lock: who renders it, or a lock file that cannot be read), and
+    whether one of them keeps every render of the shot from starting."""
+    problem = shot_folder_problem(plan.paths)
+    if problem is not None:
+        return [problem], True
+    note = lock_note(plan.paths.root)
+    found = read_lock(plan.paths.root)
+    return ([note] if note else []), found is not None and found.why == FOLDER
 
 
 def format_status(shot: str, rows: list[StageStatus]) -> str:

@@ -3,6 +3,7 @@ status, keyframe, metrics, shots-from-edit and submit, each a user error in one
 line (exit 2)."""
 from __future__ import annotations
 
+import getpass
 import os
 
 import cv2
@@ -96,3 +97,118 @@ def test_submit_writes_the_job_and_says_how_to_check_it(shot, tmp_path, capsys, 
     assert main(["submit", "openjd", shot, "--output", str(job), "--name", "n"]) == 0
     assert job.is_file()
     assert capsys.readouterr().out.startswith(f"wrote {job}: check it with `openjd check {job}`")
+
+
+# ---------------------------------------------------------------- status: what blocks a render
+
+def test_status_says_a_lock_that_cannot_be_read_is_taken_for_a_live_render_s(shot, capsys):
+    root = ShotPlan.load(shot).paths.root
+    root.mkdir(parents=True)
+    lock.lock_path(root).write_text('{"session": "local farm07 1", "since": "yesterday"}')
+    assert main(["status", shot]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 10 and out[0] == shot, out  # the shot, its 8 stages, the lock
+    assert out[-1].startswith(f"  lock: {lock.lock_path(root)} cannot be read (its 'host' is "
+                              f"None); taken for a live render's until "), out
+
+
+def test_status_says_a_lock_folder_or_a_work_area_file_blocks_every_render(shot, capsys):
+    root = ShotPlan.load(shot).paths.root
+    lock.lock_path(root).mkdir(parents=True)
+    assert main(["status", shot]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"  lock: {lock.lock_path(root)} is a folder, not a lock file: renders of this shot "
+        f"are refused until it is removed")
+    lock.lock_path(root).rmdir()
+    root.rmdir()
+    root.write_text("not a folder")
+    assert main(["status", shot]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.splitlines()[-1] == (
+        f"  work area: {root} is a file, not a folder: move it aside; no stage of this shot "
+        f"can run until then")
+
+
+def test_status_says_a_work_root_that_is_a_file_blocks_the_shot(shot, tmp_path, monkeypatch,
+                                                                capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    monkeypatch.setenv("SHOTSTYLE_WORK_ROOT", str(blocker))
+    assert main(["status", shot]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.splitlines()[-1] == (
+        f"  work area: {blocker / shot}: {blocker} is a file, not a folder: move it aside; no "
+        f"stage of this shot can run until then")
+
+
+def test_metrics_of_an_unrendered_shot_or_a_damaged_file_is_one_line(shot, capsys):
+    assert main(["metrics", shot, "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("shotstyle: error: k01: metrics are not current (metrics: ")
+
+
+# -------------------------------------------------------- keyframe: where and in what format
+
+def test_keyframe_writes_the_format_its_extension_names_into_the_folder_it_names(shot, tmp_path,
+                                                                                capsys):
+    tif = tmp_path / "paint" / "k01.1002.tif"
+    assert main(["keyframe", shot, "1002", "--out", str(tif)]) == 0
+    assert tif.read_bytes()[:4] == b"II*\x00"  # a TIFF, not PNG bytes under a .tif name
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == str(tif)
+    assert "display-referred (as the source shows it); paint over it" in out
+    plate = cv2.imread(str(ShotPlan.load(shot).paths.frame_file("plates", 1002)))
+    assert np.array_equal(cv2.imread(str(tif)), plate)  # lossless
+    folder = tmp_path / "paint"  # an existing folder: the plate's own name in it
+    assert main(["keyframe", shot, "1003", "--out", str(folder)]) == 0
+    assert (folder / "k01.1003.png").read_bytes()[:4] == b"\x89PNG"
+    new = f"{tmp_path / 'new'}/"  # a folder to make, written as one
+    assert main(["keyframe", shot, "1004", "--out", new]) == 0
+    assert (tmp_path / "new" / "k01.1004.png").is_file()
+
+
+@pytest.mark.parametrize("name, why", [
+    ("k.jpg", "a keyframe plate is written lossless at the plate's bit depth, and JPEG is "
+              "lossy and 8-bit (its artefacts would be painted over and learnt by the style): "
+              "name it .png, .tif, .tiff"),
+    ("k.exr", "'.exr' is not a format for keyframe plates: name it .png, .tif, .tiff"),
+    ("k", "no extension names a format for keyframe plates: name it .png, .tif, .tiff"),
+])
+def test_keyframe_refuses_a_format_it_would_not_write_before_decoding(shot, project, tmp_path,
+                                                                      capsys, name, why):
+    out = tmp_path / name
+    assert main(["keyframe", shot, "1001", "--out", str(out)]) == 2
+    assert capsys.readouterr() == ("", f"shotstyle: error: --out {out}: {why}\n")
+    assert not out.exists() and not project.work.exists()  # nothing decoded
+
+
+def test_submit_output_is_a_file_path_its_folder_made_where_missing(shot, tmp_path, capsys,
+                                                                    monkeypatch):
+    jobs = tmp_path / "jobs"
+    for given, example in ((str(tmp_path), tmp_path / "job.yaml"),  # an existing folder
+                           (f"{jobs}/", jobs / "job.yaml")):  # one written as a folder
+        assert main(["submit", "openjd", shot, "--output", given]) == 2
+        assert capsys.readouterr() == ("", f"shotstyle: error: --output {given}: is a folder; "
+                                           f"--output is the job template's file path, e.g. "
+                                           f"{example}\n")
+    assert not jobs.exists()
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("LUIGI_CONFIG_PATH", raising=False)
+    job = tmp_path / "farm" / "jobs" / "k01.yaml"
+    assert main(["submit", "openjd", shot, "--output", str(job)]) == 0
+    assert job.is_file() and capsys.readouterr().out.startswith(f"wrote {job}: ")
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="no sysfs")
+def test_keyframe_into_a_folder_it_cannot_write_is_one_line(shot, capsys):
+    """/sys/kernel refuses a new file even to root."""
+    assert main(["keyframe", shot, "1001", "--out", "/sys/kernel/k01.1001.png"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "k01: decoding the plates first",
+        f"shotstyle: error: /sys/kernel/k01.1001.png: /sys/kernel: permission denied for user "
+        f"{getpass.getuser()} (EACCES): give that user write access to it, or choose another "
+        f"folder"]

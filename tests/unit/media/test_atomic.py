@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,16 @@ def test_staged_replaces_the_whole_set_or_nothing(tmp_path):
     assert targets["mov"].read_text() == "new mov" and targets["mp4"].read_text() == "new mp4"
     assert [p.name for p in (tmp_path / "frames").iterdir()] == ["new.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "s_styled.mov", "s_styled.mp4"]
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="no sysfs")
+def test_a_refused_write_names_the_target_not_the_temporary():
+    """/sys/kernel refuses new files even to root: the error names what the user
+    asked for, which os_error turns into its one line."""
+    with pytest.raises(PermissionError) as err:
+        write_bytes(Path("/sys/kernel/s01.1001.png"), b"x")
+    assert err.value.filename == "/sys/kernel/s01.1001.png"
+    with pytest.raises(PermissionError) as err:
+        with staged(Path("/sys/kernel"), {"mov": Path("/sys/kernel/s01.mov")}):
+            pass
+    assert err.value.filename == "/sys/kernel"

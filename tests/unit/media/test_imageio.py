@@ -1,4 +1,5 @@
-"""pipeline.media.imageio: RGB frames read and written as PNG, errors in one line."""
+"""pipeline.media.imageio: RGB frames read and written as PNG (a picture for a person
+as PNG or TIFF, at its bit depth), errors in one line."""
 import numpy as np
 import pytest
 
@@ -20,3 +21,18 @@ def test_read_rgb_errors_are_one_line_and_reads_raise_real_os_errors(tmp_path):
     # when transient); here a folder named like a frame under a file: ENOTDIR
     with pytest.raises(NotADirectoryError):
         read_rgb(tmp_path / "locked.png" / "f.png")
+
+
+def test_write_lossless_keeps_16_bits_in_png_and_tiff_and_refuses_others(tmp_path):
+    from pipeline.media.imageio import read_rgb, write_lossless
+    deep = np.random.RandomState(1).randint(0, 65535, (5, 6, 3)).astype(np.uint16)
+    for name, magic in (("k.png", b"\x89PNG"), ("k.tif", b"II*\x00"), ("K.TIFF", b"II*\x00")):
+        write_lossless(tmp_path / name, deep)
+        assert (tmp_path / name).read_bytes()[:4] == magic, name
+        back = read_rgb(tmp_path / name)
+        assert back.dtype == np.uint16 and np.array_equal(back, deep), name
+    for name in ("k.jpg", "k.exr", "k"):
+        with pytest.raises(MediaError) as err:
+            write_lossless(tmp_path / name, deep)
+        assert str(err.value).endswith("; expected .png, .tif, .tiff")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["K.TIFF", "k.png", "k.tif"]

@@ -50,8 +50,10 @@ class _Flaky(PipelineTask):
 
     @property
     def plan(self):
-        return SimpleNamespace(pipeline=PipelineConfig(retries=2, retry_wait=0.01),
-                               logs_dir=Path(self.folder) / "logs")
+        folder = Path(self.folder)  # the roots too: checked (and made) before a run
+        return SimpleNamespace(pipeline=PipelineConfig(
+            retries=2, retry_wait=0.01, work_root=folder / "work",
+            render_root=folder / "renders"), logs_dir=folder / "logs")
 
     @property
     def label(self) -> str:
@@ -102,7 +104,8 @@ def test_stage_gives_up_after_the_configured_retries(tmp_path):
     assert not _build(_Flaky(folder=str(tmp_path), code=errno.EIO, fail_times=5))
     assert (tmp_path / "calls").read_text() == "3"
     failure = json.loads((tmp_path / "logs" / "flaky.failed.json").read_text())
-    assert failure["error"].startswith("OSError: [Errno 5] injected")
+    assert failure["error"] == (f"PathError: {tmp_path / 'frame.png'}: injected (EIO): check "
+                                f"the storage and re-run, or ask for help with the stage's log")
 
 
 def test_disk_full_fails_at_once_with_a_failure_record(tmp_path):

@@ -1,27 +1,29 @@
 """The `shotstyle` command (tasks/cli.py) and what it shows while stages run
-(tasks/progress.py): help, version, the entry point, one-line errors, the
-progress lines, and stage events from forked task processes."""
+(tasks/progress.py): help, version, the entry point, one-line errors (roots,
+shot configs, unknown commands), Ctrl-C, the progress lines, and stage events
+from forked task processes."""
 from __future__ import annotations
 
 import configparser
 import multiprocessing
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
 
 import luigi
 
-from helpers import REPO
+from helpers import REPO, make_clip
 from tasks import progress
 from tasks.progress import PlainDisplay, TtyDisplay, listening
 
 COMMANDS = ("render", "batch", "status", "rerun", "keyframe", "shots-from-edit", "submit")
 
 
-def _shotstyle(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def _shotstyle(*args: str, env=None, **kwargs) -> subprocess.CompletedProcess:
+    env = {**(env or os.environ), "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "tasks.cli", *args], capture_output=True,
                           text=True, env=env, timeout=120, **kwargs)
 
@@ -34,6 +36,7 @@ def test_help_lists_every_command_examples_and_exit_codes():
     assert "examples:\n  shotstyle render s01 --local-scheduler" in proc.stdout
     codes = re.findall(r"^  (\d+)  ", proc.stdout.split("exit codes")[1], flags=re.M)
     assert codes == ["0", "2", "10", "20", "25", "30", "35", "40"]
+    assert "\n  130 interrupted (Ctrl-C): finished stages are kept\n" in proc.stdout
 
 
 def test_render_help_names_its_options():
@@ -201,3 +204,75 @@ def test_an_option_luigi_does_not_take_is_one_line(project):
     proc = _shotstyle("render", "s01", "--local-scheduler", "--no-lock", "--bogus")
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == "shotstyle: error: Luigi: unrecognized arguments: --bogus\n"
+
+
+# ---------------------------------------------------------------- what the command refuses
+
+def test_render_into_a_work_root_that_is_a_file_is_one_line_before_luigi_runs(project, tmp_path):
+    project.add_shot("s01", tmp_path / "s01.mov")
+    (tmp_path / "afile").write_text("x")
+    proc = _shotstyle("render", "s01", "--local-scheduler",
+                      env={**project.env(), "SHOTSTYLE_WORK_ROOT": str(tmp_path / "afile")})
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"shotstyle: error: work root {tmp_path / 'afile'} (set by "
+                           f"$SHOTSTYLE_WORK_ROOT) is a file, not a folder: move it aside, or "
+                           f"set $SHOTSTYLE_WORK_ROOT to a folder\n")
+
+
+def test_render_refuses_a_shot_config_that_is_a_folder_and_roots_in_one_folder(project,
+                                                                               tmp_path):
+    (project.configs / "shots" / "s02.yaml").mkdir()
+    proc = _shotstyle("render", "s02", env=project.env())
+    assert (proc.returncode, proc.stdout) == (2, "")
+    config = project.configs / "shots" / "s02.yaml"
+    assert proc.stderr == f"shotstyle: error: shot 's02': {config} is a folder, not a shot config\n"
+    project.add_shot("s01", tmp_path / "s01.mov")
+    proc = _shotstyle("render", "s01", env={**project.env(), "SHOTSTYLE_WORK_ROOT": str(
+        project.renders)})
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"shotstyle: error: the work root and the render root are one folder, "
+                           f"{project.renders}: set render_root (or $SHOTSTYLE_RENDER_ROOT) to "
+                           f"another folder, e.g. {project.renders / 'renders'}\n")
+
+
+def test_render_from_a_folder_without_configs_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SHOTSTYLE_CONFIG_DIR"}
+    proc = _shotstyle("render", "s01", env=env, cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (f"shotstyle: error: the config folder {tmp_path / 'configs'} does "
+                           f"not exist: run shotstyle in the project's folder (./configs) or "
+                           f"set $SHOTSTYLE_CONFIG_DIR\n")
+
+
+def test_an_unknown_command_is_argparse_s_usage_and_one_line():
+    proc = _shotstyle("rendr", "s01")
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.splitlines() == [
+        "usage: shotstyle [-h] [--version] COMMAND ...",
+        "shotstyle: error: argument COMMAND: invalid choice: 'rendr' (choose from 'render', "
+        "'batch', 'status', 'rerun', 'metrics', 'keyframe', 'shots-from-edit', 'submit')"]
+
+
+def test_ctrl_c_during_a_render_stops_it_with_one_line_and_exit_130(project, tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it, FFmpeg
+    included) while the probe runs: Luigi swallows a KeyboardInterrupt raised in
+    its event callbacks and FFmpeg fails its stage, yet the render stops there,
+    with the one line, no error line and no failure record."""
+    project.add_shot("s01", make_clip(tmp_path / "s01.mov", 32, 24, frames=3, audio=False))
+    proc = subprocess.Popen([sys.executable, "-m", "tasks.cli", "render", "s01",
+                             "--local-scheduler", "--no-lock"], cwd=project.root,
+                            env=project.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    said = []
+    for line in proc.stderr:
+        said.append(line)
+        if line.endswith("  s01  probe  started\n"):
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    out, rest = proc.communicate(timeout=60)
+    assert (proc.returncode, out) == (130, "")
+    lines = ("".join(said) + rest).splitlines()
+    assert [ln for ln in lines if not re.match(r"\d\d:\d\d:\d\d  s01  \w+  started$", ln)] == [
+        "shotstyle: interrupted: finished stages are kept; run it again to go on"], lines
+    assert not (project.work / "s01" / "logs" / "probe.failed.json").exists()
+    assert not (project.renders / "s01").exists()

@@ -1,6 +1,7 @@
 """The shot lock (pipeline/workarea/lock.py): taken, refreshed by its own
 session, refused to another while its holder lives, taken over once stale, and
-taken by exactly one of many processes racing for a stale lock."""
+taken by exactly one of many processes racing for a stale lock; a lock file
+that cannot be read (or is a folder) as the takers and `status` see it."""
 from __future__ import annotations
 
 import dataclasses
@@ -248,3 +249,37 @@ def test_a_lock_that_is_not_a_json_object_is_respected_until_its_beat_is_old(tmp
         f"s01: the lock {path} cannot be read ({why}); it is taken for a live render's until "
         f"it is 120 s old (it is 30 s old): wait, or remove it if no render holds this shot, "
         f"then re-run")
+
+
+def test_a_lock_that_is_a_folder_refuses_renders_in_one_line_and_is_kept(tmp_path):
+    lock.lock_path(tmp_path).mkdir(parents=True)
+    (lock.lock_path(tmp_path) / "notes.txt").write_text("someone's")
+    with pytest.raises(ShotLockedError) as err:
+        lock.take(tmp_path, lock.local_session("new"), "s01")
+    assert str(err.value) == (f"s01: the lock {tmp_path / 'render.lock'} is a folder, not a "
+                              f"lock file (no render makes one): remove it, then re-run")
+    assert (lock.lock_path(tmp_path) / "notes.txt").read_text() == "someone's"
+    assert lock.lock_note(tmp_path) == (
+        f"lock: {tmp_path / 'render.lock'} is a folder, not a lock file: renders of this shot "
+        f"are refused until it is removed")
+
+
+def test_the_lock_note_says_what_a_taker_would_do(tmp_path):
+    assert lock.lock_note(tmp_path) is None  # no lock (and no work area)
+    path = lock.lock_path(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    path.write_text("{\"session\": ")
+    beat = time.time() - 30
+    os.utime(path, (beat, beat))
+    until = time.strftime("%H:%M:%S", time.localtime(beat + lock.STALE_AFTER_S))
+    assert lock.lock_note(tmp_path) == (f"lock: {path} cannot be read (it is not JSON); taken "
+                                        f"for a live render's until {until}")
+    assert lock.lock_note(tmp_path, now=beat + lock.STALE_AFTER_S + 1) == (
+        f"lock: {path} cannot be read (it is not JSON); over 120 s old: the next render takes "
+        f"it over")
+    holder = lock.local_session("luigi --module tasks RenderShot --shot s01")  # this process
+    path.unlink()
+    lock.take(tmp_path, holder, "s01")
+    assert lock.lock_note(tmp_path) == f"rendering now: {holder.describe()}"
+    _write(tmp_path, dataclasses.replace(lock.local_session("killed", pid=_dead_pid())))
+    assert lock.lock_note(tmp_path) is None  # stale: free

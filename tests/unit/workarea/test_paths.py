@@ -1,5 +1,6 @@
 """pipeline.workarea.paths: a shot's folders and files from the pipeline config and
-the shot's name alone, inside the work and render roots."""
+the shot's name alone, inside the work and render roots, its work area and its
+deliverables never in one folder."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -73,3 +74,33 @@ def test_paths_read_nothing(tmp_path):
     paths = _paths(tmp_path)
     paths.frame_file("final", 1001)
     assert not (tmp_path / "work").exists() and not (tmp_path / "renders").exists()
+
+
+def _laid_out(shot: str, work: Path, renders: Path) -> ShotPaths:
+    return ShotPaths(shot, PipelineConfig(work_root=work, render_root=renders))
+
+
+def test_roots_that_are_one_folder_are_refused(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        _laid_out("s01", tmp_path / "show", tmp_path / "x" / ".." / "show").check_inside_roots()
+    assert str(err.value) == (
+        f"the work root and the render root are one folder, {tmp_path / 'show'}: set "
+        f"render_root (or $SHOTSTYLE_RENDER_ROOT) to another folder, e.g. "
+        f"{tmp_path / 'show' / 'renders'}")
+
+
+def test_one_root_inside_the_other_refuses_only_the_shot_named_as_its_folder(tmp_path):
+    """work/renders: shot 'renders' would have the render root as its work area, and
+    rerun would delete other shots' deliverables; renders/work likewise."""
+    work, inner = tmp_path / "work", tmp_path / "work" / "renders"
+    _laid_out("s01", work, inner).check_inside_roots()
+    with pytest.raises(ConfigError) as err:
+        _laid_out("renders", work, inner).check_inside_roots()
+    assert str(err.value) == (f"shot name 'renders': its folder {inner} holds the render root "
+                              f"{inner}; rename the shot or move that root")
+    renders, inner = tmp_path / "renders", tmp_path / "renders" / "work"
+    _laid_out("s01", inner, renders).check_inside_roots()
+    with pytest.raises(ConfigError) as err:
+        _laid_out("work", inner, renders).check_inside_roots()
+    assert str(err.value) == (f"shot name 'work': its folder {inner} holds the work root "
+                              f"{inner}; rename the shot or move that root")

@@ -1,4 +1,5 @@
-"""What `rerun` removes: the stage (or its chunks) and everything downstream."""
+"""What `rerun` removes: the stage (or its chunks) and everything downstream, and what
+it says it removed: only what existed."""
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.graph.chunks import Chunk
-from pipeline.graph.table import FINAL, PLATES, STYLED
+from pipeline.graph.table import FINAL, PLATES, PROBE, STYLED
 from pipeline.workarea.done import stage_done
 from pipeline.workarea.rerun import plan_rerun as plan_rerun_nodes
 from pipeline.workarea.rerun import rerun, stage_name
@@ -122,3 +123,30 @@ def test_status_names_the_render_holding_the_shot(work, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[-1].startswith("  rendering now: 'luigi --module tasks RenderShot --shot w01' "
                               f"on {render.host} (pid {render.pid}) since "), out
+
+
+def test_rerun_names_only_what_existed(work, capsys):
+    from pipeline.cli import main
+    work.done(PROBE)
+    work.done(PLATES)
+    work.done(STYLED, C1)  # one chunk stylised, nothing after it
+    assert rerun(work.plan, "styled") == ["styled"]
+    assert rerun(work.plan, "styled") == []
+    assert main(["rerun", "w01", "--stage", "styled"]) == 0
+    assert capsys.readouterr() == (
+        "w01: nothing to remove: styled and later stages have no outputs\n", "")
+    assert main(["rerun", "w01", "--stage", "stylize", "--frames", "1005-1006"]) == 0
+    assert capsys.readouterr() == (
+        "w01: nothing to remove: styled 1005-1006 and later stages have no outputs\n", "")
+    assert stage_done(work.plan, PLATES).is_current()  # upstream untouched
+
+
+def test_rerun_of_a_work_root_that_is_a_file_is_one_line(work, capsys, monkeypatch):
+    from pipeline.cli import main
+    blocker = work.project.root / "afile"
+    blocker.write_text("x")
+    monkeypatch.setenv("SHOTSTYLE_WORK_ROOT", str(blocker))
+    assert main(["rerun", "w01", "--stage", "styled"]) == 2
+    assert capsys.readouterr() == ("", (
+        f"shotstyle: error: work root {blocker} (set by $SHOTSTYLE_WORK_ROOT) is a file, not "
+        f"a folder: move it aside, or set $SHOTSTYLE_WORK_ROOT to a folder\n"))

@@ -1,4 +1,4 @@
-"""`python -m pipeline status`: one row per stage of the table."""
+"""`python -m pipeline status`: one row per stage of the table; `metrics` of a damaged file."""
 from __future__ import annotations
 
 from pipeline.errors import MediaError
@@ -48,3 +48,19 @@ def test_a_changed_setting_makes_its_stage_stale(work):
     assert rows["probe"].state == "done"
     assert rows["plates"].state == "stale"
     assert rows["plates"].detail == "stale (settings or inputs changed)"
+
+
+def test_metrics_of_a_damaged_metrics_json_is_one_line(work, capsys):
+    """`python -m pipeline metrics` (read like status): done by its manifest, but the
+    file was cut short or edited."""
+    from pipeline.cli import main
+    work.all_done()  # metrics.json holds "x"
+    path = work.plan.paths.metrics_json
+    assert main(["metrics", "w01"]) == 2
+    assert capsys.readouterr() == ("", (
+        f"shotstyle: error: {path}: cannot be read (Expecting value: line 1 column 1 (char 0)); "
+        f"compute it again with: python -m pipeline rerun w01 --stage metrics, then luigi "
+        f"--module tasks ShotMetrics --shot w01 --local-scheduler\n"))
+    path.write_text('{"summary": {"frames": 3}}')
+    assert main(["metrics", "w01"]) == 2
+    assert "cannot be read (no 'pairs'); compute it again" in capsys.readouterr().err
