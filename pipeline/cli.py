@@ -20,13 +20,13 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from pipeline.config import config_dir, configured_shots, parse_fps
+from pipeline.config import RENDER_ROOT, WORK_ROOT, config_dir, configured_shots, parse_fps
 from pipeline.errors import ShotstyleError, os_error
 from pipeline.graph.table import METRICS, PLATES, PROBE, STAGES
 from pipeline.workarea.done import stage_done
 from pipeline.workarea.lock import Holder, exclusive, local_session
 from pipeline.workarea.plan import ShotPlan
-from pipeline.workarea.roots import RENDER_ROOT, WORK_ROOT, check_roots
+from pipeline.workarea.roots import check_roots
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:

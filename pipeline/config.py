@@ -24,7 +24,7 @@ import typing
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Collection, Literal, Optional
+from typing import Any, Collection, Literal, NamedTuple, Optional
 
 import yaml
 
@@ -605,6 +605,17 @@ def check_shot_name(name: str) -> str:
     return name
 
 
+class RootSetting(NamedTuple):
+    key: str       # of pipeline.yaml (and PipelineConfig)
+    variable: str  # the environment variable that overrides it
+    label: str     # what the lines call it
+
+
+WORK_ROOT = RootSetting("work_root", "SHOTSTYLE_WORK_ROOT", "work root")
+RENDER_ROOT = RootSetting("render_root", "SHOTSTYLE_RENDER_ROOT", "render root")
+ROOTS = (WORK_ROOT, RENDER_ROOT)
+
+
 # --------------------------------------------------------------------------- #
 # Public loaders
 # --------------------------------------------------------------------------- #
@@ -625,9 +636,9 @@ def load_pipeline_config(cfg_dir: Optional[Path] = None) -> PipelineConfig:
     if path.exists() and "://" not in cfg.ocio_config:  # a file: relative to this one's folder
         overrides["ocio_config"] = os.path.normpath(path.parent / os.path.expanduser(
             cfg.ocio_config))
-    for key, env in (("work_root", "SHOTSTYLE_WORK_ROOT"), ("render_root", "SHOTSTYLE_RENDER_ROOT")):
-        if os.environ.get(env):
-            overrides[key] = Path(os.environ[env]).resolve()
+    for root in ROOTS:  # an empty variable is unset; a relative one is from the current folder
+        if os.environ.get(root.variable):
+            overrides[root.key] = Path(os.environ[root.variable]).resolve()
     return dataclasses.replace(cfg, **overrides) if overrides else cfg
 
 

@@ -41,7 +41,7 @@ from typing import Optional
 
 import yaml
 
-from pipeline.config import config_dir
+from pipeline.config import RENDER_ROOT, WORK_ROOT, config_dir
 from pipeline.errors import ConfigError
 from pipeline.graph.chunks import Chunk
 from pipeline.graph.nodes import Node, ShotGraph
@@ -49,7 +49,6 @@ from pipeline.graph.table import PLATES, STAGES, Stage
 from pipeline.media.atomic import write_bytes
 from pipeline.media.probe import probe_source, with_range
 from pipeline.workarea.plan import ShotPlan
-from pipeline.workarea.roots import RENDER_ROOT, WORK_ROOT
 
 SPECIFICATION = "jobtemplate-2023-09"
 GPU_AMOUNT = "amount.worker.gpu"

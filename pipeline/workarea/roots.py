@@ -16,24 +16,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import Optional
 
-from pipeline.config import PipelineConfig, config_dir
+from pipeline.config import RENDER_ROOT, ROOTS, WORK_ROOT, PipelineConfig, RootSetting, config_dir
 from pipeline.errors import (PathError, disk_full_error, explain_os_error, file_in_the_way,
                              is_disk_full)
 from pipeline.media.atomic import tmp_name
 from pipeline.workarea.paths import ShotPaths
 
 
-class RootSetting(NamedTuple):
-    key: str       # of pipeline.yaml (and PipelineConfig)
-    variable: str  # the environment variable that overrides it
-    label: str     # what the lines call it
-
-
-WORK_ROOT = RootSetting("work_root", "SHOTSTYLE_WORK_ROOT", "work root")
-RENDER_ROOT = RootSetting("render_root", "SHOTSTYLE_RENDER_ROOT", "render root")
-ROOTS = (WORK_ROOT, RENDER_ROOT)
 
 
 @dataclass(frozen=True)
