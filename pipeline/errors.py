@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from models.errors import CheckpointError, DeviceError, ShotstyleError  # noqa: F401
+from models.errors import CheckpointError, DeviceError, ShotstyleError, one_line  # noqa: F401
 
 DISK_FULL_ERRNOS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT")
                              if hasattr(errno, name))

@@ -4,26 +4,11 @@ separators escaped, in a refused input's error (``one_line_error``, exit 2) and
 in a refused clip's warning (``ClipRefused``, its reason after the clip's label)."""
 from __future__ import annotations
 
-import unicodedata
-
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, one_line  # noqa: F401 - one_line is this package's too
 
 
 class ClipRefused(Exception):
     """A clip that cannot become a shot; its str() is the reason."""
-
-
-def one_line(text: str) -> str:
-    """``text`` with control characters and line or paragraph separators written
-    as escapes (``\\n``, ``\\x1b``, ``\\u2028``): a file or clip name cannot start
-    a new line in a message, nor a new key after a ``#`` comment in YAML."""
-    return "".join(_escaped(char) for char in str(text))
-
-
-def _escaped(char: str) -> str:
-    if unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp"):
-        return char.encode("unicode_escape", "backslashreplace").decode("ascii")
-    return char
 
 
 def one_line_error(text: str) -> ConfigError:

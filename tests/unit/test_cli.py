@@ -212,3 +212,11 @@ def test_keyframe_into_a_folder_it_cannot_write_is_one_line(shot, capsys):
         f"shotstyle: error: /sys/kernel/k01.1001.png: /sys/kernel: permission denied for user "
         f"{getpass.getuser()} (EACCES): give that user write access to it, or choose another "
         f"folder"]
+
+
+def test_a_missing_source_whose_name_holds_a_newline_is_one_line(project, tmp_path, capsys):
+    project.add_shot("nl", tmp_path / "gone\nstyle: x.mov")
+    assert main(["keyframe", "nl", "1001"]) == 2
+    assert capsys.readouterr() == (
+        "", f"nl: decoding the plates first\n"
+            f"shotstyle: error: {tmp_path}/gone\\nstyle: x.mov: source not found\n")

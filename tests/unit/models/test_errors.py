@@ -30,3 +30,10 @@ def test_importing_the_errors_loads_no_torch():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_line_stays_one_line_whatever_the_names_in_it_hold():
+    err = CheckpointError("/show/new\nkey: 1/\x1bstyle\u2028.pt: checkpoint not found")
+    assert str(err) == err.condition == ("/show/new\\nkey: 1/\\x1bstyle\\u2028.pt: checkpoint "
+                                         "not found")
+    assert str(CheckpointError("café.pt: not found")) == "café.pt: not found"

@@ -12,17 +12,23 @@ from pipeline.workarea.failures import clear_failure, failure_path, read_failure
 
 def test_a_failure_is_recorded_with_its_first_line_and_read_back(tmp_path):
     logs = tmp_path / "work" / "s01" / "logs"  # made by the record
-    error = MediaError("s01.mov: decode failed: decoded 3 of 5 frames\nmore detail below")
+    error = OSError("s01.mov: decode failed: decoded 3 of 5 frames\nmore detail below")
     before = time.time()
     record_failure(logs, "plates", error, "Plates(shot=s01)")
     assert failure_path(logs, "plates") == logs / "plates.failed.json"
     record = read_failure(logs, "plates")
-    assert record["error"] == "MediaError: s01.mov: decode failed: decoded 3 of 5 frames"
+    assert record["error"] == "OSError: s01.mov: decode failed: decoded 3 of 5 frames"
     assert record["log"] == str(logs / "plates.log")
     assert record["task"] == "Plates(shot=s01)" and record["host"] == socket.gethostname()
     recorded = time.mktime(time.strptime(record["time"][:19], "%Y-%m-%dT%H:%M:%S"))
     assert before - 1 <= recorded <= time.time() + 1
     assert [p.name for p in logs.iterdir()] == ["plates.failed.json"]  # no temporary left
+
+
+def test_a_user_error_is_recorded_whole_its_names_escaped(tmp_path):
+    record_failure(tmp_path, "plates", MediaError("new\nline.mov: source not found"), "t")
+    assert read_failure(tmp_path, "plates")["error"] == (
+        "MediaError: new\\nline.mov: source not found")
 
 
 def test_an_error_whose_text_names_its_kind_is_not_prefixed_twice(tmp_path):
