@@ -205,6 +205,10 @@ class OutputConfig:
         "needs a `colorspace` for it)."))
     exr_compression: Literal[EXR_COMPRESSIONS] = setting("zip", help=(
         "Compression of the EXR frames (all lossless)."))
+    burn_in: bool = setting(False, help=(
+        "Burn the shot, version, frame number and source timecode into the mp4 (FFmpeg's "
+        "drawtext): shot and version top-left, timecode bottom-left, frame number "
+        "bottom-right. Never on the ProRes, PNG or EXR frames."))
 
 
 @dataclass(frozen=True)
@@ -655,11 +659,15 @@ def shot_config_path(shot: str, cfg_dir: Optional[Path] = None) -> Path:
 
 def check_delivers(path: Path, output: OutputConfig, writes_exr: bool) -> None:
     """ConfigError where the shot's ``output`` section leaves nothing to deliver
-    (``writes_exr``: whether it writes the EXR; its default depends on the source)."""
+    (``writes_exr``: whether it writes the EXR; its default depends on the source),
+    or asks for burn-ins without the mp4 they go on."""
     if not (output.mov or output.mp4 or output.frames or writes_exr):
         exr = "exr" if output.exr is False else "exr (off by default for this source)"
         raise ConfigError(f"{path}: key 'output': nothing to deliver: mov, mp4, frames and "
                           f"{exr} are all off")
+    if output.burn_in and not output.mp4:
+        raise ConfigError(f"{path}: key 'output': burn_in is on but mp4 is off: burn-ins go on "
+                          f"the review mp4 only, never on the ProRes, PNG or EXR")
 
 
 def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:

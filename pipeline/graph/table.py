@@ -116,7 +116,7 @@ STAGES: tuple[Stage, ...] = (
           upstream=(STYLED, FLOW), settings=(lambda p: p.cfg.smoothing,), along_time=True,
           only_with_flow=(FLOW,), frame_ext="png", label="final", description="final (smoothed)"),
     Stage(ENCODE, "EncodeClip", "Encode renders/<shot>/<shot>_styled.{mov,mp4} and publish "
-          "the frames.", upstream=(FINAL,), settings=(lambda p: p.cfg.output,),
+          "the frames.", upstream=(FINAL,), settings=(lambda p: p.keys.output_identity,),
           outputs=lambda p: p.paths.encode_outputs(p.cfg.output, p.settings.writes_exr)),
     Stage(METRICS, "ShotMetrics", "E_warp of plates / stylised / final frames, SSIM and PSNR "
           "-> renders/<shot>/metrics.json.", aliases=("metric",), upstream=(FINAL, FLOW),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import ffmpeg
 
@@ -71,7 +71,8 @@ def _colour(job: EncodeJob) -> tuple[str, str, str, str]:
             t.transfer or "unknown")
 
 
-def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
+def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False,
+           burn_in: Sequence[Mapping[str, Any]] = ()):
     v = ffmpeg.input(job.frames_pattern, f="image2", framerate=job.info.fps,
                      start_number=job.first).video
     # Limit the video in the graph, not with -frames:v: that option ends the
@@ -93,6 +94,9 @@ def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False):
     # Tag the frames too: some encoders (prores_ks) read colour from frames only.
     v = v.filter("setparams", range="tv", colorspace=space, color_primaries=primaries,
                  color_trc=trc)
+    # drawn on the coded frames (white and black are the same in every matrix)
+    for options in burn_in:
+        v = v.filter("drawtext", **options)
     v = geometry.encode_filters(v, job.info.sar_fraction)
     return v.filter("format", pix_fmt)
 
@@ -150,8 +154,10 @@ def mp4_needs_444(info: SourceInfo, cfg: OutputConfig) -> bool:
 
 
 def encode_h264(job: EncodeJob, target: Path, cfg: OutputConfig,
+                burn_in: Sequence[Mapping[str, Any]] = (),
                 poll: Optional[Callable] = None) -> None:
-    """H.264 review copy: yuv420p, or yuv444p for odd sizes when mp4_odd_size=exact."""
+    """H.264 review copy: yuv420p, or yuv444p for odd sizes when mp4_odd_size=exact;
+    ``burn_in``: its drawtext filters (``pipeline.media.burn_in.drawtext_chain``)."""
     odd = bool(job.info.width % 2 or job.info.height % 2)
     pad = odd and cfg.mp4_odd_size == "pad"
     size = ((job.info.width + 1) // 2 * 2, (job.info.height + 1) // 2 * 2) if pad else (
@@ -159,7 +165,7 @@ def encode_h264(job: EncodeJob, target: Path, cfg: OutputConfig,
     pix_fmt = "yuv444p" if mp4_needs_444(job.info, cfg) else "yuv420p"
     args = dict(_common_args(job), vcodec="libx264", crf=cfg.mp4_crf, preset=cfg.mp4_preset,
                 movflags="+faststart", f="mp4")
-    streams = [_video(job, pix_fmt, pad_even=pad)]
+    streams = [_video(job, pix_fmt, pad_even=pad, burn_in=burn_in)]
     audio = _audio(job)
     if audio is not None:
         streams.append(audio)

@@ -1,8 +1,10 @@
 """The encode stage: the deliverables in ``renders/<shot>/``.
 
 ``<shot>_styled.mov`` (ProRes 422 HQ; 4444 with the source's alpha),
-``<shot>_styled.mp4`` (H.264) and ``frames/`` (the final, display-referred
-sequence; RGBA with the source's alpha), each as the shot's output config asks, and for a colour-managed source ``exr/<shot>.####.exr``: half
+``<shot>_styled.mp4`` (H.264; with ``output.burn_in`` the shot, version, frame
+number and timecode burnt in: ``pipeline.media.burn_in``) and ``frames/`` (the
+final, display-referred sequence; RGBA with the source's alpha), each as the
+shot's output config asks, and for a colour-managed source ``exr/<shot>.####.exr``: half
 float in the source's colour space, with its alpha and header metadata.
 
 The EXR frame is the final frame taken back through the inverse of the
@@ -16,10 +18,12 @@ import dataclasses
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import Optional
 
 from pipeline.errors import MediaError
 from pipeline.graph.table import FINAL, PLATES
 from pipeline.media.atomic import remove_stale_temporaries, staged, temporary_path
+from pipeline.media.burn_in import drawtext_chain, font_option
 from pipeline.media.colour_decode import from_deep_frame, source_pictures
 from pipeline.media.display_tags import movie_tags
 from pipeline.media.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
@@ -52,6 +56,7 @@ def run(ctx: StageRun) -> dict:
                     frame_pattern(plan.paths.stage_dir(PLATES), plan.shot)
                     if info.has_alpha else None,
                     info.display_crop, tags)
+    burn_in = _burn_in(plan, info, first)  # refused before any movie where FFmpeg cannot draw it
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
     targets = plan.paths.encode_outputs(plan.cfg.output, plan.settings.writes_exr)
@@ -69,7 +74,7 @@ def run(ctx: StageRun) -> dict:
                     log.warning("%s: %dx%d has an odd side: the mp4 is H.264 4:4:4 to keep "
                                 "the exact size (set output.mp4_odd_size: pad for 4:2:0)",
                                 plan.shot, info.width, info.height)
-                encode_h264(job, tmp[kind], plan.cfg.output)
+                encode_h264(job, tmp[kind], plan.cfg.output, burn_in)
             elif kind == "frames":
                 _publish_frames(plan, info, first, last, tmp[kind])
             else:
@@ -80,6 +85,24 @@ def run(ctx: StageRun) -> dict:
     ctx.commit(frames=(first, last), outputs=outputs, timings=timings,
                seconds=round(time.monotonic() - t0, 3))
     return outputs
+
+
+def version_label(plan: ShotPlan) -> Optional[str]:
+    """The version the burn-in shows (``v002``), or None: not shown.
+
+    HOOK for the versioned deliverables (#22, ``renders/<shot>/v001/``): return
+    the plan's version label here; the burn-in then shows it, the one place it
+    is read. (It changes the mp4: the version must be in the encode key then.)"""
+    return None
+
+
+def _burn_in(plan: ShotPlan, info: SourceInfo, first: int) -> list[dict]:
+    """The review mp4's drawtext filters (``output.burn_in``), or none; only the
+    mp4 gets them, never the ProRes, PNG or EXR."""
+    if not (plan.cfg.output.burn_in and plan.cfg.output.mp4):
+        return []
+    return drawtext_chain(plan.shot, version_label(plan), first, info.timecode,
+                          info.fps_fraction, (info.width, info.height), font_option())
 
 
 def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int,

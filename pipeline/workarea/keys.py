@@ -80,6 +80,15 @@ class StageKeys:
                                        c.display, c.view]
 
     @property
+    def output_identity(self) -> dict:
+        """The shot's ``output`` section; ``burn_in`` only while it is on (shots
+        without burn-ins keep the keys they had)."""
+        out = asdict(self.plan.cfg.output)
+        if not out["burn_in"]:
+            del out["burn_in"]
+        return out
+
+    @property
     def fps_identity(self) -> str:
         return str(self.plan.settings.fps_override)
 
