@@ -5,7 +5,8 @@
                                                            remove a stage (or chunks) + downstream
     python -m pipeline metrics s01 [--json]                temporal metrics of a rendered shot
     python -m pipeline keyframe s01 1001 [--out PATH]      the frame for an artist to paint
-    python -m pipeline shots-from-edit CUT --style NAME [--handles 8]
+    python -m pipeline shots-from-edit CUT --style NAME [--handles 8] [--name PATTERN]
+                       [--first-frame 1001] [--first-frame-at handle|cut]
                                                            a shot config per clip of an edit
     python -m pipeline submit openjd s01 s02 --output job.yaml
                                                            a job template for the farm manager
@@ -155,10 +156,14 @@ def cmd_keyframe(args: argparse.Namespace) -> int:
 
 
 def cmd_shots_from_edit(args: argparse.Namespace) -> int:
-    from pipeline.editorial import parse_handles, write_shot_configs
+    from pipeline.editorial import (parse_first_frame, parse_handles, parse_name_pattern,
+                                    write_shot_configs)
     rate = float(parse_fps(args.rate, "--rate"))
+    name = parse_name_pattern(args.name)  # each option checked before the cut is read
     result = write_shot_configs(Path(args.cut), args.style, parse_handles(args.handles),
-                                args.overwrite, [Path(d) for d in args.media], rate)
+                                args.overwrite, [Path(d) for d in args.media], rate,
+                                first_frame=parse_first_frame(args.first_frame),
+                                first_frame_at=args.first_frame_at, name=name)
     for path in result.written:
         print(f"wrote {path}")
     for path in result.kept:
@@ -213,16 +218,30 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("frame", type=int)
     p.add_argument("--out", help="where to write it (default: renders/<shot>/keyframes/)")
     p.set_defaults(func=cmd_keyframe)
-    from pipeline.editorial import DEFAULT_HANDLES, MAX_HANDLES  # OTIO only when it runs
+    from pipeline.editorial import (DEFAULT_HANDLES, DEFAULT_NAME_PATTERN, FIRST_FRAME,
+                                    FRAME_ANCHORS, MAX_HANDLES)  # OTIO only when it runs
     p = sub.add_parser("shots-from-edit", help="write a shot config per clip of an EDL, "
-                                               "FCP XML or .otio cut (OpenTimelineIO)")
-    p.add_argument("cut", help="the edit: .edl (CMX 3600), .xml (FCP 7) or .otio")
+                                               "FCP XML, .otio or .otioz cut (OpenTimelineIO)")
+    p.add_argument("cut", help="the edit, read by the OpenTimelineIO adapter its extension "
+                               "names: .edl (CMX 3600), .xml (FCP 7), .otio, .otioz, an .otiod "
+                               "folder, .aaf where its plugin is installed")
     p.add_argument("--style", required=True,
                    help="the style every shot gets: a configs/styles/<name>.yaml (a style to "
                         "be trained needs its file, with its train section)")
     p.add_argument("--handles", default=str(DEFAULT_HANDLES),
-                   help=f"frames kept before and after each cut, 0 to {MAX_HANDLES} "
-                        f"({DEFAULT_HANDLES}); frame 1001 is the first handle frame")
+                   help=f"frames kept before and after each cut (beyond the frames a "
+                        f"dissolve shows past it), 0 to {MAX_HANDLES} ({DEFAULT_HANDLES})")
+    p.add_argument("--name", default=DEFAULT_NAME_PATTERN, metavar="PATTERN",
+                   help="how the shots of clips without a marker are named (a clip's marker, "
+                        "an EDL's * LOC:, names its shot): {clip} the clip's name, {index} "
+                        "its number in the cut from 1, {cut} the cut's file name, with a "
+                        "format spec if need be: sq010_sh{index:03d}0 (%(default)s)")
+    p.add_argument("--first-frame", default=str(FIRST_FRAME), metavar="N",
+                   help="the frame number of the first handle frame, or of the cut in with "
+                        "--first-frame-at cut (%(default)s)")
+    p.add_argument("--first-frame-at", choices=FRAME_ANCHORS, default=FRAME_ANCHORS[0],
+                   help="what --first-frame numbers: the first handle frame or the cut in "
+                        "(%(default)s)")
     p.add_argument("--media", action="append", default=[],
                    help="a folder media may come from: clips the edit names only by name (an "
                         "EDL's) are looked for there after the cut's folder, and media outside "

@@ -220,6 +220,30 @@ class SourceRange:
     duration: int = setting(min=1, max=9_999_999, help="Frames long.")
 
 
+#: The highest frame number the ``edit`` section may give (a first frame up to
+#: 9,999,999 plus a duration up to 9,999,999).
+EDIT_FRAME_MAX = 99_999_999
+
+
+@dataclass(frozen=True)
+class ShotEdit:
+    """Where a shot is in the edit it was made from: ``shots-from-edit`` writes
+    it; metadata that no stage reads (publishing reads the cut and handles)."""
+    cut: str = setting(help="The edit's file name (`reel_a.edl`), as the lines show it.")
+    clip: str = setting(help="The clip's name in the edit, as the lines show it.")
+    cut_in: int = setting(min=0, max=EDIT_FRAME_MAX, help=(
+        "The first frame of the cut, in this shot's frame numbers."))
+    cut_out: int = setting(min=0, max=EDIT_FRAME_MAX, rule="not before cut_in", help=(
+        "The last frame of the cut (inclusive), in this shot's frame numbers."))
+    handles: tuple[int, int] = setting(min=0, max=9_999_999, help=(
+        "Handle frames `[head, tail]`: kept before the cut and after it, beyond the frames a "
+        "transition shows of the clip past its cut (which are part of the cut)."))
+    transition_in: int = setting(0, min=0, max=9_999_999, help=(
+        "Length in frames of the transition (a dissolve) at the cut in; 0: a cut."))
+    transition_out: int = setting(0, min=0, max=9_999_999, help=(
+        "Length in frames of the transition at the cut out; 0: a cut."))
+
+
 @dataclass(frozen=True)
 class ShotConfig:
     source: str = setting(help=(
@@ -268,6 +292,11 @@ class ShotConfig:
         "Temporal smoothing and its optical flow."))
     output: OutputConfig = setting(default_factory=OutputConfig, help=(
         "Which deliverables are written to `renders/<shot>/`, and how."))
+    edit: Optional[ShotEdit] = setting(None, help=(
+        "Where the shot is in its edit (`shots-from-edit` writes it), e.g. `{cut: reel_a.edl, "
+        "clip: take1.mov, cut_in: 1009, cut_out: 1020, handles: [8, 8], transition_in: 0, "
+        "transition_out: 12}`: metadata for publishing, in this shot's frame numbers; no "
+        "stage reads it, so it never makes a stage redo. Null: not from an edit."))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -326,6 +355,8 @@ def _type_name(tp: Any) -> str:
     if origin in (dict, typing.Dict):
         k, v = typing.get_args(tp)
         return f"a mapping of {_type_name(k)} to {_type_name(v)}"
+    if origin is tuple:
+        return f"[{', '.join(_type_name(a) for a in typing.get_args(tp))}]"
     if dataclasses.is_dataclass(tp):
         return "a mapping"
     return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
@@ -356,6 +387,11 @@ def _coerce(value: Any, tp: Any, where: str, base: Path, meta: dict) -> Any:
         inner = where[:-1] if where.endswith("'") else where
         return {_coerce(k, ktp, f"{inner}.{k}'", base, {}):
                 _coerce(v, vtp, f"{inner}.{k}'", base, meta) for k, v in value.items()}
+    if origin is tuple:  # a YAML list of as many values as the type gives
+        items = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)) or len(value) != len(items):
+            raise bad()
+        return tuple(_coerce(v, t, where, base, meta) for v, t in zip(value, items))
     if tp is bool:
         if not isinstance(value, bool):
             raise bad()
@@ -576,7 +612,10 @@ def _check_bounds(path: Path, obj: Any, prefix: str = "") -> None:
         lo, hi, below = (f.metadata.get(k) for k in ("min", "max", "below"))
         if value is None or (lo is None and hi is None and below is None):
             continue
-        if not isinstance(value, float):
+        if isinstance(value, tuple):  # each of its numbers
+            for item in value:
+                _check_range(path, key, item, lo, hi)
+        elif not isinstance(value, float):
             _check_range(path, key, value, lo, hi)
         elif f.metadata.get("unit") == "seconds":
             if not lo <= value <= hi:
@@ -682,6 +721,9 @@ def load_shot_config(shot: str, cfg_dir: Optional[Path] = None) -> ShotConfig:
         raise ConfigError(f"{path}: key 'style': expected a style name (a file "
                           f"configs/styles/<name>.yaml), got {cfg.style!r}")
     check_delivers(path, cfg.output, cfg.output.exr is not False)
+    if cfg.edit is not None and cfg.edit.cut_out < cfg.edit.cut_in:
+        raise ConfigError(f"{path}: key 'edit.cut_out': expected a frame not before cut_in "
+                          f"({cfg.edit.cut_in}), got {cfg.edit.cut_out}")
     # Resolve the source relative to the shot file.
     src = Path(os.path.expanduser(cfg.source))
     src = src if src.is_absolute() else path.parent / src

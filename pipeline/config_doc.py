@@ -70,6 +70,8 @@ def _type(tp: Any) -> str:
     elif origin in (dict, typing.Dict):
         k, v = typing.get_args(tp)
         name = f"mapping {_type(k)} → {_type(v)}" if v is not Any else "mapping"
+    elif origin is tuple:
+        name = f"list [{', '.join(_type(a) for a in typing.get_args(tp))}]"
     elif dataclasses.is_dataclass(tp):
         name = "section"
     else:

@@ -1,14 +1,10 @@
-"""Effects and transitions on a clip: a speed change is refused (a shot takes
-its source frames 1:1), any other effect is warned (not applied); the frames a
-transition shows of the clip beyond its cut, which the handles keep, and a
-line where the media cannot give them."""
+"""Effects on a clip: a speed change is refused (a shot takes its source
+frames 1:1), any other effect is warned (not applied)."""
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Optional
 
 from pipeline.editorial.lines import ClipRefused
-from pipeline.editorial.timing import timecode_frames
 
 _FCP_SPEED_EFFECT = "timeremap"  # FCP 7's Time Remap filter (its effectid)
 
@@ -49,25 +45,3 @@ def _speed_change(effect) -> Optional[str]:
     if hasattr(fcp, "get") and str(fcp.get("effectid", "")).lower() == _FCP_SPEED_EFFECT:
         return f"a {effect.name or 'Time Remap'!r} effect (FCP's Time Remap: a speed change)"
     return None
-
-
-def transition_frames(clip, taken, fps: Fraction) -> tuple[int, int]:
-    """Frames of the media a transition shows before the clip's cut in and
-    after its cut out (a dissolve mixes them with the neighbouring clip)."""
-    import opentimelineio as otio
-    try:
-        visible = clip.visible_range()
-    except otio.exceptions.OTIOError as exc:
-        raise ClipRefused(f"its transitions cannot be placed: {exc}") from None
-    before = timecode_frames(taken.start_time, fps) - timecode_frames(visible.start_time, fps)
-    after = (timecode_frames(visible.end_time_exclusive(), fps)
-             - timecode_frames(taken.end_time_exclusive(), fps))
-    return max(before, 0), max(after, 0)
-
-
-def transition_lines(mix: tuple[int, int], kept: tuple[int, int]) -> list[str]:
-    """One line for each side where the media cannot give a transition its frames."""
-    return [f"a transition shows {need} frame(s) of it {side} its cut, but its media holds "
-            f"only {have}: the shot has {have}"
-            for side, need, have in (("before", mix[0], kept[0]), ("after", mix[1], kept[1]))
-            if have < need]

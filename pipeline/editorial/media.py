@@ -1,7 +1,9 @@
 """Where a clip's media is: the file its media reference names (a file URL or a
 path, relative to the cut's folder), else the first file of the clip's name in
-the cut's folder and the ``--media`` folders; only inside those folders
-(symlinks and ``..`` resolved), and only a path a shot file can hold."""
+the cut's folder and the ``--media`` folders; an .otioz's media (inside the
+bundle) where the bundle is unzipped in the cut's folder, else by its file name
+in those folders; only inside those folders (symlinks and ``..`` resolved), and
+only a path a shot file can hold."""
 from __future__ import annotations
 
 import os
@@ -20,23 +22,51 @@ def check_media_dirs(media_dirs: list[Path]) -> None:
             raise one_line_error(f"--media {folder}: no such folder")
 
 
-def media_path(ref, clip_name: str, folders: list[Path], roots: list[Path]) -> Path:
+def media_path(ref, clip_name: str, folders: list[Path], roots: list[Path],
+               bundle: bool = False) -> Path:
     """The file a clip's media reference names (relative to the cut's folder,
     ``folders[0]``), or, for a reference the edit does not resolve (an EDL's
     clip names), the first file of the clip's name in ``folders``; either only
-    inside ``roots`` (the folders, symlinks resolved)."""
+    inside ``roots`` (the folders, symlinks resolved). ``bundle``: the cut is an
+    .otioz, whose relative references name files inside it."""
     url = _reference_url(ref)
-    if url is not None:
-        path = _url_path(url)
-        path = Path(os.path.normpath(path if path.is_absolute() else folders[0] / path))
-        if not _inside(path, roots):
-            raise _outside(path)
-        if not _exists(path):
-            raise ClipRefused(f"media not found: {path}")
-        return path
+    if url is None:
+        found = _by_name(clip_name, folders, roots)
+        if found is None:
+            raise ClipRefused(f"media not found (looked in {', '.join(map(str, folders))})")
+        return found
+    path = _url_path(url)
+    if bundle and not path.is_absolute():
+        return _bundled(path, folders, roots)
+    path = Path(os.path.normpath(path if path.is_absolute() else folders[0] / path))
+    if not _inside(path, roots):
+        raise _outside(path)
+    if not _exists(path):
+        raise ClipRefused(f"media not found: {path}")
+    return path
+
+
+def _bundled(inside: Path, folders: list[Path], roots: list[Path]) -> Path:
+    """An .otioz's media file: the bundle unzipped in the cut's folder, else a
+    file of its name in the cut's folder and the --media folders."""
+    unzipped = Path(os.path.normpath(folders[0] / inside))
+    if _exists(unzipped) and _inside(unzipped, roots):
+        return unzipped
+    found = _by_name(inside.name, folders, roots)
+    if found is None:
+        raise ClipRefused(f"media not found: {inside} is inside the .otioz bundle; neither "
+                          f"{unzipped} (the bundle unzipped in the cut's folder) nor a file "
+                          f"{inside.name} in {', '.join(map(str, folders))} is there: unzip "
+                          f"the bundle there, or give --media the takes' folder")
+    return found
+
+
+def _by_name(name: str, folders: list[Path], roots: list[Path]) -> Optional[Path]:
+    """The first file ``name`` in ``folders``, only inside ``roots``; None
+    where there is none."""
     outside = None
-    for folder in folders if clip_name else []:
-        path = Path(os.path.normpath(folder / clip_name))
+    for folder in folders if name else []:
+        path = Path(os.path.normpath(folder / name))
         if not _exists(path):
             continue
         if _inside(path, roots):
@@ -44,7 +74,7 @@ def media_path(ref, clip_name: str, folders: list[Path], roots: list[Path]) -> P
         outside = outside or path
     if outside is not None:
         raise _outside(outside)
-    raise ClipRefused(f"media not found (looked in {', '.join(map(str, folders))})")
+    return None
 
 
 def check_path_text(path: Path) -> None:

@@ -1,5 +1,7 @@
-"""Reading a cut: an EDL (its text UTF-8, else Latin-1), an FCP 7 XML or an
-``.otio`` into its one Timeline (one line for anything else), and the
+"""Reading a cut: OpenTimelineIO chooses the adapter from the file's extension
+(``.otio``, ``.otioz``, an ``.otiod`` folder, an EDL, FCP 7 XML, an AAF where
+its plugin is installed); an EDL's text is read here (UTF-8, else Latin-1) at
+``--rate``; the cut into its one Timeline (one line for anything else), and the
 Timeline's video clips, nested compositions walked, each with what its place
 adds: enabled or not, the effects around it, a nest that trims it."""
 from __future__ import annotations
@@ -12,12 +14,36 @@ from typing import Optional
 from pipeline.editorial.lines import one_line, one_line_error
 from pipeline.errors import ConfigError
 
-_EDIT_FORMATS = {".edl": "cmx_3600", ".xml": "fcp_xml", ".otio": "otio_json"}
+#: Adapters that want more than the file: an EDL its rate (and its text, read
+#: here), an .otiod folder its media as absolute paths.
+EDL_ADAPTER, FOLDER_ADAPTER, BUNDLE_ADAPTER = "cmx_3600", "otiod", "otioz"
+#: Adapter plugins a user may lack, by the extension they read.
+_PLUGINS = {".aaf": "AAF needs the otio-aaf-adapter plugin (pip install otio-aaf-adapter)"}
+
+
+def adapter_name(cut: Path) -> str:
+    """The OpenTimelineIO adapter that reads ``cut`` (by its extension); one
+    line naming the extensions the installed adapters read where none does."""
+    import opentimelineio as otio
+    try:
+        return otio.adapters.from_filepath(str(cut)).name
+    except otio.exceptions.NoKnownAdapterForExtensionError:
+        known = ", ".join(f".{s}" for s in sorted(
+            otio.adapters.suffixes_with_defined_adapters(read=True)))
+        what = f"{cut.suffix} files" if cut.suffix else "a file without an extension"
+        hint = _PLUGINS.get(cut.suffix.lower())
+        raise one_line_error(f"{cut}: no OpenTimelineIO adapter installed here reads {what} "
+                             f"(they read {known}){'; ' + hint if hint else ''}") from None
 
 
 def is_edl(cut: Path) -> bool:
     """Whether the cut is read as a CMX 3600 EDL."""
-    return _EDIT_FORMATS.get(cut.suffix.lower()) == "cmx_3600"
+    return adapter_name(cut) == EDL_ADAPTER
+
+
+def is_bundle(cut: Path) -> bool:
+    """Whether the cut is an .otioz, whose media references are inside it."""
+    return adapter_name(cut) == BUNDLE_ADAPTER
 
 
 # --------------------------------------------------------------------------- #
@@ -26,23 +52,22 @@ def is_edl(cut: Path) -> bool:
 def read_cut(cut: Path, rate: float, notes: list[str]):
     """The cut's timeline (one line for anything else)."""
     import opentimelineio as otio
-    adapter = _EDIT_FORMATS.get(cut.suffix.lower())
-    if adapter is None:
-        raise one_line_error(f"{cut}: not an edit this reads (known: "
-                             f"{', '.join(sorted(_EDIT_FORMATS))})")
-    if cut.is_dir():
+    adapter = adapter_name(cut)
+    if cut.is_dir() and adapter != FOLDER_ADAPTER:
         raise one_line_error(f"{cut}: a folder, not an edit file")
-    if not cut.is_file():
+    if not cut.exists():
         raise one_line_error(f"{cut}: edit not found")
     try:
-        if adapter == "cmx_3600":
+        if adapter == EDL_ADAPTER:
             read = otio.adapters.read_from_string(_edl_text(cut, notes), adapter, rate=rate)
+        elif adapter == FOLDER_ADAPTER:
+            read = otio.adapters.read_from_file(str(cut), absolute_media_reference_paths=True)
         else:
-            read = otio.adapters.read_from_file(str(cut), adapter)
+            read = otio.adapters.read_from_file(str(cut))
     except ConfigError:
         raise
     except Exception as exc:  # noqa: BLE001 - the adapters raise many kinds
-        how = f" (as an EDL at {rate:g} frames/s; --rate sets it)" if adapter == "cmx_3600" \
+        how = f" (as an EDL at {rate:g} frames/s; --rate sets it)" if adapter == EDL_ADAPTER \
             else ""
         raise one_line_error(f"{cut}: cannot read the edit{how}: {exc}") from None
     return _the_timeline(cut, read)

@@ -1,19 +1,26 @@
-"""A cut's shots: one per enabled clip of its video tracks, in order, the clip's
-media frames widened by the handles (and by what a transition shows), a
-warning line per clip with no shot or an unfaithful one, and notes."""
+"""A cut's shots: one per enabled clip of its video tracks, in order: the
+clip's media frames, the frames its transitions show past its cut, and its
+handles beyond them; its first frame's number; its name (its marker's, else
+``--name``'s); a warning line per clip with no shot or an unfaithful one, and
+notes."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
-from pipeline.editorial.effects import effect_warnings, transition_frames, transition_lines
+from pipeline.editorial.effects import effect_warnings
+from pipeline.editorial.frames import FIRST_FRAME, check_first_frame, shot_first_frame
 from pipeline.editorial.lines import ClipRefused, one_line, one_line_error
+from pipeline.editorial.markers import marker_name
 from pipeline.editorial.media import check_media_dirs, check_path_text, media_path
-from pipeline.editorial.names import shot_name
-from pipeline.editorial.read import PlacedClip, is_edl, no_clips_error, read_cut, video_clips
+from pipeline.editorial.names import (DEFAULT_NAME_PATTERN, NamePattern, ShotNamer,
+                                      parse_name_pattern)
+from pipeline.editorial.read import (PlacedClip, is_bundle, is_edl, no_clips_error, read_cut,
+                                     video_clips)
 from pipeline.editorial.timing import clip_frames
+from pipeline.editorial.transitions import clip_transitions, shot_extent, transition_note
 from pipeline.errors import ConfigError, ShotstyleError
 from pipeline.media.probe import SourceInfo, probe_source
 
@@ -26,8 +33,22 @@ class EditShot:
     name: str
     source: str
     start: int      # first frame read, in the media's frames (0 = its first)
-    duration: int   # the clip plus its handles
-    handles: tuple[int, int]  # handle frames kept before and after the cut
+    duration: int   # the clip, the frames its transitions show past its cut, its handles
+    handles: tuple[int, int]  # handle frames kept before and after the cut (and those frames)
+    first_frame: int = FIRST_FRAME  # the number of its first frame
+    clip: str = ""                  # the clip's name in the edit
+    past_cut: tuple[int, int] = (0, 0)     # frames transitions show of it past its cut
+    transitions: tuple[int, int] = (0, 0)  # the transitions' lengths at its cut in and out
+
+    @property
+    def cut_in(self) -> int:
+        """The cut's first frame, in the shot's frame numbers."""
+        return self.first_frame + self.handles[0] + self.past_cut[0]
+
+    @property
+    def cut_out(self) -> int:
+        """The cut's last frame (inclusive), in the shot's frame numbers."""
+        return self.first_frame + self.duration - 1 - self.handles[1] - self.past_cut[1]
 
 
 @dataclass
@@ -74,6 +95,9 @@ class _Reader:
     roots: list[Path]     # the same, symlinks resolved: media must be inside one
     handles: int
     is_edl: bool
+    bundle: bool          # an .otioz: its relative media references are inside it
+    first_frame: int
+    first_frame_at: str
     probes: dict = field(default_factory=dict)
 
     def probe(self, path: Path) -> SourceInfo:
@@ -89,24 +113,31 @@ class _Reader:
 
 
 def plan_edit(cut: Path, handles: int = DEFAULT_HANDLES, media_dirs: Optional[list[Path]] = None,
-              rate: float = 24.0) -> EditPlan:
+              rate: float = 24.0, *, first_frame: int = FIRST_FRAME,
+              first_frame_at: str = "handle",
+              name: Union[str, NamePattern] = DEFAULT_NAME_PATTERN) -> EditPlan:
     """The shots of ``cut`` (one per enabled clip of its video tracks, in
-    order), a warning line per clip with no shot or an unfaithful one, and notes."""
+    order), a warning line per clip with no shot or an unfaithful one, and
+    notes. ``first_frame`` numbers each shot's first handle frame, or its cut
+    in (``first_frame_at='cut'``); ``name`` names the clips without a marker."""
     cut = Path(cut).resolve()
     # absolute, so a shot file names its media wherever it is read from (a
     # relative path in it is relative to configs/shots/); symlinks kept
     media_dirs = [Path(os.path.abspath(d)) for d in media_dirs or []]
+    pattern = name if isinstance(name, NamePattern) else parse_name_pattern(name)
     check_handles(handles)
+    check_first_frame(first_frame, first_frame_at, handles)
     check_media_dirs(media_dirs)
     plan = EditPlan()
     timeline = read_cut(cut, rate, plan.notes)
     folders = [cut.parent] + media_dirs
     reader = _Reader(cut, folders, [Path(os.path.realpath(f)) for f in folders], handles,
-                     is_edl(cut))
+                     is_edl(cut), is_bundle(cut), first_frame, first_frame_at)
     clips = video_clips(timeline)
     if not any(placed.enabled for placed in clips):
         raise no_clips_error(cut, timeline, clips)
-    taken: set[str] = set()
+    # index, label, shot (unnamed), the text of its marker
+    to_name: list[tuple[int, str, EditShot, Optional[str]]] = []
     for index, placed in enumerate(clips, 1):
         label = f"clip {index} ({placed.clip.name or 'unnamed'})"
         skipped = _skipped(placed)
@@ -118,16 +149,31 @@ def plan_edit(cut: Path, handles: int = DEFAULT_HANDLES, media_dirs: Optional[li
         except ClipRefused as why:
             plan.warnings.append(one_line(f"{cut}: {label}: {why}"))
             continue
-        shot.name = shot_name(placed.clip.name, index, cut.stem, taken)
-        plan.shots.append(shot)
+        marker, lines = marker_name(placed.clip)
+        plan.warnings += [one_line(f"{cut}: {label}: {line}") for line in lines]
+        to_name.append((index, label, shot, marker))
+    _name_shots(cut, to_name, ShotNamer(pattern, cut.stem), plan)
+    plan.shots = [shot for _, _, shot, _ in to_name]
     return plan
 
 
+def _name_shots(cut: Path, to_name: list, namer: ShotNamer, plan: EditPlan) -> None:
+    """Names every shot: those of clips with a marker first, so the editor's
+    names keep theirs, then the others by the pattern."""
+    for index, label, shot, marker in to_name:
+        if marker is not None:
+            shot.name, lines = namer.from_marker(marker, f"clip {index}")
+            plan.warnings += [one_line(f"{cut}: {label}: {line}") for line in lines]
+    for index, _, shot, _ in to_name:
+        if not shot.name:
+            shot.name = namer.from_pattern(shot.clip, index, f"clip {index}")
+
+
 def edit_shots(cut: Path, handles: int = DEFAULT_HANDLES, media_dirs: Optional[list[Path]] = None,
-               rate: float = 24.0) -> tuple[list[EditShot], list[str]]:
+               rate: float = 24.0, **options) -> tuple[list[EditShot], list[str]]:
     """The shots of ``cut`` and one line per clip that has no shot or an
-    unfaithful one (``plan_edit`` without its notes)."""
-    plan = plan_edit(cut, handles, media_dirs, rate)
+    unfaithful one (``plan_edit``, with its keyword options, without its notes)."""
+    plan = plan_edit(cut, handles, media_dirs, rate, **options)
     return plan.shots, plan.warnings
 
 
@@ -151,20 +197,23 @@ def _clip_shot(placed: PlacedClip, label: str, reader: _Reader, plan: EditPlan) 
     none); what differs from the cut goes to the plan's warnings."""
     clip = placed.clip
     lines = effect_warnings(placed.effects)
-    path = media_path(clip.media_reference, clip.name, reader.folders, reader.roots)
+    path = media_path(clip.media_reference, clip.name, reader.folders, reader.roots,
+                      reader.bundle)
     check_path_text(path)
     info = reader.probe(path)
     taken, cut_in, length = clip_frames(clip, info, path, reader.is_edl)
-    mix = transition_frames(clip, taken, info.fps_fraction)
-    kept = (min(max(reader.handles, mix[0]), cut_in),
-            min(max(reader.handles, mix[1]), info.frame_count - cut_in - length))
-    lines += transition_lines(mix, kept)
+    transitions = clip_transitions(clip, taken, info.fps_fraction)
+    extent = shot_extent(cut_in, length, info.frame_count, reader.handles, transitions)
+    before = extent.handles[0] + extent.past[0]
+    first = shot_first_frame(reader.first_frame, reader.first_frame_at, before)
+    lines += extent.lines
     if placed.nest:
         lines.append(f"it is inside a {placed.nest}, which shows only part of what it "
                      f"holds: the shot is the clip's whole source range")
     plan.warnings += [one_line(f"{reader.cut}: {label}: {line}") for line in lines]
-    if any(mix) and kept[0] >= mix[0] and kept[1] >= mix[1]:
-        plan.notes.append(one_line(f"{reader.cut}: {label}: a transition shows {mix[0]} "
-                                   f"frame(s) of it before its cut and {mix[1]} after: the "
-                                   f"shot's handles hold them"))
-    return EditShot("", str(path), cut_in - kept[0], length + sum(kept), kept)
+    note = transition_note(transitions, extent)
+    if note:
+        plan.notes.append(one_line(f"{reader.cut}: {label}: {note}"))
+    return EditShot("", str(path), cut_in - before,
+                    length + before + extent.past[1] + extent.handles[1], extent.handles,
+                    first, clip.name, extent.past, transitions.lengths)

@@ -1,21 +1,21 @@
 """Shot files: ``--style`` checked, then ``configs/shots/<name>.yaml`` for
-every shot of the plan (one comment line on the cut, then the keys), a file
-that exists kept unless overwritten."""
+every shot of the plan (one comment line on the cut, then the keys, the
+``edit`` section last), a file that exists kept unless overwritten."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Optional
+from typing import Collection, Optional, Union
 
 import yaml
 
 from pipeline.config import check_shot_name, config_dir, load_style_config
+from pipeline.editorial.frames import FIRST_FRAME
 from pipeline.editorial.lines import one_line, one_line_error
+from pipeline.editorial.names import DEFAULT_NAME_PATTERN, NamePattern, parse_name_pattern
 from pipeline.editorial.shots import DEFAULT_HANDLES, EditShot, plan_edit
 from pipeline.errors import ConfigError, disk_full_error, is_disk_full
 from pipeline.media.atomic import write_bytes
-
-FIRST_FRAME = 1001
 
 
 @dataclass
@@ -43,26 +43,52 @@ def check_style(style: str, cfg_dir: Optional[Path] = None,
     load_style_config(style, cfg_dir, coming_shots)
 
 
-def shot_yaml(cut: Path, shot: EditShot, style: str) -> str:
+class _FlowList(list):
+    """A list a shot file writes on one line (``handles: [8, 8]``)."""
+
+
+class _ShotDumper(yaml.SafeDumper):
+    pass
+
+
+_ShotDumper.add_representer(_FlowList, lambda dumper, data: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", data, flow_style=True))
+
+
+def shot_yaml(cut: Path, shot: EditShot, style: str,
+              first_frame_at: str = "handle") -> str:
     """A shot file's text: one comment line on the cut, then the keys."""
     head, tail = shot.handles
-    comment = (f"# From {one_line(Path(cut).name)}: frame {FIRST_FRAME} is the first handle "
-               f"frame; the cut is {FIRST_FRAME + head}-{FIRST_FRAME + shot.duration - tail - 1} "
-               f"({head} and {tail} handle frames)\n")
-    return comment + yaml.safe_dump({"source": shot.source, "style": style,
-                                     "first_frame": FIRST_FRAME,
-                                     "source_range": {"start": shot.start,
-                                                      "duration": shot.duration}},
-                                    sort_keys=False)
+    what = "the first handle frame" if first_frame_at == "handle" else \
+        "the cut in (--first-frame-at cut)"
+    number = shot.first_frame if first_frame_at == "handle" else shot.cut_in
+    held = [f"{head} and {tail} handle frames"]
+    if any(shot.past_cut):
+        held.append(f"{shot.past_cut[0]} and {shot.past_cut[1]} frames of transitions past "
+                    f"the cut")
+    comment = (f"# From {one_line(Path(cut).name)}: frame {number} is {what}; the cut is "
+               f"{shot.cut_in}-{shot.cut_out} ({', '.join(held)})\n")
+    keys = {"source": shot.source, "style": style, "first_frame": shot.first_frame,
+            "source_range": {"start": shot.start, "duration": shot.duration},
+            "edit": {"cut": one_line(Path(cut).name), "clip": one_line(shot.clip),
+                     "cut_in": shot.cut_in, "cut_out": shot.cut_out,
+                     "handles": _FlowList(shot.handles),
+                     "transition_in": shot.transitions[0],
+                     "transition_out": shot.transitions[1]}}
+    return comment + yaml.dump(keys, Dumper=_ShotDumper, sort_keys=False)
 
 
 def write_shot_configs(cut: Path, style: str, handles: int = DEFAULT_HANDLES,
                        overwrite: bool = False, media_dirs: Optional[list[Path]] = None,
-                       rate: float = 24.0, cfg_dir: Optional[Path] = None) -> EditResult:
-    """``configs/shots/<name>.yaml`` for every shot of ``cut``; the style and
-    the whole cut are checked before the first file is written."""
+                       rate: float = 24.0, cfg_dir: Optional[Path] = None, *,
+                       first_frame: int = FIRST_FRAME, first_frame_at: str = "handle",
+                       name: Union[str, NamePattern] = DEFAULT_NAME_PATTERN) -> EditResult:
+    """``configs/shots/<name>.yaml`` for every shot of ``cut``; ``--name``,
+    the style and the whole cut are checked before the first file is written."""
+    pattern = name if isinstance(name, NamePattern) else parse_name_pattern(name)
     check_style(style, cfg_dir, coming_shots=None)  # before the cut is read
-    plan = plan_edit(cut, handles, media_dirs, rate)
+    plan = plan_edit(cut, handles, media_dirs, rate, first_frame=first_frame,
+                     first_frame_at=first_frame_at, name=pattern)
     check_style(style, cfg_dir, coming_shots={shot.name for shot in plan.shots})
     result = EditResult(warnings=plan.warnings, notes=plan.notes)
     folder = Path(cfg_dir or config_dir()) / "shots"
@@ -71,7 +97,7 @@ def write_shot_configs(cut: Path, style: str, handles: int = DEFAULT_HANDLES,
         if target.exists() and not overwrite:
             result.kept.append(target)
             continue
-        _write(target, shot_yaml(cut, shot, style))
+        _write(target, shot_yaml(cut, shot, style, first_frame_at))
         result.written.append(target)
     return result
 

@@ -1,7 +1,7 @@
 """Shots from the edit: `python -m pipeline shots-from-edit` on an OTIO timeline and
 a CMX 3600 EDL cut from one long take, and the renders of those shots: exactly
 the clip plus 2 x 8 handle frames, the right pictures, the range's timecode and
-audio."""
+audio; a clip's marker names its shot (`sq010_sh020`), which renders."""
 from __future__ import annotations
 
 import subprocess
@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 
 RATE = 24
 TAKE_TC = 86400  # 01:00:00:00 at 24 frames/s
-CLIPS = (("alpha", 20, 10), ("beta", 36, 12))  # name, cut in (frames into the take), length
+#: clip name, cut in (frames into the take), length, the shot's name (the clip's marker, if any)
+CLIPS = (("alpha", 20, 10, "alpha"), ("beta", 36, 12, "sq010_sh020"))
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def _timeline(clip_path):
     timeline = otio.schema.Timeline(name="cut")
     track = otio.schema.Track(name="V1")
     timeline.tracks.append(track)
-    for name, cut_in, length in CLIPS:
+    for name, cut_in, length, shot in CLIPS:
         ref = otio.schema.ExternalReference(
             target_url=clip_path.as_uri(),
             available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(TAKE_TC, RATE),
@@ -50,6 +51,9 @@ def _timeline(clip_path):
         track.append(otio.schema.Clip(name=name, media_reference=ref, source_range=(
             otio.opentime.TimeRange(otio.opentime.RationalTime(TAKE_TC + cut_in, RATE),
                                     otio.opentime.RationalTime(length, RATE)))))
+        if shot != name:  # an editor's marker on the clip names the shot
+            track[-1].markers.append(otio.schema.Marker(name=shot, marked_range=(
+                otio.opentime.TimeRange(otio.opentime.RationalTime(TAKE_TC + cut_in, RATE)))))
     return timeline
 
 
@@ -67,15 +71,19 @@ def test_two_clips_of_an_otio_timeline_render_with_their_handles(project, tmp_pa
     assert proc.returncode == 0, proc.stderr
     shots_dir = project.configs / "shots"
     assert proc.stdout.splitlines() == [f"wrote {shots_dir / 'alpha.yaml'}",
-                                        f"wrote {shots_dir / 'beta.yaml'}"]
-    for name, cut_in, length in CLIPS:
+                                        f"wrote {shots_dir / 'sq010_sh020.yaml'}"]
+    for clip_name, cut_in, length, name in CLIPS:
         config = shots_dir / f"{name}.yaml"
         text = config.read_text()
         assert text.startswith(f"# From cut.otio: frame 1001 is the first handle frame; the cut "
                                f"is 1009-{1008 + length} (8 and 8 handle frames)\n"), text
         assert yaml.safe_load(text) == {"source": str(clip), "style": "tiny", "first_frame": 1001,
                                         "source_range": {"start": cut_in - 8,
-                                                         "duration": length + 16}}
+                                                         "duration": length + 16},
+                                        "edit": {"cut": "cut.otio", "clip": clip_name,
+                                                 "cut_in": 1009, "cut_out": 1008 + length,
+                                                 "handles": [8, 8], "transition_in": 0,
+                                                 "transition_out": 0}}
         project.render(name)
         out = project.renders / name
         frames = sorted((out / "frames").glob("*.png"))
@@ -102,7 +110,7 @@ def test_two_clips_of_an_otio_timeline_render_with_their_handles(project, tmp_pa
     again = _shots_from_edit(project, cut)
     assert again.returncode == 0 and again.stdout.splitlines() == [
         f"kept {shots_dir / 'alpha.yaml'} (exists; --overwrite replaces it)",
-        f"kept {shots_dir / 'beta.yaml'} (exists; --overwrite replaces it)"]
+        f"kept {shots_dir / 'sq010_sh020.yaml'} (exists; --overwrite replaces it)"]
     assert _shots_from_edit(project, cut, "--overwrite").stdout.startswith("wrote ")
 
 
@@ -152,7 +160,7 @@ def test_an_fcp_xml_of_the_same_cut_gives_the_same_shots(tmp_path, take):
     shots, missing = edit_shots(cut)
     assert not missing
     assert [(s.name, s.source, s.start, s.duration) for s in shots] == [
-        ("alpha", str(clip), 12, 26), ("beta", str(clip), 28, 28)]
+        ("alpha", str(clip), 12, 26), ("sq010_sh020", str(clip), 28, 28)]
 
 
 def test_ntsc_rates_keep_the_frame_count_of_timecode(tmp_path):

@@ -324,3 +324,41 @@ def test_a_style_to_train_from_a_shot_that_is_not_configured_is_refused(project,
                               f"(expected one of: s1)")
     (path.parent / "t.pt").write_bytes(b"trained")  # trained already: the shot may go
     assert load_style_config("t").train.shot == "s9"
+
+
+EDIT = {"cut": "reel_a.edl", "clip": "take1.mov", "cut_in": 1009, "cut_out": 1020,
+        "handles": [8, 8], "transition_out": 12}
+
+
+def test_a_shot_s_edit_section_is_typed_and_enters_no_stage_key(project, tmp_path):
+    """shots-from-edit's ``edit`` section: metadata a publisher reads, which no
+    stage key holds (adding it redoes nothing)."""
+    src = tmp_path / "m01.mov"
+    src.write_bytes(b"movie")
+    project.add_shot("m01", src)
+    plan = ShotPlan.load("m01")
+    keys = {name: plan.key(name) for name in ("probe", "plates", "styled", "encode", "report")}
+    project.add_shot("m01", src, edit=EDIT)
+    cfg = load_shot_config("m01")
+    assert (cfg.edit.cut_in, cfg.edit.cut_out, cfg.edit.handles) == (1009, 1020, (8, 8))
+    assert (cfg.edit.transition_in, cfg.edit.transition_out) == (0, 12)
+    plan = ShotPlan.load("m01")
+    assert {name: plan.key(name) for name in keys} == keys
+
+
+@pytest.mark.parametrize("edit, needle", [
+    ({**EDIT, "handles": [8]}, "key 'edit.handles': expected [an integer, an integer], got [8]"),
+    ({**EDIT, "handles": 8}, "key 'edit.handles': expected [an integer, an integer], got 8"),
+    ({**EDIT, "handles": [8, -1]}, "key 'edit.handles': expected an integer from 0 to 9999999, "
+                                   "got -1"),
+    ({**EDIT, "cut_out": 1000}, "key 'edit.cut_out': expected a frame not before cut_in (1009), "
+                                "got 1000"),
+    ({k: v for k, v in EDIT.items() if k != "clip"}, "key 'edit.clip': missing required key"),
+    ({**EDIT, "reel": "A001"}, "key 'edit.reel': unknown key"),
+])
+def test_a_shot_s_edit_section_is_refused_in_one_line(project, edit, needle):
+    path = write_yaml(project.configs / "shots" / "bad.yaml",
+                      {"source": "x.mov", "style": "tiny", "edit": edit})
+    with pytest.raises(ConfigError) as err:
+        load_shot_config("bad")
+    assert str(err.value).startswith(f"{path}: {needle}"), str(err.value)

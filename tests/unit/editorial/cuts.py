@@ -1,5 +1,5 @@
 """What the editorial tests build cuts of: OTIO clips on a take with timecode
-01:00:00:00 and its available range, one-track ``.otio`` timelines, EDL events,
+01:00:00:00 and its available range, dissolves, one-track ``.otio`` timelines, EDL events,
 and ``python -m pipeline shots-from-edit`` run with its exit code and output."""
 from __future__ import annotations
 
@@ -33,6 +33,13 @@ def clip(name: str, ref=None, cut_in: int = 10, length: int = 6, effects=()) -> 
                             source_range=TR(RT(TAKE_TC + cut_in, 24), RT(length, 24)))
     item.effects.extend(effects)
     return item
+
+
+def dissolve(frames: int) -> otio.schema.Transition:
+    """A dissolve of ``frames`` frames centred on its cut."""
+    return otio.schema.Transition(transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                                  in_offset=RT(frames // 2, 24),
+                                  out_offset=RT(frames - frames // 2, 24))
 
 
 def write_otio(path: Path, *items, kind: str = otio.schema.TrackKind.Video) -> Path:

@@ -1,12 +1,11 @@
 """pipeline.editorial.effects: speed changes refused (OTIO's LinearTimeWarp
-and FreezeFrame, an EDL's M2, FCP's Time Remap), other effects warned, and a
-dissolve's frames kept in the handles or warned (docs/BAD_INPUT.md, "Reading an
-edit")."""
+and FreezeFrame, an EDL's M2, FCP's Time Remap) and other effects warned
+(docs/BAD_INPUT.md, "Reading an edit")."""
 from __future__ import annotations
 
 import opentimelineio as otio
 
-from .cuts import clip, edl, event, read_shot, run, take_ref, write_otio
+from .cuts import clip, edl, event, run, take_ref, write_otio
 
 
 SPEED = "speed changes are not rendered (a shot takes its source frames 1:1); make the " \
@@ -54,26 +53,3 @@ def test_an_fcp_xml_time_remap_is_refused(edit, configs, capsys):
     assert run(capsys, str(cut)) == (
         1, "", f"shotstyle: warning: {cut}: clip 1 (ramp): a 'Time Remap' effect (FCP's Time "
                f"Remap: a speed change): {SPEED}\n")
-
-
-def test_a_dissolve_s_frames_are_kept_in_the_handles_or_warned(edit, configs, capsys):
-    cut = edl(edit / "mix.edl",
-              event(1, "00:04", "00:14", "00:00", "00:10"),
-              "002  AX       V     C        01:00:00:14 01:00:00:14 00:00:00:10 00:00:00:10\n"
-              "002  AX       V     D    006 01:00:01:00 01:00:01:12 00:00:00:10 00:00:00:22\n"
-              "* FROM CLIP NAME: take1.mov\n* TO CLIP NAME: take1.mov\n",
-              event(3, "01:14", "02:00", "00:22", "01:08"),
-              "004  AX       V     C        01:00:02:00 01:00:02:00 00:00:01:08 00:00:01:08\n"
-              "004  AX       V     D    004 01:00:00:00 01:00:00:06 00:00:01:08 00:00:01:14\n"
-              "* FROM CLIP NAME: take1.mov\n* TO CLIP NAME: take1.mov\n")
-    code, out, err = run(capsys, str(cut), "--handles", "2")
-    shots = configs / "shots"
-    assert (code, out.splitlines(), err) == (1, [
-        f"wrote {shots / 'take1.yaml'}", f"wrote {shots / 'take1_2.yaml'}",
-        f"wrote {shots / 'take1_3.yaml'}", f"wrote {shots / 'take1_4.yaml'}",
-        f"note: {cut}: clip 1 (take1.mov): a transition shows 0 frame(s) of it before its cut "
-        f"and 6 after: the shot's handles hold them"],
-        f"shotstyle: warning: {cut}: clip 3 (take1.mov): a transition shows 4 frame(s) of it "
-        f"after its cut, but its media holds only 0: the shot has 0\n")
-    # clip 1 (frames 4-13) keeps 6 frames after its cut for the dissolve, 2 before
-    assert read_shot(shots / "take1.yaml")["source_range"] == {"start": 2, "duration": 18}

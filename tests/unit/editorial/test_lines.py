@@ -8,7 +8,7 @@ import yaml
 from .cuts import clip, read_shot, run, take_ref, write_otio
 
 
-SHOT_KEYS = ["source", "style", "first_frame", "source_range"]
+SHOT_KEYS = ["source", "style", "first_frame", "source_range", "edit"]
 
 
 def test_newlines_in_the_cut_s_and_clip_s_names_add_no_key_to_the_shot(edit, configs, capsys):
@@ -27,4 +27,8 @@ def test_newlines_in_the_cut_s_and_clip_s_names_add_no_key_to_the_shot(edit, con
     assert text.splitlines()[0] == (
         "# From cut\\nsource: evil.mov\\u2028style: evil\\x1b.otio: frame 1001 is the first "
         "handle frame; the cut is 1009-1014 (8 and 8 handle frames)")
-    assert len(text.splitlines()) == 1 + len(yaml.safe_dump(read_shot(shot)).splitlines())
+    edit = read_shot(shot)["edit"]
+    assert (edit["cut"], edit["clip"]) == ("cut\\nsource: evil.mov\\u2028style: evil\\x1b.otio",
+                                           "a\\nfirst_frame: 1\\rb")
+    # a line per key: the comment, 4 keys, source_range's 2, edit's 7
+    assert len(text.splitlines()) == 1 + 4 + 2 + 1 + 7

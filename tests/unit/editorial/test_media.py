@@ -55,7 +55,7 @@ def test_media_outside_the_cut_s_folder_is_refused_unless_media_allows_it(
             (3, "linked.mov", refused[2]), (4, "take1.mov", refused[1]))))
     assert not (configs / "shots").exists()
     code, out, err = run(capsys, str(cut), "--media", str(elsewhere))
-    assert (code, err) == (0, "") and len(read_shot(configs / "shots" / "x.yaml")) == 4
+    assert (code, err) == (0, "") and len(read_shot(configs / "shots" / "x.yaml")) == 5
     assert out.count("wrote ") == 4
 
 

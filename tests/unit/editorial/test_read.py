@@ -1,8 +1,11 @@
-"""pipeline.editorial.read: a cut into its one Timeline (EDL text UTF-8 or
-Latin-1, FCP XML, ``.otio``; a collection of one Timeline), one line for any
-other file, and its video clips: nests walked, audio left out, none to make
+"""pipeline.editorial.read: a cut into its one Timeline by the adapter
+OpenTimelineIO chooses (EDL text UTF-8 or Latin-1, FCP XML, ``.otio``,
+``.otioz``, an ``.otiod`` folder; a collection of one Timeline), one line for
+any other file, and its video clips: nests walked, audio left out, none to make
 shots of refused (docs/BAD_INPUT.md, "Reading an edit")."""
 from __future__ import annotations
+
+import zipfile
 
 import opentimelineio as otio
 import pytest
@@ -13,12 +16,55 @@ from pipeline.errors import ConfigError
 from .cuts import RT, TR, clip, edl, event, read_shot, run, take_ref, write_otio
 
 
-def test_edits_it_cannot_read_are_one_line(tmp_path):
-    with pytest.raises(ConfigError, match=r"cut\.aaf: not an edit this reads \(known: \.edl, "
-                                          r"\.otio, \.xml\)"):
-        edit_shots(tmp_path / "cut.aaf")
+def test_an_extension_no_installed_adapter_reads_is_one_line_naming_those_it_reads(
+        tmp_path, configs, capsys):
+    suffixes = otio.adapters.suffixes_with_defined_adapters(read=True)
+    known = ", ".join(f".{suffix}" for suffix in sorted(suffixes))
+    assert {"edl", "otio", "otioz", "otiod", "xml"} <= suffixes
+    aaf = "; AAF needs the otio-aaf-adapter plugin (pip install otio-aaf-adapter)"
+    for name, what, hint in (("cut.aaf", ".aaf files", aaf), ("cut.mov", ".mov files", ""),
+                             ("cut", "a file without an extension", "")):
+        if name.endswith(".aaf") and "aaf" in suffixes:
+            continue  # the plugin is installed: OpenTimelineIO reads it
+        assert run(capsys, str(tmp_path / name)) == (
+            2, "", f"shotstyle: error: {tmp_path / name}: no OpenTimelineIO adapter installed "
+                   f"here reads {what} (they read {known}){hint}\n")
     with pytest.raises(ConfigError, match=r"none\.edl: edit not found"):
         edit_shots(tmp_path / "none.edl")
+    assert not (configs / "shots").exists()
+
+
+def test_an_otioz_and_an_otiod_are_read_by_the_adapter_opentimelineio_chooses(
+        edit, tmp_path, configs, capsys):
+    timeline = otio.schema.Timeline(name="cut")
+    timeline.tracks.append(otio.schema.Track(children=[clip("a", take_ref(edit / "take1.mov"))]))
+    bundle = edit / "cut.otioz"
+    otio.adapters.write_to_file(timeline, str(bundle))  # the take copied into it
+    shot = configs / "shots" / "a.yaml"
+    # its media, inside the bundle: the take of that name in the cut's folder
+    assert run(capsys, str(bundle)) == (0, f"wrote {shot}\n", "")
+    assert read_shot(shot)["source"] == str(edit / "take1.mov")
+    assert read_shot(shot)["edit"]["cut"] == "cut.otioz"
+    # the bundle unzipped in the cut's folder: its own copy
+    with zipfile.ZipFile(bundle) as unzip:
+        unzip.extractall(edit)
+    assert run(capsys, str(bundle), "--overwrite")[0] == 0
+    assert read_shot(shot)["source"] == str(edit / "media" / "take1.mov")
+    # elsewhere, with no take of its name: one line saying where it looked
+    handoff = tmp_path / "handoff"
+    handoff.mkdir()
+    moved = bundle.rename(handoff / "cut.otioz")
+    assert run(capsys, str(moved)) == (
+        1, "", f"shotstyle: warning: {moved}: clip 1 (a): media not found: media/take1.mov is "
+               f"inside the .otioz bundle; neither {handoff / 'media' / 'take1.mov'} (the bundle "
+               f"unzipped in the cut's folder) nor a file take1.mov in {handoff} is there: "
+               f"unzip the bundle there, or give --media the takes' folder\n")
+    assert run(capsys, str(moved), "--media", str(edit), "--overwrite")[0] == 0
+    # an .otiod folder: its media inside it
+    folder = edit / "cut.otiod"
+    otio.adapters.write_to_file(timeline, str(folder))
+    assert run(capsys, str(folder), "--overwrite")[0] == 0
+    assert read_shot(shot)["source"] == str(folder / "media" / "take1.mov")
 
 
 def _two_timelines() -> otio.schema.SerializableCollection:

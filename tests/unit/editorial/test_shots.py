@@ -15,9 +15,12 @@ def test_shots_are_the_clips_in_media_frames_with_handles(cut):
     shots, missing = edit_shots(cut, handles=8)
     take = str(cut.parent / "take1.mov")
     assert shots == [
-        EditShot("take1", take, start=2, duration=26, handles=(8, 8)),
-        EditShot("take1_2", take, start=0, duration=13, handles=(2, 8)),  # 2 frames before
+        EditShot("take1", take, start=2, duration=26, handles=(8, 8), clip="take1.mov"),
+        # 2 frames before it in the take
+        EditShot("take1_2", take, start=0, duration=13, handles=(2, 8), clip="take1.mov"),
     ]
+    assert [(s.first_frame, s.cut_in, s.cut_out) for s in shots] == [(1001, 1009, 1018),
+                                                                     (1001, 1003, 1005)]
     assert len(missing) == 2
     assert missing[0] == (f"{cut}: clip 3 (gone.mov): media not found (looked in "
                           f"{cut.parent})")

@@ -10,6 +10,11 @@ from pipeline.editorial import write_shot_configs
 
 from .cuts import read_shot, run
 
+#: take1_2's edit section: clip 2 of reel_a.edl, frames 2-4 of the take, 2 frames after
+#: its first
+EDIT = {"cut": "reel_a.edl", "clip": "take1.mov", "cut_in": 1003, "cut_out": 1005,
+        "handles": [2, 8], "transition_in": 0, "transition_out": 0}
+
 
 def test_shot_configs_are_written_once_with_a_comment_on_the_cut(cut, configs):
     result = write_shot_configs(cut, "oil", handles=8, cfg_dir=configs)
@@ -20,7 +25,9 @@ def test_shot_configs_are_written_once_with_a_comment_on_the_cut(cut, configs):
                                     "the cut is 1003-1005 (2 and 8 handle frames)")
     assert yaml.safe_load(text) == {"source": str(cut.parent / "take1.mov"), "style": "oil",
                                     "first_frame": 1001,
-                                    "source_range": {"start": 0, "duration": 13}}
+                                    "source_range": {"start": 0, "duration": 13},
+                                    "edit": EDIT}
+    assert text.endswith("\n  handles: [2, 8]\n  transition_in: 0\n  transition_out: 0\n")
     (configs / "shots" / "take1.yaml").write_text("# edited by hand\n")
     again = write_shot_configs(cut, "oil", cfg_dir=configs)
     assert [p.name for p in again.kept] == ["take1.yaml", "take1_2.yaml"]
