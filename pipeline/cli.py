@@ -173,7 +173,7 @@ def cmd_shots_from_edit(args: argparse.Namespace) -> int:
 
 def cmd_submit(args: argparse.Namespace) -> int:
     if args.bundle is None:
-        if args.python_env or args.overwrite:
+        if args.python_env is not None or args.overwrite:
             raise ShotstyleError("--python-env and --overwrite go with --bundle (a single "
                                  "template file names luigi in its Luigi parameter)")
         from pipeline.openjd.template import write_job_template
@@ -260,7 +260,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="the job's name (default: shotstyle SHOT...)")
     p.add_argument("--python-env", metavar="DIR",
                    help="with --bundle: shotstyle's venv or conda environment folder on the "
-                        "workers, its bin/ put first on PATH (default: the luigi on their PATH)")
+                        "workers, its bin/ put first on PATH (default: the environment this "
+                        "command runs in; '' for the luigi on the workers' PATH)")
     p.add_argument("--overwrite", action="store_true",
                    help="with --bundle: replace the job bundle already in DIR")
     p.set_defaults(func=cmd_submit)

@@ -2,7 +2,7 @@
 folder holding ``template.yaml`` (the job template, no path of this host in
 it) and ``parameter_values.yaml`` (``parameterValues: [{name, value}, ...]``:
 the configs, luigi.cfg, the roots in force at submit time, the Python
-environment where given, the RenderId).
+environment of the workers, the RenderId).
 
 ``openjd run`` (openjd-cli) reads a flat mapping from ``--job-param
 file://...``, not that list: ``run_command`` is the ``openjd run`` command line
@@ -24,6 +24,7 @@ import yaml
 from pipeline.errors import ConfigError
 from pipeline.media.atomic import temporary_path, write_bytes
 from pipeline.openjd.check import check_job
+from pipeline.openjd.parameters import python_environment
 from pipeline.openjd.template import Job, bundle_job, to_yaml
 
 TEMPLATE = "template.yaml"
@@ -64,10 +65,13 @@ def write_bundle(shots: list[str], folder: str | Path, name: Optional[str] = Non
                  python_env: Optional[str] = None, overwrite: bool = False) -> Job:
     """Write the job bundle of ``shots`` to ``folder`` (its parent made where
     missing): the folder is checked before the shots are probed, the job with
-    openjd-model before anything is written; ``python_env``: shotstyle's venv
-    or conda environment's folder on the workers."""
+    openjd-model before anything is written. ``python_env``: shotstyle's venv
+    or conda environment's folder on the workers; None: this Python's (where
+    its luigi is beside it); "": none, the luigi on the workers' PATH."""
     check_bundle_folder(folder, overwrite)
     folder = Path(folder)
+    if python_env is None:
+        python_env = python_environment()
     job = bundle_job(shots, name, os.path.abspath(python_env) if python_env else None)
     check_job(job.template, job.values, folder)
     folder.parent.mkdir(parents=True, exist_ok=True)

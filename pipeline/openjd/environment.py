@@ -23,10 +23,10 @@ PROGRESS_VARIABLE = "SHOTSTYLE_OPENJD_PROGRESS"
 #: the ``PythonEnv`` parameter, for the environment's onEnter script
 PYTHON_ENV_VARIABLE = "SHOTSTYLE_PYTHON_ENV"
 
-#: onEnter of a bundle's environment: ``bin/`` of $SHOTSTYLE_PYTHON_ENV first on
-#: PATH where it is set; either way, ``luigi`` must be found
-ENTER_SCRIPT = f"""#!/usr/bin/env bash
-set -eu
+#: onEnter of a bundle's environment (run by the workers' ``bash``; no path in
+#: it): ``bin/`` of $SHOTSTYLE_PYTHON_ENV first on PATH where it is set; either
+#: way, ``luigi`` must be found
+ENTER_SCRIPT = f"""set -eu
 env_dir="${{{PYTHON_ENV_VARIABLE}:-}}"
 if [ -n "$env_dir" ]; then
   if [ ! -d "$env_dir/bin" ]; then
@@ -51,9 +51,8 @@ def job_environment(variables: dict[str, str], python_env: Optional[str]) -> dic
     env: dict = {"name": ENVIRONMENT_NAME}
     if python_env is not None:
         env["script"] = {
-            "actions": {"onEnter": {"command": "{{Env.File.Enter}}"}},
-            "embeddedFiles": [{"name": "Enter", "type": "TEXT", "runnable": True,
-                               "data": ENTER_SCRIPT}]}
+            "actions": {"onEnter": {"command": "bash", "args": ["{{Env.File.Enter}}"]}},
+            "embeddedFiles": [{"name": "Enter", "type": "TEXT", "data": ENTER_SCRIPT}]}
         variables = {**variables, PYTHON_ENV_VARIABLE: f"{{{{Param.{python_env}}}}}"}
     env["variables"] = {**variables, SESSION_VARIABLE: "farm job {{Param.RenderId}}",
                         PROGRESS_VARIABLE: "1"}

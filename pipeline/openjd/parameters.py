@@ -60,10 +60,22 @@ class Parameter:
         return {"name": self.name, **kind, **default, "description": self.description}
 
 
+def _luigi_beside_python() -> Optional[Path]:
+    beside = Path(sys.executable).parent / "luigi"
+    return beside if beside.exists() else None
+
+
 def luigi_command() -> str:
     """The ``luigi`` command of this environment (beside this Python), else on PATH."""
-    beside = Path(sys.executable).parent / "luigi"
-    return str(beside) if beside.exists() else (shutil.which("luigi") or "luigi")
+    beside = _luigi_beside_python()
+    return str(beside) if beside else (shutil.which("luigi") or "luigi")
+
+
+def python_environment() -> Optional[str]:
+    """This Python's environment, a venv or conda environment: the folder whose
+    ``bin/`` holds this Python and its ``luigi`` (None where luigi is not beside it)."""
+    beside = _luigi_beside_python()
+    return _absolute(beside.parent.parent) if beside else None
 
 
 def luigi_config() -> Path:
@@ -113,7 +125,7 @@ def _root(param: str, setting: RootSetting, flow: str) -> Parameter:
 def bundle_parameters(python_env: Optional[str]) -> list[Parameter]:
     """A bundle's parameters: paths as PATH parameters, values for
     ``parameter_values.yaml``; ``python_env``: a venv or conda environment's
-    folder on the workers (None: ``luigi`` on their PATH)."""
+    folder on the workers (None: no value, ``luigi`` on their PATH)."""
     return [
         Parameter(PYTHON_ENV, "shotstyle's Python environment on the workers: a venv or a "
                               "conda environment's folder, its bin/ put first on PATH; "

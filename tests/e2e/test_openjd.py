@@ -45,9 +45,9 @@ def test_a_job_bundle_travels_checks_runs_and_matches_render_shot(project, tmp_p
     farm_work, farm_renders = tmp_path / "farm" / "work", tmp_path / "farm" / "renders"
     python_env = Path(sys.executable).parent.parent  # the venv (or conda env) with luigi
     bundle = tmp_path / "jobs" / "b60"
-    sub = subprocess.run(
-        [sys.executable, "-m", "pipeline", "submit", "openjd", shot, "--bundle", str(bundle),
-         "--python-env", str(python_env)], cwd=project.root, capture_output=True, text=True,
+    sub = subprocess.run(  # the Python environment: submit's own, by default
+        [sys.executable, "-m", "pipeline", "submit", "openjd", shot, "--bundle", str(bundle)],
+        cwd=project.root, capture_output=True, text=True,
         env=project.env(SHOTSTYLE_WORK_ROOT=str(farm_work),
                         SHOTSTYLE_RENDER_ROOT=str(farm_renders)), timeout=120)
     assert sub.returncode == 0, sub.stderr
@@ -75,6 +75,7 @@ def test_a_job_bundle_travels_checks_runs_and_matches_render_shot(project, tmp_p
     document = yaml.safe_load((bundle / "parameter_values.yaml").read_text())
     values = {p["name"]: p["value"] for p in document["parameterValues"]}
     assert values["WorkRoot"] == str(farm_work) and values["RenderRoot"] == str(farm_renders)
+    assert values["PythonEnv"] == os.path.abspath(python_env)
     run_args = ["run", str(bundle / "template.yaml")]
     for name, value in values.items():
         run_args += ["-p", f"{name}={value}"]

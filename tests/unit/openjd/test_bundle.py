@@ -5,6 +5,7 @@ parameter_values.yaml holding them; written whole or not at all, an existing
 bundle replaced only when asked, a folder holding anything else never."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,14 +55,16 @@ def test_openjd_check_passes_the_bundle_of_a_60_character_shot(long_shot, tmp_pa
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_a_relative_python_env_is_made_absolute_and_an_empty_one_is_not_given(long_shot,
-                                                                              tmp_path,
-                                                                              monkeypatch):
+def test_the_python_env_is_this_python_s_unless_given_relative_or_empty(long_shot, tmp_path,
+                                                                       monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LUIGI_CONFIG_PATH", str(REPO / "luigi.cfg"))
+    here = Path(sys.executable).parent.parent  # the venv of the tests' luigi
+    assert write_bundle([long_shot], "b0").values[PYTHON_ENV] == os.path.abspath(here)
     assert write_bundle([long_shot], "b1", python_env="venvs/ss").values[PYTHON_ENV] == \
         str(tmp_path / "venvs" / "ss")
     assert PYTHON_ENV not in write_bundle([long_shot], "b2", python_env="").values
+    assert "value: ''" not in (tmp_path / "b2" / PARAMETER_VALUES).read_text()
 
 
 def test_an_existing_bundle_is_replaced_only_with_overwrite(long_shot, tmp_path):

@@ -23,15 +23,15 @@ def test_the_variables_and_the_session_and_progress_ones():
         SESSION_VARIABLE: "farm job {{Param.RenderId}}", PROGRESS_VARIABLE: "1"}}
     env = job_environment({}, "PythonEnv")
     assert env["variables"][PYTHON_ENV_VARIABLE] == "{{Param.PythonEnv}}"
-    assert env["script"]["actions"]["onEnter"] == {"command": "{{Env.File.Enter}}"}
+    assert env["script"]["actions"]["onEnter"] == {"command": "bash",
+                                                   "args": ["{{Env.File.Enter}}"]}
     [enter] = env["script"]["embeddedFiles"]
-    assert enter["name"] == "Enter" and enter["runnable"] and enter["data"] == ENTER_SCRIPT
+    assert enter["name"] == "Enter" and enter["data"] == ENTER_SCRIPT
 
 
 def _enter(tmp_path, python_env: str, path: str) -> subprocess.CompletedProcess:
     script = tmp_path / "enter.sh"
     script.write_text(ENTER_SCRIPT)
-    script.chmod(0o755)
     return subprocess.run([BASH, str(script)], capture_output=True, text=True, timeout=30,
                           env={PYTHON_ENV_VARIABLE: python_env, "PATH": path})
 
