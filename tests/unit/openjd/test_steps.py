@@ -10,7 +10,7 @@ import pytest
 from pipeline.openjd.check import check_job
 from pipeline.openjd.names import STEP_NAME_MAX
 from pipeline.openjd.steps import shot_steps
-from pipeline.openjd.template import bundle_job
+from pipeline.openjd.template import bundle_job, job_template
 from pipeline.workarea.plan import ShotPlan
 
 
@@ -34,7 +34,8 @@ def test_a_long_shot_name_gives_short_unique_steps_that_keep_the_whole_name(add_
         args = step["script"]["actions"]["onRun"]["args"]
         assert args[3:5] == ["--shot", shot]  # Luigi gets the whole name
     job = bundle_job([shot])
-    check_job(job.template, job.values, tmp_path)  # openjd-model takes it
+    check_job(job.template, job.values, tmp_path)  # openjd-model takes it, and the single file
+    check_job(job_template([shot]), {}, tmp_path)
 
 
 def test_two_long_names_that_share_their_beginning_stay_apart(add_long_shot, project, tmp_path):
