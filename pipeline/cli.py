@@ -8,8 +8,9 @@
     python -m pipeline shots-from-edit CUT --style NAME [--handles 8] [--name PATTERN]
                        [--first-frame 1001] [--first-frame-at handle|cut]
                                                            a shot config per clip of an edit
-    python -m pipeline submit openjd s01 s02 --output job.yaml
-                                                           a job template for the farm manager
+    python -m pipeline submit openjd s01 s02 --bundle jobs/s01_s02 | --output job.yaml
+                                                           a job bundle (or one template file)
+                                                           for the farm manager
 """
 from __future__ import annotations
 
@@ -176,10 +177,22 @@ def cmd_shots_from_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from pipeline.openjd import write_job_template
-    path = write_job_template(args.shots, args.output, args.name)
-    print(f"wrote {path}: check it with `openjd check {path}`, run it here with "
-          f"`openjd run {path}`, or submit it to the farm")
+    if args.bundle is None:
+        if args.python_env is not None or args.overwrite:
+            raise ShotstyleError("--python-env and --overwrite go with --bundle (a single "
+                                 "template file names luigi in its Luigi parameter)")
+        from pipeline.openjd.template import write_job_template
+        path = write_job_template(args.shots, args.output, args.name)
+        print(f"wrote {path}: check it with `openjd check {path}`, run it here with "
+              f"`openjd run {path}`, or submit it to the farm")
+        return 0
+    from pipeline.openjd.bundle import PARAMETER_VALUES, TEMPLATE, run_command, write_bundle
+    job = write_bundle(args.shots, args.bundle, args.name, args.python_env, args.overwrite)
+    folder = Path(args.bundle)
+    print(f"wrote {folder}: {TEMPLATE} and {PARAMETER_VALUES}")
+    print(f"  check it:     {shlex.join(['openjd', 'check', str(folder / TEMPLATE)])}")
+    print(f"  run it here:  {run_command(folder, job.values)}")
+    print(f"  submit it:    {shlex.join(['deadline', 'bundle', 'submit', str(folder)])}")
     return 0
 
 
@@ -254,8 +267,22 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("target", choices=["openjd"],
                    help="openjd: an Open Job Description job template (jobtemplate-2023-09)")
     p.add_argument("shots", nargs="+", help="shot names")
-    p.add_argument("--output", required=True, help="where to write the job template (.yaml)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--bundle", metavar="DIR",
+                       help="write a job bundle folder: template.yaml, with no path of this "
+                            "host in it, and parameter_values.yaml (the configs, luigi.cfg, the "
+                            "work and render roots in force here): for `deadline bundle "
+                            "submit` and `openjd run`")
+    where.add_argument("--output", metavar="FILE",
+                       help="write one job template file whose parameters default to this "
+                            "host's paths (.yaml)")
     p.add_argument("--name", help="the job's name (default: shotstyle SHOT...)")
+    p.add_argument("--python-env", metavar="DIR",
+                   help="with --bundle: shotstyle's venv or conda environment folder on the "
+                        "workers, its bin/ put first on PATH (default: the environment this "
+                        "command runs in; '' for the luigi on the workers' PATH)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="with --bundle: replace the job bundle already in DIR")
     p.set_defaults(func=cmd_submit)
 
 

@@ -18,6 +18,7 @@ from pipeline.workarea.done import DoneMarker
 from pipeline.workarea.failures import clear_failure, record_failure
 from pipeline.workarea.roots import check_roots
 from tasks.console import STAGE_LOG_ONLY
+from tasks.openjd_progress import openjd_progress
 
 #: event: a task's run() waits for the dynamic dependencies it yielded
 WAITING = "shotstyle.event.waiting"
@@ -71,8 +72,15 @@ class PipelineTask(luigi.Task):
             log.debug("%s: %s", self.task_id, exc)
             return False
 
+    #: the farm monitor's lines while run() runs (``tasks/openjd_progress.py``)
+    _openjd = None
+
     def log_name(self) -> str:
         return self.stage_name
+
+    def progress_name(self) -> str:
+        """What the task is, for progress lines: ``s01 styled 1001-1004``."""
+        return f"{self.label} {self.stage_name}"
 
     def _tell_scheduler(self, report: Callable[..., None], *args) -> None:
         """Progress for the scheduler's web page. A scheduler that cannot be
@@ -96,6 +104,8 @@ class PipelineTask(luigi.Task):
             # for the `shotstyle` command's progress lines (tasks.progress)
             self.trigger_event(luigi.Event.PROGRESS, self, done, total, message)
             stop_if_interrupted()
+            if self._openjd is not None:  # the farm monitor's lines
+                self._openjd.progress(done, total, message)
             pct = int(100 * done / max(total, 1))
             self._tell_scheduler(self.set_progress_percentage, pct)
             now = time.monotonic()
@@ -136,8 +146,13 @@ class PipelineTask(luigi.Task):
             raise os_error(exc, plan.logs_dir) from exc
         logging.getLogger("shotstyle").addHandler(handler)
         log.info("%s: start %s", self.label, self.task_id)
+        self._openjd = openjd_progress(self.progress_name())
+        if self._openjd is not None:
+            self._openjd.started()
         try:
             yield from self._execute_with_retries(plan)
+            if self._openjd is not None:
+                self._openjd.finished()
             self._tell_scheduler(self.set_progress_percentage, 100)
             clear_failure(plan.logs_dir, self.log_name())
             log.info("%s: done %s", self.label, self.task_id)
@@ -146,6 +161,8 @@ class PipelineTask(luigi.Task):
                 raise KeyboardInterrupt from exc
             # an OSError: not transient, or still failing after the retries
             error = os_error(exc, Path(plan.logs_dir).parent) if isinstance(exc, OSError) else exc
+            if self._openjd is not None:
+                self._openjd.failed(error)
             if not isinstance(error, ShotstyleError):  # a bug: Luigi shows its traceback
                 log.exception("%s: failed", self.task_id)
                 record_failure(plan.logs_dir, self.log_name(), exc, self.task_id)

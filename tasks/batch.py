@@ -32,7 +32,7 @@ import luigi.retcodes
 
 from pipeline.config import configured_shots
 from pipeline.errors import ShotstyleError
-from pipeline.openjd import luigi_command
+from pipeline.openjd.parameters import luigi_command
 from pipeline.workarea.outcome import COMPLETE, FAILED, NOT_RUN, shot_outcome
 from tasks.shot import RenderShot
 

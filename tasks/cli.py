@@ -54,7 +54,7 @@ examples:
   shotstyle rerun s01 --stage styled --frames 1001-1048
   shotstyle keyframe s01 1001
   shotstyle shots-from-edit cut.edl --style ink
-  shotstyle submit openjd s01 s02 --output job.yaml
+  shotstyle submit openjd s01 s02 --bundle jobs/s01_s02   a job bundle for the farm
 
 render and batch: on a terminal, a progress line per running stage and a summary;
 piped, on a farm, with $CI set or --plain, a line per stage start and finish.

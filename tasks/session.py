@@ -36,7 +36,7 @@ import luigi.interface
 
 from pipeline.config import load_pipeline_config
 from pipeline.errors import ShotstyleError
-from pipeline.openjd import SESSION_VARIABLE
+from pipeline.openjd.environment import SESSION_VARIABLE
 from pipeline.workarea.lock import (HEARTBEAT_S, LOCK_NAME, Holder, local_session, release,
                                     shared_session, touch_held)
 

@@ -80,6 +80,9 @@ class StageTask(PipelineTask):
     def log_name(self) -> str:
         return self.node.log_name
 
+    def progress_name(self) -> str:
+        return f"{self.label} {self.node.name}"
+
     def complete(self) -> bool:
         render_session()  # known while Luigi's command line is parsed (tasks.session)
         return super().complete()

@@ -14,6 +14,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 LUIGI = str(Path(sys.executable).parent / "luigi")
+#: openjd-cli's command (the test extra)
+OPENJD = str(Path(sys.executable).parent / "openjd")
 
 
 def textured_frame(w: int, h: int, i: int, seed: int = 0) -> np.ndarray:
@@ -57,6 +59,11 @@ def make_clip(path: Path, w: int = 64, h: int = 36, frames: int = 12, fps: str =
     cmd += [str(path)]
     subprocess.run(cmd, check=True)
     return path
+
+
+def long_name(length: int, start: str = "s") -> str:
+    """A valid shot (or style) name of ``length`` characters, up to 128."""
+    return (start + "0123456789_abcdefghijklmnopqrstuvwxyz-" * 4)[:length]
 
 
 def ffprobe_video(path: Path) -> dict:

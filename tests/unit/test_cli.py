@@ -99,6 +99,41 @@ def test_submit_writes_the_job_and_says_how_to_check_it(shot, tmp_path, capsys, 
     assert capsys.readouterr().out.startswith(f"wrote {job}: check it with `openjd check {job}`")
 
 
+def test_submit_bundle_writes_it_and_says_how_to_check_run_and_submit_it(shot, project, tmp_path,
+                                                                       capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("LUIGI_CONFIG_PATH", raising=False)
+    folder = tmp_path / "jobs" / "k01"
+    assert main(["submit", "openjd", shot, "--bundle", str(folder), "--python-env",
+                 "/opt/ss"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    values = (folder / "parameter_values.yaml").read_text()
+    render_id = values.split("name: RenderId\n  value: ")[1].strip()
+    assert out == [
+        f"wrote {folder}: template.yaml and parameter_values.yaml",
+        f"  check it:     openjd check {folder}/template.yaml",
+        f"  run it here:  openjd run {folder}/template.yaml -p PythonEnv=/opt/ss -p "
+        f"ConfigDir={project.configs} -p LuigiConfig={REPO}/luigi.cfg -p WorkRoot={project.work} "
+        f"-p RenderRoot={project.renders} -p RenderId={render_id}",
+        f"  submit it:    deadline bundle submit {folder}"]
+    assert main(["submit", "openjd", shot, "--bundle", str(folder)]) == 2
+    assert capsys.readouterr() == ("", f"shotstyle: error: --bundle {folder}: holds a job bundle "
+                                       f"already; --overwrite replaces it\n")
+    assert main(["submit", "openjd", shot, "--bundle", str(folder), "--overwrite"]) == 0
+
+
+def test_submit_options_of_a_bundle_without_one_are_one_line(shot, tmp_path, capsys):
+    job = tmp_path / "job.yaml"
+    for extra in (["--python-env", "/opt/ss"], ["--overwrite"]):
+        assert main(["submit", "openjd", shot, "--output", str(job), *extra]) == 2
+        assert capsys.readouterr().err == (
+            "shotstyle: error: --python-env and --overwrite go with --bundle (a single template "
+            "file names luigi in its Luigi parameter)\n")
+    assert not job.exists()
+    with pytest.raises(SystemExit):  # one or the other: argparse's usage error
+        main(["submit", "openjd", shot, "--output", str(job), "--bundle", str(tmp_path / "b")])
+
+
 # ---------------------------------------------------------------- status: what blocks a render
 
 def test_status_says_a_lock_that_cannot_be_read_is_taken_for_a_live_render_s(shot, capsys):

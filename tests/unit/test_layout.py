@@ -15,8 +15,8 @@ The mapping, one rule for every package:
   folder: ``tests/unit/models/test_<module>.py``, ``tests/unit/tasks/test_<module>.py``.
 
 A module counts as mirrored when that file exists. Mirrored names repeat
-(tests/unit/media/test_probe.py and tests/unit/stages/test_probe.py, and
-tests/e2e/test_openjd.py beside tests/unit/test_openjd.py), so tests/unit and
+(tests/unit/media/test_probe.py and tests/unit/stages/test_probe.py,
+tests/unit/openjd/test_names.py and tests/unit/editorial/test_names.py), so tests/unit and
 every folder under it is a package (``__init__.py``): pytest then imports
 ``unit.media.test_probe`` and ``unit.stages.test_probe``, not two ``test_probe``. Run this file with ``-s`` or
 ``python tests/unit/test_layout.py`` to print the share and the unmirrored modules.

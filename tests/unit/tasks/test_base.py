@@ -2,7 +2,8 @@
 Luigi local scheduler: its log file, its failure record (written on failure,
 cleared on success), one-line failures (also of an OSError), the roots checked
 before the stage runs (also through the real `luigi` command), transient-error
-retries, a scheduler that stops answering, a Ctrl-C Luigi swallowed."""
+retries, a scheduler that stops answering, a Ctrl-C Luigi swallowed, the farm
+monitor's progress lines."""
 from __future__ import annotations
 
 import errno
@@ -18,6 +19,7 @@ from luigi.rpc import RPCError
 
 from helpers import LUIGI_SUMMARY, lines_to_read
 from pipeline.errors import MediaError
+from pipeline.openjd.environment import PROGRESS_VARIABLE
 from pipeline.workarea.failures import read_failure, record_failure
 from pipeline.workarea.plan import ShotPlan
 from tasks.base import INTERRUPTED, PipelineTask, _StageLogHandler
@@ -121,6 +123,24 @@ def test_a_transient_error_is_retried_and_the_stage_completes(shot):
     assert build(task).status == luigi.execution_summary.LuigiStatusCode.SUCCESS
     assert _BaseTestStage.attempts == ["transient-once", "transient-once"]
     assert "retry 1/1" in (ShotPlan.load(shot).paths.logs_dir / "probe.log").read_text()
+
+
+def test_under_a_farm_job_the_stage_s_progress_goes_to_the_monitor_too(shot, capsys,
+                                                                       monkeypatch):
+    build(_BaseTestStage(shot=shot, fail="transient-once"))
+    assert "openjd_" not in capsys.readouterr().out  # a workstation's render: none
+    monkeypatch.setenv(PROGRESS_VARIABLE, "1")
+    (ShotPlan.load(shot).paths.root / "done.txt").unlink()
+    assert build(_BaseTestStage(shot=shot)).status == \
+        luigi.execution_summary.LuigiStatusCode.SUCCESS
+    assert [line for line in capsys.readouterr().out.splitlines() if "openjd_" in line] == [
+        "openjd_status: b01 probe: started", "openjd_progress: 50",
+        "openjd_progress: 100", "openjd_status: b01 probe: all 2/2",
+        "openjd_status: b01 probe: done"]
+    (ShotPlan.load(shot).paths.root / "done.txt").unlink()
+    build(_BaseTestStage(shot=shot, fail="user"))
+    assert f"openjd_status: b01 probe: failed: {ShotPlan.load(shot).cfg.source}: source not " \
+           f"found" in capsys.readouterr().out.splitlines()
 
 
 def test_a_broken_config_is_not_complete_instead_of_raising(project):

@@ -9,7 +9,7 @@ import socket
 import luigi.configuration
 import pytest
 
-from pipeline.openjd import SESSION_VARIABLE
+from pipeline.openjd.environment import SESSION_VARIABLE
 from pipeline.workarea import lock
 from tasks import session
 

@@ -1,31 +1,20 @@
-"""pipeline.openjd: the Open Job Description template for shots probed for real:
+"""pipeline.openjd.template: the Open Job Description template for shots probed for real:
 steps in the stage table's order with its dependencies, chunk tasks as paired
 First/Last parameters, chunks along time chained, GPUs asked for by the stages
 that run a model, a trained style's step once per job; `openjd check` takes it."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from helpers import REPO, keyframe_project, make_clip, write_yaml
+from helpers import OPENJD, REPO, keyframe_project, write_yaml
 from pipeline.errors import ConfigError
-from pipeline.openjd import (GPU_AMOUNT, RETCODES, SESSION_VARIABLE, SPECIFICATION, job_template,
-                             write_job_template)
-
-OPENJD = Path(sys.executable).parent / "openjd"
-
-
-@pytest.fixture
-def shot(project, tmp_path, monkeypatch):
-    """o01: a 10-frame take; chunks of 4: 1001-1004, 1005-1008, 1009-1010."""
-    monkeypatch.chdir(REPO)  # where luigi.cfg is
-    monkeypatch.delenv("LUIGI_CONFIG_PATH", raising=False)
-    project.add_shot("o01", make_clip(tmp_path / "o01.mov", 32, 24, frames=10, audio=False))
-    return "o01"
+from pipeline.openjd.environment import PROGRESS_VARIABLE, SESSION_VARIABLE
+from pipeline.openjd.steps import GPU_AMOUNT, RETCODES
+from pipeline.openjd.template import SPECIFICATION, job_template, write_job_template
 
 
 def steps_by_name(template: dict) -> dict[str, dict]:
@@ -47,7 +36,8 @@ def test_the_job_s_parameters_and_environment(shot, project):
     [env] = job["jobEnvironments"]
     assert env["variables"] == {"SHOTSTYLE_CONFIG_DIR": "{{Param.ConfigDir}}",
                                 "LUIGI_CONFIG_PATH": "{{Param.LuigiConfig}}",
-                                SESSION_VARIABLE: "farm job {{Param.RenderId}}"}
+                                SESSION_VARIABLE: "farm job {{Param.RenderId}}",
+                                PROGRESS_VARIABLE: "1"}
 
 
 def test_roots_set_by_the_environment_are_carried_into_the_job(shot, monkeypatch, tmp_path):
@@ -142,8 +132,8 @@ def test_the_written_template_is_one_openjd_accepts(shot, tmp_path):
     path = write_job_template([shot], tmp_path / "job.yaml", name="nightly o01")
     job = yaml.safe_load(path.read_text())
     assert job["name"] == "nightly o01" and len(job["steps"]) == len(job_template([shot])["steps"])
-    if not OPENJD.exists():
+    if not Path(OPENJD).exists():
         pytest.skip("openjd-cli not installed")
-    check = subprocess.run([str(OPENJD), "check", str(path)], capture_output=True, text=True,
+    check = subprocess.run([OPENJD, "check", str(path)], capture_output=True, text=True,
                            timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr
