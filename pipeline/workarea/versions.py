@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Optional
 
 from pipeline.graph.table import STAGES
@@ -42,13 +43,17 @@ def version_number(name: str) -> Optional[int]:
     return int(found.group(1))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Version:
-    """One ``vNNN`` entry of a render folder, and its publish record when published."""
+    """One ``vNNN`` folder of a render folder, and its publish record when published."""
     paths: VersionPaths
     published: bool
-    #: publish.json as read (None: not published, or not readable JSON)
-    record: Optional[dict]
+
+    @cached_property
+    def record(self) -> Optional[dict]:
+        """publish.json as read (None: not published, or not readable JSON); read
+        when first asked for."""
+        return read_manifest(self.paths.publish_json) if self.published else None
 
     @property
     def number(self) -> int:
@@ -98,9 +103,7 @@ class ShotVersions:
             if number is None or not entry.is_dir():
                 continue
             version = self.paths.version(number)
-            published = version.publish_json.exists()
-            found.append(Version(version, published,
-                                 read_manifest(version.publish_json) if published else None))
+            found.append(Version(version, version.publish_json.exists()))
         return sorted(found, key=lambda v: v.number)
 
     def _taken(self) -> int:
