@@ -1,6 +1,7 @@
 """`python -m pipeline <command>`: look at and repair shots without Luigi.
 
-    python -m pipeline status [s01 ...]                    done / stale / missing / failed per stage
+    python -m pipeline status [s01 ...]                    done / stale / missing / failed per
+                                                           stage, then the shot's versions
     python -m pipeline rerun s01 --stage styled [--frames 1001-1048]
                                                            remove a stage (or chunks) + downstream
     python -m pipeline metrics s01 [--json]                temporal metrics of a rendered shot
@@ -61,7 +62,7 @@ def _metrics_text(plan: ShotPlan, as_json: bool) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipeline.workarea.status import format_status, shot_notes, shot_status
+    from pipeline.workarea.status import format_status, shot_notes, shot_status, version_lines
     shots = args.shots or configured_shots()
     if not shots:
         raise ShotstyleError(f"no shots in {config_dir() / 'shots'}")
@@ -76,7 +77,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             bad += 1
             continue
         notes, blocked = shot_notes(plan)
-        blocks.append("\n".join([format_status(shot, rows), *(f"  {n}" for n in notes)]))
+        blocks.append("\n".join([format_status(shot, rows),
+                                 *(f"  {n}" for n in version_lines(plan) + notes)]))
         bad += any(r.state == "failed" for r in rows) or blocked
     print("\n".join(blocks))
     return 1 if bad else 0
@@ -211,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add this module's commands to ``sub`` (also the ``shotstyle`` command's,
     ``tasks/cli.py``); each sets ``func``, which ``run_command`` calls."""
-    p = sub.add_parser("status", help="per shot and stage: done / stale / missing / failed")
+    p = sub.add_parser("status", help="per shot and stage: done / stale / missing / failed; "
+                                      "the versions")
     p.add_argument("shots", nargs="*", help="shot names (default: every configs/shots/*.yaml)")
     p.set_defaults(func=cmd_status)
     p = sub.add_parser("rerun", help="remove a stage's outputs (or some chunks') and "

@@ -50,7 +50,7 @@ examples:
   shotstyle render s01 --local-scheduler          render one shot on this machine
   shotstyle render s01 s02 --workers 4 --scheduler-host farm01
   shotstyle batch --scheduler-host farm01 --workers 4     every shot of configs/shots/
-  shotstyle status                                where each shot and stage stands
+  shotstyle status                                where each shot and stage stands, its versions
   shotstyle rerun s01 --stage styled --frames 1001-1048
   shotstyle keyframe s01 1001
   shotstyle shots-from-edit cut.edl --style ink
@@ -322,13 +322,16 @@ def _who(task) -> str:
 
 
 def _deliverables(shot: str) -> str:
+    """The newest published version's folder and what it holds."""
     try:
-        folder = ShotPlan.load(shot).paths.render_dir
-        entries = sorted(folder.iterdir()) if folder.is_dir() else []
+        newest = ShotPlan.load(shot).versions.newest_published()
+        folder = newest.paths.folder if newest else None
+        entries = sorted(folder.iterdir()) if folder else []
     except (ShotstyleError, OSError):
         return ""
-    names = [p.name + ("/" if p.is_dir() else "") for p in entries]
-    shown = ", ".join(names[:8]) + (f", … ({len(names)} in all)" if len(names) > 8 else "")
+    names = [p.name + ("/" if p.is_dir() else "") for p in entries
+             if not p.name.startswith(".")]
+    shown = ", ".join(names[:10]) + (f", … ({len(names)} in all)" if len(names) > 10 else "")
     return f"{folder}/: {shown}" if names else ""
 
 

@@ -65,10 +65,11 @@ class Stage:
     #: how the report and the metrics name its frames (a stage with frames)
     label: str = ""
     description: str = ""
-    #: the deliverables it writes, by kind, as the plan puts them now (a function of
-    #: the ``ShotPlan``, like ``settings``), or None: it is done only while its
-    #: manifest lists exactly these paths under ``outputs`` and each still exists
-    #: (a moved render root, a deleted movie: not done)
+    #: the files it writes besides its manifest (the deliverables, in the version
+    #: the plan delivers into now; the metrics' JSON), by kind, as the plan puts them
+    #: now (a function of the ``ShotPlan``, like ``settings``), or None: it is done
+    #: only while its manifest lists exactly these paths under ``outputs`` and each
+    #: still exists (a moved render root, a deleted movie, a new version: not done)
     outputs: Optional[Callable[["ShotPlan"], dict[str, Any]]] = None
     #: runs the style's generator: takes a ``gpu`` slot (luigi.cfg ``[resources]``)
     #: and needs the style's checkpoint (trained first when the style trains here)
@@ -115,17 +116,19 @@ STAGES: tuple[Stage, ...] = (
           "(after the chunk before it).", aliases=("smooth",), chunked=True,
           upstream=(STYLED, FLOW), settings=(lambda p: p.cfg.smoothing,), along_time=True,
           only_with_flow=(FLOW,), frame_ext="png", label="final", description="final (smoothed)"),
-    Stage(ENCODE, "EncodeClip", "Encode renders/<shot>/<shot>_styled.{mov,mp4} and publish "
-          "the frames.", upstream=(FINAL,), settings=(lambda p: p.keys.output_identity,),
-          outputs=lambda p: p.paths.encode_outputs(p.cfg.output, p.settings.writes_exr)),
+    Stage(ENCODE, "EncodeClip", "Encode renders/<shot>/vNNN/<shot>_vNNN.{mov,mp4} and publish "
+          "the frames into that version.", upstream=(FINAL,),
+          settings=(lambda p: p.keys.output_identity,),
+          outputs=lambda p: p.paths.version(p.versions.target()).encode_outputs(
+              p.cfg.output, p.settings.writes_exr)),
     Stage(METRICS, "ShotMetrics", "E_warp of plates / stylised / final frames, SSIM and PSNR "
-          "-> renders/<shot>/metrics.json.", aliases=("metric",), upstream=(FINAL, FLOW),
+          "-> work/<shot>/metrics/metrics.json.", aliases=("metric",), upstream=(FINAL, FLOW),
           outputs=lambda p: {"metrics": p.paths.metrics_json}),
-    Stage(REPORT, "ShotReport", "renders/<shot>/report.html + report.json: contact sheet, "
-          "E_warp plot, timings, config; then publish.json, the publish record.",
+    Stage(REPORT, "ShotReport", "renders/<shot>/vNNN/report.html + report.json: contact sheet, "
+          "E_warp plot, timings, config; then publish.json, the publish record, and "
+          "renders/<shot>/'s links to the newest version.",
           upstream=(ENCODE, METRICS),
-          outputs=lambda p: {"html": p.paths.report_html, "json": p.paths.report_json,
-                             "publish": p.paths.publish_json}),
+          outputs=lambda p: p.paths.version(p.versions.target()).report_outputs()),
 )
 
 BY_NAME: dict[str, Stage] = {s.name: s for s in STAGES}

@@ -1,11 +1,14 @@
-"""The encode stage: the deliverables in ``renders/<shot>/``.
+"""The encode stage: the deliverables of a new version, ``renders/<shot>/vNNN/``.
 
-``<shot>_styled.mov`` (ProRes 422 HQ; 4444 with the source's alpha),
-``<shot>_styled.mp4`` (H.264; with ``output.burn_in`` the shot, version, frame
-number and timecode burnt in: ``pipeline.media.burn_in``) and ``frames/`` (the
-final, display-referred sequence; RGBA with the source's alpha), each as the
-shot's output config asks, and for a colour-managed source ``exr/<shot>.####.exr``: half
-float in the source's colour space, with its alpha and header metadata.
+``<shot>_vNNN.mov`` (ProRes 422 HQ; 4444 with the source's alpha),
+``<shot>_vNNN.mp4`` (H.264; with ``output.burn_in`` the shot, version, frame
+number and timecode burnt in: ``pipeline.media.burn_in``) and ``frames/<shot>_vNNN.####.png`` (the final,
+display-referred sequence; RGBA with the source's alpha), each as the shot's
+output config asks, and for a colour-managed source ``exr/<shot>_vNNN.####.exr``:
+half float in the source's colour space, with its alpha and header metadata.
+The version is the one the render delivers into, or a new one where that is
+published (``ShotVersions.number_to_write``); an unpublished folder of that
+number (a render that stopped) is emptied first. The report stage publishes it.
 
 The EXR frame is the final frame taken back through the inverse of the
 display/view transform; where the style left a pixel alone, what the display
@@ -15,6 +18,7 @@ white, out-of-gamut colours): ``pipeline.media.scene_output``.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import time
 from contextlib import closing
 from pathlib import Path
@@ -35,6 +39,7 @@ from pipeline.media.scene_output import exr_rgb
 from pipeline.media.sequence import frame_path, frame_pattern
 from pipeline.media.stream import WriteBehind
 from pipeline.stages.common import StageRun, log, source_info
+from pipeline.workarea.paths import VersionPaths, version_name
 from pipeline.workarea.plan import ShotPlan
 
 
@@ -43,27 +48,29 @@ def run(ctx: StageRun) -> dict:
     t0 = time.monotonic()
     info = source_info(plan)
     tags = None
-    if plan.colour is not None and plan.paths.movie_paths(plan.cfg.output):
+    first, last = plan.frames.range()
+    number = plan.versions.number_to_write()
+    # refused before any version folder or movie where FFmpeg cannot draw it
+    burn_in = _burn_in(plan, info, first, version_name(number))
+    version = _version_to_write(plan, number)
+    if plan.colour is not None and version.movie_paths(plan.cfg.output):
         # the movies are made from the display-referred plates: tagged as the
         # display colour space of the shot's display and view
         tags, warning = movie_tags(plan.colour)
         if warning:
             log.warning("%s: %s", plan.shot, warning)
-    first, last = plan.frames.range()
     count = last - first + 1
-    remove_stale_temporaries(plan.paths.render_dir)  # a killed encode's partial movies
     job = EncodeJob(frame_pattern(plan.paths.stage_dir(FINAL), plan.shot), first, count, info,
                     frame_pattern(plan.paths.stage_dir(PLATES), plan.shot)
                     if info.has_alpha else None,
                     info.display_crop, tags)
-    burn_in = _burn_in(plan, info, first)  # refused before any movie where FFmpeg cannot draw it
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
-    targets = plan.paths.encode_outputs(plan.cfg.output, plan.settings.writes_exr)
+    targets = version.encode_outputs(plan.cfg.output, plan.settings.writes_exr)
     steps = list(targets.items())
     # every deliverable into a staging folder first, then all renamed into place:
-    # a failed encode leaves the previous set whole, not a new .mov beside an old .mp4
-    with staged(plan.paths.render_dir, targets) as tmp:
+    # a failed encode leaves its (unpublished) version without a half set in it
+    with staged(version.folder, targets) as tmp:
         for i, (kind, target) in enumerate(steps):
             ctx.notify(i, len(steps), f"writing {Path(target).name}")
             t = time.monotonic()
@@ -76,38 +83,41 @@ def run(ctx: StageRun) -> dict:
                                 plan.shot, info.width, info.height)
                 encode_h264(job, tmp[kind], plan.cfg.output, burn_in)
             elif kind == "frames":
-                _publish_frames(plan, info, first, last, tmp[kind])
+                _publish_frames(plan, info, first, last, tmp[kind], version.stem)
             else:
-                _publish_exr(plan, info, first, last, tmp[kind])
+                _publish_exr(plan, info, first, last, tmp[kind], version.stem)
             timings[kind] = round(time.monotonic() - t, 3)
             outputs[kind] = str(target)
     ctx.notify(len(steps), len(steps), "done")
-    ctx.commit(frames=(first, last), outputs=outputs, timings=timings,
+    ctx.commit(frames=(first, last), outputs=outputs, version=version.number, timings=timings,
                seconds=round(time.monotonic() - t0, 3))
     return outputs
 
 
-def version_label(plan: ShotPlan) -> Optional[str]:
-    """The version the burn-in shows (``v002``), or None: not shown.
-
-    HOOK for the versioned deliverables (#22, ``renders/<shot>/v001/``): return
-    the plan's version label here; the burn-in then shows it, the one place it
-    is read. (It changes the mp4: the version must be in the encode key then.)"""
-    return None
-
-
-def _burn_in(plan: ShotPlan, info: SourceInfo, first: int) -> list[dict]:
-    """The review mp4's drawtext filters (``output.burn_in``), or none; only the
-    mp4 gets them, never the ProRes, PNG or EXR."""
+def _burn_in(plan: ShotPlan, info: SourceInfo, first: int, version: str) -> list[dict]:
+    """The review mp4's drawtext filters (``output.burn_in``) showing ``version``
+    (``v002``, the one the encode writes), or none; only the mp4 gets them,
+    never the ProRes, PNG or EXR."""
     if not (plan.cfg.output.burn_in and plan.cfg.output.mp4):
         return []
-    return drawtext_chain(plan.shot, version_label(plan), first, info.timecode,
+    return drawtext_chain(plan.shot, version, first, info.timecode,
                           info.fps_fraction, (info.width, info.height), font_option())
 
 
+def _version_to_write(plan: ShotPlan, number: int) -> VersionPaths:
+    """The folder of version ``number``, empty: a published one is never
+    written into, an unpublished one (a render that stopped) is replaced."""
+    version = plan.paths.version(number)
+    if version.folder.is_dir() and not version.publish_json.exists():
+        shutil.rmtree(version.folder)
+    version.folder.mkdir(parents=True)
+    remove_stale_temporaries(plan.paths.render_dir)  # e.g. a killed render's link
+    return version
+
+
 def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int,
-                    target: Path) -> None:
-    """renders/<shot>/frames/: the final sequence, swapped in as a whole, with the
+                    target: Path, stem: str) -> None:
+    """vNNN/frames/<stem>.####.png: the final sequence, swapped in as a whole, with the
     plates' alpha when the source has one, cropped to the display window when the
     plates hold overscan (the EXR keeps it).
 
@@ -122,13 +132,13 @@ def _publish_frames(plan: ShotPlan, info: SourceInfo, first: int, last: int,
                 raise MediaError(f"{src}: final frame missing")
             # with the source's pixel aspect (pHYs) when its pixels are not square
             alpha = read_alpha(plan.paths.frame_file(PLATES, f)) if info.has_alpha else None
-            copy_frame(src, frame_path(tmp, plan.shot, f), info.sar_fraction,
+            copy_frame(src, frame_path(tmp, stem, f), info.sar_fraction,
                        plan.pipeline.png_compression, alpha, info.display_crop)
 
 
 def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int,
-                 target: Path) -> None:
-    """renders/<shot>/exr/: half-float EXR in the source's colour space, swapped in whole."""
+                 target: Path, stem: str) -> None:
+    """vNNN/exr/<stem>.####.exr: half-float EXR in the source's colour space, swapped in whole."""
     transform, compression = plan.colour, plan.cfg.output.exr_compression
     rate = frame_rate_attribute(info.fps_fraction)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +148,7 @@ def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int,
         final = from_deep_frame(read_rgb(plan.paths.frame_file(FINAL, f)))
         picture = dataclasses.replace(source, rgb=exr_rgb(source, plate, final, transform),
                                       attributes={**source.attributes, **rate})
-        write_exr(frame_path(tmp, plan.shot, f, "exr"), picture, compression)
+        write_exr(frame_path(tmp, stem, f, "exr"), picture, compression)
 
     with temporary_path(target) as tmp:
         tmp.mkdir()

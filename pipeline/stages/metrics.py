@@ -12,8 +12,9 @@ each warped with the plates' flow from the flow cache and masked by its
 occlusion mask; and for every frame the PSNR and SSIM of the final frame
 against the stylised one (how far smoothing moved away from the style). The
 summary averages the pairs; ``final_vs_styled`` is the ratio of the final and
-stylised E_warp. Written to renders/<shot>/metrics.json with the per-frame
-values.
+stylised E_warp. Written to work/<shot>/metrics/metrics.json with the per-frame
+values; the report stage puts a copy in the version it publishes
+(``renders/<shot>/vNNN/metrics.json``).
 
 The stages that read those frames anyway score them in passing
 (``FrameMetrics`` in their chunk manifests: the flow stage the plates, the
@@ -131,7 +132,7 @@ def format_summary(shot: str, summary: dict) -> str:
 
 
 def run(ctx: StageRun) -> dict:
-    """The metrics stage: renders/<shot>/metrics.json, then the manifest."""
+    """The metrics stage: work/<shot>/metrics/metrics.json, then the manifest."""
     plan = ctx.plan
     t0 = time.monotonic()
     data = compute_shot_metrics(plan, ctx.progress)
@@ -144,7 +145,7 @@ def run(ctx: StageRun) -> dict:
                  "frame t-1 warped by the plates' flow, over non-occluded pixels; pairs "
                  "across a scene cut are left out",
         "ssim_psnr": "final (smoothed) frame against the per-frame stylised frame"}
-    plan.paths.render_dir.mkdir(parents=True, exist_ok=True)
+    plan.paths.metrics_json.parent.mkdir(parents=True, exist_ok=True)
     write_json(plan.paths.metrics_json, data)
     first, last = plan.frames.range()
     ctx.commit(frames=(first, last), outputs={"metrics": str(plan.paths.metrics_json)},

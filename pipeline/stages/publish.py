@@ -1,18 +1,24 @@
-"""The publish record: ``renders/<shot>/publish.json``.
+"""The publish record: ``renders/<shot>/vNNN/publish.json``.
 
 What a pipeline's publisher (ShotGrid, ftrack, OpenPype) reads to register a
-render: every deliverable with its absolute path (a frame sequence as a
-``%04d`` pattern with its frame range), its size, pixel aspect, frame rate,
+render: the version (its number, who published it, where and when, the shot's
+context in the cut, a thumbnail, what changed since the version before it and
+the stage keys the next version compares with); every deliverable with its
+absolute path and file URL (a frame sequence as a ``%04d`` pattern with its
+frame range), its size, pixel aspect, frame rate,
 codec and depth as the files hold them (the movies through ffprobe, a
 sequence through its first frame's header), its colour space and alpha; the
 style and its checkpoint's SHA-256; the source and the frames of it that were
 read (with its timecode); for a colour-managed shot, the OCIO config, colour
 space, display and view (``ocio``); each movie's colour tags as ffprobe reads
-them. The report stage writes it, last before its manifest.
+them. The report stage writes it last into the version folder: from then on
+the version is published and nothing writes into it again.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import socket
+from collections.abc import Mapping
+from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import Optional
@@ -27,7 +33,8 @@ from pipeline.media.display_tags import display_colour_space
 from pipeline.media.probe import SourceInfo, bits_per_component
 from pipeline.media.sequence import frame_path, frame_pattern
 from pipeline.stages.common import source_info
-from pipeline.workarea.manifest import file_digest, read_manifest
+from pipeline.workarea.manifest import current_user, file_digest, read_manifest
+from pipeline.workarea.paths import SEQUENCE_EXT, VersionPaths
 from pipeline.workarea.plan import ShotPlan
 
 SCHEMA = "shotstyle-publish-1"
@@ -35,26 +42,53 @@ SCHEMA = "shotstyle-publish-1"
 #: colour-managed: the source's pictures as decoded (the movies carry the
 #: source's matrix and its tags, see their ``colour_tags``).
 AS_SOURCE = "as the source (display-referred)"
-#: The encode stage's outputs that are frame sequences, and their extension.
-SEQUENCES = {"frames": "png", "exr": "exr"}
+#: The edit's shot context a shot config may carry (``edit:``, written by
+#: shots-from-edit): read by name, each null where the shot has none.
+CONTEXT_FIELDS = ("cut_in", "cut_out", "handles")
 
 
-def record_path(plan: ShotPlan) -> Path:
-    return plan.paths.publish_json
+def publisher(now: Optional[datetime] = None) -> dict:
+    """Who publishes, where and when: ``user``, ``host``, ``time`` (ISO 8601, UTC)."""
+    now = now or datetime.now(timezone.utc)
+    return {"user": current_user(), "host": socket.gethostname(),
+            "time": now.astimezone(timezone.utc).isoformat(timespec="seconds").replace(
+                "+00:00", "Z")}
 
 
-def record(plan: ShotPlan) -> dict:
-    """The publish record of a shot whose encode stage is done (JSON-ready)."""
+def context(plan: ShotPlan) -> dict:
+    """The shot and, when its config has an ``edit`` section, its cut in / out and
+    handles (null when unknown)."""
+    edit = getattr(plan.cfg, "edit", None)
+    read = edit.get if isinstance(edit, Mapping) else (lambda name: getattr(edit, name, None))
+    return {"shot": plan.shot, **{name: read(name) for name in CONTEXT_FIELDS}}
+
+
+def _file(path: Path) -> dict:
+    """A file's absolute path and its file URL."""
+    path = Path(path).absolute()
+    return {"path": str(path), "url": path.as_uri()}
+
+
+def record(plan: ShotPlan, number: int, stamp: Optional[dict] = None) -> dict:
+    """The publish record of version ``number`` of a shot whose encode stage is done
+    (JSON-ready); ``stamp``: ``publisher()``'s, made now when not given."""
+    stamp = stamp or publisher()
     info = source_info(plan)
+    version = plan.paths.version(number)
     encode = read_manifest(plan.paths.stage_manifest(ENCODE)) or {}
     frames = plan.frames.range()
-    deliverables = [_deliverable(plan, kind, Path(path).absolute(), frames, info.fps)
+    deliverables = [_deliverable(plan, kind, Path(path).absolute(), frames, info.fps, version)
                     for kind, path in sorted(encode.get("outputs", {}).items())]
-    deliverables.append({"kind": "report", "path": str(plan.paths.report_html.absolute())})
+    deliverables.append({"kind": "report", **_file(version.report_html)})
+    created = datetime.fromisoformat(stamp["time"].replace("Z", "+00:00"))
     return {
         "schema": SCHEMA,
         "shot": plan.shot,
-        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        **plan.versions.about(number),
+        **stamp,
+        "created": created.astimezone().isoformat(timespec="seconds"),
+        "context": context(plan),
+        "thumbnail": _file(version.thumbnail) if version.thumbnail.is_file() else None,
         "frame_range": list(frames),
         "fps": info.fps,
         "fps_float": float(info.fps_fraction),
@@ -102,12 +136,13 @@ def _colour_space(plan: ShotPlan, kind: str) -> str:
 
 
 def _deliverable(plan: ShotPlan, kind: str, path: Path, frames: tuple[int, int],
-                 fps: str) -> dict:
+                 fps: str, version: VersionPaths) -> dict:
     """One output of the encode stage; a sequence plays at the shot's rate."""
-    facts = _sequence(path, plan.shot, SEQUENCES[kind], frames[0], fps) if kind in SEQUENCES \
-        else _movie(path)
+    facts = _sequence(path, version.stem, SEQUENCE_EXT[kind], frames[0], fps) \
+        if kind in SEQUENCE_EXT else _movie(path)
     return {"kind": kind, "frame_range": list(frames),
-            "colour_space": _colour_space(plan, kind), **facts}
+            "colour_space": _colour_space(plan, kind), **facts,
+            "url": Path(facts["path"]).as_uri()}
 
 
 def _movie(path: Path) -> dict:
@@ -128,9 +163,9 @@ def _movie(path: Path) -> dict:
                             "range": video.get("color_range")}}
 
 
-def _sequence(folder: Path, shot: str, ext: str, first: int, fps: str) -> dict:
-    """A frame sequence, described by its first frame's header."""
-    sample = frame_path(folder, shot, first, ext)
+def _sequence(folder: Path, stem: str, ext: str, first: int, fps: str) -> dict:
+    """A frame sequence (``<stem>.%04d.<ext>``), described by its first frame's header."""
+    sample = frame_path(folder, stem, first, ext)
     inp = oiio.ImageInput.open(str(sample))
     if inp is None:
         raise MediaError(f"{sample}: cannot read the header: {oiio.geterror()}")
@@ -138,7 +173,7 @@ def _sequence(folder: Path, shot: str, ext: str, first: int, fps: str) -> dict:
         spec, codec = inp.spec(), inp.format_name()
     finally:
         inp.close()
-    return {"path": frame_pattern(folder, shot, ext), "width": spec.full_width,
+    return {"path": frame_pattern(folder, stem, ext), "width": spec.full_width,
             "height": spec.full_height, "fps": fps,
             "pixel_aspect": str(geometry.image_pixel_aspect(sample)),
             "codec": codec, "data_format": str(spec.format), "bit_depth": spec.format.size() * 8,

@@ -1,12 +1,22 @@
-"""The report stage: renders/<shot>/report.html and report.json.
+"""The report stage: publishes the version the encode stage wrote.
 
-A page a supervisor opens in a browser: the deliverables, a contact sheet of
-plate / stylised / final frames, the per-frame warping error (E_warp) as an
-inline SVG plot, the temporal metrics, stage timings and the configs used.
-report.json holds the same data. Images are JPEG thumbnails in
-renders/<shot>/report/, linked relatively, so the folder can be copied. Last
-(before the manifest) comes renders/<shot>/publish.json, the publish record
-(``pipeline.stages.publish``).
+Into ``renders/<shot>/vNNN/``: the metrics (a copy of the metrics stage's
+JSON), report.html and report.json, a thumbnail of the middle final frame and,
+last, publish.json, the publish record (``pipeline.stages.publish``): the
+version is published. Then ``renders/<shot>/``'s names are pointed at it
+(``pipeline.stages.latest``), and the manifest is written. Where the version
+the render delivers into is already published (nothing changed since it: the
+stage ran because its manifest was lost or an input was redone with the same
+keys), nothing is written into it: only the names are pointed at it again.
+
+The page a supervisor opens in a browser: the version and what changed since
+the one before, the deliverables, a contact sheet of plate / stylised / final
+frames, the per-frame warping error (E_warp) as an inline SVG plot, the
+temporal metrics, stage timings and the configs used. report.json holds the
+same data. Images are JPEG thumbnails in vNNN/report/, linked relatively, so
+the folder can be copied; the review movie is the version's, or through
+``renders/<shot>/report.html`` today's name of it; the deliverables are linked
+by file URL, which holds from either place.
 Self-contained: no scripts, no network. The page is the Jinja2 template
 ``templates/report.html`` (autoescaped); this module only gathers the data
 and the plot's geometry.
@@ -26,9 +36,11 @@ from pipeline.graph.table import (ENCODE, FINAL, PICTURES, PLATES, PROBE, REPORT
                                   STYLED, stage)
 from pipeline.media.atomic import temporary_path, write_bytes, write_json
 from pipeline.media.imageio import read_rgb, to_uint8
-from pipeline.stages import publish
+from pipeline.errors import NotReadyError
+from pipeline.stages import latest, publish
 from pipeline.stages.common import StageRun
 from pipeline.workarea.manifest import read_manifest
+from pipeline.workarea.paths import VersionPaths
 from pipeline.workarea.plan import ShotPlan
 
 THUMB_WIDTH = 320
@@ -86,26 +98,34 @@ def _config_text(path: Path) -> str:
         return f"(cannot read: {exc})"
 
 
-def collect(plan: ShotPlan, image_dir_name: str) -> dict:
-    """Everything the report shows, as JSON-ready data."""
+def collect(plan: ShotPlan, version: VersionPaths, stamp: dict) -> dict:
+    """Everything the report of ``version`` shows, as JSON-ready data; ``stamp``:
+    who publishes it, where and when (``publish.publisher``)."""
     metrics = json.loads(plan.paths.metrics_json.read_text(encoding="utf-8"))
     encode = read_manifest(plan.paths.stage_manifest(ENCODE)) or {}
     probe = read_manifest(plan.paths.stage_manifest(PROBE)) or {}
     first, last = plan.frames.range()
     cuts = metrics["summary"].get("cuts", [])
+    images = version.report_images_dir.name
     sheet = []
     for f in contact_frames(first, last, cuts):
         sheet.append({"frame": f, "cut": f in cuts, "images": {
-            s.label: f"{image_dir_name}/{plan.shot}.{f:04d}.{s.label}.jpg" for s in PICTURES}})
-    outputs = {k: Path(v).name if Path(v).parent == plan.paths.render_dir else str(v)
+            s.label: f"{images}/{plan.shot}.{f:04d}.{s.label}.jpg" for s in PICTURES}})
+    outputs = {k: Path(v).name if Path(v).parent == version.folder else str(v)
                for k, v in (encode.get("outputs") or {}).items()}
+    urls = {k: Path(v).absolute().as_uri() for k, v in (encode.get("outputs") or {}).items()}
+    todays = {k: p.name for k, p in plan.paths.newest_names().items()}
+    about = plan.versions.about(version.number)
     per_frame_keys = ["frame"] + [f"ewarp_{s.name}" for s in PICTURES] + ["ssim"]
     return {
         "shot": plan.shot,
         "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "version": {**{k: v for k, v in about.items() if k != "keys"}, **stamp},
         "source": probe.get("source", {}),
         "frames": [first, last],
         "outputs": outputs,
+        "output_urls": urls,
+        "review_movie": ([outputs["mp4"], todays["mp4"]] if "mp4" in outputs else []),
         "metrics": metrics["summary"],
         "ewarp_per_frame": [{k: r.get(k) for k in per_frame_keys} for r in metrics["per_frame"]],
         "contact_sheet": sheet,
@@ -188,25 +208,46 @@ def render_html(data: dict) -> str:
 
 
 def run(ctx: StageRun) -> dict:
-    """The report stage: thumbnails, report.json, report.html, publish.json, then the
-    manifest."""
+    """The report stage: metrics, thumbnails, report.json, report.html and the
+    thumbnail into the version, publish.json last, the names in renders/<shot>/
+    pointed at it, then the manifest. A version already published is not written
+    into: the names are pointed at it and the manifest lists it."""
     plan = ctx.plan
     t0 = time.monotonic()
-    plan.paths.render_dir.mkdir(parents=True, exist_ok=True)
-    final_dir = plan.paths.report_images_dir
-    data = collect(plan, final_dir.name)
-    with temporary_path(final_dir) as tmp:  # the thumbnails, swapped in as a whole
+    version = plan.paths.version(plan.versions.target())
+    first, last = plan.frames.range()
+    if plan.versions.is_published(version.number):  # nothing changed since it
+        latest.point_at(plan, version)
+        ctx.commit(frames=(first, last), version=version.number, published_before=True,
+                   outputs={k: str(p) for k, p in version.report_outputs().items()},
+                   seconds=round(time.monotonic() - t0, 3))
+        return {}
+    _check_encoded_into(plan, version)
+    stamp = publish.publisher()
+    write_bytes(version.metrics_json, plan.paths.metrics_json.read_bytes())
+    data = collect(plan, version, stamp)
+    with temporary_path(version.report_images_dir) as tmp:  # swapped in as a whole
         tmp.mkdir()
         for row in data["contact_sheet"]:
             for s in PICTURES:
                 _thumbnail(plan.paths.frame_file(s.name, row["frame"]),
                            tmp / Path(row["images"][s.label]).name)
-    write_json(plan.paths.report_json, json.loads(json.dumps(data, default=str)))
-    write_bytes(plan.paths.report_html, render_html(data).encode("utf-8"))
-    write_json(publish.record_path(plan), publish.record(plan))
-    first, last = plan.frames.range()
-    ctx.commit(frames=(first, last),
-               outputs={"html": str(plan.paths.report_html), "json": str(plan.paths.report_json),
-                        "publish": str(publish.record_path(plan))},
+    _thumbnail(plan.paths.frame_file(FINAL, (first + last) // 2), version.thumbnail)
+    write_json(version.report_json, json.loads(json.dumps(data, default=str)))
+    write_bytes(version.report_html, render_html(data).encode("utf-8"))
+    write_json(version.publish_json, publish.record(plan, version.number, stamp))
+    latest.point_at(plan, version)
+    ctx.commit(frames=(first, last), version=version.number,
+               outputs={k: str(p) for k, p in version.report_outputs().items()},
                seconds=round(time.monotonic() - t0, 3))
     return data
+
+
+def _check_encoded_into(plan: ShotPlan, version: VersionPaths) -> None:
+    """The encode stage's deliverables are in ``version`` (the encode is done)."""
+    encode = read_manifest(plan.paths.stage_manifest(ENCODE)) or {}
+    outside = [p for p in (encode.get("outputs") or {}).values()
+               if Path(p).parent != version.folder]
+    if encode.get("version") != version.number or outside:
+        raise NotReadyError(f"{plan.shot}: the encode stage's deliverables are not in "
+                            f"{version.folder}: run the encode stage first (render the shot)")

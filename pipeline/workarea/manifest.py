@@ -64,7 +64,7 @@ def write_manifest(path: Path, *, stage: str, shot: str, key: str,
         "frames": list(frames) if frames else None,
         "code_version": __version__,
         "host": socket.gethostname(),
-        "user": _user(),
+        "user": current_user(),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **fields,
     }
@@ -73,7 +73,8 @@ def write_manifest(path: Path, *, stage: str, shot: str, key: str,
     return data
 
 
-def _user() -> str:
+def current_user() -> str:
+    """The login name (getpass), or the user id where there is none."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):

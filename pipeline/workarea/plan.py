@@ -12,7 +12,9 @@ stage has run. Its parts, each in its own module:
 * ``plan.colour`` / ``plan.colour_notes``: the colour policy's choice
   (``pipeline.media.colour_choice``);
 * ``plan.frames`` (``pipeline.workarea.frames.ShotFrames``): the decoded frame
-  range and its chunks, read from the plates stage's manifest.
+  range and its chunks, read from the plates stage's manifest;
+* ``plan.versions`` (``pipeline.workarea.versions.ShotVersions``): the versions in
+  ``renders/<shot>/`` and the one a render delivers into.
 
 ``plan.shot``, ``plan.cfg``, ``plan.style``, ``plan.pipeline`` and
 ``plan.config_file`` are the shot's name and configs as loaded.
@@ -34,6 +36,7 @@ from pipeline.workarea.frames import ShotFrames
 from pipeline.workarea.keys import StageKeys
 from pipeline.workarea.manifest import file_fingerprint
 from pipeline.workarea.paths import ShotPaths
+from pipeline.workarea.versions import ShotVersions
 
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
 
@@ -83,6 +86,8 @@ class ShotPlan:
     keys: StageKeys = field(init=False, repr=False, compare=False)
     #: the decoded frame range and its chunks
     frames: ShotFrames = field(init=False, repr=False, compare=False)
+    #: the versions in renders/<shot>/ and the one a render delivers into
+    versions: ShotVersions = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         paths = ShotPaths(self.shot, self.pipeline)
@@ -93,6 +98,7 @@ class ShotPlan:
         # file_fingerprint is looked up here, in this module, when the plan is made
         object.__setattr__(self, "keys", StageKeys(self, fingerprint=file_fingerprint))
         object.__setattr__(self, "frames", ShotFrames(paths, settings.chunk_size))
+        object.__setattr__(self, "versions", ShotVersions(paths, self.keys))
 
     @classmethod
     def load(cls, shot: str, cfg_dir: Optional[Path] = None) -> "ShotPlan":

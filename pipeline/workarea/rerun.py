@@ -4,8 +4,9 @@ Removes a stage's outputs (or those of the chunks that overlap the frames) and
 everything downstream of it, as the shot's graph says, so the next
 ``RenderShot`` redoes exactly that. Each manifest is removed before the files
 it vouches for, so an interrupted rerun never leaves a stage that looks done.
-Deliverables in renders/<shot>/ are not deleted: the re-render replaces them
-atomically, so a failed re-render leaves the last good movie in place.
+Nothing in renders/<shot>/ is deleted: a published version is never touched,
+and the re-render writes a new version (``pipeline.workarea.versions``), so a
+failed re-render leaves the last good one in place.
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""Per shot and stage: done / stale / missing / failed (`python -m pipeline status`)."""
+"""Per shot and stage: done / stale / missing / failed, then the shot's versions
+(`python -m pipeline status`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional
 
 from pipeline.errors import NotReadyError
@@ -13,6 +15,7 @@ from pipeline.workarea.lock import FOLDER, lock_note, read_lock
 from pipeline.workarea.manifest import read_manifest
 from pipeline.workarea.plan import ShotPlan
 from pipeline.workarea.roots import shot_folder_problem
+from pipeline.workarea.versions import Version
 
 
 @dataclass
@@ -104,3 +107,37 @@ def format_status(shot: str, rows: list[StageStatus]) -> str:
             lines.append(f"      {f['name']}: {f.get('error', '?')}")
             lines.append(f"      log: {f.get('log', '?')}")
     return "\n".join(lines)
+
+
+def version_lines(plan: ShotPlan) -> list[str]:
+    """The shot's versions, as ``format_versions`` lists them."""
+    aside = plan.paths.unversioned_dir
+    return format_versions(plan.versions.all(), aside if aside.is_dir() else None)
+
+
+def format_versions(versions: list[Version], unversioned: Optional[Path] = None) -> list[str]:
+    """The lines under a shot's stage rows that list its versions, newest first: name,
+    when, by whom, what changed since the version before (or that it is not
+    published: being written, or a render stopped before publishing it); then
+    ``unversioned``, the folder of what the shot had before versions, when there is one."""
+    if not versions and unversioned is None:
+        return []
+    lines = ["versions:"]
+    for v in reversed(versions):
+        record = v.record or {}
+        if not v.published:
+            lines.append(f"  {v.name}  not published (being written, or a render stopped "
+                         f"before publishing it)")
+            continue
+        changes = record.get("changes")
+        if changes is None:
+            what = "first version"
+        elif not changes:
+            what = "nothing changed (rendered again)"
+        else:
+            what = "changed: " + ", ".join(str(c.get("stage")) for c in changes
+                                           if isinstance(c, dict))
+        lines.append(f"  {v.name}  {record.get('time', '?')}  {record.get('user', '?')}  {what}")
+    if unversioned is not None:
+        lines.append(f"  {unversioned.name}  rendered before versions")
+    return lines

@@ -67,19 +67,21 @@ def test_render_shot_end_to_end_with_audio(project, tmp_path):
     project.render("t01")
     assert before == {p: p.stat().st_mtime_ns for p in work.rglob("*.json")}
 
-    # A deleted publish record makes the report stage redo (its manifest lists it).
+    # A deleted publish record makes the report stage redo (its manifest lists it) and
+    # publish the version again.
     from pipeline.graph.table import REPORT
     from pipeline.workarea.done import stage_done
     from pipeline.workarea.plan import ShotPlan
-    (out / "publish.json").unlink()
+    (out / "v001" / "publish.json").unlink()  # the version is no longer published
     assert "publish.json" in stage_done(ShotPlan.load("t01"), REPORT).why_not_current()
 
 
 def _check_publish_record(project, shot):
-    """renders/<shot>/publish.json of a 66x37 clip: written last, and every
-    deliverable as the files hold it."""
-    out = project.renders / shot
+    """renders/<shot>/v001/publish.json of a 66x37 clip (renders/<shot>/publish.json
+    links to it): written last, and every deliverable as the files hold it."""
+    out = project.renders / shot / "v001"
     record = json.loads((out / "publish.json").read_text())
+    assert record == json.loads((project.renders / shot / "publish.json").read_text())
     manifest = json.loads((project.work / shot / "report" / "manifest.json").read_text())
     assert manifest["outputs"]["publish"] == str(out / "publish.json")
     assert (out / "publish.json").stat().st_mtime_ns >= (out / "report.html").stat().st_mtime_ns
@@ -94,7 +96,7 @@ def _check_publish_record(project, shot):
         assert (d["width"], d["height"], d["codec"]) == (v["width"], v["height"], v["codec_name"])
     assert (by_kind["mov"]["height"], by_kind["mp4"]["height"]) == (37, 38)  # mp4 padded
     frames = by_kind["frames"]
-    assert frames["path"] == str(out / "frames" / f"{shot}.%04d.png")
+    assert frames["path"] == str(out / "frames" / f"{shot}_v001.%04d.png")
     on_disk = sorted(int(p.name.split(".")[1]) for p in (out / "frames").iterdir())
     assert frames["frame_range"] == [on_disk[0], on_disk[-1]] and len(on_disk) == 11
     assert (frames["width"], frames["height"]) == (66, 37)

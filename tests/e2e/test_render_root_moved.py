@@ -1,6 +1,7 @@
 """A render root moved between two renders (#21): the deliverables follow it, the
 work area is reused."""
 import json
+import os
 
 import pytest
 
@@ -36,6 +37,11 @@ def test_a_moved_render_root_gets_every_deliverable_without_restylising(project,
         f"m01.{f}.png" for f in range(1001, 1007)]
     record = json.loads((b / "m01" / "publish.json").read_text())
     assert all(d["path"].startswith(str(b)) for d in record["deliverables"]), record
+    # the new root's first version; the old root's stays as it was
+    assert record["version"] == 1 and os.readlink(b / "m01" / "m01_styled.mov") == \
+        "v001/m01_v001.mov"
+    assert json.loads((a / "m01" / "v001" / "publish.json").read_text())["deliverables"][0][
+        "path"].startswith(str(a))
     # the work area was reused: nothing restylised or resmoothed
     assert _mtimes(project.work / "m01" / "styled") == styled
     assert _mtimes(project.work / "m01" / "final") == final

@@ -26,9 +26,11 @@ pytestmark = pytest.mark.slow
 # frame has loaded (images included), writes what it found into its own DOM,
 # which Chromium's --dump-dom prints. The report itself has no scripts.
 PROBE = """<!doctype html><meta charset="utf-8"><body>
-<iframe id="r" src="report.html" width="1280" height="4000"></iframe>
+<iframe id="r" width="1280" height="4000"></iframe>
 <pre id="result">pending</pre>
 <script>
+// the page to probe: after the "?" (a version's own page), else renders/<shot>/report.html
+document.getElementById("r").src = location.search.slice(1) || "report.html";
 document.getElementById("r").addEventListener("load", () => {
   const d = document.getElementById("r").contentDocument;
   const imgs = Array.from(d.images).map(i => ({src: i.getAttribute("src"), complete: i.complete,
@@ -44,15 +46,15 @@ document.getElementById("r").addEventListener("load", () => {
   // play the review movie: it must decode (ready state) and its time advance
   const started = () => {
     const t0 = v.currentTime;
-    v.play().catch(e => { page.video = {src: v.getAttribute("src"), playError: String(e)}; done(); });
+    v.play().catch(e => { page.video = {src: v.currentSrc, playError: String(e)}; done(); });
     setTimeout(() => {
-      page.video = {src: v.getAttribute("src"), readyState: v.readyState, t0: t0,
+      page.video = {src: v.currentSrc, readyState: v.readyState, t0: t0,
                     t1: v.currentTime, w: v.videoWidth, h: v.videoHeight,
                     error: v.error && v.error.code};
       done();
     }, 800);
   };
-  v.addEventListener("error", () => { page.video = {src: v.getAttribute("src"), error: v.error && v.error.code}; done(); });
+  v.addEventListener("error", () => { page.video = {src: v.currentSrc, error: v.error && v.error.code}; done(); });
   if (v.readyState >= 2) { started(); return; }
   v.addEventListener("loadeddata", started, {once: true});
   v.preload = "auto";
@@ -80,7 +82,7 @@ def _browser_args(profile: Path) -> list[str]:
 
 class _Handler(SimpleHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - http.server's name
-        if self.path == "/__probe.html":
+        if self.path.split("?")[0] == "/__probe.html":
             body = PROBE.encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -111,18 +113,23 @@ def served(project, tmp_path):
     server.server_close()
 
 
+def _probe(browser: str, url: str, profile: Path) -> dict:
+    """What the probe page found in the report page it framed."""
+    dom = subprocess.run([browser, *_browser_args(profile), "--dump-dom", url],
+                         capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom.stdout, re.S)
+    assert found and found.group(1) != "pending", dom.stdout[-2000:]
+    return json.loads(html.unescape(found.group(1)))
+
+
 def test_report_page_renders_in_headless_chromium(served, tmp_path):
     browser, base, folder = served
     report = json.loads((folder / "report.json").read_text())
     expected_images = sum(len(row["images"]) for row in report["contact_sheet"])
 
-    dom = subprocess.run([browser, *_browser_args(tmp_path / "profile1"), "--dump-dom",
-                          f"{base}/__probe.html"], capture_output=True, text=True, timeout=120)
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    found = re.search(r'<pre id="result">(.*?)</pre>', dom.stdout, re.S)
-    assert found and found.group(1) != "pending", dom.stdout[-2000:]
-    page = json.loads(html.unescape(found.group(1)))
-    assert page["title"] == "shotstyle report: web"
+    page = _probe(browser, f"{base}/__probe.html", tmp_path / "profile1")
+    assert page["title"] == "shotstyle report: web v001"
     assert len(page["images"]) == expected_images >= 9  # plate/stylised/final x >= 3 frames
     broken = [i for i in page["images"] if not (i["complete"] and i["w"] > 0 and i["h"] > 0)]
     assert not broken, broken
@@ -133,9 +140,16 @@ def test_report_page_renders_in_headless_chromium(served, tmp_path):
     mp4 = ffprobe_video(folder / "web_styled.mp4")
     assert (mp4["pix_fmt"], mp4["width"], mp4["height"]) == ("yuv420p", 64, 38)
     video = page["video"]
-    assert video["src"] == "web_styled.mp4" and video["error"] is None, video
+    # through renders/web/report.html, the version's own name (v001/web_v001.mp4, beside
+    # the page in its version folder) is not found and the player takes today's name
+    assert video["src"] == f"{base}/web_styled.mp4" and video["error"] is None, video
     assert video["readyState"] >= 2 and (video["w"], video["h"]) == (64, 38), video
     assert video["t1"] > video["t0"], str(video)  # its time advanced: it played
+    # the version's own page, in its folder, plays the version's own movie
+    own = _probe(browser, f"{base}/__probe.html?v001/report.html", tmp_path / "profile3")
+    assert own["title"] == page["title"] and len(own["images"]) == expected_images
+    assert all(i["complete"] and i["w"] > 0 for i in own["images"]), own["images"]
+    assert own["video"]["src"] == f"{base}/v001/web_v001.mp4" and own["video"]["readyState"] >= 2
 
     shot = tmp_path / "report.png"
     cap = subprocess.run([browser, *_browser_args(tmp_path / "profile2"),

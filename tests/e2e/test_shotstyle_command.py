@@ -66,8 +66,8 @@ def test_render_piped_plain_lines_summary_and_deliverables(project, tmp_path):
     assert re.fullmatch(
         rf"shotstyle: 1 shot in \S+ s, exit 0\n"
         rf"  s01  complete \(14 stages ran\)\n"
-        rf"      {re.escape(str(out))}/: frames/, metrics.json, publish.json, report/, "
-        rf"report.html, report.json, s01_styled.mov, s01_styled.mp4\n"
+        rf"      {re.escape(str(out / 'v001'))}/: frames/, metrics.json, publish.json, report/, "
+        rf"report.html, report.json, s01_v001.mov, s01_v001.mp4, s01_v001_thumb.jpg\n"
         rf"  Luigi's lines: {re.escape(str(project.work / '_logs'))}/shotstyle-render-\S+\.log\n",
         proc.stdout), proc.stdout
     luigi_lines = transcript.read_text().splitlines()

@@ -36,7 +36,7 @@ def test_one_name_per_stage_and_aliases_that_name_one_stage():
         assert all(lookup(w) is st for w in (st.name, *st.aliases))
     assert lookup("paint") is None
     # pipeline/stages/<name>.py is the stage's module: no stage may take a helper's name
-    helpers = {"common", "retry", "memory", "train", "publish", "registry", "templates"}
+    helpers = {"common", "retry", "memory", "train", "publish", "latest", "registry", "templates"}
     assert not helpers & {st.name for st in STAGES}
 
 

@@ -1,5 +1,6 @@
 """The publish record, built from a real work area: the probe, plates and encode
-stages run on a tiny source (no generator: the final frames are the plates)."""
+stages run on a tiny source (no generator: the final frames are the plates), into
+its first version."""
 import hashlib
 import shutil
 
@@ -32,11 +33,22 @@ def test_record_of_a_display_referred_movie_says_what_was_written(project, tmp_p
     clip = make_clip(tmp_path / "in.mov", 33, 21, frames=3, audio=False,
                      timecode="01:00:00:00", pix_fmt="yuv444p")
     project.add_shot("p1", clip)
-    record = publish.record(_encoded("p1"))
+    plan = _encoded("p1")
+    stamp = {"user": "ana", "host": "ws12", "time": "2025-03-04T05:06:07Z"}
+    record = publish.record(plan, 1, stamp)
 
-    out = project.renders / "p1"
+    out = project.renders / "p1" / "v001"
     assert (record["schema"], record["shot"], record["frame_range"]) == \
         ("shotstyle-publish-1", "p1", [1001, 1003])
+    assert (record["version"], record["version_name"], record["previous_version"],
+            record["changes"]) == (1, "v001", None, None)  # the first version
+    assert {k: record[k] for k in stamp} == stamp
+    assert record["created"].startswith("2025-03-04T") and record["keys"] == {
+        name: plan.keys.key(name) for name in
+        ("probe", "plates", "flow", "styled", "final", "encode", "metrics", "report")}
+    assert record["context"] == {"shot": "p1", "cut_in": None, "cut_out": None,
+                                 "handles": None}
+    assert record["thumbnail"] is None  # the report stage makes it
     assert (record["fps"], record["fps_float"]) == ("24", 24.0)
     assert record["source"] == {"path": str(clip), "kind": "movie", "frame_count": 3,
                                 "frame_range": [0, 2], "timecode": "01:00:00:00",
@@ -49,10 +61,12 @@ def test_record_of_a_display_referred_movie_says_what_was_written(project, tmp_p
     assert [d["kind"] for d in record["deliverables"]] == ["frames", "mov", "mp4", "report"]
     frames, mov, mp4, report = record["deliverables"]
     # the ProRes keeps 33x21; the review mp4 is padded to even
-    assert (mov["path"], mov["width"], mov["height"]) == (str(out / "p1_styled.mov"), 33, 21)
+    assert (mov["path"], mov["width"], mov["height"]) == (str(out / "p1_v001.mov"), 33, 21)
+    assert mov["url"] == (out / "p1_v001.mov").as_uri()
     assert (mov["codec"], mov["pixel_format"], mov["bit_depth"]) == ("prores", "yuv422p10le", 10)
     assert (mp4["width"], mp4["height"], mp4["codec"], mp4["bit_depth"]) == (34, 22, "h264", 8)
-    assert frames["path"] == str(out / "frames" / "p1.%04d.png")
+    assert frames["path"] == str(out / "frames" / "p1_v001.%04d.png")
+    assert frames["url"] == (out / "frames").as_uri() + "/p1_v001.%2504d.png"
     assert (frames["width"], frames["height"], frames["data_format"]) == (33, 21, "uint8")
     for d in (mov, mp4, frames):
         assert (d["frame_range"], d["fps"], d["pixel_aspect"], d["alpha"]) == \
@@ -61,7 +75,8 @@ def test_record_of_a_display_referred_movie_says_what_was_written(project, tmp_p
     # a 21-line source is taken as BT.601 and its movies are tagged so, not Rec.709
     assert mov["colour_tags"] == {"matrix": "smpte170m", "primaries": "smpte170m",
                                   "transfer": "smpte170m", "range": "tv"}
-    assert report == {"kind": "report", "path": str(out / "report.html")}
+    assert report == {"kind": "report", "path": str(out / "report.html"),
+                      "url": (out / "report.html").as_uri()}
     assert record["ocio"] is None  # not colour-managed
 
 
@@ -71,20 +86,22 @@ def test_record_of_a_colour_managed_sequence(project, tmp_path):
     pattern = write_exr_sequence(tmp_path / "plates", scene_linear_frames(w, h, 2), alpha,
                                  start=11, attributes={"PixelAspectRatio": 2.0})
     project.add_shot("p2", pattern, fps="24000/1001", output={"mov": False, "mp4": False})
-    record = publish.record(_encoded("p2"))
+    record = publish.record(_encoded("p2"), 1)
 
-    out = project.renders / "p2"
+    out = project.renders / "p2" / "v001"
     assert (record["fps"], round(record["fps_float"], 3)) == ("24000/1001", 23.976)
     assert record["source"] == {"path": str(tmp_path / "plates" / "plate.%04d.exr"),
                                 "kind": "sequence", "frame_count": 2, "frame_range": [11, 12],
                                 "timecode": None, "colour_space": "ACEScg"}
     exr, frames, _ = record["deliverables"]
-    assert frames == {"kind": "frames", "path": str(out / "frames" / "p2.%04d.png"),
+    assert frames == {"kind": "frames", "path": str(out / "frames" / "p2_v001.%04d.png"),
+                      "url": (out / "frames").as_uri() + "/p2_v001.%2504d.png",
                       "frame_range": [1001, 1002], "width": w, "height": h, "fps": "24000/1001",
                       "pixel_aspect": "2", "codec": "png", "data_format": "uint16",
                       "bit_depth": 16, "alpha": True,
                       "colour_space": "sRGB - Display / Un-tone-mapped"}
-    assert exr == {"kind": "exr", "path": str(out / "exr" / "p2.%04d.exr"),
+    assert exr == {"kind": "exr", "path": str(out / "exr" / "p2_v001.%04d.exr"),
+                   "url": (out / "exr").as_uri() + "/p2_v001.%2504d.exr",
                    "frame_range": [1001, 1002], "width": w, "height": h, "fps": "24000/1001",
                    "pixel_aspect": "2", "codec": "openexr", "data_format": "half",
                    "bit_depth": 16, "alpha": True, "colour_space": "ACEScg"}
@@ -107,7 +124,7 @@ def test_record_of_a_pq_shot_from_headers_names_its_ocio_and_movie_tags(project,
     project.add_shot("p3", pattern, display="Rec.2100-PQ - Display",
                      view="ACES 2.0 - HDR 1000 nits (Rec.2020)",
                      output={"frames": False, "exr": False})
-    record = publish.record(_encoded("p3"))
+    record = publish.record(_encoded("p3"), 1)
 
     assert (record["fps"], record["source"]["timecode"]) == ("25", "01:02:03:04")
     assert record["ocio"]["display_colour_space"] == "Rec.2100-PQ - Display"
@@ -120,3 +137,34 @@ def test_record_of_a_pq_shot_from_headers_names_its_ocio_and_movie_tags(project,
                                          "ACES 2.0 - HDR 1000 nits (Rec.2020)")
         assert movie["colour_tags"] == {"matrix": "bt2020nc", "primaries": "bt2020",
                                         "transfer": "smpte2084", "range": "tv"}
+
+
+def test_context_reads_the_edit_section_when_the_shot_has_one(project, tmp_path):
+    """shots-from-edit's ``edit`` section (cut in / out, handles): read by name, as an
+    object or a mapping; null where the shot has none."""
+    import dataclasses
+    from types import SimpleNamespace
+    clip = make_clip(tmp_path / "in.mov", 16, 8, frames=2, audio=False)
+    project.add_shot("p4", clip)
+    plan = ShotPlan.load("p4")
+    assert publish.context(plan) == {"shot": "p4", "cut_in": None, "cut_out": None,
+                                     "handles": None}
+
+    class WithEdit:  # a shot config with an edit section, as shots-from-edit will write
+        def __init__(self, cfg, edit):
+            self._cfg, self.edit = cfg, edit
+
+        def __getattr__(self, name):
+            return getattr(self._cfg, name)
+
+    for edit in (SimpleNamespace(cut_in=1009, cut_out=1040, handles=8),
+                 {"cut_in": 1009, "cut_out": 1040, "handles": 8}):
+        edited = dataclasses.replace(plan, cfg=WithEdit(plan.cfg, edit))
+        assert publish.context(edited) == {"shot": "p4", "cut_in": 1009, "cut_out": 1040,
+                                           "handles": 8}
+
+
+def test_publisher_is_who_where_and_when_in_utc():
+    from datetime import datetime, timedelta, timezone
+    stamp = publish.publisher(datetime(2025, 3, 4, 7, 6, 7, tzinfo=timezone(timedelta(hours=2))))
+    assert stamp["time"] == "2025-03-04T05:06:07Z" and stamp["user"] and stamp["host"]

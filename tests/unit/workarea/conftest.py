@@ -9,8 +9,10 @@ import pytest
 
 from pipeline.graph.chunks import Chunk
 from pipeline.graph.table import PROBE, STAGES, stage
+from pipeline.media.atomic import write_json
 from pipeline.workarea.manifest import write_manifest
 from pipeline.workarea.plan import ShotPlan
+from pipeline.workarea.versions import stage_keys, version_number
 
 FIRST, LAST = 1001, 1010  # chunks of 4: 1001-1004, 1005-1008, 1009-1010
 
@@ -68,13 +70,20 @@ class WorkArea:
                 outputs = st.outputs(self.plan)
                 for kind, out in outputs.items():
                     out.parent.mkdir(parents=True, exist_ok=True)
-                    if out.suffix:
+                    if kind == "publish":  # last: the version is published
+                        self.publish(out)
+                    elif out.suffix:
                         out.write_text("x")
                     else:  # frames/, exr/
                         out.mkdir(exist_ok=True)
                 self.done(st.name, outputs={k: str(p) for k, p in outputs.items()})
             else:
                 self.done(st.name)
+
+    def publish(self, record: Path, **fields) -> None:
+        """A publish record with the stage keys of now (and ``fields``)."""
+        write_json(record, {"version": version_number(record.parent.name),
+                            "keys": stage_keys(self.plan.keys), **fields})
 
 
 @pytest.fixture

@@ -56,9 +56,9 @@ def test_smoothing_chunks_run_along_time_only_while_they_use_the_flow(work):
 def test_a_stage_that_delivers_files_is_not_done_once_one_is_gone(work):
     work.all_done()
     assert stage_done(work.plan, ENCODE).is_current()
-    (work.project.renders / "w01" / "w01_styled.mp4").unlink()
-    why = stage_done(work.plan, ENCODE).why_not_current()
-    assert why == f"output missing: {work.project.renders / 'w01' / 'w01_styled.mp4'}"
+    mp4 = work.project.renders / "w01" / "v001" / "w01_v001.mp4"
+    mp4.unlink()
+    assert stage_done(work.plan, ENCODE).why_not_current() == f"output missing: {mp4}"
     assert stage_done(work.plan, REPORT).why_not_current().startswith("encode is output missing")
     assert stage_done(work.plan, METRICS).is_current()
 
@@ -72,18 +72,19 @@ def test_whole_stages_read_every_chunk_of_a_chunked_stage(work):
 
 def test_a_moved_render_root_makes_the_delivering_stages_not_done(work, monkeypatch, tmp_path):
     work.all_done()
-    old = work.project.renders / "w01"
+    old = work.project.renders / "w01" / "v001"
     assert stage_done(work.plan, REPORT).is_current()
     new = tmp_path / "elsewhere"
     monkeypatch.setenv("SHOTSTYLE_RENDER_ROOT", str(new))
-    # the old deliverables are all still there, but not where they are delivered now
+    # the old deliverables are all still there, but not where they are delivered now:
+    # into the new root's first version
     assert stage_done(work.plan, ENCODE).why_not_current() == (
-        f"output moved: frames was {old / 'frames'}, now {new.resolve() / 'w01' / 'frames'}")
-    assert stage_done(work.plan, METRICS).why_not_current() == (
-        f"output moved: metrics was {old / 'metrics.json'}, "
-        f"now {new.resolve() / 'w01' / 'metrics.json'}")
+        f"output moved: frames was {old / 'frames'}, "
+        f"now {new.resolve() / 'w01' / 'v001' / 'frames'}")
     assert stage_done(work.plan, REPORT).why_not_current().startswith("output moved: html was ")
-    # the work area is not delivered: its stages stay done (nothing is restylised)
+    # the work area is not delivered: its stages stay done (nothing is restylised or
+    # measured again)
+    assert stage_done(work.plan, METRICS).is_current()
     assert stage_done(work.plan, FINAL, CHUNKS[2]).is_current()
     assert stage_done(work.plan, STYLED, CHUNKS[0]).is_current()
     monkeypatch.delenv("SHOTSTYLE_RENDER_ROOT")
@@ -92,5 +93,6 @@ def test_a_moved_render_root_makes_the_delivering_stages_not_done(work, monkeypa
 
 def test_a_manifest_must_list_every_deliverable_asked_for_now(work):
     work.all_done()
-    work.done(ENCODE, outputs={"mov": str(work.plan.paths.movie_paths(work.plan.cfg.output)["mov"])})
+    mov = work.plan.paths.version(1).movie_paths(work.plan.cfg.output)["mov"]
+    work.done(ENCODE, outputs={"mov": str(mov)})
     assert stage_done(work.plan, ENCODE).why_not_current().startswith("output not written: frames (")

@@ -30,34 +30,55 @@ def test_work_area_files_are_under_work_shot(tmp_path):
     assert paths.frame_file("flow", 7) == work / "flow" / "s01.0007.npz"
 
 
-def test_deliverables_are_under_renders_shot(tmp_path):
+def test_deliverables_are_in_a_version_under_renders_shot(tmp_path):
     paths = _paths(tmp_path)
     out = tmp_path / "renders" / "s01"
     assert paths.render_dir == out
-    assert (paths.metrics_json, paths.report_html, paths.report_json) == (
-        out / "metrics.json", out / "report.html", out / "report.json")
-    assert paths.report_images_dir == out / "report"
-    assert (paths.frames_out_dir, paths.exr_out_dir) == (out / "frames", out / "exr")
+    v2 = paths.version(2)
+    assert (v2.folder, v2.name, v2.stem) == (out / "v002", "v002", "s01_v002")
+    assert (v2.metrics_json, v2.report_html, v2.report_json, v2.publish_json) == (
+        out / "v002" / "metrics.json", out / "v002" / "report.html",
+        out / "v002" / "report.json", out / "v002" / "publish.json")
+    assert v2.report_images_dir == out / "v002" / "report"
+    assert v2.thumbnail == out / "v002" / "s01_v002_thumb.jpg"
+    assert (v2.frames_dir, v2.exr_dir) == (out / "v002" / "frames", out / "v002" / "exr")
+    assert paths.version(1000).folder == out / "v1000"
+    # the metrics stage writes into the work area; each version holds a copy
+    assert paths.metrics_json == tmp_path / "work" / "s01" / "metrics" / "metrics.json"
+
+
+def test_todays_names_are_the_links_to_the_newest_version(tmp_path):
+    paths = _paths(tmp_path)
+    out = tmp_path / "renders" / "s01"
+    names = paths.newest_names()
+    assert set(names) == set(paths.version(1).files())  # one name per kind of file
+    assert sorted(p.name for p in names.values()) == [
+        "exr", "frames", "metrics.json", "publish.json", "report", "report.html",
+        "report.json", "s01_styled.mov", "s01_styled.mp4"]
+    assert all(p.parent == out for p in names.values())
+    assert (paths.unversioned_dir, paths.latest_view_dir) == (
+        out / "v000_unversioned", out / ".latest")
 
 
 def test_movies_are_those_the_output_section_asks_for(tmp_path):
-    paths = _paths(tmp_path)
-    out = tmp_path / "renders" / "s01"
-    assert paths.movie_paths(OutputConfig()) == {"mov": out / "s01_styled.mov",
-                                                 "mp4": out / "s01_styled.mp4"}
-    assert paths.movie_paths(OutputConfig(mov=False)) == {"mp4": out / "s01_styled.mp4"}
-    assert paths.movie_paths(OutputConfig(mov=False, mp4=False)) == {}
+    v1 = _paths(tmp_path).version(1)
+    out = tmp_path / "renders" / "s01" / "v001"
+    assert v1.movie_paths(OutputConfig()) == {"mov": out / "s01_v001.mov",
+                                              "mp4": out / "s01_v001.mp4"}
+    assert v1.movie_paths(OutputConfig(mov=False)) == {"mp4": out / "s01_v001.mp4"}
+    assert v1.movie_paths(OutputConfig(mov=False, mp4=False)) == {}
 
 
 def test_the_encode_stage_delivers_the_movies_frames_and_exr_in_that_order(tmp_path):
-    paths = _paths(tmp_path)
-    out = tmp_path / "renders" / "s01"
-    assert list(paths.encode_outputs(OutputConfig(), True).items()) == [
-        ("mov", out / "s01_styled.mov"), ("mp4", out / "s01_styled.mp4"),
+    v3 = _paths(tmp_path).version(3)
+    out = tmp_path / "renders" / "s01" / "v003"
+    assert list(v3.encode_outputs(OutputConfig(), True).items()) == [
+        ("mov", out / "s01_v003.mov"), ("mp4", out / "s01_v003.mp4"),
         ("frames", out / "frames"), ("exr", out / "exr")]
-    assert paths.encode_outputs(OutputConfig(mov=False, mp4=False), False) == {
+    assert v3.encode_outputs(OutputConfig(mov=False, mp4=False), False) == {
         "frames": out / "frames"}
-    assert paths.publish_json == out / "publish.json"
+    assert v3.report_outputs() == {"html": out / "report.html", "json": out / "report.json",
+                                   "publish": out / "publish.json"}
 
 
 def test_a_name_inside_the_roots_passes(tmp_path):

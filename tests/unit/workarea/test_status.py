@@ -5,7 +5,7 @@ from pipeline.errors import MediaError
 from pipeline.graph.chunks import Chunk
 from pipeline.graph.table import PLATES, PROBE, STYLED
 from pipeline.workarea.failures import clear_failure, read_failure, record_failure
-from pipeline.workarea.status import format_status, shot_status
+from pipeline.workarea.status import format_status, shot_status, version_lines
 
 
 def test_a_new_shot_is_missing_everywhere(work):
@@ -64,3 +64,27 @@ def test_metrics_of_a_damaged_metrics_json_is_one_line(work, capsys):
     path.write_text('{"summary": {"frames": 3}}')
     assert main(["metrics", "w01"]) == 2
     assert "cannot be read (no 'pairs'); compute it again" in capsys.readouterr().err
+
+
+def test_status_lists_the_versions_newest_first_after_the_stage_rows(work, capsys):
+    from pipeline.cli import main
+    assert version_lines(work.plan) == []  # never rendered
+    work.all_done()
+    v1 = work.plan.paths.version(1).publish_json
+    work.publish(v1, time="2025-03-04T05:06:07Z", user="ana", changes=None)
+    v2 = work.plan.paths.version(2).publish_json
+    v2.parent.mkdir()
+    work.publish(v2, time="2025-03-05T09:00:00Z", user="bo",
+                 changes=[{"stage": "styled", "was": "a", "now": "b"},
+                          {"stage": "final", "was": "c", "now": "d"}])
+    work.plan.paths.version(3).folder.mkdir()
+    work.plan.paths.unversioned_dir.mkdir()
+    assert main(["status", "w01"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[9:] == [
+        "  versions:",
+        "    v003  not published (being written, or a render stopped before publishing it)",
+        "    v002  2025-03-05T09:00:00Z  bo  changed: styled, final",
+        "    v001  2025-03-04T05:06:07Z  ana  first version",
+        "    v000_unversioned  rendered before versions"]
+    assert out[:2] == ["w01", "  probe    done"]
