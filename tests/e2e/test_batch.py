@@ -97,8 +97,10 @@ def test_nightly_batch_two_workers_then_rerun_one_stage(project, tmp_path, luigi
     status = subprocess.run([sys.executable, "-m", "pipeline", "status"], cwd=project.root,
                             env=env, capture_output=True, text=True)
     assert status.returncode == 0, status.stdout + status.stderr
-    states = [ln.split()[1] for ln in status.stdout.splitlines() if ln.startswith("  ")]
-    assert states == ["done"] * (3 * 8), status.stdout
+    stage_rows = [ln for ln in status.stdout.splitlines()  # not the versions listed after them
+                  if ln.startswith("  ") and not ln.startswith("   ") and ln != "  versions:"]
+    assert [ln.split()[1] for ln in stage_rows] == ["done"] * (3 * 8), status.stdout
+    assert status.stdout.count("    v001  ") == 3, status.stdout
 
     # rerun one chunk of one stage: only it and what follows it run again.
     before = _manifests(project)
@@ -119,7 +121,8 @@ def test_nightly_batch_two_workers_then_rerun_one_stage(project, tmp_path, luigi
     changed = {k for k in after if after[k] != before.get(k)}
     assert changed == {"b02/styled/chunks/1001-1004.json", "b02/final/chunks/1001-1004.json",
                        "b02/final/chunks/1005-1006.json", "b02/encode/manifest.json",
-                       "b02/metrics/manifest.json", "b02/report/manifest.json"}, changed
+                       "b02/metrics/manifest.json", "b02/metrics/metrics.json",
+                       "b02/report/manifest.json"}, changed
     for name, frame in read_frames(project.work / "b02" / "final").items():
         assert np.array_equal(frame, frames_before[name]), name
 

@@ -151,7 +151,7 @@ def test_smoothing_stage_flicker_cut_chunks_and_rerun(project, tmp_path):
     after = _manifest_mtimes(work)
     redone = {k for k in after if after[k] != before.get(k)}
     assert redone == {"final/chunks/1006-1010.json", "final/chunks/1011-1014.json",
-                      "encode/manifest.json", "metrics/manifest.json",
+                      "encode/manifest.json", "metrics/manifest.json", "metrics/metrics.json",
                       "report/manifest.json"}, redone
     assert read_frames(work / "final").keys() == final.keys()
     for name, frame in read_frames(work / "final").items():
