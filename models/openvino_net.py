@@ -3,7 +3,7 @@
 On the sample style at 720x405 (bench/bench_style.py, precision section) OpenVINO
 runs the network about 1.7x faster than PyTorch at the same precision (bf16 on a
 CPU with native bf16, fp32 elsewhere). The PyTorch module is traced and
-converted once per chunk (OpenVINO's PyTorch frontend, about 1 s for the shipped
+converted (OpenVINO's PyTorch frontend, about 1 s for the shipped
 style) with a dynamic batch and frame size, and compiled for the CPU with the
 precision asked for. It takes and returns NCHW float32 tensors, as the module does.
 
