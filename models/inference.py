@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -138,13 +139,14 @@ def set_cpu_threads(threads: int = 0) -> int:
 def make_stylizer(model: nn.Module, device: torch.device, input_range: tuple[float, float],
                   dtype: Optional[torch.dtype], size_multiple: Optional[int], tile_size: int,
                   tile_overlap: int, backend: str, fall_back: bool,
-                  source: str = "the style") -> "Stylizer":
+                  source: str = "the style",
+                  openvino_cache: Optional[Path] = None) -> "Stylizer":
     """A ``Stylizer`` on ``backend``; with ``fall_back``, PyTorch (with a warning) when
     OpenVINO cannot convert or compile the network (an operation its PyTorch
     frontend does not know, say), so an automatic choice never fails a render."""
     try:
         return Stylizer(model, device, input_range, dtype, size_multiple, tile_size,
-                        tile_overlap, backend, source)
+                        tile_overlap, backend, source, openvino_cache)
     except Exception as exc:  # noqa: BLE001 - OpenVINO raises several unrelated types
         if backend != "openvino" or not fall_back:
             raise
@@ -172,7 +174,7 @@ class Stylizer:
                  input_range: tuple[float, float] = (-1.0, 1.0),
                  dtype: Optional[torch.dtype] = None, size_multiple: Optional[int] = None,
                  tile_size: int = 0, tile_overlap: int = 64, backend: str = "torch",
-                 source: str = "the style"):
+                 source: str = "the style", openvino_cache: Optional[Path] = None):
         self.device = device
         self.source = source  # what messages name: the checkpoint
         self.dtype = dtype
@@ -182,7 +184,8 @@ class Stylizer:
         self.max_batch: Optional[int] = None
         self.backend = backend
         if backend == "openvino":
-            self.model = OpenVINONet(model, dtype, torch.get_num_threads(), self.multiple)
+            self.model = OpenVINONet(model, dtype, torch.get_num_threads(), self.multiple,
+                                     openvino_cache)
             return
         if dtype is not None:
             model = keep_input_layer_fp32(model)

@@ -3,9 +3,18 @@
 On the sample style at 720x405 (bench/bench_style.py, precision section) OpenVINO
 runs the network about 1.7x faster than PyTorch at the same precision (bf16 on a
 CPU with native bf16, fp32 elsewhere). The PyTorch module is traced and
-converted once per chunk (OpenVINO's PyTorch frontend, about 1 s for the shipped
+converted (OpenVINO's PyTorch frontend, about 1 s for the shipped
 style) with a dynamic batch and frame size, and compiled for the CPU with the
 precision asked for. It takes and returns NCHW float32 tensors, as the module does.
+
+With a ``cache_dir`` (the caller's: ``models`` knows no file layout) the
+converted model is kept there as ``<key>.xml``/``.bin`` (``ov.save_model``,
+weights kept float32), keyed by a hash of the module's architecture, weights,
+trace size and OpenVINO's version, and read back by later chunks and renders
+instead of converting again; ``compiled/`` under it is OpenVINO's own cache of
+compiled blobs (``CACHE_DIR``). Entries are written under temporary names and
+renamed into place, so processes sharing the folder never see half an entry;
+an entry that cannot be read is converted again (one warning) and replaced.
 
 Telemetry: ``import openvino`` sends anonymous usage data to Google Analytics
 from a forked process and writes ``~/intel/`` unless the user opted out
@@ -17,9 +26,13 @@ start telemetry again.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
+import logging
 import os
+import uuid
 from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
 from typing import Optional
 
@@ -28,6 +41,8 @@ from torch import nn
 
 #: The size the module is traced at; the compiled model takes any size (and batch).
 _EXAMPLE_SIZE = 64
+
+log = logging.getLogger("shotstyle")
 
 
 @lru_cache(maxsize=1)
@@ -51,28 +66,88 @@ def openvino_available() -> bool:
 
 
 class OpenVINONet:
-    """``model`` compiled for the CPU; call it like the module (NCHW float32)."""
+    """``model`` compiled for the CPU; call it like the module (NCHW float32).
+    ``cache_dir``: where converted models are kept across processes (module doc)."""
 
     def __init__(self, model: nn.Module, dtype: Optional[torch.dtype], threads: int,
-                 size_multiple: int = 1):
+                 size_multiple: int = 1, cache_dir: Optional[Path] = None):
         ov = _openvino()
-        from openvino.frontend import FrontEndManager
-        from openvino.frontend.pytorch.ts_decoder import TorchScriptPythonDecoder
-
         # traced at a size the network takes (a deep U-Net needs 256 px)
         side = max(_EXAMPLE_SIZE, -(-_EXAMPLE_SIZE // size_multiple) * size_multiple)
-        example = torch.zeros(1, 3, side, side)
-        with torch.no_grad():
-            decoder = TorchScriptPythonDecoder(model.eval().float(), example_input=(example,))
-        frontend = FrontEndManager().load_by_framework("pytorch")
-        converted = frontend.convert(frontend.load(decoder))
-        converted.reshape({converted.input(0): ov.PartialShape([-1, 3, -1, -1])})
+        model = model.eval().float()
+        converted = (_convert(model, side) if cache_dir is None
+                     else _cached_conversion(model, side, Path(cache_dir)))
         hint = {torch.bfloat16: "bf16", torch.float16: "f16"}.get(dtype, "f32")
         self.precision = hint
-        self.compiled = ov.Core().compile_model(converted, "CPU", {
+        core = ov.Core()
+        if cache_dir is not None:
+            core.set_property({"CACHE_DIR": str(Path(cache_dir) / "compiled")})
+        self.compiled = core.compile_model(converted, "CPU", {
             "INFERENCE_PRECISION_HINT": hint, "INFERENCE_NUM_THREADS": int(threads)})
         self._request = self.compiled.create_infer_request()
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         result = self._request.infer({0: x.float().contiguous().numpy()})
         return torch.from_numpy(result[self.compiled.output(0)].copy())
+
+
+def _convert(model: nn.Module, side: int):
+    """``model`` (float32, eval) as an ``ov.Model`` taking any batch and frame size."""
+    ov = _openvino()
+    from openvino.frontend import FrontEndManager
+    from openvino.frontend.pytorch.ts_decoder import TorchScriptPythonDecoder
+
+    with torch.no_grad():
+        decoder = TorchScriptPythonDecoder(model, example_input=(torch.zeros(1, 3, side, side),))
+    frontend = FrontEndManager().load_by_framework("pytorch")
+    converted = frontend.convert(frontend.load(decoder))
+    converted.reshape({converted.input(0): ov.PartialShape([-1, 3, -1, -1])})
+    return converted
+
+
+def conversion_key(model: nn.Module, side: int) -> str:
+    """What the converted model depends on: the module's class and structure, its
+    weights, the trace size and OpenVINO's version (not the precision: that is
+    chosen when compiling, and OpenVINO's own cache keys it)."""
+    h = hashlib.sha256()
+    kind = type(model)
+    h.update(f"{kind.__module__}.{kind.__qualname__}\n{model!r}\n{side}\n"
+             f"{_openvino().__version__}\n".encode())
+    for name, tensor in model.state_dict().items():
+        t = tensor.detach().cpu().contiguous()
+        h.update(f"{name}:{t.dtype}:{tuple(t.shape)}\n".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:32]
+
+
+def _cached_conversion(model: nn.Module, side: int, cache_dir: Path):
+    """The converted model from ``cache_dir`` when an entry is there and readable;
+    else converted and saved there (a failure to save is a warning only)."""
+    xml = cache_dir / f"{conversion_key(model, side)}.xml"
+    if xml.is_file():
+        try:
+            return _openvino().Core().read_model(str(xml))
+        except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError and others
+            log.warning("OpenVINO model cache: cannot read %s (%s); converting the model again",
+                        xml, (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200])
+    converted = _convert(model, side)
+    try:
+        _save(converted, xml)
+    except Exception as exc:  # noqa: BLE001 - a full or read-only cache costs time only
+        log.warning("OpenVINO model cache: cannot write %s (%s)", xml, exc)
+    return converted
+
+
+def _save(converted, xml: Path) -> None:
+    """``converted`` as ``xml`` and its ``.bin``, each written under a name of this
+    process's own and renamed into place, the weights first: a reader finding
+    the .xml finds its weights; two writers of one entry write the same bytes."""
+    xml.parent.mkdir(parents=True, exist_ok=True)
+    tmp = xml.with_name(f".{xml.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.xml")
+    try:
+        _openvino().save_model(converted, str(tmp), compress_to_fp16=False)
+        os.replace(tmp.with_suffix(".bin"), xml.with_suffix(".bin"))
+        os.replace(tmp, xml)
+    finally:
+        for leftover in (tmp, tmp.with_suffix(".bin")):
+            leftover.unlink(missing_ok=True)

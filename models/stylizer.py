@@ -10,6 +10,7 @@ chosen and why, for the log and the stage's manifest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Optional
 
 import torch
@@ -40,7 +41,8 @@ class StylizerSetup:
 def ready_stylizer(checkpoint, fmt: str = "shotstyle", kwargs: Optional[dict[str, Any]] = None,
                    *, device: str = "auto", precision: str = "auto", backend: str = "auto",
                    tile_size: int = 0, tile_overlap: int = 64,
-                   threads: int = 0) -> tuple[Stylizer, StylizerSetup]:
+                   threads: int = 0,
+                   openvino_cache: Optional[Path] = None) -> tuple[Stylizer, StylizerSetup]:
     """Load ``checkpoint`` (format ``fmt``, loader ``kwargs``) and make its Stylizer.
 
     ``device``: auto | cpu | cuda (``select_device``); ``precision``: auto |
@@ -48,7 +50,8 @@ def ready_stylizer(checkpoint, fmt: str = "shotstyle", kwargs: Optional[dict[str
     (``select_backend``; only 'auto' falls back to PyTorch when OpenVINO cannot
     compile the network); ``threads``: CPU intra-op threads, 0 for one per
     usable core (set only on the CPU); ``tile_size`` / ``tile_overlap``: see
-    ``Stylizer``. Errors: DeviceError, CheckpointError.
+    ``Stylizer``; ``openvino_cache``: the folder where OpenVINO's converted
+    models are kept across processes (``models.openvino_net``). Errors: DeviceError, CheckpointError.
     """
     dev = select_device(device)
     dtype = select_dtype(dev, precision)
@@ -57,7 +60,7 @@ def ready_stylizer(checkpoint, fmt: str = "shotstyle", kwargs: Optional[dict[str
     chosen = select_backend(dev, backend, loaded.model)
     stylizer = make_stylizer(loaded.model, dev, loaded.input_range, dtype, loaded.size_multiple,
                              tile_size, tile_overlap, chosen, fall_back=backend == "auto",
-                             source=str(checkpoint))
+                             source=str(checkpoint), openvino_cache=openvino_cache)
     setup = StylizerSetup(dev, dtype, stylizer.backend, used_threads,
                           precision_reason(dev, precision, dtype), loaded.arch, loaded.format)
     return stylizer, setup

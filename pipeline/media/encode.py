@@ -2,12 +2,16 @@
 
 Both keep the source's exact frame count, frame rate, size (upright, as players
 show it) and sample aspect ratio; audio comes from the source; the timecode is
-kept. Each movie is written under a temporary name
+kept. The movies a stage asks for come from one FFmpeg run (``encode_movies``)
+that reads the frames once and splits them, each movie with its own filters
+and options, so each is what a run of its own would write. Each movie is
+written under a temporary name
 with an explicit container format and renamed when complete, then checked with
 ffprobe.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -71,13 +75,19 @@ def _colour(job: EncodeJob) -> tuple[str, str, str, str]:
             t.transfer or "unknown")
 
 
-def _video(job: EncodeJob, pix_fmt: str, pad_even: bool = False,
-           burn_in: Sequence[Mapping[str, Any]] = ()):
+def _frames(job: EncodeJob):
+    """The job's frames, read once whatever the movies made of them."""
     v = ffmpeg.input(job.frames_pattern, f="image2", framerate=job.info.fps,
                      start_number=job.first).video
     # Limit the video in the graph, not with -frames:v: that option ends the
     # whole output and cuts the audio short.
-    v = _cropped(v.filter("trim", end_frame=job.count), job)
+    return _cropped(v.filter("trim", end_frame=job.count), job)
+
+
+def _video(job: EncodeJob, frames, pix_fmt: str, pad_even: bool = False,
+           burn_in: Sequence[Mapping[str, Any]] = ()):
+    """A movie's video from ``frames`` (``_frames``, or one branch of it)."""
+    v = frames
     if job.alpha_pattern and pix_fmt.startswith("yuva"):
         # The plates' alpha joins the frames' planes at 16 bits (FFmpeg's
         # alphamerge works in 8 bits only): G, B, R from the frames, A from the plates.
@@ -131,26 +141,19 @@ def _common_args(job: EncodeJob) -> dict:
     return args
 
 
+@dataclass(frozen=True)
+class _Movie:
+    """One movie of an FFmpeg run: its streams, output options, expected size, name."""
+    streams: list
+    args: dict
+    size: tuple[int, int]
+    what: str
+
+
 def encode_prores(job: EncodeJob, target: Path, poll: Optional[Callable] = None) -> None:
     """ProRes 422 HQ, 10-bit 4:2:2 (takes odd sizes as they are); ProRes 4444 with
     an alpha channel when the job has one."""
-    alpha = job.alpha_pattern is not None
-    args = dict(_common_args(job), vcodec="prores_ks", **{"profile:v": 4 if alpha else 3},
-                vendor="apl0", f="mov")
-    if alpha:
-        args["alpha_bits"] = 16
-    streams = [_video(job, "yuva444p10le" if alpha else "yuv422p10le")]
-    audio = _audio(job)
-    if audio is not None:
-        streams.append(audio)
-        args["acodec"] = "copy" if _audio_copy(job, _MOV_AUDIO_COPY) else "pcm_s24le"
-    _write(streams, args, target, job, (job.info.width, job.info.height),
-           f"{target.name}: ProRes encode failed", poll)
-
-
-def mp4_needs_444(info: SourceInfo, cfg: OutputConfig) -> bool:
-    odd = info.width % 2 or info.height % 2
-    return bool(odd) and cfg.mp4_odd_size == "exact"
+    encode_movies(job, {"mov": target}, poll=poll)
 
 
 def encode_h264(job: EncodeJob, target: Path, cfg: OutputConfig,
@@ -158,6 +161,48 @@ def encode_h264(job: EncodeJob, target: Path, cfg: OutputConfig,
                 poll: Optional[Callable] = None) -> None:
     """H.264 review copy: yuv420p, or yuv444p for odd sizes when mp4_odd_size=exact;
     ``burn_in``: its drawtext filters (``pipeline.media.burn_in.drawtext_chain``)."""
+    encode_movies(job, {"mp4": target}, cfg, burn_in, poll)
+
+
+def encode_movies(job: EncodeJob, targets: Mapping[str, Path], cfg: Optional[OutputConfig] = None,
+                  burn_in: Sequence[Mapping[str, Any]] = (),
+                  poll: Optional[Callable] = None) -> None:
+    """The movies of ``targets`` (``mov``: ``encode_prores``'s, ``mp4``:
+    ``encode_h264``'s, with ``cfg``) from ONE FFmpeg run that reads the frames,
+    the plates' alpha and the audio once; each movie is what its own run writes.
+    A failure names every movie of the run."""
+    frames = _frames(job)
+    branches = iter([frames] if len(targets) == 1 else
+                    [frames.split()[i] for i in range(len(targets))])
+    audio = _audio(job)
+    movies = {kind: (_prores_movie(job, next(branches), audio, target) if kind == "mov" else
+                     _h264_movie(job, next(branches), audio, target, cfg or OutputConfig(),
+                                 burn_in))
+              for kind, target in targets.items()}
+    _write(movies, targets, job, poll)
+
+
+def _prores_movie(job: EncodeJob, frames, audio, target: Path) -> _Movie:
+    alpha = job.alpha_pattern is not None
+    args = dict(_common_args(job), vcodec="prores_ks", **{"profile:v": 4 if alpha else 3},
+                vendor="apl0", f="mov")
+    if alpha:
+        args["alpha_bits"] = 16
+    streams = [_video(job, frames, "yuva444p10le" if alpha else "yuv422p10le")]
+    if audio is not None:
+        streams.append(audio)
+        args["acodec"] = "copy" if _audio_copy(job, _MOV_AUDIO_COPY) else "pcm_s24le"
+    return _Movie(streams, args, (job.info.width, job.info.height),
+                  f"{Path(target).name}: ProRes encode failed")
+
+
+def mp4_needs_444(info: SourceInfo, cfg: OutputConfig) -> bool:
+    odd = info.width % 2 or info.height % 2
+    return bool(odd) and cfg.mp4_odd_size == "exact"
+
+
+def _h264_movie(job: EncodeJob, frames, audio, target: Path, cfg: OutputConfig,
+                burn_in: Sequence[Mapping[str, Any]]) -> _Movie:
     odd = bool(job.info.width % 2 or job.info.height % 2)
     pad = odd and cfg.mp4_odd_size == "pad"
     size = ((job.info.width + 1) // 2 * 2, (job.info.height + 1) // 2 * 2) if pad else (
@@ -165,24 +210,31 @@ def encode_h264(job: EncodeJob, target: Path, cfg: OutputConfig,
     pix_fmt = "yuv444p" if mp4_needs_444(job.info, cfg) else "yuv420p"
     args = dict(_common_args(job), vcodec="libx264", crf=cfg.mp4_crf, preset=cfg.mp4_preset,
                 movflags="+faststart", f="mp4")
-    streams = [_video(job, pix_fmt, pad_even=pad, burn_in=burn_in)]
-    audio = _audio(job)
+    streams = [_video(job, frames, pix_fmt, pad_even=pad, burn_in=burn_in)]
     if audio is not None:
         streams.append(audio)
         if _audio_copy(job, _MP4_AUDIO_COPY):
             args["acodec"] = "copy"
         else:
             args.update({"acodec": "aac", "b:a": "256k"})
-    _write(streams, args, target, job, size, f"{target.name}: H.264 encode failed", poll)
+    return _Movie(streams, args, size, f"{Path(target).name}: H.264 encode failed")
 
 
-def _write(streams: list, args: dict, target: Path, job: EncodeJob, size: tuple[int, int],
-           what: str, poll: Optional[Callable]) -> None:
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with temporary_path(target) as tmp:
-        ffmpeg_run.run(ffmpeg.output(*streams, str(tmp), **args), what, poll=poll)
-        check_movie(tmp, job, size, what=target.name)
+def _write(movies: Mapping[str, _Movie], targets: Mapping[str, Path], job: EncodeJob,
+           poll: Optional[Callable]) -> None:
+    """Each movie under a temporary name, all from one FFmpeg run, then checked."""
+    with ExitStack() as stack:
+        tmps = {}
+        for kind, target in targets.items():
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            tmps[kind] = stack.enter_context(temporary_path(Path(target)))
+        outputs = [ffmpeg.output(*m.streams, str(tmps[kind]), **m.args)
+                   for kind, m in movies.items()]
+        what = "; ".join(m.what for m in movies.values())
+        ffmpeg_run.run(ffmpeg.merge_outputs(*outputs) if len(outputs) > 1 else outputs[0],
+                       what, poll=poll)
+        for kind, m in movies.items():
+            check_movie(tmps[kind], job, m.size, what=Path(targets[kind]).name)
 
 
 def check_movie(path: Path, job: EncodeJob, size: tuple[int, int], what: str) -> dict:

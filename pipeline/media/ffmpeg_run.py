@@ -110,7 +110,10 @@ def frames(stream: Any, shape: tuple[int, ...], dtype: Any, count: int,
 
 def _output_folder(stream: Any) -> Path:
     """The folder an ffmpeg-python output writes into (its temporaries skipped)."""
-    folder = Path(stream.node.kwargs["filename"]).parent
+    node = stream.node
+    while "filename" not in (node.kwargs or {}):  # ffmpeg.merge_outputs: its first output
+        node = node.incoming_edges[0].upstream_node
+    folder = Path(node.kwargs["filename"]).parent
     while TMP_MARK in folder.name:
         folder = folder.parent
     return folder

@@ -9,6 +9,9 @@ half float in the source's colour space, with its alpha and header metadata.
 The version is the one the render delivers into, or a new one where that is
 published (``ShotVersions.number_to_write``); an unpublished folder of that
 number (a render that stopped) is emptied first. The report stage publishes it.
+The two movies come from one FFmpeg run reading the frames once
+(``pipeline.media.encode.encode_movies``); the manifest's ``timings`` name
+that step ``mov+mp4``.
 
 The EXR frame is the final frame taken back through the inverse of the
 display/view transform; where the style left a pixel alone, what the display
@@ -30,7 +33,7 @@ from pipeline.media.atomic import remove_stale_temporaries, staged, temporary_pa
 from pipeline.media.burn_in import drawtext_chain, font_option
 from pipeline.media.colour_decode import from_deep_frame, source_pictures
 from pipeline.media.display_tags import movie_tags
-from pipeline.media.encode import EncodeJob, encode_h264, encode_prores, mp4_needs_444
+from pipeline.media.encode import EncodeJob, encode_movies, mp4_needs_444
 from pipeline.media.exr import Picture, frame_rate_attribute, write_exr
 from pipeline.media.geometry import copy_frame
 from pipeline.media.imageio import read_alpha, read_rgb
@@ -67,31 +70,46 @@ def run(ctx: StageRun) -> dict:
     outputs: dict[str, str] = {}
     timings: dict[str, float] = {}
     targets = version.encode_outputs(plan.cfg.output, plan.settings.writes_exr)
-    steps = list(targets.items())
+    steps = _steps(targets)
     # every deliverable into a staging folder first, then all renamed into place:
     # a failed encode leaves its (unpublished) version without a half set in it
     with staged(version.folder, targets) as tmp:
-        for i, (kind, target) in enumerate(steps):
-            ctx.notify(i, len(steps), f"writing {Path(target).name}")
+        for i, kinds in enumerate(steps):
+            ctx.notify(i, len(steps), "writing " + ", ".join(Path(targets[k]).name
+                                                             for k in kinds))
             t = time.monotonic()
-            if kind == "mov":
-                encode_prores(job, tmp[kind])
-            elif kind == "mp4":
-                if mp4_needs_444(info, plan.cfg.output):
-                    log.warning("%s: %dx%d has an odd side: the mp4 is H.264 4:4:4 to keep "
-                                "the exact size (set output.mp4_odd_size: pad for 4:2:0)",
-                                plan.shot, info.width, info.height)
-                encode_h264(job, tmp[kind], plan.cfg.output, burn_in)
-            elif kind == "frames":
-                _publish_frames(plan, info, first, last, tmp[kind], version.stem)
+            if kinds[0] in MOVIES:
+                _encode_movies(plan, info, job, {k: tmp[k] for k in kinds}, burn_in)
+            elif kinds[0] == "frames":
+                _publish_frames(plan, info, first, last, tmp["frames"], version.stem)
             else:
-                _publish_exr(plan, info, first, last, tmp[kind], version.stem)
-            timings[kind] = round(time.monotonic() - t, 3)
-            outputs[kind] = str(target)
+                _publish_exr(plan, info, first, last, tmp["exr"], version.stem)
+            timings["+".join(kinds)] = round(time.monotonic() - t, 3)
+            outputs.update({k: str(targets[k]) for k in kinds})
     ctx.notify(len(steps), len(steps), "done")
     ctx.commit(frames=(first, last), outputs=outputs, version=version.number, timings=timings,
                seconds=round(time.monotonic() - t0, 3))
     return outputs
+
+
+#: The deliverables one FFmpeg run writes together, reading the frames once.
+MOVIES = ("mov", "mp4")
+
+
+def _steps(targets: dict[str, Path]) -> list[tuple[str, ...]]:
+    """The kinds of ``targets`` in the order written, the movies as one step."""
+    movies = tuple(k for k in targets if k in MOVIES)
+    return ([movies] if movies else []) + [(k,) for k in targets if k not in MOVIES]
+
+
+def _encode_movies(plan: ShotPlan, info: SourceInfo, job: EncodeJob, tmp: dict[str, Path],
+                   burn_in: list[dict]) -> None:
+    """The .mov and/or the .mp4 at their ``tmp`` paths, from one FFmpeg run."""
+    if "mp4" in tmp and mp4_needs_444(info, plan.cfg.output):
+        log.warning("%s: %dx%d has an odd side: the mp4 is H.264 4:4:4 to keep "
+                    "the exact size (set output.mp4_odd_size: pad for 4:2:0)",
+                    plan.shot, info.width, info.height)
+    encode_movies(job, tmp, plan.cfg.output, burn_in)
 
 
 def _burn_in(plan: ShotPlan, info: SourceInfo, first: int, version: str) -> list[dict]:

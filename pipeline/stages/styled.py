@@ -16,6 +16,7 @@ from pipeline.graph.table import PLATES, STYLED
 from pipeline.media.imageio import read_rgb, write_rgb
 from pipeline.media.stream import WriteBehind, read_ahead
 from pipeline.stages.common import StageRun, chunk_folder, log
+from pipeline.workarea.plan import OPENVINO_CACHE_DIR
 
 
 def run(ctx: StageRun) -> dict:
@@ -32,7 +33,8 @@ def run(ctx: StageRun) -> dict:
     stylizer, setup = ready_stylizer(plan.style.checkpoint, plan.style.format, plan.style.model,
                                      device=p.device, precision=p.precision, backend=p.cpu_backend,
                                      tile_size=p.tile_size, tile_overlap=p.tile_overlap,
-                                     threads=p.threads)
+                                     threads=p.threads,
+                                     openvino_cache=p.work_root / OPENVINO_CACHE_DIR)
     device, dtype, threads, backend = setup.device, setup.dtype, setup.threads, setup.backend
     log.info("%s: stylising %d-%d on %s with %s in %s", plan.shot, first, last, device,
              setup.backend_name, setup.precision_reason)

@@ -39,6 +39,8 @@ from pipeline.workarea.paths import ShotPaths
 from pipeline.workarea.versions import ShotVersions
 
 STYLES_DIR = "_styles"  # under the work root; shot names cannot start with '_'
+#: OpenVINO's converted and compiled generators, shared by all shots and hosts
+OPENVINO_CACHE_DIR = "_cache/openvino"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import pytest
 from helpers import ffprobe_video, make_clip, write_pngs
 from pipeline.config import OutputConfig
 from pipeline.media.decode import decode_to_pngs
-from pipeline.media.encode import EncodeJob, encode_h264, encode_prores
+from pipeline.errors import MediaError
+from pipeline.media.encode import EncodeJob, encode_h264, encode_movies, encode_prores
 from pipeline.media.probe import probe_source, with_range
 from pipeline.media.sequence import frame_pattern
 
@@ -56,3 +57,40 @@ def test_a_source_range_from_frame_0_gets_only_its_audio(tmp_path):
                             "stream=duration", "-of", "csv=p=0", str(tmp_path / "o.mov")],
                            capture_output=True, text=True, check=True).stdout
     assert abs(float(audio) - 6 / 24) < 0.002
+
+
+def _frame_hashes(movie) -> list[str]:
+    """Every stream's decoded frames (video and audio), by md5."""
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(movie), "-map", "0", "-f",
+                          "framemd5", "-"], capture_output=True, text=True, check=True).stdout
+    return [ln.split(",", 1)[0] + ln.rsplit(",", 1)[1] for ln in out.splitlines()
+            if ln and not ln.startswith("#")]
+
+
+def test_one_run_writes_what_separate_runs_write(tmp_path):
+    """Odd size (the mp4 padded), audio, timecode and the plates' alpha (ProRes 4444)."""
+    clip = make_clip(tmp_path / "src.mov", 65, 37, frames=5, fps="25", timecode="01:00:00:00",
+                     pix_fmt="yuv444p")
+    info = probe_source(str(clip))
+    decode_to_pngs(info, tmp_path / "f", "sh", 1001)
+    decode_to_pngs(info, tmp_path / "p", "sh", 1001)  # as plates: the alpha's frames
+    job = EncodeJob(frame_pattern(tmp_path / "f", "sh"), 1001, 5, info,
+                    frame_pattern(tmp_path / "p", "sh"))
+    encode_prores(job, tmp_path / "a.mov")
+    encode_h264(job, tmp_path / "a.mp4", OutputConfig())
+    encode_movies(job, {"mov": tmp_path / "b.mov", "mp4": tmp_path / "b.mp4"}, OutputConfig())
+    for ext in ("mov", "mp4"):
+        separate = _frame_hashes(tmp_path / f"a.{ext}")
+        assert len(separate) > 5 and _frame_hashes(tmp_path / f"b.{ext}") == separate, ext
+    assert ffprobe_video(tmp_path / "b.mov")["tags"]["timecode"] == "01:00:00:00"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [
+        "a.mov", "a.mp4", "b.mov", "b.mp4", "src.mov"]  # no temporaries left
+
+
+def test_a_failed_run_leaves_neither_movie(tmp_path):
+    pattern = write_pngs(tmp_path / "f", 32, 24, 3, name="sh", start=1001)
+    info = probe_source(str(tmp_path / "f" / "sh.####.png"), Fraction(25))
+    job = EncodeJob(pattern, 1001, 4, info)  # one frame more than there is
+    with pytest.raises(MediaError, match="b.mov: encoded 3 frames, expected 4"):
+        encode_movies(job, {"mov": tmp_path / "b.mov", "mp4": tmp_path / "b.mp4"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from models.generators import FewShotUNet
-from models.openvino_net import OpenVINONet, _openvino, openvino_available
+from models.openvino_net import OpenVINONet, _openvino, conversion_key, openvino_available
 
 pytestmark = pytest.mark.skipif(not openvino_available(), reason="OpenVINO not installed")
 
@@ -44,3 +44,45 @@ def test_the_import_leaves_the_environment_as_it_was(monkeypatch):
     monkeypatch.delenv("CI")
     _openvino.cache_clear()
     assert _openvino() is not None and "CI" not in os.environ
+
+
+# --- the converted-model cache (#23) ---
+
+def _net(seed: int = 0) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return FewShotUNet(base_channels=4, levels=2).eval()
+
+
+def _entries(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_file())
+
+
+def test_a_cached_model_gives_the_converted_model_s_pixels(tmp_path):
+    net = _net()
+    x = torch.rand(2, 3, 24, 40) * 2 - 1
+    fresh = OpenVINONet(net, None, threads=1, size_multiple=net.size_multiple)(x)
+    first = OpenVINONet(net, None, 1, net.size_multiple, cache_dir=tmp_path)
+    key = conversion_key(net.float(), 64)
+    assert _entries(tmp_path) == [f"{key}.bin", f"{key}.xml"]  # no temporaries left
+    assert any((tmp_path / "compiled").iterdir())  # OpenVINO's compiled blob
+    second = OpenVINONet(net, None, 1, net.size_multiple, cache_dir=tmp_path)
+    assert torch.equal(first(x), fresh) and torch.equal(second(x), fresh)
+
+
+def test_the_key_follows_the_weights_and_the_trace_size():
+    a, b = _net(0), _net(1)
+    assert conversion_key(a, 64) == conversion_key(_net(0), 64)
+    assert conversion_key(a, 64) != conversion_key(b, 64)
+    assert conversion_key(a, 64) != conversion_key(a, 128)
+
+
+def test_an_unreadable_entry_is_converted_again_and_replaced(tmp_path, caplog):
+    net = _net()
+    key = conversion_key(net.float(), 64)
+    (tmp_path / f"{key}.xml").write_text("<net broken")
+    x = torch.rand(1, 3, 16, 16)
+    with caplog.at_level("WARNING", logger="shotstyle"):
+        got = OpenVINONet(net, None, 1, net.size_multiple, cache_dir=tmp_path)(x)
+    assert [r.message.split(":")[0] for r in caplog.records] == ["OpenVINO model cache"]
+    assert torch.allclose(got, net(x), atol=1e-4)
+    assert (tmp_path / f"{key}.xml").read_text().startswith("<?xml")
