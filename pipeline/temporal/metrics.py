@@ -16,10 +16,10 @@ uint16 ones (deep sources), which are scored on the same 8-bit scale.
   have no valid region: their SSIM is undefined (nan; None in the metrics).
 * ``ssim_luma``: the same SSIM on one channel, the frames' BT.709 luma
   Y' = 0.2126 R' + 0.7152 G' + 0.0722 B' of the code values (not rounded), on
-  the 8-bit scale. What ``FrameMetrics`` scores (the metrics' "ssim"): a third
-  of the work of ``ssim`` (issue #23); on the sample it tracks the RGB SSIM
-  within 0.003 (bench/RESULTS.md, "Throughput II"). The benchmarks' quality
-  criteria keep the RGB ``ssim``.
+  the 8-bit scale. What ``FrameMetrics`` scores (the metrics' "ssim"): about
+  4x cheaper than ``ssim`` (issue #23); on the sample it stays within 0.0021
+  of the RGB SSIM per frame (bench/RESULTS.md, "Throughput II"). The
+  benchmarks' quality criteria keep the RGB ``ssim``.
 
 ``FrameMetrics`` collects them frame by frame while a stage walks its frames
 anyway (the flow stage: the plates; the smoothing stage: the stylised and
