@@ -225,7 +225,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--frames", help="only the chunks overlapping FIRST-LAST (" + ", ".join(
         s.name for s in STAGES if s.chunked) + ")")
     p.set_defaults(func=cmd_rerun)
-    p = sub.add_parser("metrics", help="temporal metrics (E_warp, SSIM, PSNR) of a rendered shot")
+    p = sub.add_parser("metrics", help="temporal metrics (E_warp, luma SSIM, PSNR) of a rendered shot")
     p.add_argument("shot")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_metrics)

@@ -9,8 +9,9 @@ of each stage that holds pictures (``table.PICTURES``):
 * the final, smoothed frames (work/<shot>/final),
 
 each warped with the plates' flow from the flow cache and masked by its
-occlusion mask; and for every frame the PSNR and SSIM of the final frame
-against the stylised one (how far smoothing moved away from the style). The
+occlusion mask; and for every frame the PSNR (RGB) and SSIM (on BT.709 luma,
+``ssim_luma``, since issue #23) of the final frame against the stylised one
+(how far smoothing moved away from the style). The
 summary averages the pairs; ``final_vs_styled`` is the ratio of the final and
 stylised E_warp. Written to work/<shot>/metrics/metrics.json with the per-frame
 values; the report stage puts a copy in the version it publishes
@@ -127,7 +128,7 @@ def format_summary(shot: str, summary: dict) -> str:
     psnr = summary.get("psnr_final_vs_styled")
     ssim_v = summary.get("ssim_final_vs_styled")  # None: frames under the SSIM window
     lines.append("  final vs stylised: SSIM " + ("n/a" if ssim_v is None else f"{ssim_v:.4f}")
-                 + ", PSNR " + ("inf (identical)" if psnr is None else f"{psnr:.2f} dB"))
+                 + " (luma), PSNR " + ("inf (identical)" if psnr is None else f"{psnr:.2f} dB"))
     return "\n".join(lines)
 
 
@@ -144,7 +145,9 @@ def run(ctx: StageRun) -> dict:
         "ewarp": "Lai et al. 2018: mean squared RGB difference in [0, 1] between frame t and "
                  "frame t-1 warped by the plates' flow, over non-occluded pixels; pairs "
                  "across a scene cut are left out",
-        "ssim_psnr": "final (smoothed) frame against the per-frame stylised frame"}
+        "ssim_psnr": "final (smoothed) frame against the per-frame stylised frame: SSIM "
+                     "(Wang et al. 2004, 11x11 Gaussian window, sigma 1.5) of the BT.709 "
+                     "luma, PSNR over RGB"}
     plan.paths.metrics_json.parent.mkdir(parents=True, exist_ok=True)
     write_json(plan.paths.metrics_json, data)
     first, last = plan.frames.range()

@@ -104,7 +104,9 @@ def compute_flow(a_rgb: np.ndarray, b_rgb: np.ndarray, scale: float = _DEFAULTS.
     return resize_flow(flow, a_rgb.shape[:2])
 
 
-def _sample_grid(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sample_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(map_x, map_y) HxW float32: x + flow(x), the positions ``warp`` samples (compute
+    them once to warp several pictures with one flow: ``remap``)."""
     h, w = flow.shape[:2]
     xs = np.arange(w, dtype=np.float32)[None, :]
     ys = np.arange(h, dtype=np.float32)[:, None]
@@ -118,8 +120,13 @@ def warp(img: np.ndarray, flow: np.ndarray, interpolation: int = cv2.INTER_LINEA
     unless ``interpolation`` says otherwise; same dtype as ``img``. Works for
     any dtype/channel count cv2.remap accepts (frames, masks, flows).
     """
-    map_x, map_y = _sample_grid(flow)
-    return cv2.remap(img, map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
+    return remap(img, sample_maps(flow), interpolation)
+
+
+def remap(img: np.ndarray, maps: tuple[np.ndarray, np.ndarray],
+          interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """``warp`` with the flow's ``sample_maps`` given: the same pixels."""
+    return cv2.remap(img, maps[0], maps[1], interpolation, borderMode=cv2.BORDER_REPLICATE)
 
 
 # ---------------------------------------------------------------------------
@@ -129,7 +136,7 @@ def warp(img: np.ndarray, flow: np.ndarray, interpolation: int = cv2.INTER_LINEA
 def inside_frame(flow: np.ndarray) -> np.ndarray:
     """HxW bool: x + flow(x) lands inside the frame (else the warp has no data)."""
     h, w = flow.shape[:2]
-    map_x, map_y = _sample_grid(flow)
+    map_x, map_y = sample_maps(flow)
     return (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
 
 

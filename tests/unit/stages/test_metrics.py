@@ -56,9 +56,9 @@ def test_the_terminal_table():
     assert [line.split()[-2:] for line in lines[2:5]] == [["2.0000", "0.500"],
                                                            ["4.0000", "1.000"],
                                                            ["1.0000", "0.250"]]
-    assert lines[-1] == "  final vs stylised: SSIM 0.9877, PSNR inf (identical)"
+    assert lines[-1] == "  final vs stylised: SSIM 0.9877 (luma), PSNR inf (identical)"
     empty = {"frames": 1, "pairs": 0, "cuts": [], "ssim_final_vs_styled": None,
              "psnr_final_vs_styled": 31.234}
     text = metrics.format_summary("x", empty)
     assert "scene cuts before none" in text and "n/a" in text
-    assert text.endswith("SSIM n/a, PSNR 31.23 dB")
+    assert text.endswith("SSIM n/a (luma), PSNR 31.23 dB")

@@ -1,12 +1,13 @@
 """pipeline.temporal.flow: flow conventions, warping, occlusion masks, FlowPair files."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
 from .panned import (H, PAN, W, exact_pan_flow, exact_pan_mask, interior, panned_clip,
                     panned_crops, world)
-from pipeline.temporal.flow import FlowPair, compute_flow, reliable_mask, warp
+from pipeline.temporal.flow import FlowPair, compute_flow, reliable_mask, remap, sample_maps, warp
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.5])
@@ -131,3 +132,11 @@ def test_flow_pair_load_rejects_other_files(tmp_path):
     garbage.write_bytes(b"not a zip file")
     with pytest.raises(ValueError):
         FlowPair.load(garbage)
+
+
+def test_remap_with_the_sample_maps_is_warp():
+    frame = panned_clip(1)[0]
+    flow = np.random.default_rng(0).normal(0, 3, frame.shape[:2] + (2,)).astype(np.float32)
+    maps = sample_maps(flow)
+    for interpolation in (cv2.INTER_LINEAR, cv2.INTER_CUBIC):
+        assert np.array_equal(remap(frame, maps, interpolation), warp(frame, flow, interpolation))
