@@ -54,11 +54,12 @@ def _files(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def _others(show: Project, bad: str) -> dict[str, tuple[int, int]]:
-    """Every file of the show but the bad shot's own."""
+    """Every file of the show but the bad shot's own and the work root's shared
+    caches (``_cache/``: the OpenVINO model cache, which any shot may add to)."""
     out = {}
     for root in (show.work, show.renders):
         for rel, stat in _files(root).items():
-            if rel.split("/", 1)[0] != bad:
+            if rel.split("/", 1)[0] not in (bad, "_cache"):
                 out[f"{root.name}/{rel}"] = stat
     return out
 
