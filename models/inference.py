@@ -212,24 +212,50 @@ class Stylizer:
         """``y`` if it is RGB pictures of ``x``'s size; else CheckpointError on the
         first batch, before a frame is written (a grey generator would make every
         frame grey, another size would be cropped or fail later)."""
-        if not isinstance(y, torch.Tensor) or y.dim() != 4 or y.shape[0] != x.shape[0]:
+        if not isinstance(y, torch.Tensor) or y.dim() != 4:
             what = (f"a {type(y).__name__}" if not isinstance(y, torch.Tensor)
                     else f"a tensor of shape {tuple(y.shape)}")
             raise CheckpointError(f"{self.source}: its generator returns {what}, not pictures "
                                   f"(N x 3 x H x W)")
-        if y.shape[1] != 3:
-            c = y.shape[1]
+        self._check_pictures(tuple(x.shape), tuple(y.shape))
+        return y
+
+    def _check_pictures(self, x_nchw: tuple[int, ...], y_nchw: tuple[int, ...]) -> None:
+        """The generator's output shape against its input's (``_checked``)."""
+        if y_nchw[0] != x_nchw[0]:
+            raise CheckpointError(f"{self.source}: its generator returns a tensor of shape "
+                                  f"{y_nchw}, not pictures (N x 3 x H x W)")
+        if y_nchw[1] != 3:
+            c = y_nchw[1]
             raise CheckpointError(f"{self.source}: its generator makes {c} channel"
                                   f"{'' if c == 1 else 's'}, not 3 (RGB): its frames would come "
                                   f"out {'grey' if c == 1 else 'wrong'}")
-        if y.shape[-2:] != x.shape[-2:]:
-            raise CheckpointError(f"{self.source}: its generator turns a {x.shape[-1]}x"
-                                  f"{x.shape[-2]} picture into {y.shape[-1]}x{y.shape[-2]}: "
+        if y_nchw[-2:] != x_nchw[-2:]:
+            raise CheckpointError(f"{self.source}: its generator turns a {x_nchw[-1]}x"
+                                  f"{x_nchw[-2]} picture into {y_nchw[-1]}x{y_nchw[-2]}: "
                                   f"frames must come out at the size they go in")
-        return y
+
+    def _pictures(self, frames: np.ndarray) -> np.ndarray:
+        """8-bit frames through OpenVINO as pictures (``OpenVINONet.pictures``):
+        padded as ``_net`` pads them (edge pixels repeated), cropped back."""
+        n, h, w = frames.shape[:3]
+        ph, pw = (-max(h, MIN_SIDE)) % self.multiple, (-max(w, MIN_SIDE)) % self.multiple
+        ph, pw = ph + max(0, MIN_SIDE - h), pw + max(0, MIN_SIDE - w)
+        if ph or pw:
+            frames = np.pad(frames, ((0, 0), (0, ph), (0, pw), (0, 0)), mode="edge")
+        y = self.model.pictures(frames, (self.lo, self.hi))
+        if y.ndim != 4:
+            raise CheckpointError(f"{self.source}: its generator returns a tensor of shape "
+                                  f"{y.shape}, not pictures (N x 3 x H x W)")
+        self._check_pictures((frames.shape[0], 3, *frames.shape[1:3]),
+                             (y.shape[0], y.shape[3], *y.shape[1:3]))
+        return np.ascontiguousarray(y[:, :h, :w]) if (ph or pw) else y
 
     @torch.inference_mode()
     def _run(self, frames: np.ndarray) -> np.ndarray:
+        if (self.backend == "openvino" and frames.dtype == np.uint8
+                and not (self.tile_size and max(frames.shape[1:3]) > self.tile_size)):
+            return self._pictures(frames)
         peak = float(np.iinfo(frames.dtype).max)  # 255 or 65535
         pixels = frames if frames.dtype == np.uint8 else frames.astype(np.float32)
         x = torch.from_numpy(np.ascontiguousarray(pixels)).to(self.device, non_blocking=True)

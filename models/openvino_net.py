@@ -36,6 +36,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Optional
 
+import cv2
+import numpy as np
 import torch
 from torch import nn
 
@@ -82,13 +84,62 @@ class OpenVINONet:
         core = ov.Core()
         if cache_dir is not None:
             core.set_property({"CACHE_DIR": str(Path(cache_dir) / "compiled")})
-        self.compiled = core.compile_model(converted, "CPU", {
-            "INFERENCE_PRECISION_HINT": hint, "INFERENCE_NUM_THREADS": int(threads)})
+        self._core, self._converted = core, converted
+        self._config = {"INFERENCE_PRECISION_HINT": hint, "INFERENCE_NUM_THREADS": int(threads)}
+        self.compiled = core.compile_model(converted, "CPU", self._config)
         self._request = self.compiled.create_infer_request()
+        self._pictures: dict[tuple[float, float], object] = {}
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         result = self._request.infer({0: x.float().contiguous().numpy()})
         return torch.from_numpy(result[self.compiled.output(0)].copy())
+
+    def pictures(self, frames: np.ndarray, input_range: tuple[float, float]) -> np.ndarray:
+        """N x H x W x 3 uint8 pictures in, the network's N x H x W x C uint8 out.
+
+        The arithmetic of the float path (``x / 255`` mapped onto ``input_range``;
+        the output mapped back, clipped to [0, 255] and rounded), with the layout
+        changes and the input's conversion done by OpenVINO inside the compiled
+        model and the output's by one OpenCV pass per frame, so the frames never
+        exist as float32 NCHW tensors in Python (bench/RESULTS.md, "Stylise:
+        pictures in and out of OpenVINO"). The output's arithmetic stays in
+        float32 outside the model: in the model it would run at the model's
+        precision (bf16 cannot hold 0-255 in steps of one)."""
+        lo, hi = key = (float(input_range[0]), float(input_range[1]))
+        request = self._pictures.get(key)
+        if request is None:
+            compiled = self._core.compile_model(_with_pictures(self._converted, *key), "CPU",
+                                                self._config)
+            request = self._pictures[key] = compiled.create_infer_request()
+        # x / 255 * (hi - lo) + lo in float32, as the float path computes it
+        x = np.divide(frames, np.float32(255.0), dtype=np.float32)
+        x *= np.float32(hi - lo)
+        x += np.float32(lo)
+        y = next(iter(request.infer({0: x}).values()))
+        scale = 255.0 / (hi - lo)
+        out = np.empty(y.shape, np.uint8)
+        for picture, target in zip(y, out):
+            # clipped to [lo, hi] first: convertScaleAbs takes |v| after scaling
+            np.clip(picture, lo, hi, out=picture)
+            cv2.convertScaleAbs(picture, target, scale, -lo * scale)
+        return out
+
+
+def _with_pictures(converted, lo: float, hi: float):
+    """A copy of ``converted`` that takes NHWC uint8 pictures (``x / 255 * (hi - lo)
+    + lo`` in the model) and returns its output as NHWC float32."""
+    ov = _openvino()
+    from openvino.preprocess import PrePostProcessor
+
+    ppp = PrePostProcessor(converted.clone())
+    scale = 255.0 / (hi - lo)
+    inp = ppp.input()
+    inp.tensor().set_element_type(ov.Type.f32).set_layout(ov.Layout("NHWC"))
+    inp.model().set_layout(ov.Layout("NCHW"))
+    out = ppp.output()
+    out.model().set_layout(ov.Layout("NCHW"))
+    out.tensor().set_layout(ov.Layout("NHWC")).set_element_type(ov.Type.f32)
+    return ppp.build()
 
 
 def _convert(model: nn.Module, side: int):

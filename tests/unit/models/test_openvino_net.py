@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 import torch
 
@@ -30,6 +31,24 @@ def test_any_batch_and_size_gives_the_module_s_output(net_and_compiled, shape):
     got = compiled(x)
     assert got.shape == expected.shape and got.dtype == torch.float32
     assert torch.allclose(got, expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(1, 64, 64, 3), (3, 24, 40, 3)])
+@pytest.mark.parametrize("input_range", [(-1.0, 1.0), (0.0, 1.0)])
+def test_pictures_in_and_out_are_the_float_path_s(net_and_compiled, shape, input_range):
+    """uint8 NHWC through ``pictures`` (#23): the float path's arithmetic around
+    the module; in fp32 at most one level off where the layouts' sums round apart."""
+    net, compiled = net_and_compiled
+    lo, hi = input_range
+    frames = torch.randint(0, 256, shape, dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    x = frames.permute(0, 3, 1, 2).float().div(255).mul(hi - lo).add(lo)
+    with torch.no_grad():
+        y = net(x)
+    want = y.sub(lo).div(hi - lo).clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1)
+    got = compiled.pictures(frames.numpy(), input_range)
+    assert got.shape == tuple(want.shape) and got.dtype == np.uint8
+    diff = np.abs(got.astype(int) - want.numpy().astype(int))
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.01
 
 
 def test_fp32_unless_asked_otherwise(net_and_compiled):

@@ -169,3 +169,19 @@ def test_torchscript_kwargs_that_would_pad_or_scale_frames_absurdly_are_one_line
     with pytest.raises(CheckpointError) as err:
         load_style_model(path, "torchscript", kwargs)
     assert str(err.value) == f"{path}: {why}"
+
+
+@pytest.mark.skipif(not openvino_available(), reason="OpenVINO not installed")
+@pytest.mark.parametrize("net, why", [
+    (_Grey, "its generator makes 1 channel, not 3 (RGB): its frames would come out grey"),
+    (_Half, "its generator turns a 72x48 picture into 36x24: frames must come out at the size "
+            "they go in"),
+])
+def test_openvino_pictures_are_checked_like_the_float_path_s(frames, threads, net, why):
+    """8-bit frames go through OpenVINO as pictures (#23); a generator that does not
+    give RGB frames back is refused there too, naming the style."""
+    stylizer = inference.Stylizer(net().eval(), torch.device("cpu"), size_multiple=8,
+                                  backend="openvino", source="odd.pt")
+    with pytest.raises(CheckpointError) as err:
+        stylizer(frames)
+    assert str(err.value) == f"odd.pt: {why}"
