@@ -147,9 +147,8 @@ class StageTask(PipelineTask):
     def run_stage(self, plan: ShotPlan) -> None:
         """The stage's function (``pipeline.stages.registry.RUN``) with its ``StageRun``."""
         # imported here: scheduling (and a worker's parent process) loads no stage module
-        from pipeline.stages.common import StageRun
-        from pipeline.stages.registry import RUN
-        RUN[self.stage_name](StageRun(plan, self.stage_name, self.chunk, self.progress()))
+        from pipeline.stages.registry import run_stage
+        run_stage(plan, self.stage_name, self.chunk, self.progress())
 
 
 class ChunkTask(StageTask):

@@ -9,6 +9,7 @@ from pipeline.graph.chunks import Chunk
 from pipeline.graph.table import ENCODE, FINAL, FLOW, METRICS, PLATES, PROBE, REPORT, STYLED
 from pipeline.stages import encode, final, flow, metrics, plates, probe, report, styled
 from pipeline.stages.common import Progress, StageRun
+from pipeline.stages.memory import settle_malloc
 
 #: stage name -> its function (every row of the stage table has one)
 RUN: dict[str, Callable[[StageRun], Any]] = {
@@ -24,5 +25,7 @@ RUN: dict[str, Callable[[StageRun], Any]] = {
 
 
 def run_stage(plan, name: str, chunk: Optional[Chunk] = None, progress: Progress = None) -> Any:
-    """Run stage ``name`` (one ``chunk`` of a chunked stage) for ``plan``'s shot."""
+    """Run stage ``name`` (one ``chunk`` of a chunked stage) for ``plan``'s shot,
+    with its malloc policy (``pipeline.stages.memory``)."""
+    settle_malloc(name)
     return RUN[name](StageRun(plan, name, chunk, progress))

@@ -23,9 +23,7 @@ def run(ctx: StageRun) -> dict:
     # Imported here so that scheduling (and a worker's parent process) never
     # loads torch or touches CUDA; only the process that runs the chunk does.
     from models.stylizer import ready_stylizer
-    from pipeline.stages.memory import fix_malloc_mmap_threshold
 
-    fix_malloc_mmap_threshold()
     plan, first, last = ctx.plan, ctx.chunk.first, ctx.chunk.last
     chunk_folder(ctx)
     t0 = time.monotonic()

@@ -1,4 +1,5 @@
-"""pipeline.stages.memory: glibc's mmap threshold pinned once (a no-op off glibc)."""
+"""pipeline.stages.memory: each stage's malloc policy put in force once, switched
+when a process runs another stage (a no-op off glibc)."""
 from __future__ import annotations
 
 import ctypes
@@ -6,35 +7,53 @@ import sys
 
 import pytest
 
+from pipeline.graph.table import ENCODE, FINAL, FLOW, STYLED
 from pipeline.stages import memory
 
 
+@pytest.fixture
+def calls(monkeypatch):
+    """The real libc, its mallopt calls recorded."""
+    real = ctypes.CDLL("libc.so.6")
+    seen = []
+
+    class Recording:
+        def mallopt(self, option, value):
+            seen.append((option, value))
+            return real.mallopt(option, value)
+
+    monkeypatch.setattr(memory, "_applied", [None])
+    monkeypatch.setattr(ctypes, "CDLL", lambda name, *a, **k: Recording())
+    return seen
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
-def test_on_linux_the_threshold_is_pinned_and_later_calls_are_free(monkeypatch):
-    monkeypatch.setattr(memory, "_done", False)
-    assert memory.fix_malloc_mmap_threshold() is True
-    assert memory._done is True
-
-    def no_libc(*args, **kwargs):
-        raise AssertionError("libc loaded again")
-
-    monkeypatch.setattr(ctypes, "CDLL", no_libc)
-    assert memory.fix_malloc_mmap_threshold() is True  # done once per process
+def test_each_stage_s_policy_is_set_once_and_switched_between_stages(calls):
+    assert memory.settle_malloc(STYLED) is True
+    assert calls == list(memory.POLICY[STYLED])
+    assert memory.settle_malloc(STYLED) is True and len(calls) == 1  # already in force
+    assert memory.settle_malloc(FLOW) is True
+    assert calls[1:] == list(memory.POLICY[FLOW])
+    assert memory.settle_malloc(FINAL) is True  # the same settings as the flow's
+    assert calls[1:] == list(memory.POLICY[FLOW])
+    assert memory.settle_malloc(ENCODE) is False  # no policy: left as it is
+    assert memory.settle_malloc(STYLED) is True
+    assert calls[-1] == memory.POLICY[STYLED][0]
 
 
 def test_off_linux_it_is_a_no_op(monkeypatch):
-    monkeypatch.setattr(memory, "_done", False)
+    monkeypatch.setattr(memory, "_applied", [None])
     monkeypatch.setattr(sys, "platform", "darwin")
-    assert memory.fix_malloc_mmap_threshold() is False
-    assert memory._done is False
+    assert memory.settle_malloc(STYLED) is False
+    assert memory._applied == [None]
 
 
 def test_a_libc_that_cannot_be_loaded_is_a_no_op(monkeypatch):
-    monkeypatch.setattr(memory, "_done", False)
+    monkeypatch.setattr(memory, "_applied", [None])
     monkeypatch.setattr(sys, "platform", "linux")
 
     def missing(name, *args, **kwargs):
         raise OSError(f"{name}: cannot open shared object file")
 
     monkeypatch.setattr(ctypes, "CDLL", missing)
-    assert memory.fix_malloc_mmap_threshold() is False
+    assert memory.settle_malloc(FLOW) is False
