@@ -10,17 +10,25 @@ crosses to the device once). Which of the two paths a render takes is
 decided in one place, ``pipeline.temporal.torch_path``: on the generator's
 device when it is CUDA; the OpenCV path everywhere else (what ships).
 
-Tolerance against the OpenCV path (``tests/unit/temporal/test_torch_smoother.py``
-checks it on the sample's frames and flows with torch on the CPU; the figures
-of a longer run are in bench/RESULTS.md, "Smoothing in torch"):
+Tolerance against the OpenCV path (checked on the sample's frames and flows with
+torch on the CPU by ``tests/unit/temporal/test_torch_smoother.py``; measured
+over the whole sample by ``bench/bench_torch_smoothing.py``, bench/RESULTS.md
+"Smoothing in torch"):
 
-* final frames: at most ``FRAME_TOLERANCE`` (2) 8-bit levels from the OpenCV
-  path's; the warps round an exact half the other way on a fraction of a
-  percent of the values, and the recursion carries such a level into the
-  next frames, where the blend mostly halves it;
-* E_warp: within ``EWARP_TOLERANCE`` (1e-3) relative; luma SSIM within
-  ``SSIM_TOLERANCE`` (1e-4); PSNR within 1e-3 dB (the squared error itself is
-  exact; it differs only where the final frames do).
+* one frame, from the same history: at most ``STEP_TOLERANCE`` (1) 8-bit
+  level. The warps round an exact half the other way on about 0.01 %
+  (bicubic) / 0.2 % (bilinear) of the values (OpenCV's float arithmetic puts
+  it on either side); the blend and the change weight are OpenCV's formulas
+  and kernels, so a carried level moves the blend by at most ``strength`` < 1.
+* a shot: each path carries its own output forward, so such a level can stay
+  in the history (a rounded recursion has many fixed points). Over the
+  sample's 190 frames at 720x405 (``adaptive``, strength 0.9) the final
+  frames stayed within 7 levels, 97 % of the values identical and 99.8 %
+  within 1 level; ``SHOT_TOLERANCE`` (10) is the bound the tests hold.
+* metrics: luma SSIM within ``SSIM_TOLERANCE`` (1e-4), E_warp within
+  ``EWARP_TOLERANCE`` (1e-2) relative per frame pair (5e-4 measured at
+  720x405; more on tiny frames, where one level weighs more), PSNR within 0.01 dB
+  (the squared error itself is exact given the same frames).
 
 The stage keys do not change with the path: the results differ by rounding only,
 as with the batch size and the device of the generator.
@@ -38,12 +46,17 @@ from pipeline.temporal import torch_ops as ops
 from pipeline.temporal.metrics import FrameMetrics, ssim_defined
 from pipeline.temporal.smoother import FlowSmoother, Motion, check_frame
 
-#: Largest difference, in 8-bit levels, of a final frame from the OpenCV path's.
-FRAME_TOLERANCE = 2
-#: Largest relative difference of an E_warp from the OpenCV path's.
+#: Largest difference, in 8-bit levels, of a final frame from the OpenCV path's
+#: when both smooth it from the same history.
+STEP_TOLERANCE = 1
+#: ... and along a shot, each path from its own history (7 measured on the sample).
+SHOT_TOLERANCE = 10
+#: Largest relative difference of an E_warp from the OpenCV path's (one frame pair).
 EWARP_TOLERANCE = 1e-2
 #: Largest difference of a luma SSIM from the OpenCV path's.
 SSIM_TOLERANCE = 1e-4
+#: Largest difference of a PSNR (dB) from the OpenCV path's.
+PSNR_TOLERANCE = 0.01
 
 
 class TorchFlowSmoother(FlowSmoother):

@@ -57,7 +57,7 @@ def test_on_a_cuda_host_the_stage_smooths_with_the_torch_path(tiny_shot, run_sta
     """The path the device setting picks (pipeline.temporal.torch_path) runs the stage's
     loop, read-ahead and write-behind included; torch on the CPU stands in for the GPU."""
     from pipeline.temporal import torch_path
-    from pipeline.temporal.torch_smoother import FRAME_TOLERANCE, SSIM_TOLERANCE
+    from pipeline.temporal.torch_smoother import SHOT_TOLERANCE, SSIM_TOLERANCE
     plan = tiny_shot()
     run_stages(plan, "final")
     chunk = Chunk(1001, 1004)
@@ -69,7 +69,7 @@ def test_on_a_cuda_host_the_stage_smooths_with_the_torch_path(tiny_shot, run_sta
     assert stats["smoothed_with"] == "torch cpu"
     for f, frame in opencv.items():
         assert np.abs(read_rgb(plan.paths.frame_file("final", f)).astype(int) - frame).max() \
-            <= FRAME_TOLERANCE
+            <= SHOT_TOLERANCE
     data = read_manifest(plan.paths.chunk_manifest("final", chunk))
     assert data["key"] == plan.keys.chunk_key("final", chunk)  # the key does not know the path
     for f, row in data["metrics"]["rows"].items():
