@@ -77,10 +77,10 @@ def to_tensor(array: np.ndarray, device: Device) -> torch.Tensor:
 
 def to_frame(t: torch.Tensor, dtype: np.dtype) -> np.ndarray:
     """A 1x3xHxW tensor of integer code values (``round_to``) as an HxWx3 ``dtype`` frame."""
-    host = t[0].permute(1, 2, 0)
+    hwc = t[0].permute(1, 2, 0)  # laid out HxWx3 on the device: one plain copy to the host
     if np.dtype(dtype) == np.uint8:
-        return host.to(torch.uint8).cpu().numpy()
-    return host.to(torch.int32).cpu().numpy().astype(dtype)
+        return hwc.to(torch.uint8).contiguous().cpu().numpy()
+    return hwc.to(torch.int32).contiguous().cpu().numpy().astype(dtype)
 
 
 def full_scale(dtype: np.dtype) -> float:

@@ -62,7 +62,7 @@ def test_torch_path_equals_the_opencv_path_within_the_tolerance(method):
     smoother, out_metrics = torch_pair(method)
     out = stage_loop(smoother, out_metrics, clip.styled, clip.motions)
     for a, b in zip(out, ref):
-        assert a.dtype == np.uint8 and a.shape == b.shape
+        assert a.dtype == np.uint8 and a.shape == b.shape and a.flags.c_contiguous
         assert np.abs(a.astype(int) - b).max() <= SHOT_TOLERANCE
     np.testing.assert_array_equal(out[0], clip.styled[0])  # nothing before it
     np.testing.assert_array_equal(out[CUT_AT], clip.styled[CUT_AT])  # the history restarts
