@@ -142,3 +142,18 @@ def test_device_frames_upload_each_array_once():
     assert frames.tensor(clip.motions[1].reliable).shape == (1, 1) + styled.shape[:2]
     with pytest.raises(ValueError, match="HxWx3 frame or an HxW mask"):
         ops.to_tensor(np.zeros((2, 2, 2, 2), np.uint8), CPU)
+
+
+def test_the_filters_leave_out_tf32_for_their_convolutions_only(monkeypatch):
+    """cuDNN's TF32 (on by default, Ampere and later) would cost the filters about 1e-3
+    relative: off while they run, as it was afterwards."""
+    before, seen = torch.backends.cudnn.allow_tf32, []
+    conv2d = torch.nn.functional.conv2d
+
+    def spy(*args, **kwargs):
+        seen.append(torch.backends.cudnn.allow_tf32)
+        return conv2d(*args, **kwargs)
+    monkeypatch.setattr(torch.nn.functional, "conv2d", spy)
+    ops.gaussian_blur(torch.ones(1, 1, 8, 8), 2.0)
+    ops.valid_gaussian_filter(torch.ones(1, 1, 16, 16))
+    assert seen == [False] * 4 and torch.backends.cudnn.allow_tf32 == before
