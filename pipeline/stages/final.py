@@ -4,6 +4,11 @@
 flow and masks from the flow cache and the cuts from the flow chunk's
 manifest. A chunk continues from the last final frame of the chunk before it
 (read back from disk, lossless), so the frames do not depend on the chunk size.
+
+On a CUDA host (the pipeline's ``device``) the smoothing and its metrics run in
+torch on the GPU, elsewhere in OpenCV (``pipeline.temporal.torch_path``
+chooses); either way frames are read ahead and written behind, so PNG and
+flow-cache I/O overlaps the per-frame work.
 """
 from __future__ import annotations
 
@@ -14,11 +19,12 @@ from pipeline.graph.table import FINAL, FLOW, STYLED
 from pipeline.media.atomic import link_or_copy
 from pipeline.media.imageio import read_rgb, write_rgb
 from pipeline.media.stream import WriteBehind, read_ahead
-from pipeline.stages.common import StageRun, chunk_folder
+from pipeline.stages.common import StageRun, chunk_folder, log
 from pipeline.stages.flow import chunk_cuts
 from pipeline.temporal.flow import FlowPair
 from pipeline.temporal.metrics import FrameMetrics
-from pipeline.temporal.smoother import FlowSmoother, Motion
+from pipeline.temporal.smoother import Motion
+from pipeline.temporal.torch_path import path_name, smoothing_for
 from pipeline.workarea.plan import ShotPlan
 
 
@@ -39,6 +45,7 @@ def run(ctx: StageRun) -> dict:
     # Scored in passing (E_warp of the stylised and final frames, SSIM/PSNR of one
     # against the other) for the metrics stage; without flow it scores them itself.
     metrics = FrameMetrics()
+    path = None  # method none: the stylised frames, copied
     if settings.method == "none":
         for i, f in enumerate(frames):
             link_or_copy(plan.paths.frame_file(STYLED, f), plan.paths.frame_file(FINAL, f))
@@ -47,7 +54,10 @@ def run(ctx: StageRun) -> dict:
     else:
         cuts = chunk_cuts(plan, ctx.chunk)
         start = plan.cfg.first_frame
-        smoother = FlowSmoother(settings.strength, settings.method)
+        smoother, metrics = smoothing_for(settings.strength, settings.method,
+                                          plan.pipeline.device)
+        path = path_name(smoother)
+        log.info("%s: smoothing %d-%d with %s", plan.shot, first, last, path)
         previous: dict = {}  # frame t-1's stylised and final frames, for the metrics
         if first > start:
             previous = {STYLED: read_rgb(plan.paths.frame_file(STYLED, first - 1)),
@@ -73,6 +83,6 @@ def run(ctx: StageRun) -> dict:
     seconds = time.monotonic() - t0
     stats = {"method": settings.method, "strength": settings.strength,
              "cuts": sorted(cuts), "frames_per_s": round(n / max(seconds, 1e-6), 3),
-             "seconds": round(seconds, 3)}
+             "seconds": round(seconds, 3), "smoothed_with": path}
     ctx.commit(**stats, **({"metrics": metrics.to_json()} if metrics.rows else {}))
     return stats

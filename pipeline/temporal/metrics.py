@@ -39,8 +39,9 @@ from pipeline.temporal.flow import remap, sample_maps
 
 SSIM_C1 = (0.01 * 255.0) ** 2
 SSIM_C2 = (0.03 * 255.0) ** 2
-_SSIM_WINDOW = 11
-_SSIM_SIGMA = 1.5
+#: SSIM's Gaussian window: side (px) and sigma (px).
+SSIM_WINDOW = 11
+SSIM_SIGMA = 1.5
 #: BT.709 luma weights of R', G', B' (``luma``).
 BT709_LUMA = (0.2126, 0.7152, 0.0722)
 #: What ``FrameMetrics``' "ssim" is, as its JSON records it: rows scored before
@@ -100,9 +101,9 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def _gaussian_filter_valid(x: np.ndarray) -> np.ndarray:
     """11x11 Gaussian (sigma 1.5) mean, cropped to the region the window fits in."""
-    blurred = cv2.GaussianBlur(x, (_SSIM_WINDOW, _SSIM_WINDOW), _SSIM_SIGMA,
+    blurred = cv2.GaussianBlur(x, (SSIM_WINDOW, SSIM_WINDOW), SSIM_SIGMA,
                                borderType=cv2.BORDER_REFLECT)
-    r = _SSIM_WINDOW // 2
+    r = SSIM_WINDOW // 2
     return blurred[r:-r, r:-r]
 
 
@@ -135,11 +136,11 @@ def _ssim_mean(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(num, dtype=np.float64))
 
 
-def _check_ssim_pair(a: np.ndarray, b: np.ndarray) -> bool:
+def ssim_defined(a: np.ndarray, b: np.ndarray) -> bool:
     """True when SSIM is defined for ``a`` and ``b`` (ValueError when their shapes differ)."""
     if a.shape != b.shape:
         raise ValueError(f"ssim: shapes differ: {a.shape} vs {b.shape}")
-    return min(a.shape[:2]) >= _SSIM_WINDOW
+    return min(a.shape[:2]) >= SSIM_WINDOW
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
@@ -149,7 +150,7 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     float64; the mean differs by under 1e-5). nan when a side is under the
     11 px window (no valid region).
     """
-    if not _check_ssim_pair(a, b):
+    if not ssim_defined(a, b):
         return float("nan")
     x = a.astype(np.float32)
     y = b.astype(np.float32)
@@ -168,7 +169,7 @@ def luma(frame: np.ndarray) -> np.ndarray:
 def ssim_luma(a: np.ndarray, b: np.ndarray) -> float:
     """Mean SSIM of the BT.709 luma of two RGB frames (uint8 or uint16): ``ssim``'s
     window and constants on one channel, 4x faster. nan under the 11 px window."""
-    if not _check_ssim_pair(a, b):
+    if not ssim_defined(a, b):
         return float("nan")
     return _ssim_mean(luma(a), luma(b))
 
@@ -192,21 +193,38 @@ class FrameMetrics:
         """E_warp of every sequence in ``cur`` for the pair (frame-1, frame) (one
         sampling grid for them all)."""
         row = self.rows.setdefault(frame, {})
-        row["reliable"] = round(float(np.mean(reliable)), 4)
-        maps = sample_maps(flow_cur_to_prev)
-        for name, picture in cur.items():
-            row[f"ewarp_{name}"] = _warp_error(prev[name], picture, maps, reliable)
+        row["reliable"] = round(self._mean(reliable), 4)
+        for name, value in self._warp_errors(prev, cur, flow_cur_to_prev, reliable).items():
+            row[f"ewarp_{name}"] = value
 
     def versus(self, frame: int, final: np.ndarray, styled: np.ndarray) -> None:
         """Luma SSIM and PSNR of the final frame against the stylised one."""
-        sq = squared_error(final, styled)
+        sq = self._squared_error(final, styled)
         self.sq_err += sq
         self.values += final.size
         value = psnr_from_mse(sq / final.size)
         row = self.rows.setdefault(frame, {})
-        similarity = ssim_luma(final, styled)
+        similarity = self._ssim_luma(final, styled)
         row["ssim"] = None if math.isnan(similarity) else round(similarity, 5)
         row["psnr"] = None if math.isinf(value) else round(value, 3)
+
+    # What the rows are computed with: OpenCV/numpy here; the torch path
+    # (``pipeline.temporal.torch_smoother.TorchFrameMetrics``) overrides these.
+
+    def _mean(self, reliable: np.ndarray) -> float:
+        return float(np.mean(reliable))
+
+    def _warp_errors(self, prev: dict[str, np.ndarray], cur: dict[str, np.ndarray],
+                     flow_cur_to_prev: np.ndarray, reliable: np.ndarray) -> dict[str, float]:
+        maps = sample_maps(flow_cur_to_prev)
+        return {name: _warp_error(prev[name], picture, maps, reliable)
+                for name, picture in cur.items()}
+
+    def _squared_error(self, final: np.ndarray, styled: np.ndarray) -> float:
+        return squared_error(final, styled)
+
+    def _ssim_luma(self, final: np.ndarray, styled: np.ndarray) -> float:
+        return ssim_luma(final, styled)
 
     def merge(self, other: "FrameMetrics") -> None:
         for frame, row in other.rows.items():

@@ -149,7 +149,7 @@ class FlowSmoother:
     def reset(self, previous_output: Optional[np.ndarray] = None) -> None:
         """Forget the history, or continue from ``previous_output`` (output of frame t-1)."""
         if previous_output is not None:
-            _check_frame(previous_output, "previous_output")
+            check_frame(previous_output, "previous_output")
         self._previous = None if previous_output is None else previous_output.copy()
 
     def _carry(self, flow_cur_to_prev: np.ndarray) -> np.ndarray:
@@ -175,18 +175,24 @@ class FlowSmoother:
         ``motion`` None (first frame of a shot) or with ``scene_cut`` set: the
         output is the stylised frame itself and the history restarts there.
         """
-        _check_frame(styled, "styled frame")
-        if motion is None or motion.scene_cut or self._previous is None or self.strength == 0.0:
-            out = styled.copy()
-        else:
-            if self._previous.shape != styled.shape:
-                raise ValueError(f"smooth: history {self._previous.shape} and frame "
-                                 f"{styled.shape} differ in size")
+        check_frame(styled, "styled frame")
+        if self._continues(styled, motion):
             carried = self._carry(motion.flow_cur_to_prev)
             weight = self.history_weight(carried, styled, motion.reliable)
             out = _blend(styled, carried, weight)
+        else:
+            out = styled.copy()
         self._previous = out
         return out.copy()
+
+    def _continues(self, styled: np.ndarray, motion: Optional[Motion]) -> bool:
+        """Whether frame t blends in the history (else it is the stylised frame itself)."""
+        if motion is None or motion.scene_cut or self._previous is None or self.strength == 0.0:
+            return False
+        if self._previous.shape != styled.shape:
+            raise ValueError(f"smooth: history {self._previous.shape} and frame "
+                             f"{styled.shape} differ in size")
+        return True
 
 
 def _blend(styled: np.ndarray, carried: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -198,7 +204,8 @@ def _blend(styled: np.ndarray, carried: np.ndarray, weight: np.ndarray) -> np.nd
     return np.rint(mixed).astype(styled.dtype)
 
 
-def _check_frame(frame: np.ndarray, what: str) -> None:
+def check_frame(frame: np.ndarray, what: str) -> None:
+    """ValueError unless ``frame`` is an HxWx3 uint8 or uint16 RGB array."""
     if not isinstance(frame, np.ndarray) or frame.dtype not in (np.uint8, np.uint16) \
             or frame.ndim != 3 or frame.shape[2] != 3:
         raise ValueError(f"{what}: expected an HxWx3 uint8 or uint16 RGB array, got "

@@ -51,3 +51,28 @@ def test_smoothing_needs_the_chunk_s_flow(tiny_shot, run_stages):
     run_stages(plan, "plates")
     with pytest.raises(NotReadyError, match="st1: flow 1001-1004 is not computed yet"):
         run_stage(plan, "final", Chunk(1001, 1004))
+
+
+def test_on_a_cuda_host_the_stage_smooths_with_the_torch_path(tiny_shot, run_stages, monkeypatch):
+    """The path the device setting picks (pipeline.temporal.torch_path) runs the stage's
+    loop, read-ahead and write-behind included; torch on the CPU stands in for the GPU."""
+    from pipeline.temporal import torch_path
+    from pipeline.temporal.torch_smoother import SHOT_TOLERANCE, SSIM_TOLERANCE
+    plan = tiny_shot()
+    run_stages(plan, "final")
+    chunk = Chunk(1001, 1004)
+    opencv = {f: read_rgb(plan.paths.frame_file("final", f)) for f in range(1001, 1005)}
+    rows = read_manifest(plan.paths.chunk_manifest("final", chunk))["metrics"]["rows"]
+    assert read_manifest(plan.paths.chunk_manifest("final", chunk))["smoothed_with"] == "opencv"
+    monkeypatch.setattr(torch_path, "torch_device", lambda requested: "cpu")
+    stats = run_stage(plan, "final", chunk)
+    assert stats["smoothed_with"] == "torch cpu"
+    for f, frame in opencv.items():
+        assert np.abs(read_rgb(plan.paths.frame_file("final", f)).astype(int) - frame).max() \
+            <= SHOT_TOLERANCE
+    data = read_manifest(plan.paths.chunk_manifest("final", chunk))
+    assert data["key"] == plan.keys.chunk_key("final", chunk)  # the key does not know the path
+    for f, row in data["metrics"]["rows"].items():
+        assert row.keys() == rows[f].keys()
+        if row.get("ssim") is not None:
+            assert row["ssim"] == pytest.approx(rows[f]["ssim"], abs=SSIM_TOLERANCE)
