@@ -34,6 +34,11 @@ flow     DIS preset and working scale: ms per frame pair (two flows), the
          scored pairs of |plate_t - warp(plate_t-1)|^2, RGB in [0,1], pixels
          whose flow stays inside the frame), and E_warp ratio / SSIM of the
          default smoother run with that flow.
+occlusion The reliability mask from two flows (forward-backward test) or from one
+         (photometric test, ``smoothing.flow_occlusion``), side by side on the same
+         pairs (modes alternate pair by pair): ms per pair (flows and mask), the
+         share of frame t marked unreliable, cuts detected, bytes of the flow cache
+         per frame, and E_warp ratio / SSIM of the default smoother run with each.
 speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
          pair of the sample upscaled): motion analysis (two DIS flows,
          reliability mask, scene-cut test) and the smoothing step per method.
@@ -60,7 +65,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.common import decode_frames, machine, note  # noqa: E402
 from pipeline.media.imageio import read_rgb  # noqa: E402
-from pipeline.config import SmoothingConfig  # noqa: E402
+from pipeline.config import FLOW_OCCLUSIONS, SmoothingConfig  # noqa: E402
 from pipeline.temporal.cuts import scene_cut_score  # noqa: E402
 from pipeline.temporal.flow import FlowPair, inside_frame, reliable_mask, warp  # noqa: E402
 from pipeline.graph.table import FINAL, FLOW, PLATES, STYLED  # noqa: E402
@@ -74,7 +79,7 @@ SAMPLE_STYLE = REPO / "samples" / "styles" / "city_paint.pt"
 SAMPLE_CUT = 116  # 0-based index of the first frame after the sample's hard cut
 SINTEL_DIR = REPO.parent / "shared" / "footage" / "sintel"
 SINTEL_CREDIT = "Sintel (c) copyright Blender Foundation | durian.blender.org, CC BY 3.0"
-SECTIONS = ("quality", "flow", "speed", "stage")
+SECTIONS = ("quality", "flow", "occlusion", "speed", "stage")
 STAGE_FRAMES = {"native": 48, "1080p": 24}
 SMOOTHERS = [("flow", 0.7), ("flow", 0.8), ("flow", 0.9),
              ("adaptive", 0.8), ("adaptive", 0.9), ("adaptive", 0.95)]
@@ -318,6 +323,51 @@ def run_flow(datasets: list[Dataset]) -> None:
     print()
 
 
+def _occlusion_motions(ds: Dataset) -> tuple[dict[str, list[Optional[Motion]]],
+                                              dict[str, float], dict[str, int]]:
+    """Per mode: the motions, seconds in ``FlowPair.compute`` + mask, cache bytes of a pair."""
+    motions = {occ: [None] for occ in FLOW_OCCLUSIONS}
+    seconds = dict.fromkeys(FLOW_OCCLUSIONS, 0.0)
+    cache: dict[str, int] = {}
+    for t in range(1, len(ds.plates)):
+        prev, cur = ds.plates[t - 1], ds.plates[t]
+        order = FLOW_OCCLUSIONS if t % 2 else FLOW_OCCLUSIONS[::-1]
+        for occ in order:
+            t0 = time.perf_counter()
+            pair = FlowPair.compute(prev, cur, occlusion=occ)
+            pair.reliable()
+            seconds[occ] += time.perf_counter() - t0
+            motions[occ].append(Motion.from_plates(prev, cur, pair))
+            cache[occ] = len(pair.for_storage().to_bytes())
+    return motions, seconds, cache
+
+
+def run_occlusion(datasets: list[Dataset]) -> None:
+    print("## Occlusion test: one flow per pair (photometric) or two (forward-backward)\n")
+    print(f"Flow: preset {preset_name(DEFAULTS.flow_preset)}, scale {DEFAULTS.flow_scale}; "
+          f"{DEFAULTS.method} smoother, s={DEFAULTS.strength}, run with each mask, scored "
+          "with the reference flow.\n")
+    print("| dataset | occlusion | ms per pair (flows + mask) | unreliable % | cuts detected | "
+          "cache bytes per frame | E_warp vs stylised | SSIM |")
+    print("|---|---|---:|---:|---|---:|---:|---:|")
+    for ds in datasets:
+        styled_e = mean_warp_error(ds, ds.styled)
+        motions, seconds, cache = _occlusion_motions(ds)
+        for occ in FLOW_OCCLUSIONS:
+            found = motions[occ][1:]
+            cuts = [ds.first_index + t + 1 for t, m in enumerate(found) if m.scene_cut]
+            unreliable = 100.0 * np.mean([1.0 - float(np.mean(m.reliable)) for m in found
+                                          if not m.scene_cut])
+            frames, _ = run_smoother(ds, motions[occ], DEFAULTS.method, DEFAULTS.strength)
+            ratio = mean_warp_error(ds, frames) / styled_e
+            quality = np.mean([ssim(o, r) for o, r in zip(frames, ds.styled)])
+            print(f"| {ds.name} | {occ} | {1e3 * seconds[occ] / len(found):.1f} | "
+                  f"{unreliable:.1f} | {cuts or 'none'} | {cache[occ]} | {ratio:.3f} | "
+                  f"{quality:.3f} |")
+        note(f"{ds.name}: occlusion done")
+    print()
+
+
 def preset_name(preset: str) -> str:
     return preset.upper()
 
@@ -501,6 +551,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         run_quality(datasets, args.out)
     if "flow" in args.sections:
         run_flow(datasets)
+    if "occlusion" in args.sections:
+        run_occlusion(datasets)
     if "speed" in args.sections:
         run_speed(datasets[0])
     if "stage" in args.sections:

@@ -157,6 +157,8 @@ class PipelineConfig:
 SMOOTHING_METHODS = ("adaptive", "flow", "none")
 #: OpenCV DIS optical-flow presets (cv2.DISOPTICAL_FLOW_PRESET_<NAME>).
 FLOW_PRESETS = ("medium", "fast", "ultrafast")
+#: How the flow's occlusion / reliability mask is found (``pipeline.temporal.flow``).
+FLOW_OCCLUSIONS = ("forward_backward", "photometric")
 #: x264's presets: a name ffmpeg does not know would fail the encode stage after the
 #: frames are made, so it is refused with the config
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
@@ -180,6 +182,13 @@ class SmoothingConfig:
         "resolution and preset\"), so the flow is computed at full size."))
     flow_preset: Literal[FLOW_PRESETS] = setting("medium", help=(
         "OpenCV DIS preset; `fast` and `ultrafast` measured much worse for smoothing."))
+    flow_occlusion: Literal[FLOW_OCCLUSIONS] = setting("forward_backward", help=(
+        "How the flow's reliability (occlusion) mask is found. `forward_backward`: a second, "
+        "reverse DIS flow per frame pair and the forward-backward consistency test; "
+        "`photometric`: one flow per pair, unreliable where the warped previous plate's luma "
+        "differs from the current plate's by more than the local gradient explains or where "
+        "the flow is strongly compressed (docs/SMOOTHING.md, bench/RESULTS.md \"Throughput "
+        "II\")."))
 
 
 #: Lossless OpenEXR compressions (OpenImageIO's names).

@@ -1,6 +1,7 @@
 """The flow stage: optical flow between consecutive plates, per chunk.
 
-Both directions are computed; the cache, ``work/<shot>/flow/<shot>.<frame>.npz``,
+Both directions are computed (one with ``smoothing.flow_occlusion:
+photometric``); the cache, ``work/<shot>/flow/<shot>.<frame>.npz``,
 keeps what smoothing reads: the flow from frame to frame-1 and its occlusion
 mask (``pipeline.temporal.flow.FlowPair``). The chunk's manifest holds a
 scene-cut score per frame, the cuts and the plates' E_warp per frame
@@ -41,8 +42,8 @@ def run(ctx: StageRun) -> dict:
                 raise MediaError(f"{plan.shot}: plate {f} is {cur.shape[1]}x{cur.shape[0]}, "
                                  f"plate {f - 1} is {prev.shape[1]}x{prev.shape[0]}")
             # Rounded as stored, with its occlusion mask: exactly what smoothing reads.
-            stored = FlowPair.compute(prev, cur, settings.flow_scale,
-                                      settings.flow_preset).for_storage()
+            stored = FlowPair.compute(prev, cur, settings.flow_scale, settings.flow_preset,
+                                      settings.flow_occlusion).for_storage()
             stored.save(plan.paths.frame_file(FLOW, f))
             reliable = stored.reliable()
             score = scene_cut_score(prev, cur, stored.cur_to_prev, reliable)

@@ -33,6 +33,14 @@ _DEFAULTS = SmoothingConfig()
 # Sundaram et al. 2010 forward-backward consistency and motion-boundary tests.
 _FB_REL, _FB_ABS = 0.01, 0.5
 _MB_REL, _MB_ABS = 0.01, 0.002
+# The one-flow occlusion test (``photometric_mask``): a pixel of frame t is unreliable
+# where max over R, G, B of |plate_t - warped plate_t-1| (8-bit levels, blurred by
+# _PHOTO_SIGMA px; luma alone misses a change of hue at the same brightness) exceeds
+# _PHOTO_ABS + _PHOTO_REL * |grad luma_t| (sub-pixel flow error on an edge is not an
+# occlusion), or where the flow's divergence is below _DIV_MIN (many pixels of frame t
+# drawn from one place of frame t-1: a region revealed or covered).
+_PHOTO_ABS, _PHOTO_REL, _PHOTO_SIGMA = 12.0, 0.5, 1.0
+_DIV_MIN = -0.5
 
 
 # ---------------------------------------------------------------------------
@@ -182,6 +190,40 @@ def reliable_mask(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
     return ok.astype(np.float32)
 
 
+def photometric_consistent(prev_rgb: np.ndarray, cur_rgb: np.ndarray,
+                           flow_cur_to_prev: np.ndarray) -> np.ndarray:
+    """HxW bool on frame t's grid: the warped previous plate matches the current
+    one within ``_PHOTO_ABS`` 8-bit levels (largest channel) plus ``_PHOTO_REL``
+    times the local luma gradient (both blurred by ``_PHOTO_SIGMA`` px)."""
+    cur = to_uint8(cur_rgb)
+    diff = cv2.absdiff(warp(to_uint8(prev_rgb), flow_cur_to_prev), cur)
+    error = diff.max(axis=2).astype(np.float32)
+    gy, gx = _gradient(cv2.cvtColor(cur, cv2.COLOR_RGB2GRAY).astype(np.float32))
+    grad = cv2.magnitude(gx, gy)
+    blur = (lambda im: cv2.GaussianBlur(im, (0, 0), _PHOTO_SIGMA))
+    return blur(error) <= _PHOTO_ABS + _PHOTO_REL * blur(grad)
+
+
+def divergence(flow: np.ndarray) -> np.ndarray:
+    """HxW float32: du/dx + dv/dy (central differences)."""
+    _, du_dx = _gradient(np.ascontiguousarray(flow[..., 0]))
+    dv_dy, _ = _gradient(np.ascontiguousarray(flow[..., 1]))
+    return du_dx + dv_dy
+
+
+def photometric_mask(prev_rgb: np.ndarray, cur_rgb: np.ndarray,
+                     flow_cur_to_prev: np.ndarray) -> np.ndarray:
+    """HxW float32 in {0, 1} on frame t's grid from ONE flow (``reliable_mask``'s
+    semantics without the reverse flow): 0 where the warped plate t-1 does not
+    match plate t (``photometric_consistent``), where the flow is strongly
+    compressed (divergence below ``_DIV_MIN``), on a motion boundary or pointing
+    outside frame t-1."""
+    ok = (photometric_consistent(prev_rgb, cur_rgb, flow_cur_to_prev)
+          & (divergence(flow_cur_to_prev) >= _DIV_MIN)
+          & ~motion_boundaries(flow_cur_to_prev) & inside_frame(flow_cur_to_prev))
+    return ok.astype(np.float32)
+
+
 # ---------------------------------------------------------------------------
 # Storage
 # ---------------------------------------------------------------------------
@@ -211,7 +253,8 @@ class FlowPair:
 
     ``cur_to_prev`` (for each pixel x of frame t, frame t-1 shows it at
     x + flow(x)) is what smoothing frame t needs; ``prev_to_cur`` is the
-    reverse, used for the forward-backward check. Both HxWx2 float32.
+    reverse, used for the forward-backward check (None with the one-flow
+    photometric test, whose mask is set). Both HxWx2 float32.
     ``mask``, when set, is the stored ``reliable()`` mask (HxW float32 {0, 1}),
     so readers of a flow cache do not recompute it; a cache that has the mask
     does not store ``prev_to_cur`` (nothing reads it then): it loads as None.
@@ -224,9 +267,17 @@ class FlowPair:
     @classmethod
     def compute(cls, prev_rgb: np.ndarray, cur_rgb: np.ndarray,
                 scale: float = _DEFAULTS.flow_scale,
-                preset: str = _DEFAULTS.flow_preset) -> "FlowPair":
-        """Both flows between plates t-1 and t (``compute_flow`` twice, in parallel:
-        OpenCV releases the GIL)."""
+                preset: str = _DEFAULTS.flow_preset,
+                occlusion: str = _DEFAULTS.flow_occlusion) -> "FlowPair":
+        """The flows between plates t-1 and t (``SmoothingConfig.flow_occlusion``):
+        "forward_backward", both (``compute_flow`` twice, in parallel: OpenCV
+        releases the GIL); "photometric", ``cur_to_prev`` only, with its
+        ``photometric_mask``."""
+        if occlusion == "photometric":
+            flow = compute_flow(cur_rgb, prev_rgb, scale, preset)
+            return cls(flow, None, photometric_mask(prev_rgb, cur_rgb, flow))
+        if occlusion != "forward_backward":
+            raise ValueError(f"FlowPair.compute: unknown occlusion test {occlusion!r}")
         backward = _POOL.submit(compute_flow, cur_rgb, prev_rgb, scale, preset)
         forward = compute_flow(prev_rgb, cur_rgb, scale, preset)
         return cls(backward.result(), forward)
@@ -239,8 +290,11 @@ class FlowPair:
 
     def for_storage(self) -> "FlowPair":
         """The pair as ``load`` will return it: flows rounded to the stored 1/32 px
-        and the reliability mask computed from those (cache it with ``save``)."""
+        and the reliability mask computed from those (cache it with ``save``); a
+        pair of one flow keeps its mask (``photometric_mask`` needs the plates)."""
         c2p = _dequantize(_quantize(self.cur_to_prev), _FLOW_STEP)
+        if self.prev_to_cur is None:
+            return FlowPair(c2p, None, self.reliable())
         p2c = _dequantize(_quantize(self.prev_to_cur), _FLOW_STEP)
         return FlowPair(c2p, p2c, reliable_mask(c2p, p2c))
 

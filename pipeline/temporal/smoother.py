@@ -86,10 +86,11 @@ class Motion:
     @classmethod
     def from_plates(cls, prev_plate: np.ndarray, cur_plate: np.ndarray,
                     flows: Optional[FlowPair] = None,
-                    flow_scale: float = _DEFAULTS.flow_scale) -> "Motion":
+                    flow_scale: float = _DEFAULTS.flow_scale,
+                    occlusion: str = _DEFAULTS.flow_occlusion) -> "Motion":
         """Analyse plates t-1 and t (the flows are computed unless given)."""
         if flows is None:
-            flows = FlowPair.compute(prev_plate, cur_plate, flow_scale)
+            flows = FlowPair.compute(prev_plate, cur_plate, flow_scale, occlusion=occlusion)
         reliable = flows.reliable()
         cut = scene_cut_score(prev_plate, cur_plate, flows.cur_to_prev, reliable).is_cut
         return cls(flows.cur_to_prev, reliable, cut)

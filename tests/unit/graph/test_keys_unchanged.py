@@ -101,3 +101,16 @@ def test_no_smoothing_flow_keys_are_those_of_merge19(project, tmp_path, pinned_f
     project.add_shot("m01", src, smoothing={"method": "none"})
     plan = ShotPlan.load("m01")
     assert keys_of(plan) == EXPECTED["none"]
+
+
+def test_the_one_flow_occlusion_test_changes_the_flow_and_what_reads_it(project, tmp_path,
+                                                                      pinned_files):
+    src = tmp_path / "m01.mov"
+    src.write_bytes(b"movie")
+    project.add_shot("m01", src, smoothing={"strength": 0.7, "flow_occlusion": "photometric"},
+                     output={"mp4": False})
+    keys = keys_of(ShotPlan.load("m01"))
+    expected = EXPECTED["movie"]
+    changed = {name for name in keys if keys[name] != expected[name]}
+    assert changed == {"flow", "flow 1001-1004", "final", "final 1001-1004", "encode",
+                       "metrics", "report"}

@@ -7,7 +7,8 @@ import pytest
 
 from .panned import (H, PAN, W, exact_pan_flow, exact_pan_mask, interior, panned_clip,
                     panned_crops, world)
-from pipeline.temporal.flow import FlowPair, compute_flow, reliable_mask, remap, sample_maps, warp
+from pipeline.temporal.flow import (FlowPair, compute_flow, divergence, photometric_mask,
+                                    reliable_mask, remap, sample_maps, warp)
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.5])
@@ -66,6 +67,59 @@ def test_reliable_mask_marks_a_disoccluded_region_with_dis():
     assert mask[far].mean() > 0.9
 
 
+def test_photometric_mask_marks_the_disoccluded_band_with_the_exact_flow():
+    prev, cur, disoccluded, (y0, x0, size, step) = moving_square_pair()
+    cur_to_prev = np.zeros((H, W, 2), np.float32)
+    cur_to_prev[y0:y0 + size, x0 + step:x0 + step + size, 0] = -step
+    mask = photometric_mask(prev, cur, cur_to_prev)
+    assert mask.shape == (H, W) and mask.dtype == np.float32
+    assert set(np.unique(mask)) <= {0.0, 1.0}
+    assert mask[disoccluded].max() == 0
+    far = np.ones((H, W), bool)
+    far[y0 - 4:y0 + size + 4, x0 - 4:x0 + size + step + 4] = False
+    assert mask[far].min() == 1
+    assert mask[y0 + 4:y0 + size - 4, x0 + step + 4:x0 + step + size - 4].min() == 1  # the square
+
+
+def test_one_flow_pair_marks_the_disoccluded_band_like_two():
+    prev, cur, disoccluded, (y0, x0, size, step) = moving_square_pair()
+    pair = FlowPair.compute(prev, cur, occlusion="photometric")
+    assert pair.prev_to_cur is None
+    mask = pair.reliable()
+    assert mask[disoccluded].mean() < 0.2
+    far = np.ones((H, W), bool)
+    far[y0 - 12:y0 + size + 12, x0 - 12:x0 + size + step + 12] = False
+    assert mask[far].mean() > 0.9
+    two = FlowPair.compute(prev, cur, occlusion="forward_backward").reliable()
+    assert np.mean(mask == two) > 0.95
+
+
+def test_divergence_of_a_compressing_flow_is_negative():
+    ys, xs = np.mgrid[0:H, 0:W].astype(np.float32)
+    flow = np.dstack([-0.25 * xs, -0.25 * ys]).astype(np.float32)  # x + flow = 0.75 x
+    assert np.allclose(divergence(flow), -0.5)
+
+
+def test_one_flow_pair_is_stored_without_the_reverse_flow(tmp_path):
+    prev, cur = panned_clip(2)
+    stored = FlowPair.compute(prev, cur, occlusion="photometric").for_storage()
+    path = tmp_path / "s01.1002.flow.npz"
+    stored.save(path)
+    with np.load(path, allow_pickle=False) as npz:
+        assert sorted(npz.files) == ["cur_to_prev", "format", "mask_bits", "step"]
+    cached = FlowPair.load(path)
+    assert cached.prev_to_cur is None
+    assert np.array_equal(cached.cur_to_prev, stored.cur_to_prev)
+    assert np.array_equal(cached.reliable(), stored.reliable())
+    assert interior(cached.reliable()).mean() > 0.99  # a pan: nothing occluded inside
+
+
+def test_flow_pair_refuses_an_unknown_occlusion_test():
+    prev, cur = panned_clip(2)
+    with pytest.raises(ValueError):
+        FlowPair.compute(prev, cur, occlusion="both")
+
+
 def test_flow_pair_round_trip(tmp_path):
     prev, cur = panned_clip(2)
     pair = FlowPair.compute(prev, cur)
@@ -108,6 +162,14 @@ def test_flow_of_a_7x5_frame_follows_the_motion():
     a, b = panned_crops(7, 5)
     assert np.median(compute_flow(a, b)[..., 0]) == pytest.approx(-PAN, abs=0.5)
     assert np.median(compute_flow(b, a)[..., 0]) == pytest.approx(PAN, abs=0.5)
+
+
+@pytest.mark.parametrize("w, h", [(7, 5), (2, 2), (13, 1), (1, 13), (1, 1)])
+def test_one_flow_pair_of_tiny_frames(w, h):
+    a, b = panned_crops(w, h)
+    stored = FlowPair.compute(a, b, occlusion="photometric").for_storage()
+    assert stored.cur_to_prev.shape == (h, w, 2) and stored.mask.shape == (h, w)
+    assert np.isfinite(stored.cur_to_prev).all()
 
 
 @pytest.mark.parametrize("preset", ["medium", "fast"])
