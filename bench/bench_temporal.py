@@ -38,7 +38,9 @@ occlusion The reliability mask from two flows (forward-backward test) or from on
          (photometric test, ``smoothing.flow_occlusion``), side by side on the same
          pairs (modes alternate pair by pair): ms per pair (flows and mask), the
          share of frame t marked unreliable, cuts detected, bytes of the flow cache
-         per frame, and E_warp ratio / SSIM of the default smoother run with each.
+         per frame, and E_warp ratio / SSIM / detail / dev % of the default smoother
+         run with each; then the flow stage itself (pipeline.stages.flow.run) with
+         each, CPU and wall seconds per frame, at 720x405 and 1920x1080.
 speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
          pair of the sample upscaled): motion analysis (two DIS flows,
          reliability mask, scene-cut test) and the smoothing step per method.
@@ -348,8 +350,8 @@ def run_occlusion(datasets: list[Dataset]) -> None:
           f"{DEFAULTS.method} smoother, s={DEFAULTS.strength}, run with each mask, scored "
           "with the reference flow.\n")
     print("| dataset | occlusion | ms per pair (flows + mask) | unreliable % | cuts detected | "
-          "cache bytes per frame | E_warp vs stylised | SSIM |")
-    print("|---|---|---:|---:|---|---:|---:|---:|")
+          "cache bytes per frame | E_warp vs stylised | SSIM | detail | dev % |")
+    print("|---|---|---:|---:|---|---:|---:|---:|---:|---:|")
     for ds in datasets:
         styled_e = mean_warp_error(ds, ds.styled)
         motions, seconds, cache = _occlusion_motions(ds)
@@ -359,12 +361,46 @@ def run_occlusion(datasets: list[Dataset]) -> None:
             unreliable = 100.0 * np.mean([1.0 - float(np.mean(m.reliable)) for m in found
                                           if not m.scene_cut])
             frames, _ = run_smoother(ds, motions[occ], DEFAULTS.method, DEFAULTS.strength)
-            ratio = mean_warp_error(ds, frames) / styled_e
-            quality = np.mean([ssim(o, r) for o, r in zip(frames, ds.styled)])
+            r = score(ds, occ, frames)
             print(f"| {ds.name} | {occ} | {1e3 * seconds[occ] / len(found):.1f} | "
-                  f"{unreliable:.1f} | {cuts or 'none'} | {cache[occ]} | {ratio:.3f} | "
-                  f"{quality:.3f} |")
+                  f"{unreliable:.1f} | {cuts or 'none'} | {cache[occ]} | "
+                  f"{r.e_warp / styled_e:.3f} | {r.ssim:.3f} | {r.detail:.3f} | {r.dev:.2f} |")
         note(f"{ds.name}: occlusion done")
+    print()
+
+
+def run_flow_stage(ds: Dataset, style: Path, repeats: int = 2) -> None:
+    """The flow stage as a render runs it (PNG in, npz out, cut scores, plate
+    metrics), each occlusion test on the same frames, modes alternating."""
+    import tempfile
+
+    from pipeline.graph.chunks import Chunk
+    from pipeline.stages.registry import run_stage
+
+    print("Flow stage (`pipeline.stages.flow.run`, one chunk, temporary work area): CPU "
+          "seconds per frame (the process's, all threads) and wall seconds per frame, best "
+          f"of {repeats}, modes alternating:\n")
+    print("| size | frames | occlusion | CPU s/frame | wall s/frame |")
+    print("|---|---:|---|---:|---:|")
+    n = STAGE_FRAMES["1080p"]
+    for label, size in (("native", None), ("1080p", (1920, 1080))):
+        plates, styled = ds.plates[:n], ds.styled[:n]
+        if size is not None:
+            plates = [cv2.resize(im, size, interpolation=cv2.INTER_CUBIC) for im in plates]
+            styled = plates  # the flow stage does not read them
+        best = {occ: [float("inf"), float("inf")] for occ in FLOW_OCCLUSIONS}
+        for r in range(repeats):
+            for occ in (FLOW_OCCLUSIONS if r % 2 == 0 else FLOW_OCCLUSIONS[::-1]):
+                with tempfile.TemporaryDirectory(prefix="bench-flow-") as tmp:
+                    plan = _stage_plan(Path(tmp), plates, styled, style, {"flow_occlusion": occ})
+                    first, last = plan.frames.range()
+                    c0, t0 = time.process_time(), time.perf_counter()
+                    run_stage(plan, FLOW, Chunk(first, last))
+                    spent = (time.process_time() - c0, time.perf_counter() - t0)
+                best[occ] = [min(b, x / n) for b, x in zip(best[occ], spent)]
+                note(f"flow stage {label} {occ}: {best[occ][0]:.3f} CPU s/frame")
+        for occ in FLOW_OCCLUSIONS:
+            print(f"| {label} | {n} | {occ} | {best[occ][0]:.3f} | {best[occ][1]:.3f} |")
     print()
 
 
@@ -425,8 +461,10 @@ def run_speed(ds: Dataset) -> None:
 
 # --------------------------------------------------------------------------- stage
 
-def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], style: Path):
-    """A throwaway project whose plates and stylised frames are already on disk."""
+def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], style: Path,
+                smoothing: Optional[dict] = None):
+    """A throwaway project whose plates and stylised frames are already on disk
+    (``smoothing``: the shot's smoothing section, defaults when None)."""
     import yaml
 
     from pipeline.media.imageio import write_rgb
@@ -439,7 +477,8 @@ def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], 
     (cfg / "pipeline.yaml").write_text(yaml.safe_dump(
         {"work_root": str(root / "work"), "render_root": str(root / "renders")}))
     (cfg / "shots" / "b01.yaml").write_text(yaml.safe_dump(
-        {"source": str(SAMPLE_SHOT), "style": "bench", "chunk_size": len(plates)}))
+        {"source": str(SAMPLE_SHOT), "style": "bench", "chunk_size": len(plates),
+         **({"smoothing": smoothing} if smoothing else {})}))
     (cfg / "styles" / "bench.yaml").write_text(yaml.safe_dump({"checkpoint": str(style)}))
     plan = ShotPlan.load("b01", cfg)
     first = plan.cfg.first_frame
@@ -553,6 +592,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         run_flow(datasets)
     if "occlusion" in args.sections:
         run_occlusion(datasets)
+        run_flow_stage(datasets[0], args.style)
     if "speed" in args.sections:
         run_speed(datasets[0])
     if "stage" in args.sections:

@@ -185,9 +185,9 @@ class SmoothingConfig:
     flow_occlusion: Literal[FLOW_OCCLUSIONS] = setting("forward_backward", help=(
         "How the flow's reliability (occlusion) mask is found. `forward_backward`: a second, "
         "reverse DIS flow per frame pair and the forward-backward consistency test; "
-        "`photometric`: one flow per pair, unreliable where the warped previous plate's luma "
-        "differs from the current plate's by more than the local gradient explains or where "
-        "the flow is strongly compressed (docs/SMOOTHING.md, bench/RESULTS.md \"Throughput "
+        "`photometric`: one flow per pair (about 0.6x the flow's CPU time), unreliable where "
+        "the warped previous plate differs from the current one by more than the local "
+        "gradient explains or where the flow is strongly compressed (docs/SMOOTHING.md, bench/RESULTS.md \"Throughput "
         "II\")."))
 
 

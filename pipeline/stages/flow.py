@@ -1,8 +1,8 @@
 """The flow stage: optical flow between consecutive plates, per chunk.
 
-Both directions are computed (one with ``smoothing.flow_occlusion:
-photometric``); the cache, ``work/<shot>/flow/<shot>.<frame>.npz``,
-keeps what smoothing reads: the flow from frame to frame-1 and its occlusion
+The flow from each plate to the one before it, and the reverse with
+``smoothing.flow_occlusion: forward_backward`` (``FlowPair.compute``); the
+cache, ``work/<shot>/flow/<shot>.<frame>.npz``, keeps what smoothing reads: the flow from frame to frame-1 and its occlusion
 mask (``pipeline.temporal.flow.FlowPair``). The chunk's manifest holds a
 scene-cut score per frame, the cuts and the plates' E_warp per frame
 (``FrameMetrics``, for the metrics stage). Depends on the

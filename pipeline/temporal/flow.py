@@ -161,10 +161,16 @@ def _gradient(channel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                  else np.zeros_like(channel) for axis in (0, 1))
 
 
-def motion_boundaries(flow: np.ndarray) -> np.ndarray:
-    """HxW bool, Sundaram et al. 2010: |∇u|² + |∇v|² > 0.01 |w|² + 0.002."""
-    du_dy, du_dx = _gradient(np.ascontiguousarray(flow[..., 0]))
-    dv_dy, dv_dx = _gradient(np.ascontiguousarray(flow[..., 1]))
+def _flow_gradients(flow: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(du/dy, du/dx, dv/dy, dv/dx) of a flow (u, v)."""
+    return (*_gradient(np.ascontiguousarray(flow[..., 0])),
+            *_gradient(np.ascontiguousarray(flow[..., 1])))
+
+
+def motion_boundaries(flow: np.ndarray, gradients: Optional[tuple] = None) -> np.ndarray:
+    """HxW bool, Sundaram et al. 2010: |∇u|² + |∇v|² > 0.01 |w|² + 0.002
+    (``gradients``: the flow's ``_flow_gradients`` when already computed)."""
+    du_dy, du_dx, dv_dy, dv_dx = gradients or _flow_gradients(flow)
     grad2 = du_dx * du_dx + du_dy * du_dy + dv_dx * dv_dx + dv_dy * dv_dy
     return grad2 > _MB_REL * _norm2(flow) + _MB_ABS
 
@@ -196,18 +202,17 @@ def photometric_consistent(prev_rgb: np.ndarray, cur_rgb: np.ndarray,
     one within ``_PHOTO_ABS`` 8-bit levels (largest channel) plus ``_PHOTO_REL``
     times the local luma gradient (both blurred by ``_PHOTO_SIGMA`` px)."""
     cur = to_uint8(cur_rgb)
-    diff = cv2.absdiff(warp(to_uint8(prev_rgb), flow_cur_to_prev), cur)
-    error = diff.max(axis=2).astype(np.float32)
+    r, g, b = cv2.split(cv2.absdiff(warp(to_uint8(prev_rgb), flow_cur_to_prev), cur))
+    error = cv2.max(cv2.max(r, g), b)
     gy, gx = _gradient(cv2.cvtColor(cur, cv2.COLOR_RGB2GRAY).astype(np.float32))
-    grad = cv2.magnitude(gx, gy)
     blur = (lambda im: cv2.GaussianBlur(im, (0, 0), _PHOTO_SIGMA))
-    return blur(error) <= _PHOTO_ABS + _PHOTO_REL * blur(grad)
+    return blur(error) <= _PHOTO_ABS + _PHOTO_REL * blur(cv2.magnitude(gx, gy))
 
 
-def divergence(flow: np.ndarray) -> np.ndarray:
-    """HxW float32: du/dx + dv/dy (central differences)."""
-    _, du_dx = _gradient(np.ascontiguousarray(flow[..., 0]))
-    dv_dy, _ = _gradient(np.ascontiguousarray(flow[..., 1]))
+def divergence(flow: np.ndarray, gradients: Optional[tuple] = None) -> np.ndarray:
+    """HxW float32: du/dx + dv/dy (central differences; ``gradients`` as in
+    ``motion_boundaries``)."""
+    _, du_dx, dv_dy, _ = gradients or _flow_gradients(flow)
     return du_dx + dv_dy
 
 
@@ -218,9 +223,10 @@ def photometric_mask(prev_rgb: np.ndarray, cur_rgb: np.ndarray,
     match plate t (``photometric_consistent``), where the flow is strongly
     compressed (divergence below ``_DIV_MIN``), on a motion boundary or pointing
     outside frame t-1."""
+    gradients = _flow_gradients(flow_cur_to_prev)
     ok = (photometric_consistent(prev_rgb, cur_rgb, flow_cur_to_prev)
-          & (divergence(flow_cur_to_prev) >= _DIV_MIN)
-          & ~motion_boundaries(flow_cur_to_prev) & inside_frame(flow_cur_to_prev))
+          & (divergence(flow_cur_to_prev, gradients) >= _DIV_MIN)
+          & ~motion_boundaries(flow_cur_to_prev, gradients) & inside_frame(flow_cur_to_prev))
     return ok.astype(np.float32)
 
 

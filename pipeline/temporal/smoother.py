@@ -37,7 +37,7 @@ written) and every step is deterministic, so a shot smoothed in chunks, each
 started with ``FlowSmoother(..., previous_output=<smoothed frame first-1>)``
 and the ``Motion`` of (plate first-1, plate first), gives the same frames as the
 shot smoothed in one go. Chunk N+1 therefore runs after chunk N; the motion
-analysis (two DIS flows per frame, the costly part) depends on the plates only
+analysis (the DIS flows, the costly part) depends on the plates only
 and can run ahead in parallel (``FlowPair.save`` / ``FlowPair.load``).
 
 Frames are RGB uint8 (or uint16) HxWx3; flows follow ``pipeline.temporal.flow``'s convention.
