@@ -29,7 +29,7 @@ quality  E_warp (Lai et al. 2018, pipeline.temporal.metrics.warp_error) of the p
          "dev %" (share of pixels whose 2 px-blurred |out - styled| exceeds 24
          levels: ghosts, trails, frozen content). Also the scene-cut scores.
          PNG crops (stylised | flow | adaptive) go to ``--out``.
-flow     DIS preset and working scale: ms per frame pair (two flows), the
+flow     DIS preset and working scale: ms per frame pair (default occlusion test), the
          photometric error of the plates warped by the flow (mean over the
          scored pairs of |plate_t - warp(plate_t-1)|^2, RGB in [0,1], pixels
          whose flow stays inside the frame), and E_warp ratio / SSIM of the
@@ -42,7 +42,7 @@ occlusion The reliability mask from two flows (forward-backward test) or from on
          run with each; then the flow stage itself (pipeline.stages.flow.run) with
          each, CPU and wall seconds per frame, at 720x405 and 1920x1080.
 speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
-         pair of the sample upscaled): motion analysis (two DIS flows,
+         pair of the sample upscaled): motion analysis (DIS flows,
          reliability mask, scene-cut test) and the smoothing step per method.
 stage    The pipeline's own stage functions on disk, as a render runs them
          (pipeline.stages.flow.run / pipeline.stages.final.run and
@@ -298,8 +298,8 @@ def run_flow(datasets: list[Dataset]) -> None:
     print(f"Default: preset {preset_name(DEFAULTS.flow_preset)}, scale {DEFAULTS.flow_scale}. "
           f"E_warp ratio and SSIM: {DEFAULTS.method} smoother, s={DEFAULTS.strength}, run with "
           "that flow, scored with the reference flow.\n")
-    print("| dataset | preset | scale | ms per pair (2 flows) | plate warp error x1e-3 | "
-          "E_warp vs stylised | SSIM |")
+    print(f"| dataset | preset | scale | ms per pair ({DEFAULTS.flow_occlusion}) | "
+          "plate warp error x1e-3 | E_warp vs stylised | SSIM |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for ds in datasets:
         styled_e = mean_warp_error(ds, ds.styled)
@@ -427,7 +427,8 @@ def _per_second(fn: Callable[[], object], min_seconds: float = 2.0, min_runs: in
 
 def run_speed(ds: Dataset) -> None:
     print("## Speed: smoothing frames/s (motion analysis + smoothing step)\n")
-    print(f"OpenCV threads: {cv2.getNumThreads()}. Motion analysis = two DIS flows "
+    print(f"OpenCV threads: {cv2.getNumThreads()}. Motion analysis = the DIS flows "
+          f"(occlusion test {DEFAULTS.flow_occlusion}) "
           f"({preset_name(DEFAULTS.flow_preset)}, scale {DEFAULTS.flow_scale}), reliability mask "
           "and scene-cut test; it is the same for every method.\n")
     print("| size | method | motion analysis frames/s | smoothing step frames/s | "

@@ -182,13 +182,14 @@ class SmoothingConfig:
         "resolution and preset\"), so the flow is computed at full size."))
     flow_preset: Literal[FLOW_PRESETS] = setting("medium", help=(
         "OpenCV DIS preset; `fast` and `ultrafast` measured much worse for smoothing."))
-    flow_occlusion: Literal[FLOW_OCCLUSIONS] = setting("forward_backward", help=(
-        "How the flow's reliability (occlusion) mask is found. `forward_backward`: a second, "
-        "reverse DIS flow per frame pair and the forward-backward consistency test; "
-        "`photometric`: one flow per pair (about 0.6x the flow's CPU time), unreliable where "
-        "the warped previous plate differs from the current one by more than the local "
-        "gradient explains or where the flow is strongly compressed (docs/SMOOTHING.md, bench/RESULTS.md \"Throughput "
-        "II\")."))
+    flow_occlusion: Literal[FLOW_OCCLUSIONS] = setting("photometric", help=(
+        "How the flow's reliability (occlusion) mask is found. `photometric`: one DIS flow "
+        "per frame pair, unreliable where the warped previous plate differs from the current "
+        "one by more than the local gradient explains or where the flow is strongly "
+        "compressed (0.7x the flow stage's CPU time of `forward_backward`, the same "
+        "flicker reduction within 0.005); `forward_backward`: a second, reverse DIS flow "
+        "per pair and the forward-backward consistency test (docs/SMOOTHING.md, "
+        "bench/RESULTS.md \"Throughput II\")."))
 
 
 #: Lossless OpenEXR compressions (OpenImageIO's names).

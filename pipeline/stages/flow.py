@@ -2,10 +2,11 @@
 
 The flow from each plate to the one before it, and the reverse with
 ``smoothing.flow_occlusion: forward_backward`` (``FlowPair.compute``); the
-cache, ``work/<shot>/flow/<shot>.<frame>.npz``, keeps what smoothing reads: the flow from frame to frame-1 and its occlusion
-mask (``pipeline.temporal.flow.FlowPair``). The chunk's manifest holds a
-scene-cut score per frame, the cuts and the plates' E_warp per frame
-(``FrameMetrics``, for the metrics stage). Depends on the
+cache, ``work/<shot>/flow/<shot>.<frame>.npz``, keeps what smoothing reads:
+the flow from frame to frame-1 and its occlusion mask
+(``pipeline.temporal.flow.FlowPair``). The chunk's manifest holds a scene-cut
+score per frame, the cuts and the plates' E_warp per frame (``FrameMetrics``,
+for the metrics stage). Depends on the
 plates only, so every flow chunk can run at once, alongside stylising.
 """
 from __future__ import annotations

@@ -60,7 +60,7 @@ def test_reliable_mask_marks_a_disoccluded_region_with_exact_flows():
 
 def test_reliable_mask_marks_a_disoccluded_region_with_dis():
     prev, cur, disoccluded, (y0, x0, size, step) = moving_square_pair()
-    mask = FlowPair.compute(prev, cur).reliable()
+    mask = FlowPair.compute(prev, cur, occlusion="forward_backward").reliable()
     assert mask[disoccluded].mean() < 0.2
     far = np.ones((H, W), bool)
     far[y0 - 12:y0 + size + 12, x0 - 12:x0 + size + step + 12] = False
@@ -122,7 +122,7 @@ def test_flow_pair_refuses_an_unknown_occlusion_test():
 
 def test_flow_pair_round_trip(tmp_path):
     prev, cur = panned_clip(2)
-    pair = FlowPair.compute(prev, cur)
+    pair = FlowPair.compute(prev, cur, occlusion="forward_backward")
     path = tmp_path / "s01.1002.flow.npz"
     pair.save(path)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary left
@@ -178,7 +178,7 @@ def test_one_flow_pair_of_tiny_frames(w, h):
 def test_flow_pair_of_tiny_frames(w, h, scale, preset):
     a, b = panned_crops(w, h)
     # both flows and the reliability mask (its gradients along a side of one pixel are 0)
-    stored = FlowPair.compute(a, b, scale, preset).for_storage()
+    stored = FlowPair.compute(a, b, scale, preset, "forward_backward").for_storage()
     assert stored.cur_to_prev.shape == stored.prev_to_cur.shape == (h, w, 2)
     assert np.isfinite(stored.cur_to_prev).all() and np.isfinite(stored.prev_to_cur).all()
     assert stored.mask.shape == (h, w)
