@@ -202,3 +202,43 @@ def test_remap_with_the_sample_maps_is_warp():
     maps = sample_maps(flow)
     for interpolation in (cv2.INTER_LINEAR, cv2.INTER_CUBIC):
         assert np.array_equal(remap(frame, maps, interpolation), warp(frame, flow, interpolation))
+
+
+# The flow stage's shortcuts (issue #23): each gives the numbers of the plain
+# functions it stands in for, exactly.
+
+@pytest.mark.parametrize("occlusion", ["photometric", "forward_backward"])
+def test_flow_pair_from_given_greys_is_the_same(occlusion):
+    from pipeline.temporal.flow import grey
+    prev, cur, _, _ = moving_square_pair()
+    plain = FlowPair.compute(prev, cur, occlusion=occlusion).for_storage()
+    given = FlowPair.compute(prev, cur, occlusion=occlusion,
+                             greys=(grey(prev), grey(cur))).for_storage()
+    assert np.array_equal(plain.cur_to_prev, given.cur_to_prev)
+    assert np.array_equal(plain.reliable(), given.reliable())
+    assert plain.to_bytes() == given.to_bytes()
+
+
+def test_stored_pair_writes_the_flow_it_rounded():
+    prev, cur, _, _ = moving_square_pair()
+    stored = FlowPair.compute(prev, cur).for_storage()
+    assert stored.stored_steps is not None
+    # the same bytes as rounding the stored flow again
+    again = FlowPair(stored.cur_to_prev, None, stored.mask)
+    assert stored.to_bytes() == again.to_bytes()
+    assert np.array_equal(FlowPair.from_bytes(stored.to_bytes()).cur_to_prev, stored.cur_to_prev)
+
+
+def test_cut_score_and_warp_errors_from_one_warp_are_the_plain_ones():
+    from pipeline.temporal.cuts import cut_score, hue_sat_hist, scene_cut_score
+    from pipeline.temporal.metrics import FrameMetrics
+    prev, cur, _, _ = moving_square_pair()
+    stored = FlowPair.compute(prev, cur).for_storage()
+    flow, mask = stored.cur_to_prev, stored.reliable()
+    aligned = remap(prev, sample_maps(flow))
+    assert cut_score(aligned, cur, mask, hue_sat_hist(prev), hue_sat_hist(cur)) == \
+        scene_cut_score(prev, cur, flow, mask)
+    plain, shared = FrameMetrics(), FrameMetrics()
+    plain.warp_errors(1002, {"plates": prev}, {"plates": cur}, flow, mask)
+    shared.warp_errors_aligned(1002, {"plates": aligned}, {"plates": cur}, mask)
+    assert shared.rows == plain.rows and plain.rows[1002]["ewarp_plates"] > 0
