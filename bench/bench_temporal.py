@@ -39,8 +39,14 @@ occlusion The reliability mask from two flows (forward-backward test) or from on
          pairs (modes alternate pair by pair): ms per pair (flows and mask), the
          share of frame t marked unreliable, cuts detected, bytes of the flow cache
          per frame, and E_warp ratio / SSIM / detail / dev % of the default smoother
-         run with each; then the flow stage itself (pipeline.stages.flow.run) with
-         each, CPU and wall seconds per frame, at 720x405 and 1920x1080.
+         run with each; then the flow stage itself, as in "flowstage".
+flowstage The flow stage (pipeline.stages.flow.run: PNG in, npz out, cut scores,
+         the plates' E_warp) with each occlusion test on 24 sample frames at
+         720x405 and 1920x1080, modes alternating, best of --repeats: CPU and wall
+         seconds per frame and, with the one-flow test, the CPU of its DIS calls
+         timed inside the stage, so "outside DIS" is the stage's own work around
+         them (PNG reading, the mask, the npz, the cut score, the plates' E_warp).
+         Needs no stylised frames (nothing is stylised first).
 speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
          pair of the sample upscaled): motion analysis (DIS flows,
          reliability mask, scene-cut test) and the smoothing step per method.
@@ -81,7 +87,9 @@ SAMPLE_STYLE = REPO / "samples" / "styles" / "city_paint.pt"
 SAMPLE_CUT = 116  # 0-based index of the first frame after the sample's hard cut
 SINTEL_DIR = REPO.parent / "shared" / "footage" / "sintel"
 SINTEL_CREDIT = "Sintel (c) copyright Blender Foundation | durian.blender.org, CC BY 3.0"
-SECTIONS = ("quality", "flow", "occlusion", "speed", "stage")
+SECTIONS = ("quality", "flow", "occlusion", "flowstage", "speed", "stage")
+#: sections that read only the plates (no stylised frames, no reference flows)
+PLATES_ONLY = {"flowstage"}
 STAGE_FRAMES = {"native": 48, "1080p": 24}
 SMOOTHERS = [("flow", 0.7), ("flow", 0.8), ("flow", 0.9),
              ("adaptive", 0.8), ("adaptive", 0.9), ("adaptive", 0.95)]
@@ -369,9 +377,35 @@ def run_occlusion(datasets: list[Dataset]) -> None:
     print()
 
 
+class _DisClock:
+    """CPU seconds (the process's, all threads) spent in the DIS calls of
+    ``pipeline.temporal.flow`` while installed. Only meaningful where nothing
+    else runs meanwhile: the one-flow test (the two-flow test runs its two DIS
+    calls at once, in two threads)."""
+
+    def __init__(self) -> None:
+        import pipeline.temporal.flow as flow_module
+        self.module, self.seconds = flow_module, 0.0
+        self.plain = flow_module._dis_flow
+
+    def __enter__(self) -> "_DisClock":
+        def timed(*args):
+            c0 = time.process_time()
+            try:
+                return self.plain(*args)
+            finally:
+                self.seconds += time.process_time() - c0
+        self.module._dis_flow = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.module._dis_flow = self.plain
+
+
 def run_flow_stage(ds: Dataset, style: Path, repeats: int = 2) -> None:
     """The flow stage as a render runs it (PNG in, npz out, cut scores, plate
-    metrics), each occlusion test on the same frames, modes alternating."""
+    metrics), each occlusion test on the same frames, modes alternating; its DIS
+    flows alone on the same plates, for the CPU spent outside them."""
     import tempfile
 
     from pipeline.graph.chunks import Chunk
@@ -379,28 +413,39 @@ def run_flow_stage(ds: Dataset, style: Path, repeats: int = 2) -> None:
 
     print("Flow stage (`pipeline.stages.flow.run`, one chunk, temporary work area): CPU "
           "seconds per frame (the process's, all threads) and wall seconds per frame, best "
-          f"of {repeats}, modes alternating:\n")
-    print("| size | frames | occlusion | CPU s/frame | wall s/frame |")
-    print("|---|---:|---|---:|---:|")
+          f"of {repeats}, modes alternating; \"DIS\": the CPU of the stage's DIS calls, "
+          "timed inside it (one-flow test only: the two-flow test runs its two at once); "
+          "\"outside DIS\": the rest (PNG reading, the mask, the npz, the cut score, "
+          "the plates' E_warp):\n")
+    print("| size | frames | occlusion | CPU s/frame | DIS | outside DIS | wall s/frame |")
+    print("|---|---:|---|---:|---:|---:|---:|")
     n = STAGE_FRAMES["1080p"]
     for label, size in (("native", None), ("1080p", (1920, 1080))):
         plates, styled = ds.plates[:n], ds.styled[:n]
         if size is not None:
             plates = [cv2.resize(im, size, interpolation=cv2.INTER_CUBIC) for im in plates]
             styled = plates  # the flow stage does not read them
-        best = {occ: [float("inf"), float("inf")] for occ in FLOW_OCCLUSIONS}
+        # per mode: the run with the least CPU: (CPU, DIS CPU, wall) per frame
+        best: dict[str, tuple[float, float, float]] = {}
         for r in range(repeats):
             for occ in (FLOW_OCCLUSIONS if r % 2 == 0 else FLOW_OCCLUSIONS[::-1]):
                 with tempfile.TemporaryDirectory(prefix="bench-flow-") as tmp:
                     plan = _stage_plan(Path(tmp), plates, styled, style, {"flow_occlusion": occ})
                     first, last = plan.frames.range()
-                    c0, t0 = time.process_time(), time.perf_counter()
-                    run_stage(plan, FLOW, Chunk(first, last))
-                    spent = (time.process_time() - c0, time.perf_counter() - t0)
-                best[occ] = [min(b, x / n) for b, x in zip(best[occ], spent)]
-                note(f"flow stage {label} {occ}: {best[occ][0]:.3f} CPU s/frame")
+                    with _DisClock() as dis:
+                        c0, t0 = time.process_time(), time.perf_counter()
+                        run_stage(plan, FLOW, Chunk(first, last))
+                        spent = (time.process_time() - c0, dis.seconds,
+                                 time.perf_counter() - t0)
+                run_ = tuple(x / n for x in spent)
+                if occ not in best or run_[0] < best[occ][0]:
+                    best[occ] = run_
+                note(f"flow stage {label} {occ}: {run_[0]:.3f} CPU s/frame, DIS {run_[1]:.3f}")
         for occ in FLOW_OCCLUSIONS:
-            print(f"| {label} | {n} | {occ} | {best[occ][0]:.3f} | {best[occ][1]:.3f} |")
+            cpu, dis_cpu, wall = best[occ]
+            split = (f"{dis_cpu:.3f} | {cpu - dis_cpu:.3f}" if occ == "photometric"
+                     else "- | -")
+            print(f"| {label} | {n} | {occ} | {cpu:.3f} | {split} | {wall:.3f} |")
     print()
 
 
@@ -569,6 +614,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                     help="folder for the PNG crops (default bench/out/)")
     ap.add_argument("--only", action="append", type=parse_sections, metavar="SECTION",
                     help=f"run only these sections ({', '.join(SECTIONS)})")
+    ap.add_argument("--repeats", type=int, default=2,
+                    help="flowstage / occlusion: runs of the flow stage per mode and size, "
+                         "the best counted (default 2)")
     args = ap.parse_args(argv)
     if args.frames and args.frames < 2:
         ap.error("--frames must be at least 2")
@@ -582,9 +630,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         note(f"{args.style}: style checkpoint not found (pass --style)")
         return 2
     datasets = load_datasets(args.frames or None)
-    stylize(datasets, args.style)
-    for ds in datasets:
-        analyse(ds)
+    if set(args.sections) <= PLATES_ONLY:
+        for ds in datasets:
+            ds.styled = ds.plates  # not read: the flow stage reads the plates only
+    else:
+        stylize(datasets, args.style)
+        for ds in datasets:
+            analyse(ds)
     print("# Temporal smoothing benchmark\n")
     print(f"Machine: {machine()}. Style: `{args.style}`.\n")
     if "quality" in args.sections:
@@ -593,7 +645,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         run_flow(datasets)
     if "occlusion" in args.sections:
         run_occlusion(datasets)
-        run_flow_stage(datasets[0], args.style)
+    if "occlusion" in args.sections or "flowstage" in args.sections:
+        run_flow_stage(datasets[0], args.style, args.repeats)
     if "speed" in args.sections:
         run_speed(datasets[0])
     if "stage" in args.sections:

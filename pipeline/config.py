@@ -186,10 +186,10 @@ class SmoothingConfig:
         "How the flow's reliability (occlusion) mask is found. `photometric`: one DIS flow "
         "per frame pair, unreliable where the warped previous plate differs from the current "
         "one by more than the local gradient explains or where the flow is strongly "
-        "compressed (0.7x the flow stage's CPU time of `forward_backward`, the same "
+        "compressed (about 0.65x the flow stage's CPU time of `forward_backward`, the same "
         "flicker reduction within 0.005); `forward_backward`: a second, reverse DIS flow "
         "per pair and the forward-backward consistency test (docs/SMOOTHING.md, "
-        "bench/RESULTS.md \"Throughput II\")."))
+        "bench/RESULTS.md \"One DIS flow per pair\")."))
 
 
 #: Lossless OpenEXR compressions (OpenImageIO's names).
