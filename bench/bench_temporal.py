@@ -29,13 +29,26 @@ quality  E_warp (Lai et al. 2018, pipeline.temporal.metrics.warp_error) of the p
          "dev %" (share of pixels whose 2 px-blurred |out - styled| exceeds 24
          levels: ghosts, trails, frozen content). Also the scene-cut scores.
          PNG crops (stylised | flow | adaptive) go to ``--out``.
-flow     DIS preset and working scale: ms per frame pair (two flows), the
+flow     DIS preset and working scale: ms per frame pair (default occlusion test), the
          photometric error of the plates warped by the flow (mean over the
          scored pairs of |plate_t - warp(plate_t-1)|^2, RGB in [0,1], pixels
          whose flow stays inside the frame), and E_warp ratio / SSIM of the
          default smoother run with that flow.
+occlusion The reliability mask from two flows (forward-backward test) or from one
+         (photometric test, ``smoothing.flow_occlusion``), side by side on the same
+         pairs (modes alternate pair by pair): ms per pair (flows and mask), the
+         share of frame t marked unreliable, cuts detected, bytes of the flow cache
+         per frame, and E_warp ratio / SSIM / detail / dev % of the default smoother
+         run with each; then the flow stage itself, as in "flowstage".
+flowstage The flow stage (pipeline.stages.flow.run: PNG in, npz out, cut scores,
+         the plates' E_warp) with each occlusion test on 24 sample frames at
+         720x405 and 1920x1080, modes alternating, best of --repeats: CPU and wall
+         seconds per frame and, with the one-flow test, the CPU of its DIS calls
+         timed inside the stage, so "outside DIS" is the stage's own work around
+         them (PNG reading, the mask, the npz, the cut score, the plates' E_warp).
+         Needs no stylised frames (nothing is stylised first).
 speed    Smoothing frames/s at the sample's size and at 1920x1080 (a frame
-         pair of the sample upscaled): motion analysis (two DIS flows,
+         pair of the sample upscaled): motion analysis (DIS flows,
          reliability mask, scene-cut test) and the smoothing step per method.
 stage    The pipeline's own stage functions on disk, as a render runs them
          (pipeline.stages.flow.run / pipeline.stages.final.run and
@@ -60,7 +73,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.common import decode_frames, machine, note  # noqa: E402
 from pipeline.media.imageio import read_rgb  # noqa: E402
-from pipeline.config import SmoothingConfig  # noqa: E402
+from pipeline.config import FLOW_OCCLUSIONS, SmoothingConfig  # noqa: E402
 from pipeline.temporal.cuts import scene_cut_score  # noqa: E402
 from pipeline.temporal.flow import FlowPair, inside_frame, reliable_mask, warp  # noqa: E402
 from pipeline.graph.table import FINAL, FLOW, PLATES, STYLED  # noqa: E402
@@ -74,7 +87,9 @@ SAMPLE_STYLE = REPO / "samples" / "styles" / "city_paint.pt"
 SAMPLE_CUT = 116  # 0-based index of the first frame after the sample's hard cut
 SINTEL_DIR = REPO.parent / "shared" / "footage" / "sintel"
 SINTEL_CREDIT = "Sintel (c) copyright Blender Foundation | durian.blender.org, CC BY 3.0"
-SECTIONS = ("quality", "flow", "speed", "stage")
+SECTIONS = ("quality", "flow", "occlusion", "flowstage", "speed", "stage")
+#: sections that read only the plates (no stylised frames, no reference flows)
+PLATES_ONLY = {"flowstage"}
 STAGE_FRAMES = {"native": 48, "1080p": 24}
 SMOOTHERS = [("flow", 0.7), ("flow", 0.8), ("flow", 0.9),
              ("adaptive", 0.8), ("adaptive", 0.9), ("adaptive", 0.95)]
@@ -291,8 +306,8 @@ def run_flow(datasets: list[Dataset]) -> None:
     print(f"Default: preset {preset_name(DEFAULTS.flow_preset)}, scale {DEFAULTS.flow_scale}. "
           f"E_warp ratio and SSIM: {DEFAULTS.method} smoother, s={DEFAULTS.strength}, run with "
           "that flow, scored with the reference flow.\n")
-    print("| dataset | preset | scale | ms per pair (2 flows) | plate warp error x1e-3 | "
-          "E_warp vs stylised | SSIM |")
+    print(f"| dataset | preset | scale | ms per pair ({DEFAULTS.flow_occlusion}) | "
+          "plate warp error x1e-3 | E_warp vs stylised | SSIM |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for ds in datasets:
         styled_e = mean_warp_error(ds, ds.styled)
@@ -315,6 +330,122 @@ def run_flow(datasets: list[Dataset]) -> None:
             print(f"| {ds.name} | {name} | {scale} | {1e3 * seconds / (len(ds.plates) - 1):.1f} | "
                   f"{np.mean(photo) * 1e3:.3f} | {ratio:.3f} | {quality:.3f} |")
             note(f"{ds.name}: flow {name} {scale} done")
+    print()
+
+
+def _occlusion_motions(ds: Dataset) -> tuple[dict[str, list[Optional[Motion]]],
+                                              dict[str, float], dict[str, int]]:
+    """Per mode: the motions, seconds in ``FlowPair.compute`` + mask, cache bytes of a pair."""
+    motions = {occ: [None] for occ in FLOW_OCCLUSIONS}
+    seconds = dict.fromkeys(FLOW_OCCLUSIONS, 0.0)
+    cache: dict[str, int] = {}
+    for t in range(1, len(ds.plates)):
+        prev, cur = ds.plates[t - 1], ds.plates[t]
+        order = FLOW_OCCLUSIONS if t % 2 else FLOW_OCCLUSIONS[::-1]
+        for occ in order:
+            t0 = time.perf_counter()
+            pair = FlowPair.compute(prev, cur, occlusion=occ)
+            pair.reliable()
+            seconds[occ] += time.perf_counter() - t0
+            motions[occ].append(Motion.from_plates(prev, cur, pair))
+            cache[occ] = len(pair.for_storage().to_bytes())
+    return motions, seconds, cache
+
+
+def run_occlusion(datasets: list[Dataset]) -> None:
+    print("## Occlusion test: one flow per pair (photometric) or two (forward-backward)\n")
+    print(f"Flow: preset {preset_name(DEFAULTS.flow_preset)}, scale {DEFAULTS.flow_scale}; "
+          f"{DEFAULTS.method} smoother, s={DEFAULTS.strength}, run with each mask, scored "
+          "with the reference flow.\n")
+    print("| dataset | occlusion | ms per pair (flows + mask) | unreliable % | cuts detected | "
+          "cache bytes per frame | E_warp vs stylised | SSIM | detail | dev % |")
+    print("|---|---|---:|---:|---|---:|---:|---:|---:|---:|")
+    for ds in datasets:
+        styled_e = mean_warp_error(ds, ds.styled)
+        motions, seconds, cache = _occlusion_motions(ds)
+        for occ in FLOW_OCCLUSIONS:
+            found = motions[occ][1:]
+            cuts = [ds.first_index + t + 1 for t, m in enumerate(found) if m.scene_cut]
+            unreliable = 100.0 * np.mean([1.0 - float(np.mean(m.reliable)) for m in found
+                                          if not m.scene_cut])
+            frames, _ = run_smoother(ds, motions[occ], DEFAULTS.method, DEFAULTS.strength)
+            r = score(ds, occ, frames)
+            print(f"| {ds.name} | {occ} | {1e3 * seconds[occ] / len(found):.1f} | "
+                  f"{unreliable:.1f} | {cuts or 'none'} | {cache[occ]} | "
+                  f"{r.e_warp / styled_e:.3f} | {r.ssim:.3f} | {r.detail:.3f} | {r.dev:.2f} |")
+        note(f"{ds.name}: occlusion done")
+    print()
+
+
+class _DisClock:
+    """CPU seconds (the process's, all threads) spent in the DIS calls of
+    ``pipeline.temporal.flow`` while installed. Only meaningful where nothing
+    else runs meanwhile: the one-flow test (the two-flow test runs its two DIS
+    calls at once, in two threads)."""
+
+    def __init__(self) -> None:
+        import pipeline.temporal.flow as flow_module
+        self.module, self.seconds = flow_module, 0.0
+        self.plain = flow_module._dis_flow
+
+    def __enter__(self) -> "_DisClock":
+        def timed(*args):
+            c0 = time.process_time()
+            try:
+                return self.plain(*args)
+            finally:
+                self.seconds += time.process_time() - c0
+        self.module._dis_flow = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.module._dis_flow = self.plain
+
+
+def run_flow_stage(ds: Dataset, style: Path, repeats: int = 2) -> None:
+    """The flow stage as a render runs it (PNG in, npz out, cut scores, plate
+    metrics), each occlusion test on the same frames, modes alternating; its DIS
+    flows alone on the same plates, for the CPU spent outside them."""
+    import tempfile
+
+    from pipeline.graph.chunks import Chunk
+    from pipeline.stages.registry import run_stage
+
+    print("Flow stage (`pipeline.stages.flow.run`, one chunk, temporary work area): CPU "
+          "seconds per frame (the process's, all threads) and wall seconds per frame, best "
+          f"of {repeats}, modes alternating; \"DIS\": the CPU of the stage's DIS calls, "
+          "timed inside it (one-flow test only: the two-flow test runs its two at once); "
+          "\"outside DIS\": the rest (PNG reading, the mask, the npz, the cut score, "
+          "the plates' E_warp):\n")
+    print("| size | frames | occlusion | CPU s/frame | DIS | outside DIS | wall s/frame |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    n = STAGE_FRAMES["1080p"]
+    for label, size in (("native", None), ("1080p", (1920, 1080))):
+        plates, styled = ds.plates[:n], ds.styled[:n]
+        if size is not None:
+            plates = [cv2.resize(im, size, interpolation=cv2.INTER_CUBIC) for im in plates]
+            styled = plates  # the flow stage does not read them
+        # per mode: the run with the least CPU: (CPU, DIS CPU, wall) per frame
+        best: dict[str, tuple[float, float, float]] = {}
+        for r in range(repeats):
+            for occ in (FLOW_OCCLUSIONS if r % 2 == 0 else FLOW_OCCLUSIONS[::-1]):
+                with tempfile.TemporaryDirectory(prefix="bench-flow-") as tmp:
+                    plan = _stage_plan(Path(tmp), plates, styled, style, {"flow_occlusion": occ})
+                    first, last = plan.frames.range()
+                    with _DisClock() as dis:
+                        c0, t0 = time.process_time(), time.perf_counter()
+                        run_stage(plan, FLOW, Chunk(first, last))
+                        spent = (time.process_time() - c0, dis.seconds,
+                                 time.perf_counter() - t0)
+                run_ = tuple(x / n for x in spent)
+                if occ not in best or run_[0] < best[occ][0]:
+                    best[occ] = run_
+                note(f"flow stage {label} {occ}: {run_[0]:.3f} CPU s/frame, DIS {run_[1]:.3f}")
+        for occ in FLOW_OCCLUSIONS:
+            cpu, dis_cpu, wall = best[occ]
+            split = (f"{dis_cpu:.3f} | {cpu - dis_cpu:.3f}" if occ == "photometric"
+                     else "- | -")
+            print(f"| {label} | {n} | {occ} | {cpu:.3f} | {split} | {wall:.3f} |")
     print()
 
 
@@ -341,7 +472,8 @@ def _per_second(fn: Callable[[], object], min_seconds: float = 2.0, min_runs: in
 
 def run_speed(ds: Dataset) -> None:
     print("## Speed: smoothing frames/s (motion analysis + smoothing step)\n")
-    print(f"OpenCV threads: {cv2.getNumThreads()}. Motion analysis = two DIS flows "
+    print(f"OpenCV threads: {cv2.getNumThreads()}. Motion analysis = the DIS flows "
+          f"(occlusion test {DEFAULTS.flow_occlusion}) "
           f"({preset_name(DEFAULTS.flow_preset)}, scale {DEFAULTS.flow_scale}), reliability mask "
           "and scene-cut test; it is the same for every method.\n")
     print("| size | method | motion analysis frames/s | smoothing step frames/s | "
@@ -375,8 +507,10 @@ def run_speed(ds: Dataset) -> None:
 
 # --------------------------------------------------------------------------- stage
 
-def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], style: Path):
-    """A throwaway project whose plates and stylised frames are already on disk."""
+def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], style: Path,
+                smoothing: Optional[dict] = None):
+    """A throwaway project whose plates and stylised frames are already on disk
+    (``smoothing``: the shot's smoothing section, defaults when None)."""
     import yaml
 
     from pipeline.media.imageio import write_rgb
@@ -389,7 +523,8 @@ def _stage_plan(root: Path, plates: list[np.ndarray], styled: list[np.ndarray], 
     (cfg / "pipeline.yaml").write_text(yaml.safe_dump(
         {"work_root": str(root / "work"), "render_root": str(root / "renders")}))
     (cfg / "shots" / "b01.yaml").write_text(yaml.safe_dump(
-        {"source": str(SAMPLE_SHOT), "style": "bench", "chunk_size": len(plates)}))
+        {"source": str(SAMPLE_SHOT), "style": "bench", "chunk_size": len(plates),
+         **({"smoothing": smoothing} if smoothing else {})}))
     (cfg / "styles" / "bench.yaml").write_text(yaml.safe_dump({"checkpoint": str(style)}))
     plan = ShotPlan.load("b01", cfg)
     first = plan.cfg.first_frame
@@ -479,6 +614,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                     help="folder for the PNG crops (default bench/out/)")
     ap.add_argument("--only", action="append", type=parse_sections, metavar="SECTION",
                     help=f"run only these sections ({', '.join(SECTIONS)})")
+    ap.add_argument("--repeats", type=int, default=2,
+                    help="flowstage / occlusion: runs of the flow stage per mode and size, "
+                         "the best counted (default 2)")
     args = ap.parse_args(argv)
     if args.frames and args.frames < 2:
         ap.error("--frames must be at least 2")
@@ -492,15 +630,23 @@ def main(argv: Optional[list[str]] = None) -> int:
         note(f"{args.style}: style checkpoint not found (pass --style)")
         return 2
     datasets = load_datasets(args.frames or None)
-    stylize(datasets, args.style)
-    for ds in datasets:
-        analyse(ds)
+    if set(args.sections) <= PLATES_ONLY:
+        for ds in datasets:
+            ds.styled = ds.plates  # not read: the flow stage reads the plates only
+    else:
+        stylize(datasets, args.style)
+        for ds in datasets:
+            analyse(ds)
     print("# Temporal smoothing benchmark\n")
     print(f"Machine: {machine()}. Style: `{args.style}`.\n")
     if "quality" in args.sections:
         run_quality(datasets, args.out)
     if "flow" in args.sections:
         run_flow(datasets)
+    if "occlusion" in args.sections:
+        run_occlusion(datasets)
+    if "occlusion" in args.sections or "flowstage" in args.sections:
+        run_flow_stage(datasets[0], args.style, args.repeats)
     if "speed" in args.sections:
         run_speed(datasets[0])
     if "stage" in args.sections:

@@ -157,6 +157,8 @@ class PipelineConfig:
 SMOOTHING_METHODS = ("adaptive", "flow", "none")
 #: OpenCV DIS optical-flow presets (cv2.DISOPTICAL_FLOW_PRESET_<NAME>).
 FLOW_PRESETS = ("medium", "fast", "ultrafast")
+#: How the flow's occlusion / reliability mask is found (``pipeline.temporal.flow``).
+FLOW_OCCLUSIONS = ("forward_backward", "photometric")
 #: x264's presets: a name ffmpeg does not know would fail the encode stage after the
 #: frames are made, so it is refused with the config
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
@@ -180,6 +182,14 @@ class SmoothingConfig:
         "resolution and preset\"), so the flow is computed at full size."))
     flow_preset: Literal[FLOW_PRESETS] = setting("medium", help=(
         "OpenCV DIS preset; `fast` and `ultrafast` measured much worse for smoothing."))
+    flow_occlusion: Literal[FLOW_OCCLUSIONS] = setting("photometric", help=(
+        "How the flow's reliability (occlusion) mask is found. `photometric`: one DIS flow "
+        "per frame pair, unreliable where the warped previous plate differs from the current "
+        "one by more than the local gradient explains or where the flow is strongly "
+        "compressed (about 0.65x the flow stage's CPU time of `forward_backward`, the same "
+        "flicker reduction within 0.005); `forward_backward`: a second, reverse DIS flow "
+        "per pair and the forward-backward consistency test (docs/SMOOTHING.md, "
+        "bench/RESULTS.md \"One DIS flow per pair\")."))
 
 
 #: Lossless OpenEXR compressions (OpenImageIO's names).

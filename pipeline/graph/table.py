@@ -103,7 +103,7 @@ STAGES: tuple[Stage, ...] = (
           frame_ext="png", label="plate", description="plates"),
     Stage(FLOW, "FlowChunk", "Optical flow between consecutive plates of one chunk "
           "-> work/<shot>/flow/.", chunked=True, upstream=(PLATES,),
-          settings=(lambda p: p.cfg.smoothing.flow_scale, lambda p: p.cfg.smoothing.flow_preset),
+          settings=(lambda p: p.cfg.smoothing.flow_scale, lambda p: p.keys.flow_method),
           frame_ext="npz"),
     # Batch size and device do not change the result; precision and tiling do.
     Stage(STYLED, "StylizeChunk", "Run the style's generator over one chunk of plates "
@@ -114,7 +114,8 @@ STAGES: tuple[Stage, ...] = (
           frame_ext="png", label="stylised", description="stylised, per frame"),
     Stage(FINAL, "SmoothChunk", "Temporal smoothing of one chunk -> work/<shot>/final/ "
           "(after the chunk before it).", aliases=("smooth",), chunked=True,
-          upstream=(STYLED, FLOW), settings=(lambda p: p.cfg.smoothing,), along_time=True,
+          upstream=(STYLED, FLOW), settings=(lambda p: p.keys.smoothing_identity,),
+          along_time=True,
           only_with_flow=(FLOW,), frame_ext="png", label="final", description="final (smoothed)"),
     Stage(ENCODE, "EncodeClip", "Encode renders/<shot>/vNNN/<shot>_vNNN.{mov,mp4} and publish "
           "the frames into that version.", upstream=(FINAL,),

@@ -33,19 +33,33 @@ _DEFAULTS = SmoothingConfig()
 # Sundaram et al. 2010 forward-backward consistency and motion-boundary tests.
 _FB_REL, _FB_ABS = 0.01, 0.5
 _MB_REL, _MB_ABS = 0.01, 0.002
+# The one-flow occlusion test (``photometric_mask``): a pixel of frame t is unreliable
+# where max over R, G, B of |plate_t - warped plate_t-1| (8-bit levels, blurred by
+# _PHOTO_SIGMA px; luma alone misses a change of hue at the same brightness) exceeds
+# _PHOTO_ABS + _PHOTO_REL * |grad luma_t| (sub-pixel flow error on an edge is not an
+# occlusion), or where the flow's divergence is below _DIV_MIN (many pixels of frame t
+# drawn from one place of frame t-1: a region revealed or covered).
+_PHOTO_ABS, _PHOTO_REL, _PHOTO_SIGMA = 12.0, 0.5, 1.0
+_DIV_MIN = -0.5
 
 
 # ---------------------------------------------------------------------------
 # Flow
 # ---------------------------------------------------------------------------
 
-def _grey(rgb: np.ndarray, scale: float) -> np.ndarray:
-    grey = cv2.cvtColor(to_uint8(rgb), cv2.COLOR_RGB2GRAY)  # DIS takes 8-bit grey
+def grey(rgb: np.ndarray) -> np.ndarray:
+    """HxW uint8: the 8-bit grey picture DIS (and the photometric mask) read."""
+    return cv2.cvtColor(to_uint8(rgb), cv2.COLOR_RGB2GRAY)
+
+
+def _grey(rgb: np.ndarray, scale: float, full: Optional[np.ndarray] = None) -> np.ndarray:
+    """The grey picture at ``scale`` (``full``: ``grey(rgb)`` when already made)."""
+    grey_ = grey(rgb) if full is None else full  # DIS takes 8-bit grey
     if scale == 1.0:
-        return grey
-    h, w = grey.shape
+        return grey_
+    h, w = grey_.shape
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(grey_, size, interpolation=cv2.INTER_AREA)
 
 
 def _dis_flow(dis: cv2.DISOpticalFlow, a_grey: np.ndarray, b_grey: np.ndarray) -> np.ndarray:
@@ -88,17 +102,19 @@ def dis_preset(name: str) -> int:
 
 
 def compute_flow(a_rgb: np.ndarray, b_rgb: np.ndarray, scale: float = _DEFAULTS.flow_scale,
-                 preset: str = _DEFAULTS.flow_preset) -> np.ndarray:
+                 preset: str = _DEFAULTS.flow_preset,
+                 greys: Optional[tuple[np.ndarray, np.ndarray]] = None) -> np.ndarray:
     """Dense flow FROM a TO b (HxWx2 float32): a(x) ≈ b(x + flow(x)).
 
     OpenCV DIS (``preset``: medium, fast, ultrafast) on grey frames downscaled by
     ``scale`` (area filter; tiny frames padded, ``_dis_flow``); the flow is
     upscaled bilinearly to the frames' size and its vectors multiplied by the
-    size ratio.
+    size ratio. ``greys``: ``grey(a_rgb), grey(b_rgb)`` when the caller has them.
     """
     if a_rgb.shape != b_rgb.shape:
         raise ValueError(f"compute_flow: frame shapes differ: {a_rgb.shape} vs {b_rgb.shape}")
-    ga, gb = _grey(a_rgb, scale), _grey(b_rgb, scale)
+    full_a, full_b = greys or (None, None)
+    ga, gb = _grey(a_rgb, scale, full_a), _grey(b_rgb, scale, full_b)
     dis = cv2.DISOpticalFlow_create(dis_preset(preset))
     flow = _dis_flow(dis, ga, gb)
     return resize_flow(flow, a_rgb.shape[:2])
@@ -133,32 +149,54 @@ def remap(img: np.ndarray, maps: tuple[np.ndarray, np.ndarray],
 # Reliability
 # ---------------------------------------------------------------------------
 
-def inside_frame(flow: np.ndarray) -> np.ndarray:
-    """HxW bool: x + flow(x) lands inside the frame (else the warp has no data)."""
+def inside_frame(flow: np.ndarray,
+                 maps: Optional[tuple[np.ndarray, np.ndarray]] = None) -> np.ndarray:
+    """HxW bool: x + flow(x) lands inside the frame (else the warp has no data);
+    ``maps``: the flow's ``sample_maps`` when already computed."""
     h, w = flow.shape[:2]
-    map_x, map_y = sample_maps(flow)
-    return (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
+    map_x, map_y = sample_maps(flow) if maps is None else maps
+    ok = map_x >= 0
+    ok &= map_x <= w - 1
+    ok &= map_y >= 0
+    ok &= map_y <= h - 1
+    return ok
 
 
 def _norm2(flow: np.ndarray) -> np.ndarray:
     """|w|² per pixel (per-channel arithmetic: much faster than summing over axis 2)."""
     u, v = flow[..., 0], flow[..., 1]
-    return u * u + v * v
+    out = u * u
+    out += v * v
+    return out
 
 
 def _gradient(channel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(d/dy, d/dx) by central differences (``np.gradient``); 0 along a side of
-    one pixel, which has no neighbour to differ from."""
+    one pixel, which has no neighbour to differ from. (OpenCV's Sobel gives the
+    same numbers, but in the flow stage on a busy machine its threads cost more
+    CPU than numpy: measured, issue #23.)"""
     return tuple(np.gradient(channel, axis=axis) if channel.shape[axis] > 1
                  else np.zeros_like(channel) for axis in (0, 1))
 
 
-def motion_boundaries(flow: np.ndarray) -> np.ndarray:
-    """HxW bool, Sundaram et al. 2010: |∇u|² + |∇v|² > 0.01 |w|² + 0.002."""
-    du_dy, du_dx = _gradient(np.ascontiguousarray(flow[..., 0]))
-    dv_dy, dv_dx = _gradient(np.ascontiguousarray(flow[..., 1]))
-    grad2 = du_dx * du_dx + du_dy * du_dy + dv_dx * dv_dx + dv_dy * dv_dy
-    return grad2 > _MB_REL * _norm2(flow) + _MB_ABS
+def _flow_gradients(flow: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(du/dy, du/dx, dv/dy, dv/dx) of a flow (u, v)."""
+    return (*_gradient(np.ascontiguousarray(flow[..., 0])),
+            *_gradient(np.ascontiguousarray(flow[..., 1])))
+
+
+def motion_boundaries(flow: np.ndarray, gradients: Optional[tuple] = None) -> np.ndarray:
+    """HxW bool, Sundaram et al. 2010: |∇u|² + |∇v|² > 0.01 |w|² + 0.002
+    (``gradients``: the flow's ``_flow_gradients`` when already computed)."""
+    du_dy, du_dx, dv_dy, dv_dx = gradients or _flow_gradients(flow)
+    # in place, in the order du_dx² + du_dy² + dv_dx² + dv_dy² (the same sums)
+    grad2, square = du_dx * du_dx, np.empty_like(du_dx)
+    for d in (du_dy, dv_dx, dv_dy):
+        grad2 += np.multiply(d, d, out=square)
+    bound = _norm2(flow)
+    bound *= _MB_REL
+    bound += _MB_ABS
+    return grad2 > bound
 
 
 def fb_consistent(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
@@ -182,6 +220,53 @@ def reliable_mask(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
     return ok.astype(np.float32)
 
 
+def photometric_consistent(prev_rgb: np.ndarray, cur_rgb: np.ndarray,
+                           flow_cur_to_prev: np.ndarray,
+                           maps: Optional[tuple[np.ndarray, np.ndarray]] = None,
+                           cur_grey: Optional[np.ndarray] = None) -> np.ndarray:
+    """HxW bool on frame t's grid: the warped previous plate matches the current
+    one within ``_PHOTO_ABS`` 8-bit levels (largest channel) plus ``_PHOTO_REL``
+    times the local luma gradient (both blurred by ``_PHOTO_SIGMA`` px).
+    ``maps``, ``cur_grey``: the flow's ``sample_maps`` and ``grey(cur_rgb)`` when
+    already made."""
+    cur = to_uint8(cur_rgb)
+    if maps is None:
+        maps = sample_maps(flow_cur_to_prev)
+    r, g, b = cv2.split(cv2.absdiff(remap(to_uint8(prev_rgb), maps), cur))
+    error = cv2.max(cv2.max(r, g), b)
+    gy, gx = _gradient((grey(cur) if cur_grey is None else cur_grey).astype(np.float32))
+    blur = (lambda im: cv2.GaussianBlur(im, (0, 0), _PHOTO_SIGMA))
+    bound = blur(cv2.magnitude(gx, gy))
+    bound *= _PHOTO_REL
+    bound += _PHOTO_ABS
+    return blur(error) <= bound
+
+
+def divergence(flow: np.ndarray, gradients: Optional[tuple] = None) -> np.ndarray:
+    """HxW float32: du/dx + dv/dy (central differences; ``gradients`` as in
+    ``motion_boundaries``)."""
+    _, du_dx, dv_dy, _ = gradients or _flow_gradients(flow)
+    return du_dx + dv_dy
+
+
+def photometric_mask(prev_rgb: np.ndarray, cur_rgb: np.ndarray,
+                     flow_cur_to_prev: np.ndarray,
+                     cur_grey: Optional[np.ndarray] = None) -> np.ndarray:
+    """HxW float32 in {0, 1} on frame t's grid from ONE flow (``reliable_mask``'s
+    semantics without the reverse flow): 0 where the warped plate t-1 does not
+    match plate t (``photometric_consistent``), where the flow is strongly
+    compressed (divergence below ``_DIV_MIN``), on a motion boundary or pointing
+    outside frame t-1 (``cur_grey``: ``grey(cur_rgb)`` when already made). The
+    flow's sampling maps and gradients are computed once for all four tests."""
+    maps = sample_maps(flow_cur_to_prev)
+    gradients = _flow_gradients(flow_cur_to_prev)
+    ok = photometric_consistent(prev_rgb, cur_rgb, flow_cur_to_prev, maps, cur_grey)
+    ok &= divergence(flow_cur_to_prev, gradients) >= _DIV_MIN
+    ok &= ~motion_boundaries(flow_cur_to_prev, gradients)
+    ok &= inside_frame(flow_cur_to_prev, maps)
+    return ok.astype(np.float32)
+
+
 # ---------------------------------------------------------------------------
 # Storage
 # ---------------------------------------------------------------------------
@@ -198,7 +283,9 @@ _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dis-flow")
 
 
 def _quantize(flow: np.ndarray) -> np.ndarray:
-    return np.rint(np.clip(flow, -_FLOW_LIMIT, _FLOW_LIMIT) / _FLOW_STEP).astype(np.int16)
+    steps = np.clip(flow, -_FLOW_LIMIT, _FLOW_LIMIT)
+    steps *= np.float32(1.0 / _FLOW_STEP)  # a power of two: the same as dividing by the step
+    return np.rint(steps, out=steps).astype(np.int16)
 
 
 def _dequantize(stored: np.ndarray, step: float) -> np.ndarray:
@@ -211,7 +298,8 @@ class FlowPair:
 
     ``cur_to_prev`` (for each pixel x of frame t, frame t-1 shows it at
     x + flow(x)) is what smoothing frame t needs; ``prev_to_cur`` is the
-    reverse, used for the forward-backward check. Both HxWx2 float32.
+    reverse, used for the forward-backward check (None with the one-flow
+    photometric test, whose mask is set). Both HxWx2 float32.
     ``mask``, when set, is the stored ``reliable()`` mask (HxW float32 {0, 1}),
     so readers of a flow cache do not recompute it; a cache that has the mask
     does not store ``prev_to_cur`` (nothing reads it then): it loads as None.
@@ -220,15 +308,30 @@ class FlowPair:
     cur_to_prev: np.ndarray
     prev_to_cur: Optional[np.ndarray]
     mask: Optional[np.ndarray] = field(default=None, compare=False)
+    #: ``for_storage``'s ``cur_to_prev`` in stored steps (int16), so ``to_bytes``
+    #: does not round it again
+    stored_steps: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
 
     @classmethod
     def compute(cls, prev_rgb: np.ndarray, cur_rgb: np.ndarray,
                 scale: float = _DEFAULTS.flow_scale,
-                preset: str = _DEFAULTS.flow_preset) -> "FlowPair":
-        """Both flows between plates t-1 and t (``compute_flow`` twice, in parallel:
-        OpenCV releases the GIL)."""
-        backward = _POOL.submit(compute_flow, cur_rgb, prev_rgb, scale, preset)
-        forward = compute_flow(prev_rgb, cur_rgb, scale, preset)
+                preset: str = _DEFAULTS.flow_preset,
+                occlusion: str = _DEFAULTS.flow_occlusion,
+                greys: Optional[tuple[np.ndarray, np.ndarray]] = None) -> "FlowPair":
+        """The flows between plates t-1 and t (``SmoothingConfig.flow_occlusion``):
+        "forward_backward", both (``compute_flow`` twice, in parallel: OpenCV
+        releases the GIL); "photometric", ``cur_to_prev`` only, with its
+        ``photometric_mask``. ``greys``: ``grey(prev_rgb), grey(cur_rgb)`` when the
+        caller has them (the flow stage makes each plate's once)."""
+        prev_grey, cur_grey = greys or (None, None)
+        back = None if greys is None else (cur_grey, prev_grey)
+        if occlusion == "photometric":
+            flow = compute_flow(cur_rgb, prev_rgb, scale, preset, back)
+            return cls(flow, None, photometric_mask(prev_rgb, cur_rgb, flow, cur_grey))
+        if occlusion != "forward_backward":
+            raise ValueError(f"FlowPair.compute: unknown occlusion test {occlusion!r}")
+        backward = _POOL.submit(compute_flow, cur_rgb, prev_rgb, scale, preset, back)
+        forward = compute_flow(prev_rgb, cur_rgb, scale, preset, greys)
         return cls(backward.result(), forward)
 
     def reliable(self) -> np.ndarray:
@@ -239,10 +342,14 @@ class FlowPair:
 
     def for_storage(self) -> "FlowPair":
         """The pair as ``load`` will return it: flows rounded to the stored 1/32 px
-        and the reliability mask computed from those (cache it with ``save``)."""
-        c2p = _dequantize(_quantize(self.cur_to_prev), _FLOW_STEP)
+        and the reliability mask computed from those (cache it with ``save``); a
+        pair of one flow keeps its mask (``photometric_mask`` needs the plates)."""
+        steps = _quantize(self.cur_to_prev)
+        c2p = _dequantize(steps, _FLOW_STEP)
+        if self.prev_to_cur is None:
+            return FlowPair(c2p, None, self.reliable(), steps)
         p2c = _dequantize(_quantize(self.prev_to_cur), _FLOW_STEP)
-        return FlowPair(c2p, p2c, reliable_mask(c2p, p2c))
+        return FlowPair(c2p, p2c, reliable_mask(c2p, p2c), steps)
 
     def to_bytes(self) -> bytes:
         """A .npz, stored without compression: a format tag, the step,
@@ -253,8 +360,10 @@ class FlowPair:
         more than a third of the DIS flows' own cost (bench/bench_overhead.py),
         to make the files 3-5x smaller; uncompressed, a 1080p frame's cache is
         8.6 MB (cur_to_prev 8.3 MB, the mask 0.26 MB)."""
+        steps = self.stored_steps if self.stored_steps is not None else \
+            _quantize(self.cur_to_prev)
         arrays = {"format": np.array(_FLOWPAIR_FORMAT), "step": np.float64(_FLOW_STEP),
-                  "cur_to_prev": _quantize(self.cur_to_prev)}
+                  "cur_to_prev": steps}
         if self.mask is not None:
             arrays["mask_bits"] = np.packbits(np.asarray(self.mask) > 0.5, axis=None)
         else:

@@ -65,10 +65,15 @@ def warp_error(prev_out: np.ndarray, cur_out: np.ndarray, flow_cur_to_prev: np.n
 def _warp_error(prev_out: np.ndarray, cur_out: np.ndarray, maps: tuple[np.ndarray, np.ndarray],
                 mask: np.ndarray) -> float:
     """``warp_error`` with the flow's sampling maps (``sample_maps``) given."""
+    return warp_error_aligned(remap(prev_out, maps), cur_out, mask)
+
+
+def warp_error_aligned(aligned_prev: np.ndarray, cur_out: np.ndarray, mask: np.ndarray) -> float:
+    """``warp_error`` with frame t-1 already warped onto frame t (``remap``)."""
     peak = full_scale(cur_out)
     # |cur - warped prev| in code values (the warp keeps the frames' type), squared
     # and summed over RGB in one pass: 3x faster than scaling whole frames to [0, 1].
-    diff = cv2.absdiff(cur_out, remap(prev_out, maps)).astype(np.float32)
+    diff = cv2.absdiff(cur_out, aligned_prev).astype(np.float32)
     weight = np.asarray(mask, dtype=np.float32)
     total = float(weight.sum())
     if total <= 0.0:
@@ -246,3 +251,13 @@ class FrameMetrics:
             return None
         return cls({int(f): dict(r) for f, r in data["rows"].items()},
                    float(data.get("sq_err", 0.0)), int(data.get("values", 0)))
+
+    def warp_errors_aligned(self, frame: int, aligned: dict[str, np.ndarray],
+                            cur: dict[str, np.ndarray], reliable: np.ndarray) -> None:
+        """``warp_errors`` where the caller has already warped each previous
+        picture onto frame t (``aligned``; the flow stage shares its warp of the
+        plate with the cut score): the same row."""
+        row = self.rows.setdefault(frame, {})
+        row["reliable"] = round(float(np.mean(reliable)), 4)
+        for name, picture in cur.items():
+            row[f"ewarp_{name}"] = warp_error_aligned(aligned[name], picture, reliable)

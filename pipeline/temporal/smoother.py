@@ -37,7 +37,7 @@ written) and every step is deterministic, so a shot smoothed in chunks, each
 started with ``FlowSmoother(..., previous_output=<smoothed frame first-1>)``
 and the ``Motion`` of (plate first-1, plate first), gives the same frames as the
 shot smoothed in one go. Chunk N+1 therefore runs after chunk N; the motion
-analysis (two DIS flows per frame, the costly part) depends on the plates only
+analysis (the DIS flows, the costly part) depends on the plates only
 and can run ahead in parallel (``FlowPair.save`` / ``FlowPair.load``).
 
 Frames are RGB uint8 (or uint16) HxWx3; flows follow ``pipeline.temporal.flow``'s convention.
@@ -86,10 +86,11 @@ class Motion:
     @classmethod
     def from_plates(cls, prev_plate: np.ndarray, cur_plate: np.ndarray,
                     flows: Optional[FlowPair] = None,
-                    flow_scale: float = _DEFAULTS.flow_scale) -> "Motion":
+                    flow_scale: float = _DEFAULTS.flow_scale,
+                    occlusion: str = _DEFAULTS.flow_occlusion) -> "Motion":
         """Analyse plates t-1 and t (the flows are computed unless given)."""
         if flows is None:
-            flows = FlowPair.compute(prev_plate, cur_plate, flow_scale)
+            flows = FlowPair.compute(prev_plate, cur_plate, flow_scale, occlusion=occlusion)
         reliable = flows.reliable()
         cut = scene_cut_score(prev_plate, cur_plate, flows.cur_to_prev, reliable).is_cut
         return cls(flows.cur_to_prev, reliable, cut)

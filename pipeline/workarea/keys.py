@@ -89,6 +89,23 @@ class StageKeys:
         return out
 
     @property
+    def flow_method(self) -> Any:
+        """How the flow stage finds its flows: the DIS preset and, unless it is the
+        two-flow ``forward_backward`` test (shots using it keep the keys they had),
+        the occlusion test."""
+        s = self.plan.cfg.smoothing
+        return s.flow_preset if s.flow_occlusion == "forward_backward" else [
+            s.flow_preset, s.flow_occlusion]
+
+    @property
+    def smoothing_identity(self) -> dict:
+        """The ``smoothing`` section as the smoothing stage depends on it: without
+        ``flow_occlusion`` (it reads the mask the flow stage made, whose key has it)."""
+        out = asdict(self.plan.cfg.smoothing)
+        del out["flow_occlusion"]
+        return out
+
+    @property
     def fps_identity(self) -> str:
         return str(self.plan.settings.fps_override)
 

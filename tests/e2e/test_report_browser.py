@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -33,9 +34,13 @@ PROBE = """<!doctype html><meta charset="utf-8"><body>
 document.getElementById("r").src = location.search.slice(1) || "report.html";
 document.getElementById("r").addEventListener("load", () => {
   const d = document.getElementById("r").contentDocument;
-  const imgs = Array.from(d.images).map(i => ({src: i.getAttribute("src"), complete: i.complete,
-                                              w: i.naturalWidth, h: i.naturalHeight,
-                                              shown: [i.width, i.height]}));
+  // rect: where the layout puts the image on the page, in fractional CSS pixels
+  // (i.width / i.height are those sizes rounded, not the pixels it is painted on)
+  const imgs = Array.from(d.images).map(i => { const r = i.getBoundingClientRect();
+    return {src: i.getAttribute("src"), complete: i.complete, w: i.naturalWidth,
+            h: i.naturalHeight, shown: [i.width, i.height],
+            rect: [r.left + d.defaultView.scrollX, r.top + d.defaultView.scrollY, r.width,
+                   r.height]}; });
   const svg = d.querySelector("svg");
   const page = {title: d.title, images: imgs,
                 plot_paths: svg ? svg.querySelectorAll("path, polyline").length : 0,
@@ -158,15 +163,29 @@ def test_report_page_renders_in_headless_chromium(served, tmp_path):
     assert cap.returncode == 0 and shot.is_file(), cap.stderr[-2000:]
     img = cv2.imread(str(shot))
     assert img is not None and img.shape[:2] == (2400, 1280)
+    img = img.astype("float32")
     # every frame of the contact sheet is painted on the page: find each
-    # thumbnail (the files the page links), at the size the page shows it, in
-    # the screenshot
-    shown = {i["src"]: i["shown"] for i in page["images"]}
+    # thumbnail (the files the page links), at the size it is painted, in the
+    # screenshot, where the page lays it out
+    painted = {i["src"]: _painted(i["rect"]) for i in page["images"]}
     for row in report["contact_sheet"]:
         for label, src in row["images"].items():
-            thumb = cv2.resize(cv2.imread(str(folder / src)), shown[src],
-                               interpolation=cv2.INTER_LINEAR)
-            sqdiff = cv2.matchTemplate(img.astype("float32"), thumb.astype("float32"),
-                                       cv2.TM_SQDIFF).min() / thumb.size
-            # seen: RMS ~1 level where it is shown; anywhere else RMS > 30
-            assert sqdiff < 100, (row["frame"], label, sqdiff)
+            x, y, w, h = painted[src]
+            assert y + h <= img.shape[0] and x + w <= img.shape[1], (row["frame"], label, y + h)
+            thumb = cv2.resize(cv2.imread(str(folder / src)), (w, h),
+                               interpolation=cv2.INTER_LINEAR).astype("float32")
+            sqdiff = float(((img[y:y + h, x:x + w] - thumb) ** 2).mean())
+            # seen: RMS ~1 level where it is shown; anywhere else RMS > 30 (and
+            # RMS ~10 at a size one pixel off)
+            assert sqdiff < 100, (row["frame"], label, sqdiff, (x, y, w, h))
+
+
+def _painted(rect: list[float]) -> tuple[int, int, int, int]:
+    """The screen pixels (x, y, width, height) Chromium paints an image laid out
+    at ``rect`` (CSS pixels at scale 1, fractional) on: each edge snapped to the
+    nearest pixel, so an image 41.2 px high covers 41 or 42 rows depending on
+    where its top falls (the rounded ``img.height`` is not always what is painted);
+    a half pixel rounds up, not to even as Python's ``round``."""
+    left, top, width, height = rect
+    x, y = math.floor(left + 0.5), math.floor(top + 0.5)
+    return (x, y, math.floor(left + width + 0.5) - x, math.floor(top + height + 0.5) - y)

@@ -1,5 +1,7 @@
 """No behaviour change: the stage and chunk keys of two sample shots are the ones
-the code computed before the shot graph existed (merge19, recorded here).
+the code computed before the shot graph existed (merge19, recorded here), but
+for the flow stage and what reads it since the default occlusion test changed
+(#23, ``CHANGED_23``); with the old test set, they are merge19's.
 
 A key hashes the stage's name, the keys of the stages it reads and its settings,
 so any change in the order or the values hashed shows up here. File identities
@@ -19,8 +21,8 @@ from pipeline.workarea.plan import ShotPlan
 STAGE_NAMES = ("probe", "plates", "flow", "styled", "final", "encode", "metrics", "report")
 
 #: merge19 (de9f336): ShotPlan.key per stage, then chunk_key of 1001-1004 for the
-#: chunked stages
-EXPECTED = {
+#: chunked stages (with the occlusion test of then, ``forward_backward``)
+MERGE19 = {
     "movie": {
         "probe": "d783e56a2f7d27e854d7",
         "plates": "1a7930bc4b780ce61bb2",
@@ -62,23 +64,62 @@ EXPECTED = {
     },
 }
 
+#: #23: the default occlusion test became `photometric` (one flow per pair): the keys
+#: of the flow stage and of what reads it change; the rest are merge19's. A shot that
+#: sets `flow_occlusion: forward_backward` keeps all of merge19's keys.
+CHANGED_23 = {
+    "movie": {
+        "flow": "f9b440d7f3e65e87ae3e",
+        "final": "5f70c48bc767fcef3bc3",
+        "encode": "198f37d92082369b800c",
+        "metrics": "3b5a9e0a9729f4c9cff3",
+        "report": "eec2c0e115b5c477c84a",
+        "flow 1001-1004": "4e60e7ef6e3cb787bd13",
+        "final 1001-1004": "aba924519031ace9a0a4",
+    },
+    "exr": {
+        "flow": "a5943dbba98a5fb01933",
+        "final": "3fb36415ff4b5150dfb1",
+        "encode": "b54ff7922e2a64a4de9e",
+        "metrics": "71b4face6cdcd3817347",
+        "report": "e6c53e70f2fc563dcb09",
+        "flow 1001-1004": "316ca1c131f7bf4b04bb",
+        "final 1001-1004": "68079bf4170c3022d425",
+    },
+    "none": {
+        "flow": "f9b440d7f3e65e87ae3e",
+        "metrics": "ef9db279ae06b7030291",
+        "report": "bca69052c8c5c6b1523f",
+        "flow 1001-1004": "4e60e7ef6e3cb787bd13",
+    },
+}
+EXPECTED = {kind: {**keys, **CHANGED_23[kind]} for kind, keys in MERGE19.items()}
+
 
 @pytest.fixture
 def pinned_files(monkeypatch):
     monkeypatch.setattr(plan_module, "file_fingerprint", lambda p: [Path(p).name, "pinned"])
 
 
-def _movie(project, tmp_path) -> ShotPlan:
+def _movie(project, tmp_path, **smoothing) -> ShotPlan:
     src = tmp_path / "m01.mov"
     src.write_bytes(b"movie")
-    project.add_shot("m01", src, smoothing={"strength": 0.7}, output={"mp4": False})
+    project.add_shot("m01", src, smoothing={"strength": 0.7, **smoothing}, output={"mp4": False})
     return ShotPlan.load("m01")
 
 
-def _exr(project, tmp_path) -> ShotPlan:
+def _exr(project, tmp_path, **smoothing) -> ShotPlan:
     # a sequence's pattern enters the key as it is: a fixed one (its files missing)
-    project.add_shot("e01", "/nonexistent/plates/e01.%04d.exr", colorspace="ACEScg")
+    project.add_shot("e01", "/nonexistent/plates/e01.%04d.exr", colorspace="ACEScg",
+                     **({"smoothing": smoothing} if smoothing else {}))
     return ShotPlan.load("e01")
+
+
+def _none(project, tmp_path, **smoothing) -> ShotPlan:
+    src = tmp_path / "m01.mov"
+    src.write_bytes(b"movie")
+    project.add_shot("m01", src, smoothing={"method": "none", **smoothing})
+    return ShotPlan.load("m01")
 
 
 def keys_of(plan: ShotPlan) -> dict[str, str]:
@@ -88,16 +129,16 @@ def keys_of(plan: ShotPlan) -> dict[str, str]:
     return keys
 
 
-@pytest.mark.parametrize("kind,make", [("movie", _movie), ("exr", _exr)])
-def test_stage_keys_are_those_of_merge19(project, tmp_path, pinned_files, kind, make):
+@pytest.mark.parametrize("kind,make", [("movie", _movie), ("exr", _exr), ("none", _none)])
+def test_stage_keys_are_those_of_merge19_but_the_flow_s(project, tmp_path, pinned_files, kind,
+                                                       make):
     plan = make(project, tmp_path)
     assert (plan.colour is not None) == (kind == "exr")
     assert keys_of(plan) == EXPECTED[kind]
 
 
-def test_no_smoothing_flow_keys_are_those_of_merge19(project, tmp_path, pinned_files):
-    src = tmp_path / "m01.mov"
-    src.write_bytes(b"movie")
-    project.add_shot("m01", src, smoothing={"method": "none"})
-    plan = ShotPlan.load("m01")
-    assert keys_of(plan) == EXPECTED["none"]
+@pytest.mark.parametrize("kind,make", [("movie", _movie), ("exr", _exr), ("none", _none)])
+def test_the_two_flow_occlusion_test_keeps_the_keys_of_merge19(project, tmp_path, pinned_files,
+                                                               kind, make):
+    plan = make(project, tmp_path, flow_occlusion="forward_backward")
+    assert keys_of(plan) == MERGE19[kind]
