@@ -21,7 +21,10 @@ A session releases its locks when its main process ends (``tasks/session.py``).
 
 It is a plain file on the shared work area, so it works on NFS and SMB: it is
 created with ``O_EXCL`` (atomic on NFSv3 and later), refreshed by touching
-it (no new file: a full volume keeps its lock), and a stale one is first renamed aside, which only one taker can do.
+it (no new file: a full volume keeps its lock). A stale one is removed only by
+the taker that holds ``.render.lock.breaking`` (also created with ``O_EXCL``),
+and only while it is still the file found stale (same inode, size and beat):
+so a lock just taken by another taker is never removed, and one taker wins.
 No lock library covers a lock shared by the many processes of one session, nor
 the host and pid test; ``filelock``'s soft locks have neither.
 """
@@ -33,7 +36,6 @@ import os
 import socket
 import threading
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, Optional
@@ -268,6 +270,7 @@ def _take(path: Path, me: Holder, shot: str) -> None:
         if _create(path, me):
             return
         try:
+            seen = _identity(path)
             held = _parse(path.read_text(encoding="utf-8"), path.stat().st_mtime)
         except FileNotFoundError:
             continue  # just removed
@@ -293,16 +296,39 @@ def _take(path: Path, me: Holder, shot: str) -> None:
             raise ShotLockedError(f"{shot}: another render holds this shot: {held.describe()}; "
                                   f"wait for it to finish, or stop it, then re-run (the lock "
                                   f"is {path})")
-        aside = path.with_name(f".{LOCK_NAME}.stale-{uuid.uuid4().hex[:8]}")
-        try:
-            os.rename(path, aside)
-        except FileNotFoundError:  # another taker moved it first
-            continue
-        if _read(aside) != held:  # a taker replaced the stale lock in between: put it back
-            with contextlib.suppress(FileExistsError):
-                os.link(aside, path)
-        aside.unlink()
+        _remove_stale(path, seen)
     raise ShotLockedError(f"{shot}: cannot take the lock {path}: it keeps changing hands")
+
+
+#: A breaker left by a taker that died while removing a stale lock is removed after this.
+BREAKER_STALE_S = 10.0
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    """What tells one lock file from the next: inode, size and beat (mtime, ns)."""
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _remove_stale(path: Path, seen: tuple[int, int, int]) -> None:
+    """Remove the lock found stale (``seen``: its ``_identity``) if it is still
+    that file, holding the breaker; another taker holding it: wait a moment."""
+    breaker = path.with_name(f".{LOCK_NAME}.breaking")
+    try:
+        fd = os.open(breaker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - breaker.stat().st_mtime > BREAKER_STALE_S:
+                breaker.unlink()  # its taker died while breaking
+        time.sleep(0.02)
+        return
+    os.close(fd)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            if _identity(path) == seen:  # not beaten, not replaced since it was found stale
+                path.unlink()
+    finally:
+        breaker.unlink()
 
 
 def release(shot_root: Path, me: Holder) -> None:

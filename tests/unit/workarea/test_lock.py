@@ -129,6 +129,45 @@ def test_one_of_many_processes_takes_a_stale_lock(tmp_path):
     assert lock.read_holder(tmp_path).session == f"racer {winners[0]}"
 
 
+def test_a_lock_taken_after_the_stale_one_was_found_is_never_removed(tmp_path):
+    """The old race: taker B finds the stale lock; A removes it and takes the shot;
+    B's removal must not remove A's fresh lock (two winners)."""
+    _write(tmp_path, lock.local_session("killed", pid=_dead_pid()))
+    path = lock.lock_path(tmp_path)
+    seen_by_b = lock._identity(path)
+    path.unlink()
+    a = lock.local_session("a")
+    lock.take(tmp_path, a, "s01")
+    lock._remove_stale(path, seen_by_b)
+    assert lock.read_holder(tmp_path).session == a.session
+    assert not path.with_name(".render.lock.breaking").exists()
+
+
+def test_a_stale_lock_beaten_since_it_was_found_is_not_removed(tmp_path):
+    _write(tmp_path, lock.local_session("slow", pid=_dead_pid()))
+    path = lock.lock_path(tmp_path)
+    seen = lock._identity(path)
+    later = time.time() + 5
+    os.utime(path, (later, later))  # its holder's beat came after all
+    lock._remove_stale(path, seen)
+    assert path.exists()
+    lock._remove_stale(path, lock._identity(path))
+    assert not path.exists()
+
+
+def test_a_breaker_left_by_a_dead_taker_is_cleared_once_old(tmp_path, monkeypatch):
+    _write(tmp_path, lock.local_session("killed", pid=_dead_pid()))
+    breaker = lock.lock_path(tmp_path).with_name(".render.lock.breaking")
+    breaker.write_text("")
+    with pytest.raises(ShotLockedError):  # a live breaker: the stale lock is left to its taker
+        lock.take(tmp_path, lock.local_session("a"), "s01")
+    then = time.time() - lock.BREAKER_STALE_S - 1
+    os.utime(breaker, (then, then))
+    me = lock.local_session("b")
+    lock.take(tmp_path, me, "s01")
+    assert lock.read_holder(tmp_path).session == me.session and not breaker.exists()
+
+
 def test_holding_refreshes_the_beat_while_the_block_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(lock, "HEARTBEAT_S", 0.05)
     me = lock.local_session("a")
