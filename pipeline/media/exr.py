@@ -185,6 +185,8 @@ def make_finite(*channels: Optional[np.ndarray]) -> int:
     """NaN to 0, +/-Inf to +/-``HALF_MAX`` in place, in each HxW(xC) array of one
     picture (None skipped); returns how many pixels had a value that was not finite."""
     arrays = [c for c in channels if c is not None]
+    if all(np.isfinite(v.min()) and np.isfinite(v.max()) for v in arrays if v.size):
+        return 0  # every value finite (a NaN makes min and max NaN): no masks made
     bad = np.zeros(arrays[0].shape[:2], bool)
     for values in arrays:
         finite = np.isfinite(values)
@@ -223,7 +225,9 @@ def read_picture(path: Path, window: Optional[Window] = None, layers: bool = Fal
     rgb_index = [_channel(names, c) for c in ("r", "g", "b")]
     if None in rgb_index:  # grey or unnamed: the first channel, or the first three
         rgb_index = [0, 0, 0] if spec.nchannels < 3 else [0, 1, 2]
-    rgb = np.ascontiguousarray(pixels[..., rgb_index])
+    # R, G, B alone and in order (the usual plate): the pixels are the RGB, no copy
+    rgb = pixels if rgb_index == [0, 1, 2] and spec.nchannels == 3 \
+        else np.ascontiguousarray(pixels[..., rgb_index])
     a = _channel(names, "a", "alpha")
     alpha = np.ascontiguousarray(pixels[..., a]) if a is not None else None
     attributes = {p.name: (p.type, p.value) for p in spec.extra_attribs
@@ -347,7 +351,16 @@ def write_exr(path: Path, picture: Picture, compression: str = "zip") -> None:
     spec.attribute("compression", compression)
     if layers.parts:
         spec.attribute("name", layers.part_name or "rgba")
-    data = np.ascontiguousarray(np.stack(channels, axis=-1), dtype=np.float32)
+    if layers.pixels is None:
+        # every channel half: converted here, into the one interleaved buffer the
+        # file wants (numpy's float -> half rounds to nearest even, as OpenEXR's
+        # own conversion does: the same bits), half the bytes of a float32 copy
+        data = np.empty((h, w, len(channels)), np.float16)
+        with np.errstate(over="ignore"):  # above the half range: Inf, as OpenEXR makes it
+            for i, channel in enumerate(channels):
+                data[..., i] = channel
+    else:
+        data = np.ascontiguousarray(np.stack(channels, axis=-1), dtype=np.float32)
     tmp = tmp_name(Path(path))
     out = oiio.ImageOutput.create("openexr")
     try:
