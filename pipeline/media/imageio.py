@@ -7,6 +7,7 @@ files: ``read_rgb`` gives their RGB, ``read_alpha`` their alpha.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
@@ -16,14 +17,30 @@ from pipeline.media.atomic import write_bytes
 from pipeline.errors import MediaError
 
 
+def _read_file(path: Path) -> np.ndarray:
+    """The bytes of ``path`` in a NumPy buffer (Python's I/O: errors keep their
+    errno). Not a bytes object: a 4K 16-bit frame's 53 MB would be faulted in
+    4 KiB pages and copied again by ``np.frombuffer``'s users; a large NumPy
+    buffer gets transparent huge pages."""
+    with open(path, "rb", buffering=0) as fh:
+        data = np.empty(os.fstat(fh.fileno()).st_size, np.uint8)
+        view, done = memoryview(data), 0
+        while done < data.size:
+            n = fh.readinto(view[done:])
+            if not n:
+                return data[:done]  # the file shrank meanwhile: what there was
+            done += n
+    return data
+
+
 def _decode_file(path: Path, flags: int) -> np.ndarray:
     """Read with Python's own I/O so that a failing read raises an OSError with
     its errno (EIO, ESTALE on NFS: retried by the stage), then decode."""
     try:
-        data = Path(path).read_bytes()
+        data = _read_file(Path(path))
     except (FileNotFoundError, IsADirectoryError):
         raise MediaError(f"{path}: cannot read image (missing)") from None
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    img = cv2.imdecode(data, flags) if data.size else None  # empty: not an image
     if img is None:
         raise MediaError(f"{path}: cannot read image (corrupt or not an image)")
     return img
