@@ -38,7 +38,8 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def write_bytes(target: Path, data: bytes, durable: bool = False) -> None:
-    """Write ``data`` to ``target`` atomically (fsync'd when ``durable``)."""
+    """Write ``data`` (any bytes-like object, a NumPy buffer too) to ``target``
+    atomically (fsync'd when ``durable``)."""
     target = Path(target)
     tmp = tmp_name(target)
     try:

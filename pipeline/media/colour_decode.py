@@ -30,7 +30,7 @@ from pipeline.media.decode import decode_frames
 from pipeline.media.exr import HALF_MAX, Picture, read_picture, timecode_attribute
 from pipeline.media.imageio import write_frame
 from pipeline.media.probe import SourceInfo
-from pipeline.media.scene_output import straight_rgb
+from pipeline.media.scene_output import row_bands, straight_rgb
 from pipeline.media.sequence import frame_path
 from pipeline.media.stream import WriteBehind
 
@@ -47,6 +47,23 @@ def to_deep_frame(display_rgb: np.ndarray) -> np.ndarray:
 def from_deep_frame(frame: np.ndarray) -> np.ndarray:
     """A 16-bit (or 8-bit) frame -> display-referred float32 RGB in [0, 1]."""
     return frame.astype(np.float32) / np.float32(np.iinfo(frame.dtype).max)
+
+
+def display_plate(picture: Picture, transform: DisplayTransform) -> np.ndarray:
+    """The 16-bit plate of a source picture: its straight colour through
+    ``transform``, clipped (``to_deep_frame``), and its alpha as a fourth channel
+    when it has one. Band by band (``scene_output.row_bands``): no frame-sized
+    float temporaries; the same values as the whole frame at once."""
+    h, w = picture.rgb.shape[:2]
+    alpha = picture.alpha
+    out = np.empty((h, w, 3 if alpha is None else 4), np.uint16)
+    for rows in row_bands(h, w):
+        band = Picture(picture.rgb[rows], None if alpha is None else alpha[rows],
+                       premultiplied=picture.premultiplied)
+        out[rows, :, :3] = to_deep_frame(transform.to_display(straight_rgb(band)))
+        if alpha is not None:
+            out[rows, :, 3] = to_deep_frame(alpha[rows])
+    return out
 
 
 def source_frame(info: SourceInfo, index: int) -> Path:
@@ -113,10 +130,8 @@ def decode_to_display_plates(info: SourceInfo, out_dir: Path, shot: str, first_f
     total = info.frame_count
 
     def convert(i: int, picture: Picture) -> None:
-        frame = to_deep_frame(transform.to_display(straight_rgb(picture)))
-        if picture.alpha is not None:
-            frame = np.dstack([frame, to_deep_frame(picture.alpha)])
-        write_frame(frame_path(tmp, shot, first_frame + i), frame, png_compression)
+        write_frame(frame_path(tmp, shot, first_frame + i), display_plate(picture, transform),
+                    png_compression)
 
     with temporary_path(out_dir) as tmp:
         tmp.mkdir()

@@ -31,7 +31,7 @@ from pipeline.errors import MediaError
 from pipeline.graph.table import FINAL, PLATES
 from pipeline.media.atomic import remove_stale_temporaries, staged, temporary_path
 from pipeline.media.burn_in import drawtext_chain, font_option
-from pipeline.media.colour_decode import from_deep_frame, source_pictures
+from pipeline.media.colour_decode import source_pictures
 from pipeline.media.display_tags import movie_tags
 from pipeline.media.encode import EncodeJob, encode_movies, mp4_needs_444
 from pipeline.media.exr import Picture, frame_rate_attribute, write_exr
@@ -162,8 +162,9 @@ def _publish_exr(plan: ShotPlan, info: SourceInfo, first: int, last: int,
     target.parent.mkdir(parents=True, exist_ok=True)
 
     def one(f: int, source: Picture) -> None:
-        plate = from_deep_frame(read_rgb(plan.paths.frame_file(PLATES, f)))
-        final = from_deep_frame(read_rgb(plan.paths.frame_file(FINAL, f)))
+        # 16-bit code values: exr_rgb makes them float a band at a time
+        plate = read_rgb(plan.paths.frame_file(PLATES, f))
+        final = read_rgb(plan.paths.frame_file(FINAL, f))
         picture = dataclasses.replace(source, rgb=exr_rgb(source, plate, final, transform),
                                       attributes={**source.attributes, **rate})
         write_exr(frame_path(tmp, stem, f, "exr"), picture, compression)
