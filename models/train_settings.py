@@ -50,7 +50,14 @@ class TrainSettings:
     batch_size: int = _s(16, "Patches per training step.", min=1, max=4096, rule=_PIXELS)
     lr: float = _s(2e-4, "Learning rate (Adam). A training that diverges (a loss or a weight "
                    "not finite) stops, keeping the state saved before it.", min=1e-8, max=1.0)
+    lr_schedule: Literal["constant", "cosine"] = _s(
+        "constant", "How the learning rate moves over the budget (`steps` or `minutes`, "
+        "whichever runs out first): `constant`, or `cosine`: from `lr` down to zero at the "
+        "end of the budget (more quality in the same time; bench/RESULTS.md \"Training "
+        "throughput\").")
     l1_weight: float = _s(1.0, "keyframes: L1 to the painted frame.", **_WEIGHT)
+    ssim_weight: float = _s(0.0, "keyframes: structural term, 1 - SSIM (Wang et al. 2004) "
+                            "to the painted frame.", **_WEIGHT)
     adv_weight: float = _s(0.02, "keyframes: conditional PatchGAN (LSGAN) term; with "
                            "`fm_weight` 0 too, no discriminator is trained.", **_WEIGHT)
     fm_weight: float = _s(1.0, "keyframes: discriminator feature matching.", **_WEIGHT)
@@ -69,6 +76,9 @@ class TrainSettings:
     precision: Literal["auto", "fp32", "bf16"] = _s(
         "auto", "`auto`: bf16 autocast on CPUs with native bf16 (faster than fp32; "
         "bench/RESULTS.md \"Precision\"), fp32 elsewhere.")
+    channels_last: bool = _s(True, "Train in the channels-last memory layout (faster "
+                             "convolutions on CPU; the checkpoint is saved in the usual "
+                             "layout either way).")
     save_every_s: float = _s(60.0, "The training state (both networks, both optimisers, step, "
                              "RNG) is saved this often, in seconds, so a killed training "
                              "resumes where it was.", min=0.0, max=86_400.0, unit="seconds")
