@@ -30,8 +30,8 @@ train    Iterations/s of train_keyframes with the default settings (fewshot_unet
          progress callbacks.
 levers   Steps/s of one keyframe training step with each of its levers
          (memory layout, the discriminator's passes, precision, fused Adam,
-         patch size and batch, threads, no discriminator; ``--compile`` adds
-         torch.compile), the variants interleaved in rounds of ``--lever-steps``
+         patch size and batch, threads, no discriminator, the patches alone;
+         ``--compile`` adds torch.compile), the variants interleaved in rounds of ``--lever-steps``
          steps (``--speed-seconds`` / 2 rounds), medians: ratios hold on a
          busy machine.
 infer    Frames/s of models.inference.Stylizer with samples/styles/city_paint.pt,
@@ -285,36 +285,40 @@ def run_train_speed(args: argparse.Namespace) -> None:
 
 #: The step's levers measured by ``--only levers``: name -> StepVariant options.
 LEVERS = {
-    "before #23 (fp32 layout, 3 D passes)": dict(channels_last=False, reuse_real=False),
-    "bf16 fp32-layout, real features reused": dict(channels_last=False),
-    "bf16 channels_last, 3 D passes": dict(reuse_real=False),
-    "**now: bf16 channels_last, real features reused**": dict(),
+    "before #23: contiguous layout, 3 D passes a step": dict(channels_last=False,
+                                                          reuse_real=False, ssim=False),
+    "+ channels_last": dict(reuse_real=False, ssim=False),
+    "+ the real pair's D features reused (2 D passes)": dict(ssim=False),
+    "**now: + SSIM term (the defaults)**": dict(),
     "now + fused Adam": dict(fused_adam=True),
     "now in fp32": dict(bf16=False),
-    "now without a discriminator (L1 only)": dict(discriminator=False),
+    "now without a discriminator (L1 + SSIM only)": dict(discriminator=False),
     "now, patch 48 x batch 32": dict(patch=48, batch=32),
     "now, patch 64 x batch 8": dict(batch=8),
     "now, patch 96 x batch 8": dict(patch=96, batch=8),
     "now, patch 128 x batch 4": dict(patch=128, batch=4),
     "now, 1 thread": dict(threads=1),
+    "the patches alone (sampling + augmentation, main thread)": dict(patches_only=True),
 }
 
 
 class StepVariant:
     """One keyframe training step as ``train_keyframes`` takes it (random patches,
-    augmentation, G forward, D step, G step with L1 + LSGAN + feature matching),
+    augmentation, G forward, D step, G step with L1 + SSIM + LSGAN + feature matching),
     with its levers as options, so that they can be timed side by side."""
 
     def __init__(self, pairs, patch: int = 64, batch: int = 16, channels_last: bool = True,
                  reuse_real: bool = True, bf16: bool = True, fused_adam: bool = False,
-                 discriminator: bool = True, compile: bool = False, threads: int = 0):
+                 discriminator: bool = True, compile: bool = False, threads: int = 0,
+                 patches_only: bool = False, ssim: bool = True):
         from models.build import build_discriminator, build_generator
-        from models.losses import feature_matching_loss, lsgan_loss
+        from models.losses import feature_matching_loss, lsgan_loss, ssim_loss
         from models.training import PatchSampler, augment
         torch.manual_seed(0)
         self.gen = torch.Generator().manual_seed(0)
         self.sampler = PatchSampler(pairs, patch, self.gen)
         self.augment, self.fm, self.lsgan = augment, feature_matching_loss, lsgan_loss
+        self.ssim_loss = ssim_loss
         self.layout = torch.channels_last if channels_last else torch.contiguous_format
         G = build_generator("fewshot_unet").to(memory_format=self.layout)
         D = (build_discriminator("patchgan", in_channels=6).to(memory_format=self.layout)
@@ -326,6 +330,7 @@ class StepVariant:
         self.D = torch.compile(D) if compile and D is not None else D
         self.batch, self.reuse_real, self.bf16 = batch, reuse_real, bf16
         self.threads, self.pixels = threads, batch * patch * patch
+        self.patches_only, self.ssim = patches_only, ssim
         self.rates: list[float] = []
 
     def step(self) -> None:
@@ -334,10 +339,14 @@ class StepVariant:
         x, y = self.sampler.sample(self.batch)
         x = self.augment(x, 0.1, 0.02, self.gen).contiguous(memory_format=self.layout)
         y = y.contiguous(memory_format=self.layout)
+        if self.patches_only:
+            return
         G, D = self.G, self.D
         with amp():
             fake = G(x)
         loss = F.l1_loss(fake.float(), y)
+        if self.ssim:
+            loss = loss + self.ssim_loss(fake, y)
         if D is not None:
             with amp():
                 real = D(torch.cat([x, y], 1))

@@ -25,7 +25,7 @@ from models.errors import CheckpointError, SettingsError
 from models.losses import feature_matching_loss, lsgan_loss, ssim_loss
 from models.build import build_discriminator, build_generator
 from models.registry import GENERATORS
-from models.train_settings import TrainSettings, settings_record
+from models.train_settings import TrainSettings, resolved, settings_record
 
 log = logging.getLogger("shotstyle")
 
@@ -163,11 +163,13 @@ class TrainLoop:
     def __init__(self, name: str, nets: dict, optims: dict, gen: torch.Generator, settings,
                  state_path: Optional[Path], progress: Optional[Callable[[int, int, str], None]]):
         self.name, self.nets, self.optims, self.gen = name, nets, optims, gen
+        if settings.lr is None or settings.lr_schedule is None:
+            settings = resolved(settings, "keyframes")
         self.steps, self.log_every, self.save_every_s = (settings.steps, settings.log_every,
                                                          settings.save_every_s)
         self.budget = settings.minutes * 60 if settings.minutes > 0 else math.inf
         self.lr = settings.lr
-        self.schedule = getattr(settings, "lr_schedule", "constant")
+        self.schedule = settings.lr_schedule
         self.state_path = Path(state_path) if state_path else None
         self.progress = progress
         self.step, self.elapsed = 0, 0.0
@@ -281,7 +283,7 @@ def train_keyframes(pairs: Sequence[tuple[np.ndarray, np.ndarray]], settings: Tr
 
     Returns a summary (steps, seconds, final losses). Resumes from ``state_path``.
     """
-    s = settings
+    s = settings = resolved(settings, "keyframes")
     gen = torch.Generator().manual_seed(s.seed)
     torch.manual_seed(s.seed)
     dkw = check_training(s, conditional=True)

@@ -107,9 +107,11 @@ def test_two_steps_of_keyframe_training_without_a_discriminator(tmp_path):
                              precision="fp32")
     summary = train_keyframes([(plate, 255 - plate)], settings, tmp_path / "k.pt",
                               tmp_path / "k.state", meta={"shot": "t10"})
-    assert summary["steps"] == 2 and set(summary["losses"]) == {"l1"}  # no 'd', 'adv', 'fm'
+    assert summary["steps"] == 2 and set(summary["losses"]) == {"l1", "ssim"}  # no d, adv, fm
     loaded = load_generator(tmp_path / "k.pt")
     assert loaded.meta["shot"] == "t10" and loaded.meta["steps"] == 2
+    # what the training took for the settings left null is recorded
+    assert (loaded.meta["train"]["lr"], loaded.meta["train"]["lr_schedule"]) == (1e-3, "cosine")
     assert loaded.meta["train"]["adv_weight"] == 0 and not loaded.model.training
 
 
