@@ -22,7 +22,9 @@ quality  For each dataset one keyframe is painted with the fixed "painterly"
          ../shared/footage/sintel/ exists, Sintel frames 0016 (keyframe) and
          0019..0025. One contact sheet per dataset (plate | target | style |
          Reinhard, the evaluation frame farthest from the keyframe) is written
-         to ``--out`` (default bench/out/, which is not committed).
+         to ``--out`` (default bench/out/, which is not committed). The
+         training takes the defaults of TrainSettings; ``--set KEY=VALUE``
+         changes one (e.g. ``--set lr_schedule=constant``).
 train    Iterations/s of train_keyframes with the default settings (fewshot_unet
          generator with default kwargs, PatchGAN, the default patch, batch and
          layout) over ``--speed-seconds`` of training on the sample keyframe
@@ -145,10 +147,12 @@ def load_sintel_dataset() -> Optional[Dataset]:
 
 
 def train_style(plate: np.ndarray, painted: np.ndarray, minutes: float, steps: int, seed: int,
-                checkpoint: Path, precision: str = "auto") -> dict:
-    """Train on one (plate, painted) pair for a wall-clock budget; returns the summary."""
-    settings = TrainSettings(minutes=0 if steps else minutes, steps=steps or 10 ** 9, seed=seed,
-                             precision=precision)
+                checkpoint: Path, precision: str = "auto",
+                overrides: Optional[dict] = None) -> dict:
+    """Train on one (plate, painted) pair for a wall-clock budget; returns the summary.
+    ``overrides``: other TrainSettings than the defaults (``--set``)."""
+    settings = TrainSettings(**{"minutes": 0 if steps else minutes, "steps": steps or 10 ** 9,
+                                "seed": seed, "precision": precision, **(overrides or {})})
     return train_keyframes([(plate, painted)], settings, checkpoint, state_path=None)
 
 
@@ -187,14 +191,14 @@ class QualityResult:
 
 def evaluate_dataset(ds: Dataset, minutes: float, steps: int, seed: int,
                      out_dir: Path, painter: str = "paint_keyframe",
-                     precision: str = "auto") -> QualityResult:
+                     precision: str = "auto", overrides: Optional[dict] = None) -> QualityResult:
     note(f"[quality] {ds.name}: painting keyframe {ds.keyframe_label} with {painter}")
     painted_key = paint_rgb(ds.keyframe, painter)
     with tempfile.TemporaryDirectory(prefix="bench-style-") as tmp:
         checkpoint = Path(tmp) / f"{ds.name}.pt"
         note(f"[quality] {ds.name}: training for " + (f"{steps} steps" if steps else f"{minutes:g} min"))
         summary = train_style(ds.keyframe, painted_key, minutes, steps, seed, checkpoint,
-                              precision)
+                              precision, overrides)
         stylizer = cpu_stylizer(checkpoint)
     sheet = out_dir / f"quality_{ds.name}.png"
     sheet_label = list(ds.eval_frames)[-1]  # the frame farthest from the keyframe
@@ -245,9 +249,11 @@ def run_quality(args: argparse.Namespace) -> None:
         print(f"sintel: {SINTEL_DIR} not found: skipped\n")
     elif sintel is not None:
         datasets.append(sintel)
-    print(f"Painter: {args.painter}; training precision: {args.train_precision}.\n")
+    given = ", ".join(f"{k}={v!r}" for k, v in args.set.items()) or "none"
+    print(f"Painter: {args.painter}; training precision: {args.train_precision}; settings "
+          f"other than the defaults: {given}.\n")
     results = [evaluate_dataset(ds, args.minutes, args.steps, args.seed, args.out, args.painter,
-                                args.train_precision) for ds in datasets]
+                                args.train_precision, args.set) for ds in datasets]
     print_quality(results, f"{args.steps} steps" if args.steps else f"{args.minutes:g} min")
     for ds in datasets:
         if ds.credit:
@@ -584,6 +590,26 @@ def parse_sections(values: Optional[list[str]]) -> list[str]:
     return [s for s in SECTIONS if s in chosen]
 
 
+def parse_settings(items: list[str], ap: argparse.ArgumentParser) -> dict:
+    """``--set KEY=VALUE`` items as TrainSettings keyword arguments."""
+    import ast
+    import dataclasses
+
+    import yaml
+    known = {f.name for f in dataclasses.fields(TrainSettings)}
+    chosen = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in known:
+            ap.error(f"--set {item}: expected KEY=VALUE with KEY a training setting "
+                     f"({', '.join(sorted(known))})")
+        try:  # numbers as Python reads them (YAML reads 2e-4 as a string)
+            chosen[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            chosen[key] = yaml.safe_load(value)
+    return chosen
+
+
 def positive(kind: type):
     def check(text: str):
         value = kind(text)
@@ -624,6 +650,10 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                     help="quality datasets, comma-separated (default sample,sintel)")
     ap.add_argument("--train-precision", choices=("auto", "fp32", "bf16"), default="auto",
                     help="training precision (auto: bf16 on CPUs with native bf16)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="quality: a training setting other than its default, e.g. "
+                         "--set lr=2e-4 --set lr_schedule=constant (a Python literal or YAML; "
+                         "repeatable)")
     ap.add_argument("--threads", type=int, default=0,
                     help="torch threads (default 0 = one per core; use 1 on a busy machine)")
     args = ap.parse_args(argv)
@@ -631,6 +661,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
         args.only = parse_sections(args.only)
     except argparse.ArgumentTypeError as exc:
         ap.error(f"--only: {exc}")
+    args.set = parse_settings(args.set, ap)
     return args
 
 
