@@ -1,9 +1,12 @@
-"""Keyframe style training: learn (plate -> painted keyframe) with L1 + PatchGAN.
+"""Keyframe style training: learn (plate -> painted keyframe) with L1 + SSIM + PatchGAN.
 
 Few-shot patch training after Texler et al. 2020: random patches of a few
 (plate, painted) pairs, input augmentation (colour jitter, noise) so frames far
-from the keyframes still map well, an L1 term for fidelity and a conditional
-PatchGAN (LSGAN loss, plus discriminator feature matching) for crisp strokes.
+from the keyframes still map well, L1 and SSIM terms for fidelity and a
+conditional PatchGAN (LSGAN loss, plus discriminator feature matching) for
+crisp strokes. For speed on CPU: bf16 autocast where the CPU has it, the
+channels-last layout, two discriminator passes a step; the learning rate
+follows ``lr_schedule`` over the budget (``TrainLoop``).
 
 Training state (both nets, both optimisers, step, elapsed time, RNG) is saved
 atomically every ``save_every_s`` seconds, so a killed run resumes.
