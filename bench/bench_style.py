@@ -22,11 +22,20 @@ quality  For each dataset one keyframe is painted with the fixed "painterly"
          ../shared/footage/sintel/ exists, Sintel frames 0016 (keyframe) and
          0019..0025. One contact sheet per dataset (plate | target | style |
          Reinhard, the evaluation frame farthest from the keyframe) is written
-         to ``--out`` (default bench/out/, which is not committed).
+         to ``--out`` (default bench/out/, which is not committed). The
+         training takes the defaults of TrainSettings; ``--set KEY=VALUE``
+         changes one (e.g. ``--set lr_schedule=constant``).
 train    Iterations/s of train_keyframes with the default settings (fewshot_unet
-         generator with default kwargs, PatchGAN, patch 64, batch 16) over
-         ``--speed-seconds`` of training on the sample keyframe pair; also the
-         rate after the first (warm-up) step, from per-step progress callbacks.
+         generator with default kwargs, PatchGAN, the default patch, batch and
+         layout) over ``--speed-seconds`` of training on the sample keyframe
+         pair; also the rate after the first (warm-up) step, from per-step
+         progress callbacks.
+levers   Steps/s of one keyframe training step with each of its levers
+         (memory layout, the discriminator's passes, precision, fused Adam,
+         patch size and batch, threads, no discriminator, the patches alone;
+         ``--compile`` adds torch.compile), the variants interleaved in rounds of ``--lever-steps``
+         steps (``--speed-seconds`` / 2 rounds), medians: ratios hold on a
+         busy machine.
 infer    Frames/s of models.inference.Stylizer with samples/styles/city_paint.pt,
          fp32 on CPU (torch threads = cores): 720x405 at batch 4, 1920x1080 at
          batch 1 untiled and tiled (the pipeline's default tiling, 1024 px tiles
@@ -72,7 +81,7 @@ SAMPLE_SHOT = REPO / "samples" / "city_s01.mpg"
 SAMPLE_STYLE = REPO / "samples" / "styles" / "city_paint.pt"
 SINTEL_DIR = REPO.parent / "shared" / "footage" / "sintel"
 SINTEL_CREDIT = "Sintel (c) copyright Blender Foundation | durian.blender.org, CC BY 3.0"
-SECTIONS = ("quality", "train", "infer", "precision")
+SECTIONS = ("quality", "train", "levers", "infer", "precision")
 SHEET_WIDTH = 1200
 
 
@@ -138,10 +147,12 @@ def load_sintel_dataset() -> Optional[Dataset]:
 
 
 def train_style(plate: np.ndarray, painted: np.ndarray, minutes: float, steps: int, seed: int,
-                checkpoint: Path, precision: str = "auto") -> dict:
-    """Train on one (plate, painted) pair for a wall-clock budget; returns the summary."""
-    settings = TrainSettings(minutes=0 if steps else minutes, steps=steps or 10 ** 9, seed=seed,
-                             precision=precision)
+                checkpoint: Path, precision: str = "auto",
+                overrides: Optional[dict] = None) -> dict:
+    """Train on one (plate, painted) pair for a wall-clock budget; returns the summary.
+    ``overrides``: other TrainSettings than the defaults (``--set``)."""
+    settings = TrainSettings(**{"minutes": 0 if steps else minutes, "steps": steps or 10 ** 9,
+                                "seed": seed, "precision": precision, **(overrides or {})})
     return train_keyframes([(plate, painted)], settings, checkpoint, state_path=None)
 
 
@@ -180,14 +191,14 @@ class QualityResult:
 
 def evaluate_dataset(ds: Dataset, minutes: float, steps: int, seed: int,
                      out_dir: Path, painter: str = "paint_keyframe",
-                     precision: str = "auto") -> QualityResult:
+                     precision: str = "auto", overrides: Optional[dict] = None) -> QualityResult:
     note(f"[quality] {ds.name}: painting keyframe {ds.keyframe_label} with {painter}")
     painted_key = paint_rgb(ds.keyframe, painter)
     with tempfile.TemporaryDirectory(prefix="bench-style-") as tmp:
         checkpoint = Path(tmp) / f"{ds.name}.pt"
         note(f"[quality] {ds.name}: training for " + (f"{steps} steps" if steps else f"{minutes:g} min"))
         summary = train_style(ds.keyframe, painted_key, minutes, steps, seed, checkpoint,
-                              precision)
+                              precision, overrides)
         stylizer = cpu_stylizer(checkpoint)
     sheet = out_dir / f"quality_{ds.name}.png"
     sheet_label = list(ds.eval_frames)[-1]  # the frame farthest from the keyframe
@@ -238,9 +249,11 @@ def run_quality(args: argparse.Namespace) -> None:
         print(f"sintel: {SINTEL_DIR} not found: skipped\n")
     elif sintel is not None:
         datasets.append(sintel)
-    print(f"Painter: {args.painter}; training precision: {args.train_precision}.\n")
+    given = ", ".join(f"{k}={v!r}" for k, v in args.set.items()) or "none"
+    print(f"Painter: {args.painter}; training precision: {args.train_precision}; settings "
+          f"other than the defaults: {given}.\n")
     results = [evaluate_dataset(ds, args.minutes, args.steps, args.seed, args.out, args.painter,
-                                args.train_precision) for ds in datasets]
+                                args.train_precision, args.set) for ds in datasets]
     print_quality(results, f"{args.steps} steps" if args.steps else f"{args.minutes:g} min")
     for ds in datasets:
         if ds.credit:
@@ -256,8 +269,7 @@ def run_train_speed(args: argparse.Namespace) -> None:
     plate = decode_frames(SAMPLE_SHOT, [0])[0]
     painted = paint_rgb(plate)
     settings = TrainSettings(minutes=args.speed_seconds / 60, steps=10 ** 9,
-                             patch_size=64, batch_size=16, seed=args.seed, log_every=1,
-                             precision=args.train_precision)
+                             seed=args.seed, log_every=1, precision=args.train_precision)
     step_times: list[float] = []  # progress fires after every step (log_every=1)
     note(f"[train] training for {args.speed_seconds:g} s")
     with tempfile.TemporaryDirectory(prefix="bench-style-") as tmp:
@@ -266,13 +278,148 @@ def run_train_speed(args: argparse.Namespace) -> None:
     rate = summary["steps"] / max(summary["seconds"], 1e-6)
     steady = (f"{(len(step_times) - 1) / (step_times[-1] - step_times[0]):.2f}"
               if len(step_times) > 1 else "-")
-    print("| precision | patch | batch | threads | steps | seconds | it/s | it/s after step 1 "
-          "| patches/s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| precision | patch | batch | channels_last | threads | steps | seconds | it/s "
+          "| it/s after step 1 | patches/s |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     print(f"| {settings.precision} | {settings.patch_size} | {settings.batch_size} | "
-          f"{torch.get_num_threads()} | "
+          f"{settings.channels_last} | {torch.get_num_threads()} | "
           f"{summary['steps']} | {summary['seconds']:.1f} | {rate:.2f} | {steady} | "
           f"{rate * settings.batch_size:.1f} |\n")
+
+
+# --------------------------------------------------------------------------- training levers
+
+#: The step's levers measured by ``--only levers``: name -> StepVariant options.
+LEVERS = {
+    "before #23: contiguous layout, 3 D passes a step": dict(channels_last=False,
+                                                          reuse_real=False, ssim=False),
+    "+ channels_last": dict(reuse_real=False, ssim=False),
+    "+ the real pair's D features reused (2 D passes)": dict(ssim=False),
+    "**now: + SSIM term (the defaults)**": dict(),
+    "now + fused Adam": dict(fused_adam=True),
+    "now in fp32": dict(bf16=False),
+    "now without a discriminator (L1 + SSIM only)": dict(discriminator=False),
+    "now, patch 48 x batch 32": dict(patch=48, batch=32),
+    "now, patch 64 x batch 8": dict(batch=8),
+    "now, patch 96 x batch 8": dict(patch=96, batch=8),
+    "now, patch 128 x batch 4": dict(patch=128, batch=4),
+    "now, 1 thread": dict(threads=1),
+    "the patches alone (sampling + augmentation, main thread)": dict(patches_only=True),
+}
+
+
+class StepVariant:
+    """One keyframe training step as ``train_keyframes`` takes it (random patches,
+    augmentation, G forward, D step, G step with L1 + SSIM + LSGAN + feature matching),
+    with its levers as options, so that they can be timed side by side."""
+
+    def __init__(self, pairs, patch: int = 64, batch: int = 16, channels_last: bool = True,
+                 reuse_real: bool = True, bf16: bool = True, fused_adam: bool = False,
+                 discriminator: bool = True, compile: bool = False, threads: int = 0,
+                 patches_only: bool = False, ssim: bool = True):
+        from models.build import build_discriminator, build_generator
+        from models.losses import feature_matching_loss, lsgan_loss, ssim_loss
+        from models.training import PatchSampler, augment
+        torch.manual_seed(0)
+        self.gen = torch.Generator().manual_seed(0)
+        self.sampler = PatchSampler(pairs, patch, self.gen)
+        self.augment, self.fm, self.lsgan = augment, feature_matching_loss, lsgan_loss
+        self.ssim_loss = ssim_loss
+        self.layout = torch.channels_last if channels_last else torch.contiguous_format
+        G = build_generator("fewshot_unet").to(memory_format=self.layout)
+        D = (build_discriminator("patchgan", in_channels=6).to(memory_format=self.layout)
+             if discriminator else None)
+        opt = dict(lr=2e-4, betas=(0.5, 0.999), **({"fused": True} if fused_adam else {}))
+        self.opt_g = torch.optim.Adam(G.parameters(), **opt)
+        self.opt_d = torch.optim.Adam(D.parameters(), **opt) if D is not None else None
+        self.G = torch.compile(G) if compile else G
+        self.D = torch.compile(D) if compile and D is not None else D
+        self.batch, self.reuse_real, self.bf16 = batch, reuse_real, bf16
+        self.threads, self.pixels = threads, batch * patch * patch
+        self.patches_only, self.ssim = patches_only, ssim
+        self.rates: list[float] = []
+
+    def step(self) -> None:
+        import torch.nn.functional as F
+        amp = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)  # noqa
+        x, y = self.sampler.sample(self.batch)
+        x = self.augment(x, 0.1, 0.02, self.gen).contiguous(memory_format=self.layout)
+        y = y.contiguous(memory_format=self.layout)
+        if self.patches_only:
+            return
+        G, D = self.G, self.D
+        with amp():
+            fake = G(x)
+        loss = F.l1_loss(fake.float(), y)
+        if self.ssim:
+            loss = loss + self.ssim_loss(fake, y)
+        if D is not None:
+            with amp():
+                real = D(torch.cat([x, y], 1))
+                loss_d = 0.5 * (self.lsgan(real[-1], True)
+                                + self.lsgan(D(torch.cat([x, fake.detach()], 1))[-1], False))
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+            with amp():
+                fake_feats = D(torch.cat([x, fake], 1))
+                if not self.reuse_real:
+                    real = D(torch.cat([x, y], 1))
+            fake_feats = [f.float() for f in fake_feats]
+            real = [f.detach().float() for f in real]
+            loss = (loss + 0.02 * self.lsgan(fake_feats[-1], True)
+                    + self.fm(fake_feats, real))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+
+    def run(self, steps: int) -> float:
+        """Seconds for ``steps`` steps."""
+        before = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            self.step()
+        seconds = time.perf_counter() - t0
+        torch.set_num_threads(before)
+        return seconds
+
+
+def run_levers(args: argparse.Namespace) -> None:
+    """Steps/s of the training step's levers, interleaved in rounds (medians), so that
+    their ratios hold on a busy machine."""
+    print("## Training levers: one keyframe training step, side by side\n")
+    plate = decode_frames(SAMPLE_SHOT, [0])[0]
+    pairs = [(plate, paint_rgb(plate, "stylization"))]
+    levers = dict(LEVERS)
+    if args.compile:
+        levers["now + torch.compile (G and D)"] = dict(compile=True)
+    variants = {}
+    for name, options in levers.items():
+        note(f"[levers] warming up {name}")
+        v = StepVariant(pairs, **options)
+        warm = v.run(3)  # the first steps build the kernels (and compile)
+        variants[name] = (v, warm)
+    rounds = max(1, round(args.speed_seconds / 2))
+    for r in range(rounds):
+        note(f"[levers] round {r + 1}/{rounds}")
+        for v, _ in variants.values():
+            v.rates.append(args.lever_steps / v.run(args.lever_steps))
+    print(f"Median of {rounds} rounds of {args.lever_steps} steps per variant, the variants "
+          f"interleaved; 'first 3 steps' is the warm-up (kernels built; compiled with "
+          f"torch.compile).\n")
+    base = float(np.median(variants[next(iter(variants))][0].rates))
+    print("| variant | patch x batch | threads | it/s (median) | min-max | x first row "
+          "| Mpixels/s | first 3 steps s |")
+    print("|---|---|---:|---:|---|---:|---:|---:|")
+    for name, (v, warm) in variants.items():
+        med = float(np.median(v.rates))
+        side = int(round(math.sqrt(v.pixels / v.batch)))
+        print(f"| {name} | {side} x {v.batch} | {v.threads or torch.get_num_threads()} | "
+              f"{med:.2f} | {min(v.rates):.2f}-{max(v.rates):.2f} | {med / base:.2f} | "
+              f"{med * v.pixels / 1e6:.2f} | {warm:.1f} |", flush=True)
+    print()
 
 
 # --------------------------------------------------------------------------- inference speed
@@ -443,6 +590,26 @@ def parse_sections(values: Optional[list[str]]) -> list[str]:
     return [s for s in SECTIONS if s in chosen]
 
 
+def parse_settings(items: list[str], ap: argparse.ArgumentParser) -> dict:
+    """``--set KEY=VALUE`` items as TrainSettings keyword arguments."""
+    import ast
+    import dataclasses
+
+    import yaml
+    known = {f.name for f in dataclasses.fields(TrainSettings)}
+    chosen = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in known:
+            ap.error(f"--set {item}: expected KEY=VALUE with KEY a training setting "
+                     f"({', '.join(sorted(known))})")
+        try:  # numbers as Python reads them (YAML reads 2e-4 as a string)
+            chosen[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            chosen[key] = yaml.safe_load(value)
+    return chosen
+
+
 def positive(kind: type):
     def check(text: str):
         value = kind(text)
@@ -462,6 +629,12 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                          "busy machine; default 0 = use --minutes)")
     ap.add_argument("--speed-seconds", type=positive(float), default=20.0,
                     help="training time for the training-speed row, seconds (default 20)")
+    ap.add_argument("--lever-steps", type=positive(int), default=8,
+                    help="levers: steps per variant per round (default 8; --speed-seconds / 2 "
+                         "rounds)")
+    ap.add_argument("--compile", action="store_true",
+                    help="levers: add a torch.compile row (needs a C++ compiler; the "
+                         "first steps compile, about a minute on 2 cores)")
     ap.add_argument("--frames", type=positive(int), default=8,
                     help="frames timed per inference case, after 1 warm-up call (default 8)")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out",
@@ -477,6 +650,10 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                     help="quality datasets, comma-separated (default sample,sintel)")
     ap.add_argument("--train-precision", choices=("auto", "fp32", "bf16"), default="auto",
                     help="training precision (auto: bf16 on CPUs with native bf16)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="quality: a training setting other than its default, e.g. "
+                         "--set lr=2e-4 --set lr_schedule=constant (a Python literal or YAML; "
+                         "repeatable)")
     ap.add_argument("--threads", type=int, default=0,
                     help="torch threads (default 0 = one per core; use 1 on a busy machine)")
     args = ap.parse_args(argv)
@@ -484,6 +661,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
         args.only = parse_sections(args.only)
     except argparse.ArgumentTypeError as exc:
         ap.error(f"--only: {exc}")
+    args.set = parse_settings(args.set, ap)
     return args
 
 
@@ -494,7 +672,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     load = f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"
     print(f"torch threads: {torch.get_num_threads()}; 1-min load average at start: {load}; "
           f"sections: {', '.join(args.only)}\n")
-    runners = {"quality": run_quality, "train": run_train_speed, "infer": run_infer_speed,
+    runners = {"quality": run_quality, "train": run_train_speed, "levers": run_levers,
+               "infer": run_infer_speed,
                "precision": run_precision}
     for section in args.only:
         t0 = time.perf_counter()

@@ -7,7 +7,7 @@ keyframe trainer (``models.training``) and the unpaired trainer
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, Optional
 
@@ -48,9 +48,19 @@ class TrainSettings:
                          "the plates, and the discriminator's layers must fit them.",
                          min=16, max=4096, rule=_PIXELS)
     batch_size: int = _s(16, "Patches per training step.", min=1, max=4096, rule=_PIXELS)
-    lr: float = _s(2e-4, "Learning rate (Adam). A training that diverges (a loss or a weight "
-                   "not finite) stops, keeping the state saved before it.", min=1e-8, max=1.0)
+    lr: Optional[float] = _s(None, "Learning rate (Adam; with `lr_schedule` its peak). Null: "
+                             "1e-3 for keyframes, 2e-4 for unpaired. A training that "
+                             "diverges (a loss or a weight not finite) stops, keeping the "
+                             "state saved before it.", min=1e-8, max=1.0)
+    lr_schedule: Optional[Literal["constant", "cosine"]] = _s(
+        None, "How the learning rate moves over the budget (`steps` or `minutes`, whichever "
+        "runs out first): `constant`, or `cosine`: from `lr` down to zero at the end of the "
+        "budget. Null: cosine for keyframes (more quality in the same time: bench/RESULTS.md "
+        "\"Training throughput\"), constant for unpaired.")
     l1_weight: float = _s(1.0, "keyframes: L1 to the painted frame.", **_WEIGHT)
+    ssim_weight: float = _s(1.0, "keyframes: structural term, 1 - SSIM (Wang et al. 2004) "
+                            "to the painted frame, on the same patches as L1 (bench/RESULTS.md "
+                            "\"Training throughput\").", **_WEIGHT)
     adv_weight: float = _s(0.02, "keyframes: conditional PatchGAN (LSGAN) term; with "
                            "`fm_weight` 0 too, no discriminator is trained.", **_WEIGHT)
     fm_weight: float = _s(1.0, "keyframes: discriminator feature matching.", **_WEIGHT)
@@ -69,11 +79,28 @@ class TrainSettings:
     precision: Literal["auto", "fp32", "bf16"] = _s(
         "auto", "`auto`: bf16 autocast on CPUs with native bf16 (faster than fp32; "
         "bench/RESULTS.md \"Precision\"), fp32 elsewhere.")
+    channels_last: bool = _s(True, "Train in the channels-last memory layout (faster "
+                             "convolutions on CPU; the checkpoint is saved in the usual "
+                             "layout either way).")
     save_every_s: float = _s(60.0, "The training state (both networks, both optimisers, step, "
                              "RNG) is saved this often, in seconds, so a killed training "
                              "resumes where it was.", min=0.0, max=86_400.0, unit="seconds")
     log_every: int = _s(50, "Steps between progress lines (step, losses, it/s).",
                         min=1, max=_MAX)
+
+
+#: What each trainer takes for the settings a style leaves null (``resolved``).
+METHOD_DEFAULTS: dict[str, dict[str, Any]] = {
+    "keyframes": {"lr": 1e-3, "lr_schedule": "cosine"},
+    "unpaired": {"lr": 2e-4, "lr_schedule": "constant"},
+}
+
+
+def resolved(settings: TrainSettings, method: str) -> TrainSettings:
+    """``settings`` with ``method``'s defaults (``METHOD_DEFAULTS``) for what it left null."""
+    chosen = {k: v for k, v in METHOD_DEFAULTS[method].items() if getattr(settings, k) is None}
+    return replace(settings, **chosen) if chosen else settings
+
 
 def settings_record(settings: TrainSettings) -> dict[str, Any]:
     """The settings as plain values (for a checkpoint's metadata)."""

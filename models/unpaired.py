@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from models.checkpoint import save_generator
 from models.losses import lsgan_loss
 from models.build import build_discriminator, build_generator
-from models.train_settings import TrainSettings, settings_record
+from models.train_settings import TrainSettings, resolved, settings_record
 from models.training import TrainLoop, augment, check_training, to_tensor
 
 log = logging.getLogger("shotstyle")
@@ -62,7 +62,7 @@ def train_unpaired(content: Sequence[np.ndarray], style: Sequence[np.ndarray],
                    progress: Optional[Callable[[int, int, str], None]] = None,
                    meta: Optional[dict] = None) -> dict:
     """Train plate->style from unpaired RGB uint8 images; save G_AB to ``checkpoint``."""
-    s = settings
+    s = settings = resolved(settings, "unpaired")
     gen = torch.Generator().manual_seed(s.seed)
     torch.manual_seed(s.seed)
     dkw = check_training(s, conditional=False)

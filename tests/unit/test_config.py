@@ -287,6 +287,8 @@ def test_a_key_written_twice_is_refused(project, text, line):
     ("lr: -1", "key 'train.lr': expected a number from 1e-08 to 1, got -1.0"),
     ("lr: .nan", "key 'train.lr': expected a number from 1e-08 to 1, got nan"),
     ("lr: .inf", "key 'train.lr': expected a number from 1e-08 to 1, got inf"),
+    ("lr_schedule: warm", "key 'train.lr_schedule': expected one of 'constant', 'cosine', "
+                          "got 'warm'"),
     ("minutes: -5", "key 'train.minutes': expected a number from 0 to 100000, got -5.0"),
     ("l1_weight: -1", "key 'train.l1_weight': expected a number from 0 to 10000, got -1.0"),
     ("save_every_s: .nan", "key 'train.save_every_s': expected seconds in [0, 86400], got nan"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models.losses import feature_matching_loss, lsgan_loss
+from models.losses import feature_matching_loss, lsgan_loss, ssim_loss
 
 
 def test_lsgan_is_the_squared_distance_to_one_for_real_and_zero_for_fake():
@@ -32,3 +32,21 @@ def test_feature_matching_trains_the_generator_side_only():
 
 def test_feature_matching_with_only_a_score_is_zero():
     assert feature_matching_loss([torch.ones(1)], [torch.zeros(1)]) == 0
+
+
+def test_the_ssim_loss_is_one_minus_the_metric_of_the_benchmarks():
+    import numpy as np
+    from pipeline.temporal.metrics import ssim
+
+    rng = np.random.RandomState(0)
+    a = rng.randint(0, 255, (24, 20, 3), dtype=np.uint8)
+    b = np.clip(a.astype(int) + rng.randint(-40, 40, a.shape), 0, 255).astype(np.uint8)
+
+    def t(z):
+        return torch.from_numpy(z).permute(2, 0, 1)[None].float() / 127.5 - 1
+
+    assert 1 - float(ssim_loss(t(a), t(b))) == pytest.approx(ssim(a, b), abs=1e-5)
+    assert float(ssim_loss(t(a), t(a))) == pytest.approx(0.0, abs=1e-6)
+    x = t(a).requires_grad_()
+    ssim_loss(x, t(b)).backward()
+    assert float(x.grad.abs().sum()) > 0

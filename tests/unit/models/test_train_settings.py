@@ -37,3 +37,17 @@ def test_the_record_is_every_field_as_a_plain_value(tmp_path):
     torch.save({"meta": record}, tmp_path / "m.pt")  # a checkpoint's metadata takes it
     assert torch.load(tmp_path / "m.pt", weights_only=True)["meta"] == record
     assert not any(isinstance(v, Path) for v in record.values())
+
+
+def test_each_trainer_fills_in_its_own_learning_rate_and_schedule():
+    from models.train_settings import METHOD_DEFAULTS, resolved
+
+    s = TrainSettings()
+    assert (s.lr, s.lr_schedule) == (None, None)  # left to the trainer
+    keyframes, unpaired = resolved(s, "keyframes"), resolved(s, "unpaired")
+    assert (keyframes.lr, keyframes.lr_schedule) == (1e-3, "cosine")
+    assert (unpaired.lr, unpaired.lr_schedule) == (2e-4, "constant")
+    assert set(METHOD_DEFAULTS) == {"keyframes", "unpaired"}
+    given = TrainSettings(lr=5e-4, lr_schedule="constant")
+    assert resolved(given, "keyframes") is given  # what a style gives is kept
+    assert resolved(TrainSettings(lr=5e-4), "keyframes").lr_schedule == "cosine"

@@ -4,6 +4,8 @@ loop's budget, logging, saves and resume, and a two-step training without a
 discriminator."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -105,9 +107,11 @@ def test_two_steps_of_keyframe_training_without_a_discriminator(tmp_path):
                              precision="fp32")
     summary = train_keyframes([(plate, 255 - plate)], settings, tmp_path / "k.pt",
                               tmp_path / "k.state", meta={"shot": "t10"})
-    assert summary["steps"] == 2 and set(summary["losses"]) == {"l1"}  # no 'd', 'adv', 'fm'
+    assert summary["steps"] == 2 and set(summary["losses"]) == {"l1", "ssim"}  # no d, adv, fm
     loaded = load_generator(tmp_path / "k.pt")
     assert loaded.meta["shot"] == "t10" and loaded.meta["steps"] == 2
+    # what the training took for the settings left null is recorded
+    assert (loaded.meta["train"]["lr"], loaded.meta["train"]["lr_schedule"]) == (1e-3, "cosine")
     assert loaded.meta["train"]["adv_weight"] == 0 and not loaded.model.training
 
 
@@ -157,3 +161,61 @@ def test_a_training_state_of_other_networks_is_one_line_and_kept(tmp_path):
     assert str(err.value) == (f"{state}: a training state of other networks or settings (it "
                               f"has no D); delete it to train afresh")
     assert state.read_bytes() == kept
+
+
+def test_the_cosine_schedule_runs_the_learning_rate_down_over_the_budget():
+    net, loop = loop_parts(TrainSettings(steps=4, lr=0.1, lr_schedule="cosine"), None)
+    opt = loop.optims["opt_g"]
+    seen = [opt.param_groups[0]["lr"]]
+    while loop.running():
+        loop.tick({})
+        seen.append(opt.param_groups[0]["lr"])
+    assert seen == pytest.approx([0.1, 0.1 * (2 + 2 ** 0.5) / 4, 0.05, 0.1 * (2 - 2 ** 0.5) / 4,
+                                  0.0])
+    _, const = loop_parts(TrainSettings(steps=4, lr=0.1, lr_schedule="constant"), None)
+    const.tick({})
+    assert const.optims["opt_g"].param_groups[0]["lr"] == 0.1
+
+
+def test_the_schedule_follows_the_time_budget_when_it_runs_out_first():
+    _, loop = loop_parts(TrainSettings(steps=10 ** 6, minutes=1.0, lr=0.1, lr_schedule="cosine"),
+                         None)
+    loop.elapsed = 30.0  # half the minute, hardly any of the steps
+    assert loop.done_fraction() == 0.5 and loop.lr_now() == pytest.approx(0.05)
+    loop.elapsed = 90.0
+    assert loop.done_fraction() == 1.0 and loop.lr_now() == pytest.approx(0.0)
+
+
+def test_a_resumed_training_picks_the_schedule_up_where_it_was(tmp_path):
+    settings = TrainSettings(steps=4, lr=0.1, lr_schedule="cosine", save_every_s=3600)
+    _, loop = loop_parts(settings, tmp_path / "t.state")
+    loop.tick({})
+    loop.tick({})
+    loop.finish({})
+    _, resumed = loop_parts(settings, tmp_path / "t.state")
+    assert resumed.step == 2
+    assert resumed.optims["opt_g"].param_groups[0]["lr"] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_keyframe_training_in_either_layout_saves_a_usual_checkpoint(tmp_path, channels_last):
+    rng = np.random.RandomState(0)
+    plate = rng.randint(0, 255, (24, 24, 3), dtype=np.uint8)
+    settings = TrainSettings(steps=2, patch_size=16, batch_size=2, log_every=1,
+                             generator_kwargs={"base_channels": 4, "levels": 2},
+                             discriminator_kwargs={"base_channels": 4, "layers": 1},
+                             precision="fp32", channels_last=channels_last)
+    summary = train_keyframes([(plate, 255 - plate)], settings, tmp_path / "k.pt",
+                              tmp_path / "k.state")
+    assert summary["steps"] == 2 and {"d", "adv", "fm", "l1"} <= set(summary["losses"])
+    saved = torch.load(tmp_path / "k.pt", weights_only=True)
+    weights = saved.get("state_dict", saved)
+    convs = [t for t in weights.values() if isinstance(t, torch.Tensor) and t.dim() == 4]
+    assert convs and all(t.is_contiguous() for t in convs)
+    loaded = load_generator(tmp_path / "k.pt")
+    assert loaded.meta["train"]["channels_last"] is channels_last
+    # the training state resumes into nets of either layout
+    again = train_keyframes([(plate, 255 - plate)], dataclasses.replace(
+        settings, steps=3, channels_last=not channels_last), tmp_path / "k2.pt",
+        tmp_path / "k.state")
+    assert again["steps"] == 3

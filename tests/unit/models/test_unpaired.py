@@ -19,3 +19,5 @@ def test_unpaired_training_runs_and_resumes(tmp_path):
     assert train_unpaired(content, style, s, tmp_path / "u.pt", tmp_path / "u.state")["steps"] == 5
     loaded = load_generator(tmp_path / "u.pt")
     assert loaded.meta["method"] == "unpaired" and loaded.meta["steps"] == 5
+    # unpaired keeps its learning rate and schedule (keyframes take 1e-3, cosine)
+    assert (loaded.meta["train"]["lr"], loaded.meta["train"]["lr_schedule"]) == (2e-4, "constant")
