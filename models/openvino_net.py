@@ -88,7 +88,7 @@ class OpenVINONet:
         self._config = {"INFERENCE_PRECISION_HINT": hint, "INFERENCE_NUM_THREADS": int(threads)}
         self.compiled = core.compile_model(converted, "CPU", self._config)
         self._request = self.compiled.create_infer_request()
-        self._pictures: dict[tuple[float, float], object] = {}
+        self._nhwc_request = None  # made on the first ``pictures`` call
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         result = self._request.infer({0: x.float().contiguous().numpy()})
@@ -98,24 +98,21 @@ class OpenVINONet:
         """N x H x W x 3 uint8 pictures in, the network's N x H x W x C uint8 out.
 
         The arithmetic of the float path (``x / 255`` mapped onto ``input_range``;
-        the output mapped back, clipped to [0, 255] and rounded), with the layout
-        changes and the input's conversion done by OpenVINO inside the compiled
-        model and the output's by one OpenCV pass per frame, so the frames never
-        exist as float32 NCHW tensors in Python (bench/RESULTS.md, "Stylise:
-        pictures in and out of OpenVINO"). The output's arithmetic stays in
-        float32 outside the model: in the model it would run at the model's
-        precision (bf16 cannot hold 0-255 in steps of one)."""
-        lo, hi = key = (float(input_range[0]), float(input_range[1]))
-        request = self._pictures.get(key)
-        if request is None:
-            compiled = self._core.compile_model(_with_pictures(self._converted, *key), "CPU",
-                                                self._config)
-            request = self._pictures[key] = compiled.create_infer_request()
+        the output mapped back, clipped to [0, 255] and rounded) in float32 with
+        NumPy and OpenCV on NHWC arrays, and the layout changes inside the
+        compiled model (``_nhwc``), so the frames never exist as float32 NCHW
+        tensors in Python (bench/RESULTS.md, "Stylise: pictures in and out of
+        OpenVINO"). The arithmetic stays outside the model: in it, it would run
+        at the model's precision (bf16 cannot hold 0-255 in steps of one)."""
+        if self._nhwc_request is None:
+            compiled = self._core.compile_model(_nhwc(self._converted), "CPU", self._config)
+            self._nhwc_request = compiled.create_infer_request()
+        lo, hi = float(input_range[0]), float(input_range[1])
         # x / 255 * (hi - lo) + lo in float32, as the float path computes it
         x = np.divide(frames, np.float32(255.0), dtype=np.float32)
         x *= np.float32(hi - lo)
         x += np.float32(lo)
-        y = next(iter(request.infer({0: x}).values()))
+        y = next(iter(self._nhwc_request.infer({0: x}).values()))
         scale = 255.0 / (hi - lo)
         out = np.empty(y.shape, np.uint8)
         for picture, target in zip(y, out):
@@ -125,14 +122,13 @@ class OpenVINONet:
         return out
 
 
-def _with_pictures(converted, lo: float, hi: float):
-    """A copy of ``converted`` that takes NHWC uint8 pictures (``x / 255 * (hi - lo)
-    + lo`` in the model) and returns its output as NHWC float32."""
+def _nhwc(converted):
+    """A copy of ``converted`` that takes and returns NHWC float32 (OpenVINO's
+    pre/post-processing changes the layouts inside the compiled model)."""
     ov = _openvino()
     from openvino.preprocess import PrePostProcessor
 
     ppp = PrePostProcessor(converted.clone())
-    scale = 255.0 / (hi - lo)
     inp = ppp.input()
     inp.tensor().set_element_type(ov.Type.f32).set_layout(ov.Layout("NHWC"))
     inp.model().set_layout(ov.Layout("NCHW"))
