@@ -191,13 +191,18 @@ class Stylizer:
             model = keep_input_layer_fp32(model)
         self.model = model.eval().to(device).to(memory_format=torch.channels_last)
 
+    def _padding(self, h: int, w: int) -> tuple[int, int]:
+        """Rows and columns added below and right of an h x w frame: to the net's
+        multiple, and to MIN_SIDE (``_net``)."""
+        ph, pw = (-max(h, MIN_SIDE)) % self.multiple, (-max(w, MIN_SIDE)) % self.multiple
+        return ph + max(0, MIN_SIDE - h), pw + max(0, MIN_SIDE - w)
+
     def _net(self, x: torch.Tensor) -> torch.Tensor:
         """[lo, hi] NCHW of any size -> same size, padded to the net's multiple
         (and to MIN_SIDE: the public nets' reflection pads need a few pixels at
         their coarsest level, which a 2x2 frame does not have)."""
         h, w = x.shape[-2:]
-        ph, pw = (-max(h, MIN_SIDE)) % self.multiple, (-max(w, MIN_SIDE)) % self.multiple
-        ph, pw = ph + max(0, MIN_SIDE - h), pw + max(0, MIN_SIDE - w)
+        ph, pw = self._padding(h, w)
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="replicate")
         if self.backend == "openvino":
@@ -239,8 +244,7 @@ class Stylizer:
         """8-bit frames through OpenVINO as pictures (``OpenVINONet.pictures``):
         padded as ``_net`` pads them (edge pixels repeated), cropped back."""
         n, h, w = frames.shape[:3]
-        ph, pw = (-max(h, MIN_SIDE)) % self.multiple, (-max(w, MIN_SIDE)) % self.multiple
-        ph, pw = ph + max(0, MIN_SIDE - h), pw + max(0, MIN_SIDE - w)
+        ph, pw = self._padding(h, w)
         if ph or pw:
             frames = np.pad(frames, ((0, 0), (0, ph), (0, pw), (0, 0)), mode="edge")
         y = self.model.pictures(frames, (self.lo, self.hi))
