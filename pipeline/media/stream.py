@@ -1,7 +1,8 @@
 """Streaming frames through a stage: read ahead, write behind.
 
 A stage that walks a range of frames reads the next ones in a thread while it
-computes on the current one (``read_ahead``), and hands finished frames to a
+computes on the current one (``read_ahead``; with several workers it also
+computes independent items at once, results kept in order), and hands finished frames to a
 writer pool (``WriteBehind``), so disk I/O (PNG/zlib and OpenCV release the
 GIL) overlaps the work. Both are bounded: at most ``depth`` items read ahead
 and ``limit`` writes pending, so memory stays flat whatever the shot's length.
@@ -16,12 +17,15 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def read_ahead(items: Iterable[T], load: Callable[[T], R], depth: int = 1) -> Iterator[R]:
+def read_ahead(items: Iterable[T], load: Callable[[T], R], depth: int = 1,
+               workers: int = 1) -> Iterator[R]:
     """``load(item)`` for each item, in order, with up to ``depth`` items loaded ahead
-    in a background thread. An error in ``load`` is raised where its item is due."""
+    in ``workers`` background threads (more than one: items are loaded at once,
+    so ``load`` must not depend on another item's load). An error in ``load`` is
+    raised where its item is due."""
     pending: deque[Future] = deque()
     source = iter(items)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read-ahead") as pool:
         try:
             for item in source:
                 pending.append(pool.submit(load, item))

@@ -3,11 +3,14 @@ chunk starts from the plate before it), finds scene cuts and records them, and
 refuses plates of different sizes."""
 from __future__ import annotations
 
+import shutil
+
 import cv2
 import numpy as np
 import pytest
+import yaml
 
-from helpers import textured_frame
+from helpers import textured_frame, write_yaml
 from pipeline.errors import MediaError, NotReadyError
 from pipeline.graph.chunks import Chunk
 from pipeline.stages.registry import run_stage
@@ -57,3 +60,30 @@ def test_plates_of_different_sizes_are_refused(tiny_shot, run_stages):
     cv2.imwrite(str(plan.paths.frame_file("plates", 1003)), np.zeros((20, 30, 3), np.uint8))
     with pytest.raises(MediaError, match=r"^st1: plate 1003 is 30x20, plate 1002 is 32x24$"):
         run_stage(plan, "flow", Chunk(1001, 1004))
+
+
+def test_pairs_computed_at_once_write_what_one_pair_at_a_time_writes(project, tiny_shot, run_stages):
+    """``pair_workers`` pairs at once (here 4, on a 2-frame-long chunk too) give the
+    same flow files, cut scores and E_warp rows as one pair after the other."""
+    outputs = {}
+    for threads in (1, 4):
+        cfg = yaml.safe_load((project.configs / "pipeline.yaml").read_text())
+        write_yaml(project.configs / "pipeline.yaml", {**cfg, "threads": threads})
+        plan = tiny_shot()
+        assert flow.pair_workers(plan.pipeline.threads) == threads
+        run_stages(plan, "plates")
+        for chunk in plan.frames.chunks():
+            run_stage(plan, "flow", chunk)
+        files = {p.name: p.read_bytes() for p in plan.paths.stage_dir("flow").glob("*.npz")}
+        manifests = [read_manifest(plan.paths.chunk_manifest("flow", c))
+                     for c in plan.frames.chunks()]
+        outputs[threads] = files, [{k: m[k] for k in ("cuts", "cut_scores", "metrics")}
+                                   for m in manifests]
+        shutil.rmtree(plan.paths.root)
+    assert len(outputs[1][0]) == 5 and outputs[4] == outputs[1]
+
+
+def test_pair_workers_follow_the_threads_setting_up_to_the_most_at_once():
+    assert flow.pair_workers(1) == 1 and flow.pair_workers(3) == 3
+    assert flow.pair_workers(64) == flow.MOST_PAIRS_AT_ONCE
+    assert 1 <= flow.pair_workers(0) <= flow.MOST_PAIRS_AT_ONCE  # 0: one per usable core
