@@ -16,6 +16,7 @@ what was expected.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import re
@@ -23,6 +24,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Collection, Literal, NamedTuple, Optional
 
@@ -512,14 +514,33 @@ def read_config_yaml(stream) -> Any:
         loader.dispose()
 
 
+def _parsed(path: Path) -> Any:
+    """``read_config_yaml`` of the file at ``path``: parsed once per version of the
+    file in a process (a render asks for its shot's configs a few hundred times:
+    Luigi checks every task, and each builds the shot's plan afresh), a copy
+    returned each time. A version is the file's inode, size and change times: an
+    edited or replaced file is parsed again. Only the parse is kept: building the
+    config (and checking the files it names) is done on every load."""
+    st = path.stat()
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return copy.deepcopy(_parse_file(str(path.resolve()), stamp))
+
+
+@lru_cache(maxsize=64)
+def _parse_file(path: str, stamp: tuple) -> Any:
+    """The parsed file (``stamp``: the version ``_parsed`` found; only a key).
+    Errors are not kept: a file that fails is read again next time."""
+    with open(path, encoding="utf-8") as fh:
+        return read_config_yaml(fh)
+
+
 def load_yaml_config(cls: type, path: Path) -> Any:
     """Load ``path`` into dataclass ``cls``; every problem is a ConfigError."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = read_config_yaml(fh)
+        data = _parsed(path)
     except _Refused as exc:
         raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:

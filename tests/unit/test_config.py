@@ -1,3 +1,4 @@
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,6 +30,27 @@ def test_defaults_fill_missing_keys(project, tmp_path):
     assert cfg.output.mov and cfg.output.mp4 and cfg.output.frames
     assert cfg.source == str(tmp_path / "x.mov")
 
+
+
+def test_a_config_edited_between_loads_is_read_again(project, tmp_path):
+    """Configs are parsed once per version of the file in a process: an edit of the
+    same size, a file replaced by a rename, and a returned config changed by its
+    caller never give a stale value."""
+    path = project.configs / "shots" / "e1.yaml"
+    path.write_text(f"source: {tmp_path / 'x.mov'}\nstyle: tiny\nfirst_frame: 1001\n")
+    assert load_shot_config("e1").first_frame == 1001
+    assert load_shot_config("e1").first_frame == 1001  # the kept parse
+    stat = path.stat()
+    path.write_text(path.read_text().replace("1001", "2001"))  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))    # and the same mtime
+    assert load_shot_config("e1").first_frame == 2001
+    other = tmp_path / "e1.yaml"
+    other.write_text(path.read_text().replace("2001", "3001"))
+    other.replace(path)
+    assert load_shot_config("e1").first_frame == 3001
+    path.write_text("source: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_shot_config("e1")
 
 @pytest.mark.parametrize("data, needle", [
     ({"source": "x.mov", "style": "tiny", "first_frme": 1}, "key 'first_frme': unknown key"),
