@@ -26,20 +26,16 @@ def test_read_ahead_keeps_order_and_loads_at_most_depth_ahead():
 
 
 def test_read_ahead_with_workers_loads_items_at_once_and_keeps_their_order():
-    running, peak = [0], [0]
-    lock = threading.Lock()
+    together = threading.Barrier(3, timeout=10)  # broken unless 3 loads run at once
 
     def load(i: int) -> int:
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        time.sleep(0.02 * (3 - i % 3))  # later items finish first
-        with lock:
-            running[0] -= 1
+        if i < 3:
+            together.wait()
+        time.sleep(0.01 * (3 - i % 3))  # later items finish first
         return i
 
     assert list(read_ahead(range(9), load, depth=3, workers=3)) == list(range(9))
-    assert peak[0] == 3
+
 
 def test_read_ahead_raises_the_error_of_the_item_that_failed():
     def load(i: int) -> int:
