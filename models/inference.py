@@ -167,7 +167,7 @@ class Stylizer:
     ``tile_size`` > 0: frames with a side larger than that run in overlapping
     tiles (``tile_overlap`` px, feathered), so 4K fits in memory. On CUDA
     out-of-memory the batch is halved (and, at batch 1, the tile size) and the
-    frames are retried; the smaller size is kept for later batches.
+    frames are retried; the smaller size is kept for later batches (until ``restart``).
     """
 
     def __init__(self, model: nn.Module, device: torch.device,
@@ -181,6 +181,7 @@ class Stylizer:
         self.lo, self.hi = float(input_range[0]), float(input_range[1])
         self.multiple = size_multiple or getattr(model, "size_multiple", 1)
         self.tile_size, self.tile_overlap = int(tile_size), int(tile_overlap)
+        self._made_tile_size = self.tile_size  # what ``restart`` goes back to
         self.max_batch: Optional[int] = None
         self.backend = backend
         if backend == "openvino":
@@ -288,6 +289,14 @@ class Stylizer:
                     raise
                 self._back_off(size, frames.shape[1:3])
         return np.concatenate(out) if len(out) > 1 else out[0]
+
+    def restart(self) -> None:
+        """Back to the batch and tile size it was made with. A back-off after CUDA
+        out-of-memory holds for the rest of one run of frames (one chunk); a
+        Stylizer used again for another (``models.stylizer``'s memo) must make
+        the frames a new one would, and the tile size changes them."""
+        self.max_batch = None
+        self.tile_size = self._made_tile_size
 
     def _back_off(self, size: int, hw: tuple[int, int]) -> None:
         if self.device.type == "cuda":

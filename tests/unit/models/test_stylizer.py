@@ -185,3 +185,87 @@ def test_openvino_pictures_are_checked_like_the_float_path_s(frames, threads, ne
     with pytest.raises(CheckpointError) as err:
         stylizer(frames)
     assert str(err.value) == f"odd.pt: {why}"
+
+
+@pytest.fixture
+def memo(monkeypatch):
+    """An empty memo of kept Stylizers for the test (the module's, restored after)."""
+    from collections import OrderedDict
+
+    from models import stylizer as module
+    kept: OrderedDict = OrderedDict()
+    monkeypatch.setattr(module, "_kept", kept)
+    return kept
+
+
+CPU = dict(device="cpu", precision="fp32", backend="torch", tile_overlap=8)
+
+
+def test_a_kept_stylizer_is_handed_out_again_for_the_same_file_and_arguments(
+        tmp_path, frames, threads, memo):
+    path = tiny_checkpoint(tmp_path / "g.pt", levels=3)
+    first, setup = ready_stylizer(path, threads=threads, keep=True, **CPU)
+    again, kept = ready_stylizer(path, threads=threads, keep=True, **CPU)
+    assert again is first and (setup.kept, kept.kept) == (False, True) and len(memo) == 1
+    assert kept == StylizerSetup(setup.device, setup.dtype, setup.backend, setup.threads,
+                                 setup.precision_reason, setup.arch, setup.format, kept=True)
+    fresh, _ = ready_stylizer(path, threads=threads, **CPU)  # keep=False: neither kept nor used
+    assert fresh is not first and len(memo) == 1
+    assert np.array_equal(again(frames), fresh(frames))
+
+
+def test_a_touched_or_replaced_checkpoint_is_loaded_again(tmp_path, frames, threads, memo):
+    import os
+    path = tiny_checkpoint(tmp_path / "g.pt", levels=3)
+    first, _ = ready_stylizer(path, threads=threads, keep=True, **CPU)
+    stamp = path.stat().st_mtime_ns + 1_000_000
+    os.utime(path, ns=(stamp, stamp))  # the same bytes, written again
+    touched, setup = ready_stylizer(path, threads=threads, keep=True, **CPU)
+    assert touched is not first and not setup.kept and len(memo) == 1
+    retrained = tiny_checkpoint(tmp_path / "new.pt", seed=1, levels=3)
+    os.utime(retrained, ns=(stamp, stamp))
+    os.replace(retrained, path)  # another file under the name, the same mtime
+    replaced, setup = ready_stylizer(path, threads=threads, keep=True, **CPU)
+    assert replaced is not touched and not setup.kept
+    assert not np.array_equal(replaced(frames), touched(frames))
+
+
+@pytest.mark.parametrize("change", [
+    dict(tile_size=32), dict(tile_overlap=4), dict(precision="bf16"), dict(threads=2),
+    dict(backend="auto")])
+def test_other_arguments_make_another_stylizer_and_one_is_kept(tmp_path, threads, memo, change):
+    path = tiny_checkpoint(tmp_path / "g.pt", levels=3)
+    first, _ = ready_stylizer(path, threads=threads, keep=True, **CPU)
+    settings = {**CPU, "threads": threads, **change}
+    other, setup = ready_stylizer(path, keep=True, **settings)
+    assert other is not first and not setup.kept and len(memo) == 1
+    assert ready_stylizer(path, keep=True, **settings)[0] is other
+
+
+def test_other_loader_kwargs_make_another_stylizer(tmp_path, threads, memo):
+    class Negate(torch.nn.Module):
+        def forward(self, x):
+            return -x
+
+    path = tmp_path / "neg.pt"
+    torch.jit.save(torch.jit.script(Negate()), str(path))
+    eight, _ = ready_stylizer(path, "torchscript", {"size_multiple": 8}, threads=threads,
+                              keep=True, **CPU)
+    sixteen, _ = ready_stylizer(path, "torchscript", {"size_multiple": 16}, threads=threads,
+                                keep=True, **CPU)
+    assert (eight.multiple, sixteen.multiple) == (8, 16)
+
+
+def test_a_kept_stylizer_that_backed_off_starts_again_at_its_own_sizes(
+        tmp_path, frames, threads, memo):
+    """A CUDA out-of-memory back-off (smaller batch, then tiles) holds for the chunk it
+    happened in; the next chunk's frames are those of a new Stylizer."""
+    path = tiny_checkpoint(tmp_path / "g.pt", levels=3)
+    first, _ = ready_stylizer(path, threads=threads, keep=True, **CPU)
+    first.max_batch, first.tile_size = 1, 16  # what _back_off leaves
+    tiled = first(frames)
+    again, _ = ready_stylizer(path, threads=threads, keep=True, **CPU)
+    assert again is first and (again.max_batch, again.tile_size) == (None, 0)
+    fresh, _ = ready_stylizer(path, threads=threads, **CPU)
+    assert np.array_equal(again(frames), fresh(frames))
+    assert not np.array_equal(tiled, fresh(frames))  # the tile size changes frames
