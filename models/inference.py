@@ -257,7 +257,7 @@ class Stylizer:
                                   f"frames must come out at the size they go in")
 
     def _pictures(self, frames: np.ndarray) -> np.ndarray:
-        """8-bit frames through OpenVINO as pictures (``OpenVINONet.pictures``):
+        """8- or 16-bit frames through OpenVINO as pictures (``OpenVINONet.pictures``):
         padded as ``_net`` pads them (edge pixels repeated), cropped back."""
         n, h, w = frames.shape[:3]
         ph, pw = self._padding(h, w)
@@ -313,7 +313,7 @@ class Stylizer:
 
     def _apply(self, pictures: np.ndarray) -> np.ndarray:
         """One generator call: N x H x W x 3 uint8 or uint16 -> the same."""
-        if self.backend == "openvino" and pictures.dtype == np.uint8:
+        if self.backend == "openvino":
             return self._pictures(pictures)
         return self._float(pictures)
 
