@@ -354,7 +354,8 @@ class Stylizer:
             log.warning("CUDA out of memory at batch %d: retrying at batch %d", size,
                         self.max_batch)
             return
-        current = self.tile_size or max(hw)
+        current = min(self.tile_size or max(hw), max(hw))  # halving a tile larger than
+        # the frame would not tile it
         if current // 2 < max(64, self.multiple):
             raise DeviceError("CUDA out of memory even for one small tile; free GPU memory "
                               "or use device: cpu")

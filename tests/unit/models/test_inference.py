@@ -61,6 +61,16 @@ def test_cuda_oom_at_batch_one_tiles_then_gives_up(monkeypatch):
         hopeless(textured_frame(64, 64, 0)[None])
 
 
+def test_cuda_oom_at_batch_one_halves_the_frame_not_a_larger_tile_size(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    net = _OomAbove(max_batch=1, max_pixels=100 * 100)
+    st = _FakeCudaStylizer(net, tile_size=2048, tile_overlap=8)
+    out = st(textured_frame(200, 100, 0)[None])
+    assert out.shape == (1, 100, 200, 3) and st.tile_size == 100
+    assert net.calls[0] == (1, 3, 100, 200)  # one failed call, then tiles that fit
+    assert len(net.calls) > 2 and all(h * w <= 100 * 100 for *_, h, w in net.calls[1:])
+
+
 def test_cpu_errors_are_not_swallowed():
     st = Stylizer(_OomAbove(max_batch=0), torch.device("cpu"))
     with pytest.raises(torch.cuda.OutOfMemoryError):
