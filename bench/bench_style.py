@@ -38,8 +38,9 @@ levers   Steps/s of one keyframe training step with each of its levers
          busy machine.
 infer    Frames/s of models.inference.Stylizer with samples/styles/city_paint.pt,
          fp32 on CPU (torch threads = cores): 720x405 at batch 4, 1920x1080 at
-         batch 1 untiled and tiled (the pipeline's default tiling, 1024 px tiles
-         with 64 px overlap: 2x2 tiles of 992x576); at least
+         batch 1 untiled (the pipeline's default since #23: tile_size 2048) and
+         tiled (1024 px tiles, the default before, with 64 px overlap: 2x2 tiles
+         of 992x576); at least
          ``--frames`` frames after one warm-up call. Peak RSS is the process's
          VmHWM, reset before each case where /proc/self/clear_refs allows it
          (else the process-wide peak so far). With CUDA, fp32 and bf16-autocast
@@ -72,7 +73,6 @@ from models.checkpoint import load_generator  # noqa: E402
 from models.inference import Stylizer, cpu_has_fast_bf16  # noqa: E402
 from models.train_settings import TrainSettings  # noqa: E402
 from models.training import train_keyframes  # noqa: E402
-from pipeline.config import PipelineConfig  # noqa: E402
 from pipeline.media.imageio import read_rgb  # noqa: E402
 from pipeline.temporal.metrics import psnr, ssim  # noqa: E402
 from samples.paint_keyframe import paint  # noqa: E402
@@ -505,7 +505,7 @@ def inference_cases(device: str, dtypes: list[Optional[torch.dtype]]) -> list[In
     for dtype in dtypes:
         cases += [InferCase(device, dtype, 720, 405, batch=4),
                   InferCase(device, dtype, 1920, 1080, batch=1),
-                  InferCase(device, dtype, 1920, 1080, batch=1, tile=PipelineConfig().tile_size)]
+                  InferCase(device, dtype, 1920, 1080, batch=1, tile=1024)]
     return cases
 
 

@@ -10,8 +10,9 @@ stylise  frames/s of the shipped style (samples/styles/city_paint.pt) through
          ``models.inference.Stylizer`` on CUDA, numpy frames in and out as the
          styled stage hands them over (``bench_style.measure_inference``): at
          1920x1080 and 3840x2160, fp32 and bf16 autocast, batch 1, 4 and 8,
-         with the pipeline's default tiling (``tile_size`` 1024: what a render
-         does) and untiled; at least ``--frames`` frames after a warm-up call.
+         with the pipeline's default tiling (``PipelineConfig().tile_size``,
+         2048: what a render does) and untiled; at least ``--frames`` frames
+         after a warm-up call.
 render   a fresh throwaway project (bench_vs_peer's: the repo's pipeline.yaml,
          ``device: auto``, the shipped style) renders the sample with
          ``luigi --module tasks RenderShot --local-scheduler --workers N``

@@ -19,12 +19,21 @@ from torch import nn
 
 from models.errors import CheckpointError, DeviceError
 from models.openvino_net import OpenVINONet, openvino_available
-from models.tiling import tiled_apply
+from models.tiling import Layout, layout
 
 log = logging.getLogger("shotstyle")
 
 #: Frames with a smaller side are padded to it (edges replicated) and cropped back.
 MIN_SIDE = 32
+
+#: The most pixels one generator call takes on the CPU (frames or tiles, as the
+#: network sees them, padded): ``batch_size`` frames per call, fewer where they
+#: would hold more, so the memory of a call does not grow with batch_size x frame
+#: size. 2**21 px: one 1920x1080 frame (the sample's 720x405 keeps its batch of
+#: 4); a CPU call's peak memory follows its pixels (bench/RESULTS.md, "Pixels per
+#: generator call"). Not applied on CUDA, which halves the batch on
+#: out-of-memory instead.
+CPU_CALL_PIXELS = 1 << 21
 
 
 def select_device(requested: str = "auto") -> torch.device:
@@ -165,16 +174,22 @@ class Stylizer:
     """uint8 frames in, uint8 frames out (uint16 in, uint16 out).
 
     ``tile_size`` > 0: frames with a side larger than that run in overlapping
-    tiles (``tile_overlap`` px, feathered), so 4K fits in memory. On CUDA
-    out-of-memory the batch is halved (and, at batch 1, the tile size) and the
-    frames are retried; the smaller size is kept for later batches (until ``restart``).
+    tiles (``tile_overlap`` px, feathered; ``models.tiling``), so 4K fits in
+    memory. On the CPU a generator call takes the frames (or tiles) of the batch
+    it is given, fewer where they would hold more than ``call_pixels`` pixels
+    (``CPU_CALL_PIXELS``; at least one). On CUDA a call takes the whole batch
+    (tiled: one tile of each frame); on out-of-memory the batch is halved (and,
+    at batch 1, the tile size) and the frames are retried; the smaller size is
+    kept for later batches (until ``restart``). Outputs do not depend on how
+    frames and tiles are grouped into calls.
     """
 
     def __init__(self, model: nn.Module, device: torch.device,
                  input_range: tuple[float, float] = (-1.0, 1.0),
                  dtype: Optional[torch.dtype] = None, size_multiple: Optional[int] = None,
                  tile_size: int = 0, tile_overlap: int = 64, backend: str = "torch",
-                 source: str = "the style", openvino_cache: Optional[Path] = None):
+                 source: str = "the style", openvino_cache: Optional[Path] = None,
+                 call_pixels: int = CPU_CALL_PIXELS):
         self.device = device
         self.source = source  # what messages name: the checkpoint
         self.dtype = dtype
@@ -183,6 +198,7 @@ class Stylizer:
         self.tile_size, self.tile_overlap = int(tile_size), int(tile_overlap)
         self._made_tile_size = self.tile_size  # what ``restart`` goes back to
         self.max_batch: Optional[int] = None
+        self.call_pixels = int(call_pixels)
         self.backend = backend
         if backend == "openvino":
             self.model = OpenVINONet(model, dtype, torch.get_num_threads(), self.multiple,
@@ -242,7 +258,7 @@ class Stylizer:
                                   f"frames must come out at the size they go in")
 
     def _pictures(self, frames: np.ndarray) -> np.ndarray:
-        """8-bit frames through OpenVINO as pictures (``OpenVINONet.pictures``):
+        """8- or 16-bit frames through OpenVINO as pictures (``OpenVINONet.pictures``):
         padded as ``_net`` pads them (edge pixels repeated), cropped back."""
         n, h, w = frames.shape[:3]
         ph, pw = self._padding(h, w)
@@ -256,20 +272,61 @@ class Stylizer:
                              (y.shape[0], y.shape[3], *y.shape[1:3]))
         return np.ascontiguousarray(y[:, :h, :w]) if (ph or pw) else y
 
-    @torch.inference_mode()
+    def _per_call(self, n: int, h: int, w: int) -> int:
+        """How many of ``n`` h x w pictures (frames or tiles) one generator call
+        takes: all of them on CUDA (its batch is ``max_batch``, ``__call__``); on
+        the CPU as many as fit in ``call_pixels``, padded as the network takes
+        them, and at least one."""
+        if self.device.type != "cpu":
+            return n
+        ph, pw = self._padding(h, w)
+        return max(1, min(n, self.call_pixels // ((h + ph) * (w + pw))))
+
+    def _layout(self, h: int, w: int) -> Optional[Layout]:
+        return layout(h, w, self.tile_size, self.tile_overlap, self.multiple) \
+            if self.tile_size else None
+
     def _run(self, frames: np.ndarray) -> np.ndarray:
-        if (self.backend == "openvino" and frames.dtype == np.uint8
-                and not (self.tile_size and max(frames.shape[1:3]) > self.tile_size)):
-            return self._pictures(frames)
+        """One batch: its frames (or its frames' tiles) through the generator in
+        calls of ``_per_call`` pictures each, the tiles blended back."""
+        n, h, w = frames.shape[:3]
+        tiles = self._layout(h, w)
+        if tiles is None:
+            k = self._per_call(n, h, w)
+            if k >= n:
+                return self._apply(frames)
+            out = np.empty(frames.shape, frames.dtype)
+            for i in range(0, n, k):
+                out[i:i + k] = self._apply(frames[i:i + k])
+            return out
+        out = np.empty(frames.shape, frames.dtype)
+        jobs = [(f, t) for f in range(n) for t in range(len(tiles.tiles))]
+        k = self._per_call(n, tiles.th, tiles.tw)
+        done: dict[int, list[np.ndarray]] = {}
+        for g in range(0, len(jobs), k):
+            group = jobs[g:g + k]
+            styled = self._apply(np.stack([tiles.cut(frames[f], t) for f, t in group]))
+            for (f, _), tile in zip(group, styled):
+                done.setdefault(f, []).append(tile)
+                if len(done[f]) == len(tiles.tiles):
+                    tiles.blend(done.pop(f), out[f])
+        return out
+
+    def _apply(self, pictures: np.ndarray) -> np.ndarray:
+        """One generator call: N x H x W x 3 uint8 or uint16 -> the same."""
+        if self.backend == "openvino":
+            return self._pictures(pictures)
+        return self._float(pictures)
+
+    @torch.inference_mode()
+    def _float(self, frames: np.ndarray) -> np.ndarray:
+        """Frames as a float NCHW tensor on the device, through ``_net``, back."""
         peak = float(np.iinfo(frames.dtype).max)  # 255 or 65535
         pixels = frames if frames.dtype == np.uint8 else frames.astype(np.float32)
         x = torch.from_numpy(np.ascontiguousarray(pixels)).to(self.device, non_blocking=True)
         x = x.permute(0, 3, 1, 2).float().div_(peak)
         x = x.mul_(self.hi - self.lo).add_(self.lo)
-        if self.tile_size and max(x.shape[-2:]) > self.tile_size:
-            y = tiled_apply(self._net, x, self.tile_size, self.tile_overlap, self.multiple)
-        else:
-            y = self._net(x)
+        y = self._net(x)
         y = y.sub_(self.lo).div_(self.hi - self.lo).clamp_(0.0, 1.0).mul_(peak).round_()
         if frames.dtype == np.uint8:
             return y.to(torch.uint8).permute(0, 2, 3, 1).contiguous().cpu().numpy()
@@ -306,7 +363,8 @@ class Stylizer:
             log.warning("CUDA out of memory at batch %d: retrying at batch %d", size,
                         self.max_batch)
             return
-        current = self.tile_size or max(hw)
+        current = min(self.tile_size or max(hw), max(hw))  # halving a tile larger than
+        # the frame would not tile it
         if current // 2 < max(64, self.multiple):
             raise DeviceError("CUDA out of memory even for one small tile; free GPU memory "
                               "or use device: cpu")

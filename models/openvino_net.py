@@ -95,11 +95,12 @@ class OpenVINONet:
         return torch.from_numpy(result[self.compiled.output(0)].copy())
 
     def pictures(self, frames: np.ndarray, input_range: tuple[float, float]) -> np.ndarray:
-        """N x H x W x 3 uint8 pictures in, the network's N x H x W x C uint8 out.
+        """N x H x W x 3 uint8 (or uint16) pictures in, the network's N x H x W x C
+        pictures of the same type out.
 
-        The arithmetic of the float path (``x / 255`` mapped onto ``input_range``;
-        the output mapped back, clipped to [0, 255] and rounded) in float32 with
-        NumPy and OpenCV on NHWC arrays, and the layout changes inside the
+        The arithmetic of the float path (``x / 255``, or ``/ 65535``, mapped onto
+        ``input_range``; the output mapped back, clipped and rounded) in float32
+        with NumPy and OpenCV on NHWC arrays, and the layout changes inside the
         compiled model (``_nhwc``), so the frames never exist as float32 NCHW
         tensors in Python (bench/RESULTS.md, "Stylise: pictures in and out of
         OpenVINO"). The arithmetic stays outside the model: in it, it would run
@@ -108,17 +109,24 @@ class OpenVINONet:
             compiled = self._core.compile_model(_nhwc(self._converted), "CPU", self._config)
             self._nhwc_request = compiled.create_infer_request()
         lo, hi = float(input_range[0]), float(input_range[1])
-        # x / 255 * (hi - lo) + lo in float32, as the float path computes it
-        x = np.divide(frames, np.float32(255.0), dtype=np.float32)
+        peak = float(np.iinfo(frames.dtype).max)  # 255 or 65535
+        # x / peak * (hi - lo) + lo in float32, as the float path computes it
+        x = np.divide(frames, np.float32(peak), dtype=np.float32)
         x *= np.float32(hi - lo)
         x += np.float32(lo)
         y = next(iter(self._nhwc_request.infer({0: x}).values()))
-        scale = 255.0 / (hi - lo)
-        out = np.empty(y.shape, np.uint8)
+        scale = peak / (hi - lo)
+        out = np.empty(y.shape, frames.dtype)
         for picture, target in zip(y, out):
-            # clipped to [lo, hi] first: convertScaleAbs takes |v| after scaling
-            np.clip(picture, lo, hi, out=picture)
-            cv2.convertScaleAbs(picture, target, scale, -lo * scale)
+            if frames.dtype == np.uint8:
+                # clipped to [lo, hi] first: convertScaleAbs takes |v| after scaling
+                np.clip(picture, lo, hi, out=picture)
+                cv2.convertScaleAbs(picture, target, scale, -lo * scale)
+            else:
+                # one pass, saturated to [0, 65535] and rounded (a value on a
+                # half may round the other way than the float path's: one level)
+                cv2.addWeighted(picture, scale, picture, 0.0, -lo * scale, target,
+                                dtype=cv2.CV_16U)
         return out
 
 

@@ -102,8 +102,11 @@ class PipelineConfig:
     chunk_size: int = setting(48, **CHUNK_SIZE_BOUNDS, help=(
         "Frames per stylise / flow / smooth task (one Luigi task or farm task per chunk)."))
     batch_size: int = setting(4, **BATCH_SIZE_BOUNDS, help=(
-        "Frames per generator call. Halved (then the tile size) on CUDA out-of-memory "
-        "and the frames retried."))
+        "Frames per generator call. On the CPU fewer where a call would take more pixels "
+        "than `models.inference.CPU_CALL_PIXELS` (one 1920x1080 frame), so its memory "
+        "does not grow with the frame size (bench/RESULTS.md, \"Pixels per generator "
+        "call\"). Halved (then the tile size) on CUDA out-of-memory and the frames "
+        "retried."))
     device: Literal["auto", "cpu", "cuda"] = setting("auto", help=(
         "`auto`: CUDA if present, else the CPU; `cuda` is an error where there is none."))
     precision: Literal["auto", "fp32", "bf16", "fp16"] = setting("auto", help=(
@@ -120,9 +123,10 @@ class PipelineConfig:
     threads: int = setting(0, min=0, max=4096, help=(
         "CPU threads for inference and training; 0 = one per core. On a machine shared "
         "with other CPU-heavy jobs use fewer (bench/RESULTS.md, \"Training threads\")."))
-    tile_size: int = setting(1024, min=0, max=1 << 16, help=(
+    tile_size: int = setting(2048, min=0, max=1 << 16, help=(
         "Frames with a larger side are stylised in overlapping, feathered tiles so 4K fits "
-        "in memory; 0 = never tile."))
+        "in memory; 0 = never tile. 2048: 1080p and 2K are stylised whole, 4K in 4-6 tiles "
+        "(bench/RESULTS.md, \"Pixels per generator call\"); part of the styled stage's key."))
     tile_overlap: int = setting(64, min=0, max=4096, rule="less than half of tile_size", help=(
         "Overlap of neighbouring tiles, in pixels."))
     png_compression: int = setting(0, min=0, max=9, help=(

@@ -1,7 +1,9 @@
 """No behaviour change: the stage and chunk keys of two sample shots are the ones
 the code computed before the shot graph existed (merge19, recorded here), but
 for the flow stage and what reads it since the default occlusion test changed
-(#23, ``CHANGED_23``); with the old test set, they are merge19's.
+(#23, ``CHANGED_23``), and the styled stage and what reads it since the default
+``tile_size`` went from 1024 to 2048 (#23, ``CHANGED_TILE_23``); with the old
+test and the old tile size set, they are merge19's.
 
 A key hashes the stage's name, the keys of the stages it reads and its settings,
 so any change in the order or the values hashed shows up here. File identities
@@ -13,10 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 import pipeline.workarea.plan as plan_module
 from pipeline.graph.chunks import Chunk
 from pipeline.workarea.plan import ShotPlan
+
+from helpers import write_yaml
 
 STAGE_NAMES = ("probe", "plates", "flow", "styled", "final", "encode", "metrics", "report")
 
@@ -93,12 +98,51 @@ CHANGED_23 = {
         "flow 1001-1004": "4e60e7ef6e3cb787bd13",
     },
 }
-EXPECTED = {kind: {**keys, **CHANGED_23[kind]} for kind, keys in MERGE19.items()}
+#: #23: the default tile_size became 2048 (1080p and 2K stylised whole): the key of
+#: the styled stage (which hashes the setting, whatever the frame size) and of what
+#: reads it change, for every shot. A pipeline.yaml with `tile_size: 1024` keeps them.
+CHANGED_TILE_23 = {
+    "movie": {
+        "styled": "47158c841d3abfa03c1d",
+        "final": "1d3123b393ec569da1ee",
+        "encode": "9058209bed5af7ad28e2",
+        "metrics": "a8bc7ac37d4748e0ff1e",
+        "report": "74e2507278c19bf31fb9",
+        "styled 1001-1004": "74e426d9092113126017",
+        "final 1001-1004": "3dadc96cab6d18fcdbff",
+    },
+    "exr": {
+        "styled": "6d977a5bf50700cda178",
+        "final": "0d07d991f5c0d9f018a1",
+        "encode": "bcfaed6893e4f3a35597",
+        "metrics": "e2805429bd0b82935676",
+        "report": "dd85c4c8b2dc7054013d",
+        "styled 1001-1004": "a93a496bfc18252dcccc",
+        "final 1001-1004": "46ffb91a2d60466dbd8e",
+    },
+    "none": {
+        "styled": "47158c841d3abfa03c1d",
+        "final": "92de47c8f0d273efda3f",
+        "encode": "0a35a6006c2c8acc8fba",
+        "metrics": "7abd04cccccccacdc787",
+        "report": "ebb4ba6eb67fd7bb2e1b",
+        "styled 1001-1004": "74e426d9092113126017",
+        "final 1001-1004": "abcab0d849771c888f77",
+    },
+}
+EXPECTED_1024 = {kind: {**keys, **CHANGED_23[kind]} for kind, keys in MERGE19.items()}
+EXPECTED = {kind: {**keys, **CHANGED_TILE_23[kind]} for kind, keys in EXPECTED_1024.items()}
 
 
 @pytest.fixture
 def pinned_files(monkeypatch):
     monkeypatch.setattr(plan_module, "file_fingerprint", lambda p: [Path(p).name, "pinned"])
+
+
+def _old_tile_size(project) -> None:
+    """The project's pipeline.yaml with the tile size of before #23."""
+    path = project.configs / "pipeline.yaml"
+    write_yaml(path, {**yaml.safe_load(path.read_text()), "tile_size": 1024})
 
 
 def _movie(project, tmp_path, **smoothing) -> ShotPlan:
@@ -132,13 +176,25 @@ def keys_of(plan: ShotPlan) -> dict[str, str]:
 @pytest.mark.parametrize("kind,make", [("movie", _movie), ("exr", _exr), ("none", _none)])
 def test_stage_keys_are_those_of_merge19_but_the_flow_s(project, tmp_path, pinned_files, kind,
                                                        make):
+    _old_tile_size(project)
     plan = make(project, tmp_path)
     assert (plan.colour is not None) == (kind == "exr")
-    assert keys_of(plan) == EXPECTED[kind]
+    assert keys_of(plan) == EXPECTED_1024[kind]
+
+
+@pytest.mark.parametrize("kind,make", [("movie", _movie), ("exr", _exr), ("none", _none)])
+def test_the_default_tile_size_changes_the_styled_key_and_what_reads_it(project, tmp_path,
+                                                                        pinned_files, kind, make):
+    keys = keys_of(make(project, tmp_path))
+    assert keys == EXPECTED[kind]
+    changed = {name for name in keys if keys[name] != EXPECTED_1024[kind][name]}
+    assert changed == {"styled", "final", "encode", "metrics", "report", "styled 1001-1004",
+                       "final 1001-1004"}
 
 
 @pytest.mark.parametrize("kind,make", [("movie", _movie), ("exr", _exr), ("none", _none)])
 def test_the_two_flow_occlusion_test_keeps_the_keys_of_merge19(project, tmp_path, pinned_files,
                                                                kind, make):
+    _old_tile_size(project)
     plan = make(project, tmp_path, flow_occlusion="forward_backward")
     assert keys_of(plan) == MERGE19[kind]

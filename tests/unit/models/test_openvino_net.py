@@ -51,6 +51,24 @@ def test_pictures_in_and_out_are_the_float_path_s(net_and_compiled, shape, input
     assert diff.max() <= 1 and (diff > 0).mean() < 0.01
 
 
+@pytest.mark.parametrize("shape", [(1, 64, 64, 3), (3, 24, 40, 3)])
+def test_sixteen_bit_pictures_in_and_out_are_the_float_path_s(net_and_compiled, shape):
+    """uint16 NHWC through ``pictures`` (#23): the float path's arithmetic with
+    65535 for 255; at most one level of 65535 off."""
+    net, compiled = net_and_compiled
+    lo, hi = -1.0, 1.0
+    frames = torch.randint(0, 65536, shape, dtype=torch.int32,
+                           generator=torch.Generator().manual_seed(2))
+    x = frames.permute(0, 3, 1, 2).float().div(65535).mul(hi - lo).add(lo)
+    with torch.no_grad():
+        y = net(x)
+    want = y.sub(lo).div(hi - lo).clamp(0, 1).mul(65535).round().permute(0, 2, 3, 1).numpy()
+    got = compiled.pictures(frames.numpy().astype(np.uint16), (lo, hi))
+    assert got.shape == want.shape and got.dtype == np.uint16
+    diff = np.abs(got.astype(int) - want.astype(int))
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.01
+
+
 def test_fp32_unless_asked_otherwise(net_and_compiled):
     assert net_and_compiled[1].precision == "f32"
 

@@ -269,3 +269,24 @@ def test_a_kept_stylizer_that_backed_off_starts_again_at_its_own_sizes(
     fresh, _ = ready_stylizer(path, threads=threads, **CPU)
     assert np.array_equal(again(frames), fresh(frames))
     assert not np.array_equal(tiled, fresh(frames))  # the tile size changes frames
+
+
+@pytest.mark.skipif(not openvino_available(), reason="OpenVINO not installed")
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_openvino_frames_do_not_depend_on_how_calls_group_frames_and_tiles(tmp_path, frames,
+                                                                           threads, dtype):
+    """A pixel budget of one picture per call (#23) gives the frames of one call
+    for the whole batch, tiled or not; tiled frames are close to whole ones."""
+    loaded = load_style_model(tiny_checkpoint(tmp_path / "g.pt", levels=3))
+
+    def stylizer(**kw):
+        return inference.Stylizer(loaded.model, torch.device("cpu"), loaded.input_range, None,
+                                  loaded.size_multiple, backend="openvino", **kw)
+
+    x = frames if dtype == np.uint8 else frames.astype(np.uint16) * 257
+    whole = stylizer(call_pixels=10**9)(x)
+    assert whole.dtype == dtype and np.array_equal(stylizer(call_pixels=1)(x), whole)
+    tiled = stylizer(tile_size=48, tile_overlap=8, call_pixels=10**9)(x)
+    assert np.array_equal(stylizer(tile_size=48, tile_overlap=8, call_pixels=1)(x), tiled)
+    level = np.iinfo(dtype).max / 255
+    assert np.abs(tiled.astype(float) - whole).mean() / level < 2
