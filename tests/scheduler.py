@@ -37,6 +37,9 @@ def scheduler_config(path: Path, disconnect_s: float = 2.0) -> Path:
                         "stable_done_cooldown_secs = 0\n"
                         "record_task_history = false\n", 1)
     text = text.replace("retry_delay = 30", "retry_delay = 1")
+    # a kept-alive worker with nothing to run asks again after wait_interval plus
+    # up to wait_jitter seconds (1 + up to 5 by default)
+    text = text.replace("[worker]\n", "[worker]\nwait_interval = 0.2\nwait_jitter = 0.3\n", 1)
     text = text.replace("[core]\n", "[core]\nrpc_retry_wait = 1\nrpc_retry_attempts = 20\n", 1)
     path.write_text(text)
     return path
