@@ -48,7 +48,11 @@ class _ConsoleFilter(logging.Filter):
 def _print_failure_line(task: luigi.Task, exception: BaseException) -> None:
     """One line a person can act on, on stderr, for errors users can cause."""
     if isinstance(exception, ShotstyleError) and _first_time(exception.condition):
-        print(f"shotstyle: error: {exception}", file=sys.stderr, flush=True)
+        # in one write: print() writes the text and its newline apart, and the task
+        # processes ``--workers N`` forks share this stderr (another one's line could
+        # land between them)
+        sys.stderr.write(f"shotstyle: error: {exception}\n")
+        sys.stderr.flush()
 
 
 # Conditions already printed by this render: tasks failing alike (chunks of one

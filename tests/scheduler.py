@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -19,8 +20,29 @@ LUIGI = str(Path(sys.executable).parent / "luigi")
 BATCH = str(Path(sys.executable).parent / "shotstyle-batch")
 
 
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out on its own (to bind(0) and to the
+    outgoing side of a connection)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49152  # not Linux: the IANA range, macOS's
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port of 127.0.0.1 free now, below the kernel's ephemeral range where it
+    can be had: while a test's luigid is down (killed, restarted on its port),
+    no connection of another test running at the same time (another pytest-xdist
+    worker) and no other luigid started with bind(0) can take its port."""
+    ports = range(20000, min(_ephemeral_low(), 32768))
+    for port in random.sample(ports, min(len(ports), 50)):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:  # in use
+                continue
+            return port
+    with socket.socket() as s:  # no such ports here: one the kernel picks
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -37,6 +59,9 @@ def scheduler_config(path: Path, disconnect_s: float = 2.0) -> Path:
                         "stable_done_cooldown_secs = 0\n"
                         "record_task_history = false\n", 1)
     text = text.replace("retry_delay = 30", "retry_delay = 1")
+    # a kept-alive worker with nothing to run asks again after wait_interval plus
+    # up to wait_jitter seconds (1 + up to 5 by default)
+    text = text.replace("[worker]\n", "[worker]\nwait_interval = 0.2\nwait_jitter = 0.3\n", 1)
     text = text.replace("[core]\n", "[core]\nrpc_retry_wait = 1\nrpc_retry_attempts = 20\n", 1)
     path.write_text(text)
     return path

@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
-from helpers import ffprobe_video, make_clip
+from helpers import ffprobe_video, make_clip, tiny_checkpoint
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +35,8 @@ def _run(project, *args: str, env=None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def _shot(project, tmp_path, shot="s01", frames=12):
-    project.add_shot(shot, make_clip(tmp_path / f"{shot}.mov", 64, 36, frames=frames,
+def _shot(project, tmp_path, shot="s01", frames=12, size=(64, 36)):
+    project.add_shot(shot, make_clip(tmp_path / f"{shot}.mov", *size, frames=frames,
                                      audio=False))
 
 
@@ -135,14 +136,22 @@ def _run_in_pty(cmd, cwd, env, timeout=300) -> tuple[int, str]:
 
 
 def test_render_on_a_terminal_draws_a_progress_line_and_the_summary(project, tmp_path):
-    _shot(project, tmp_path, frames=12)
+    # The line is redrawn every 0.1-0.25 s: a chunk's bar shows only while a chunk is
+    # between its first frame and its last. Chunks of 8 frames of 480x270 through a
+    # bigger net take some 0.3 s of frames each on an idle 2-core machine (4 frames
+    # of 64x36 took 20 ms there, and often no bar was drawn at all).
+    tiny_checkpoint(project.root / "styles" / "tiny.pt", base_channels=16, levels=4)
+    pipeline_yaml = project.configs / "pipeline.yaml"
+    pipeline_yaml.write_text(yaml.safe_dump({**yaml.safe_load(pipeline_yaml.read_text()),
+                                             "chunk_size": 8}))
+    _shot(project, tmp_path, frames=24, size=(480, 270))
     env = project.env()
     env.pop("CI", None)
     env["TERM"] = "xterm"
     code, text = _run_in_pty(_cmd("render", "s01"), project.root, env)
     assert code == 0, text
     # a chunk's bar (which chunk shows one depends on timing: two tasks run at once)
-    assert re.search(r"s01  (flow|styled|final) 1\d{3}-1\d{3}  \[[#.]{12}\]  \d/4", text), text
+    assert re.search(r"s01  (flow|styled|final) 1\d{3}-1\d{3}  \[[#.]{12}\]  \d/8", text), text
     assert "\r\x1b[J" in text  # redrawn in place
     assert not re.search(rf"^{CLOCK}  s01", text, flags=re.M)  # no plain lines
     assert "INFO:" not in text and "Luigi Execution Summary" not in text

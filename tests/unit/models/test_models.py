@@ -60,19 +60,24 @@ def test_not_a_shotstyle_checkpoint(tmp_path):
 
 
 class _Evil:
+    """Unpickling this would create a file: the loader must never do it."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
     def __reduce__(self):
-        return (open, ("/tmp/shotstyle-pwned", "w"))
+        return (open, (self.marker, "w"))
 
 
 def test_malicious_pickle_is_refused_not_executed(tmp_path):
-    import os
-    marker = "/tmp/shotstyle-pwned"
-    if os.path.exists(marker):
-        os.remove(marker)
-    torch.save({"format": "shotstyle.generator/1", "payload": _Evil()}, tmp_path / "evil.pt")
+    # the marker in this test's own folder: not a path other tests (or test
+    # processes running at the same time) share
+    marker = tmp_path / "pwned"
+    torch.save({"format": "shotstyle.generator/1", "payload": _Evil(str(marker))},
+               tmp_path / "evil.pt")
     with pytest.raises(CheckpointError, match="refused: not a plain weights file"):
         load_generator(tmp_path / "evil.pt")
-    assert not os.path.exists(marker)
+    assert not marker.exists()
 
 
 def test_batch_independence_and_odd_sizes():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
+import uuid
 
 import pytest
 
@@ -57,3 +59,26 @@ def test_a_user_error_elsewhere_keeps_its_line_without_the_traceback(luigi_outpu
     assert stream.getvalue() == ("ERROR: Luigi unexpected framework error while scheduling "
                                  "1WProbeSource(shot=s): shotstyle: error: /x/gone.mov: source "
                                  "not found\n")
+
+
+class _Writes(io.StringIO):
+    """A stderr that keeps each write apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_a_user_error_s_line_is_written_whole_in_one_write(monkeypatch):
+    """The task processes that --workers N forks share stderr and log there: a line
+    written in two pieces (print(): the text, then its newline) can have another
+    process's line land between them (seen: two stages refused by a shot's lock)."""
+    stderr = _Writes()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    gone = f"/x/{uuid.uuid4().hex}.mov"  # a condition not printed before in this process
+    tasks.console._print_failure_line(None, MediaError(f"{gone}: source not found"))
+    assert stderr.writes == [f"shotstyle: error: {gone}: source not found\n"]
