@@ -11,7 +11,8 @@ published (``ShotVersions.number_to_write``); an unpublished folder of that
 number (a render that stopped) is emptied first. The report stage publishes it.
 The two movies come from one FFmpeg run reading the frames once
 (``pipeline.media.encode.encode_movies``); the manifest's ``timings`` name
-that step ``mov+mp4``.
+that step ``mov+mp4``. The PNG sequence is copied beside that run, on a
+thread of its own (disk work beside FFmpeg's CPU work).
 
 The EXR frame is the final frame taken back through the inverse of the
 display/view transform; where the style left a pixel alone, what the display
@@ -23,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 from typing import Optional
@@ -73,23 +75,39 @@ def run(ctx: StageRun) -> dict:
     steps = _steps(targets)
     # every deliverable into a staging folder first, then all renamed into place:
     # a failed encode leaves its (unpublished) version without a half set in it
-    with staged(version.folder, targets) as tmp:
+    # the PNG sequence is copied (disk work) on a thread of its own while FFmpeg
+    # encodes the movies (CPU work); the executor is left, waiting for it, before
+    # the staging folder is
+    with staged(version.folder, targets) as tmp, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames") as beside:
+        copying = None
+        if "frames" in targets and steps[0][0] in MOVIES:
+            copying = beside.submit(_timed, _publish_frames, plan, info, first, last,
+                                    tmp["frames"], version.stem)
         for i, kinds in enumerate(steps):
             ctx.notify(i, len(steps), "writing " + ", ".join(Path(targets[k]).name
                                                              for k in kinds))
-            t = time.monotonic()
             if kinds[0] in MOVIES:
-                _encode_movies(plan, info, job, {k: tmp[k] for k in kinds}, burn_in)
+                seconds = _timed(_encode_movies, plan, info, job, {k: tmp[k] for k in kinds},
+                                 burn_in)
             elif kinds[0] == "frames":
-                _publish_frames(plan, info, first, last, tmp["frames"], version.stem)
+                seconds = copying.result() if copying else _timed(
+                    _publish_frames, plan, info, first, last, tmp["frames"], version.stem)
             else:
-                _publish_exr(plan, info, first, last, tmp["exr"], version.stem)
-            timings["+".join(kinds)] = round(time.monotonic() - t, 3)
+                seconds = _timed(_publish_exr, plan, info, first, last, tmp["exr"], version.stem)
+            timings["+".join(kinds)] = seconds
             outputs.update({k: str(targets[k]) for k in kinds})
     ctx.notify(len(steps), len(steps), "done")
     ctx.commit(frames=(first, last), outputs=outputs, version=version.number, timings=timings,
                seconds=round(time.monotonic() - t0, 3))
     return outputs
+
+
+def _timed(write, *args) -> float:
+    """``write(*args)``; the seconds it took (the manifest's ``timings``)."""
+    t = time.monotonic()
+    write(*args)
+    return round(time.monotonic() - t, 3)
 
 
 #: The deliverables one FFmpeg run writes together, reading the frames once.
