@@ -121,8 +121,9 @@ class PipelineConfig:
         "when shotstyle imports it: a render sends nothing and writes nothing under "
         "`~/intel`."))
     threads: int = setting(0, min=0, max=4096, help=(
-        "CPU threads for inference and training; 0 = one per core. On a machine shared "
-        "with other CPU-heavy jobs use fewer (bench/RESULTS.md, \"Training threads\")."))
+        "CPU threads for inference and training, and the flow stage's frame pairs computed "
+        "at once; 0 = one per core. On a machine shared with other CPU-heavy "
+        "jobs use fewer (bench/RESULTS.md, \"Training threads\")."))
     tile_size: int = setting(2048, min=0, max=1 << 16, help=(
         "Frames with a larger side are stylised in overlapping, feathered tiles so 4K fits "
         "in memory; 0 = never tile. 2048: 1080p and 2K are stylised whole, 4K in 4-6 tiles "
