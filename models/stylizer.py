@@ -127,13 +127,6 @@ def _key(checkpoint, *settings: Any) -> Optional[tuple]:
     return (identity, str(checkpoint)) + tuple(repr(value) for value in settings)
 
 
-def release_kept() -> None:
-    """Drop every kept Stylizer: the process goes on to work that needs none (its
-    compiled model holds the generator's working memory: about 700 MiB for a
-    1080p frame on OpenVINO)."""
-    _kept.clear()
-
-
 def _make_room() -> None:
     """Drop the oldest kept Stylizers down to ``KEEP`` - 1, before loading another:
     never more than ``KEEP`` networks in memory."""

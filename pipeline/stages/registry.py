@@ -3,7 +3,6 @@
 OpenCV, NumPy, Jinja2), so the Luigi tasks import it only when a stage runs."""
 from __future__ import annotations
 
-import sys
 from typing import Any, Callable, Optional
 
 from pipeline.graph.chunks import Chunk
@@ -29,16 +28,4 @@ def run_stage(plan, name: str, chunk: Optional[Chunk] = None, progress: Progress
     """Run stage ``name`` (one ``chunk`` of a chunked stage) for ``plan``'s shot,
     with its malloc policy (``pipeline.stages.memory``)."""
     settle_malloc(name)
-    if name != STYLED:
-        _release_stylizer()
     return RUN[name](StageRun(plan, name, chunk, progress))
-
-
-def _release_stylizer() -> None:
-    """The styled stage keeps its Stylizer for the process's next styled chunk
-    (``models.stylizer.ready_stylizer(keep=True)``); any other stage frees it
-    first, so its memory is not held through the flow, smoothing and encodes
-    (a process that never stylised has not imported torch: nothing to free)."""
-    kept = sys.modules.get("models.stylizer")
-    if kept is not None:
-        kept.release_kept()

@@ -86,19 +86,3 @@ def test_the_next_chunk_in_the_process_keeps_the_stylizer_until_the_checkpoint_c
     assert made == [plan.style.checkpoint] * 2
     for f, frame in kept.items():  # the same file: the same frames, kept or not
         assert np.array_equal(read_rgb(plan.paths.frame_file("styled", f)), frame)
-
-
-def test_any_other_stage_frees_the_kept_stylizer_first(tiny_shot, run_stages, monkeypatch):
-    """The kept Stylizer's compiled model holds the generator's working memory (about
-    700 MiB for a 1080p frame): it is not carried through flow, smoothing, encodes."""
-    from collections import OrderedDict
-
-    from models import stylizer
-    kept: OrderedDict = OrderedDict()
-    monkeypatch.setattr(stylizer, "_kept", kept)
-    plan = tiny_shot()
-    run_stages(plan, "plates")
-    run_stage(plan, "styled", Chunk(1001, 1004))
-    assert len(kept) == 1
-    run_stage(plan, "flow", Chunk(1001, 1004))
-    assert len(kept) == 0
