@@ -180,8 +180,8 @@ class Stylizer:
     (``CPU_CALL_PIXELS``; at least one). On CUDA a call takes the whole batch
     (tiled: one tile of each frame); on out-of-memory the batch is halved (and,
     at batch 1, the tile size) and the frames are retried; the smaller size is
-    kept for later batches (until ``restart``). Outputs do not depend on how
-    frames and tiles are grouped into calls.
+    kept for later batches. Outputs do not depend on how frames and tiles are
+    grouped into calls.
     """
 
     def __init__(self, model: nn.Module, device: torch.device,
@@ -196,7 +196,6 @@ class Stylizer:
         self.lo, self.hi = float(input_range[0]), float(input_range[1])
         self.multiple = size_multiple or getattr(model, "size_multiple", 1)
         self.tile_size, self.tile_overlap = int(tile_size), int(tile_overlap)
-        self._made_tile_size = self.tile_size  # what ``restart`` goes back to
         self.max_batch: Optional[int] = None
         self.call_pixels = int(call_pixels)
         self.backend = backend
@@ -346,14 +345,6 @@ class Stylizer:
                     raise
                 self._back_off(size, frames.shape[1:3])
         return np.concatenate(out) if len(out) > 1 else out[0]
-
-    def restart(self) -> None:
-        """Back to the batch and tile size it was made with. A back-off after CUDA
-        out-of-memory holds for the rest of one run of frames (one chunk); a
-        Stylizer used again for another (``models.stylizer``'s memo) must make
-        the frames a new one would, and the tile size changes them."""
-        self.max_batch = None
-        self.tile_size = self._made_tile_size
 
     def _back_off(self, size: int, hw: tuple[int, int]) -> None:
         if self.device.type == "cuda":

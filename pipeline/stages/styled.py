@@ -3,8 +3,6 @@
 Frames stream through the model: the next batches are read ahead while the
 model runs and finished frames are written behind (``pipeline.media.stream``),
 so at most a few batches are in memory at once, whatever the shot's length.
-The ready Stylizer is kept for the next chunk this process runs with the same
-style and settings (``ready_stylizer``'s ``keep``): not loaded and compiled again.
 """
 from __future__ import annotations
 
@@ -34,11 +32,10 @@ def run(ctx: StageRun) -> dict:
                                      device=p.device, precision=p.precision, backend=p.cpu_backend,
                                      tile_size=p.tile_size, tile_overlap=p.tile_overlap,
                                      threads=p.threads,
-                                     openvino_cache=p.work_root / OPENVINO_CACHE_DIR, keep=True)
+                                     openvino_cache=p.work_root / OPENVINO_CACHE_DIR)
     device, dtype, threads, backend = setup.device, setup.dtype, setup.threads, setup.backend
-    log.info("%s: stylising %d-%d on %s with %s in %s%s", plan.shot, first, last, device,
-             setup.backend_name, setup.precision_reason,
-             " (kept from an earlier chunk)" if setup.kept else "")
+    log.info("%s: stylising %d-%d on %s with %s in %s", plan.shot, first, last, device,
+             setup.backend_name, setup.precision_reason)
     pairs = [(plan.paths.frame_file(PLATES, f), plan.paths.frame_file(STYLED, f))
              for f in range(first, last + 1)]
     t1 = time.monotonic()

@@ -109,15 +109,6 @@ def test_public_nets_style_frames_smaller_than_their_reflection_pads(hw):
         assert out.shape == frames.shape and out.dtype == np.uint8
 
 
-def test_restart_goes_back_to_the_sizes_it_was_made_with(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
-    st = _FakeCudaStylizer(_OomAbove(max_batch=1, max_pixels=100 * 100), tile_size=400)
-    st(np.stack([textured_frame(200, 100, i) for i in range(2)]))
-    assert st.max_batch == 1 and st.tile_size == 100  # backed off: batch 1, then tiles
-    st.restart()
-    assert (st.max_batch, st.tile_size) == (None, 400)
-
-
 class _Recording(nn.Module):
     """A small real network that records the shape of every call."""
 

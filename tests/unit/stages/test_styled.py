@@ -62,27 +62,3 @@ def test_a_missing_plate_is_one_line(tiny_shot, run_stages):
     with pytest.raises(MediaError, match=r"st1\.1006\.png: cannot read image \(missing\)"):
         run_stage(plan, "styled", Chunk(1005, 1006))
     assert cv2.imread(str(plan.paths.frame_file("styled", 1006))) is None
-
-
-def test_the_next_chunk_in_the_process_keeps_the_stylizer_until_the_checkpoint_changes(
-        tiny_shot, run_stages, monkeypatch):
-    import os
-    from collections import OrderedDict
-
-    from models import stylizer
-    monkeypatch.setattr(stylizer, "_kept", OrderedDict())
-    made = []
-    make = stylizer._make
-    monkeypatch.setattr(stylizer, "_make", lambda *args: made.append(args[0]) or make(*args))
-    plan = tiny_shot()
-    run_stages(plan, "plates")
-    run_stage(plan, "styled", Chunk(1001, 1004))
-    run_stage(plan, "styled", Chunk(1005, 1006))
-    assert made == [plan.style.checkpoint]  # the second chunk: the first one's Stylizer
-    kept = {f: read_rgb(plan.paths.frame_file("styled", f)) for f in (1005, 1006)}
-    stamp = plan.style.checkpoint.stat().st_mtime_ns + 1_000_000
-    os.utime(plan.style.checkpoint, ns=(stamp, stamp))  # as a retrained checkpoint would
-    run_stage(plan, "styled", Chunk(1005, 1006))
-    assert made == [plan.style.checkpoint] * 2
-    for f, frame in kept.items():  # the same file: the same frames, kept or not
-        assert np.array_equal(read_rgb(plan.paths.frame_file("styled", f)), frame)
